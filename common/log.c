@@ -1,0 +1,49 @@
+/*
+ * log.c - hand verbose diagnostics to the plugin's sink.
+ *
+ * The sink, its argument and the level are the only mutable global state
+ * in common/: the plugin sets them once (mx_log_set) before doing work.
+ * A line is formatted only when a sink is set and the level is enabled
+ * (1 <= level <= maxlevel). If the line cannot be formatted (out of
+ * memory), it is dropped: diagnostics never make a run fail. Not
+ * thread-safe. Nothing here prints; the sink decides where lines go.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "log.h"
+
+static mx_log_sink log_sink;
+static void *log_arg;
+static int log_maxlevel;
+
+void
+mx_log_set(mx_log_sink sink, void *arg, int maxlevel)
+{
+    log_sink = sink;
+    log_arg = arg;
+    log_maxlevel = maxlevel;
+}
+
+int
+mx_log_enabled(int level)
+{
+    return log_sink != NULL && level >= 1 && level <= log_maxlevel;
+}
+
+void
+mx_log(int level, const char *fmt, ...)
+{
+    struct mx_buf line = MX_BUF_INIT;
+    va_list ap;
+
+    if (!mx_log_enabled(level) || fmt == NULL)
+        return;
+    va_start(ap, fmt);
+    mx_buf_vprintf(&line, fmt, ap);
+    va_end(ap);
+    if (!mx_buf_failed(&line))
+        log_sink(log_arg, level, mx_buf_str(&line));
+    mx_buf_free(&line);
+}

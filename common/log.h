@@ -1,0 +1,20 @@
+/*
+ * log.h - verbose diagnostics from library code.
+ *
+ * common/ never prints: it hands each diagnostic line to a sink that the
+ * plugin installs (usually writing to stderr for -v, -vv, -vvv). Without a
+ * sink, or above the configured level, lines are dropped cheaply.
+ * Levels: 1 = what was tried and its result, 2 = protocol dialogue,
+ * 3 = bytes and library internals.
+ */
+#ifndef MX_LOG_H
+#define MX_LOG_H
+
+typedef void (*mx_log_sink)(void *arg, int level, const char *line);
+
+void mx_log_set(mx_log_sink sink, void *arg, int maxlevel);
+int mx_log_enabled(int level);
+void mx_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
