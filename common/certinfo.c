@@ -1,0 +1,244 @@
+/*
+ * certinfo.c - certificate facts, chain verification, name matching.
+ *
+ * Error contract: mx_certinfo_get fails (INTERNAL) only when the library
+ * cannot read the certificate's own fields; mx_trust_load fails (USAGE)
+ * for an unreadable or empty CA file or directory. The OpenSSL error queue
+ * is drained into -v output.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "certinfo.h"
+#include "log.h"
+#include "net.h"
+
+static void
+drain(void)
+{
+    unsigned long e;
+    char text[256];
+
+    while ((e = ERR_get_error()) != 0) {
+        ERR_error_string_n(e, text, sizeof(text));
+        mx_log(1, "openssl: %s", text);
+    }
+}
+
+/* One-line name, RFC 2253 order, with non-printables censored. */
+static void
+name_line(const X509_NAME *n, char *out, size_t cap)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p;
+    long len;
+    size_t i, o = 0;
+
+    out[0] = '\0';
+    if (b == NULL)
+        return;
+    if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >=
+        0) {
+        len = BIO_get_mem_data(b, &p);
+        for (i = 0; len > 0 && i < (size_t)len && o + 1 < cap; i++) {
+            unsigned char ch = (unsigned char)p[i];
+            out[o++] = ch >= 0x20 && ch != 0x7f ? (char)ch : '?';
+        }
+        out[o] = '\0';
+    }
+    BIO_free(b);
+}
+
+static int
+asn1_to_time(const ASN1_TIME *t, time_t *out)
+{
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return -1;
+    *out = timegm(&tm);
+    return 0;
+}
+
+int
+mx_certinfo_get(X509 *x, struct mx_certinfo *ci, struct mx_error *err)
+{
+    EVP_PKEY *pk;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0, i;
+    char group[64];
+    const struct mx_group *g;
+    int nid;
+
+    memset(ci, 0, sizeof(*ci));
+    pk = X509_get0_pubkey(x);
+    if (pk == NULL) {
+        drain();
+        mx_error_set(err, MX_E_INTERNAL, "cannot read the certificate's key");
+        return -1;
+    }
+    ci->bits = EVP_PKEY_get_bits(pk);
+    switch (EVP_PKEY_get_base_id(pk)) {
+    case EVP_PKEY_RSA:
+        ci->type = MX_KEY_RSA;
+        break;
+    case EVP_PKEY_RSA_PSS:
+        ci->type = MX_KEY_RSA_PSS;
+        break;
+    case EVP_PKEY_EC:
+        ci->type = MX_KEY_ECDSA;
+        if (EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof(group),
+                                           NULL) == 1) {
+            g = mx_group_by_name(group);
+            if (g != NULL) {
+                ci->curve = g->code;
+                snprintf(ci->curve_name, sizeof(ci->curve_name), "%s",
+                         g->display);
+            } else {
+                snprintf(ci->curve_name, sizeof(ci->curve_name), "%.31s",
+                         group);
+            }
+        }
+        break;
+    case EVP_PKEY_ED25519:
+        ci->type = MX_KEY_ED25519;
+        break;
+    case EVP_PKEY_ED448:
+        ci->type = MX_KEY_ED448;
+        break;
+    case EVP_PKEY_DSA:
+        ci->type = MX_KEY_DSA;
+        break;
+    default:
+        ci->type = MX_KEY_NONE;
+        break;
+    }
+    if (ci->type == MX_KEY_ECDSA)
+        snprintf(ci->label, sizeof(ci->label), "ECDSA %s",
+                 ci->curve_name[0] ? ci->curve_name : "?");
+    else if (ci->type == MX_KEY_ED25519 || ci->type == MX_KEY_ED448)
+        snprintf(ci->label, sizeof(ci->label), "%s", mx_keytype_name(ci->type));
+    else if (ci->type == MX_KEY_NONE)
+        snprintf(ci->label, sizeof(ci->label), "%s %d",
+                 OBJ_nid2sn(EVP_PKEY_get_base_id(pk)), ci->bits);
+    else
+        snprintf(ci->label, sizeof(ci->label), "%s %d",
+                 mx_keytype_name(ci->type), ci->bits);
+
+    name_line(X509_get_subject_name(x), ci->subject, sizeof(ci->subject));
+    name_line(X509_get_issuer_name(x), ci->issuer, sizeof(ci->issuer));
+    nid = X509_get_signature_nid(x);
+    snprintf(ci->sigalg, sizeof(ci->sigalg), "%s",
+             nid != NID_undef ? OBJ_nid2ln(nid) : "unknown");
+    if (asn1_to_time(X509_get0_notBefore(x), &ci->not_before) != 0 ||
+        asn1_to_time(X509_get0_notAfter(x), &ci->not_after) != 0) {
+        drain();
+        mx_error_set(err, MX_E_INTERNAL,
+                     "cannot read the certificate's validity dates");
+        return -1;
+    }
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1) {
+        drain();
+        mx_error_set(err, MX_E_INTERNAL, "cannot hash the certificate");
+        return -1;
+    }
+    for (i = 0; i < mdlen && i < 32; i++)
+        snprintf(ci->fingerprint + 2 * i, 3, "%02x", md[i]);
+    return 0;
+}
+
+double
+mx_cert_days_left(const struct mx_certinfo *ci, time_t now)
+{
+    return difftime(ci->not_after, now) / 86400.0;
+}
+
+X509_STORE *
+mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
+{
+    X509_STORE *st = X509_STORE_new();
+    struct stat sb;
+
+    if (st == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    ERR_clear_error();
+    if (cafile != NULL && X509_STORE_load_file(st, cafile) != 1) {
+        drain();
+        mx_error_set(err, MX_E_USAGE,
+                     "cannot read CA certificates from file %s", cafile);
+        goto fail;
+    }
+    if (capath != NULL && (stat(capath, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+                           access(capath, R_OK | X_OK) != 0 ||
+                           X509_STORE_load_path(st, capath) != 1)) {
+        drain();
+        mx_error_set(err, MX_E_USAGE, "cannot use CA directory %s", capath);
+        goto fail;
+    }
+    return st;
+fail:
+    X509_STORE_free(st);
+    return NULL;
+}
+
+int
+mx_cert_verify(X509_STORE *store, STACK_OF(X509) * chain, char *why, size_t cap)
+{
+    X509_STORE_CTX *ctx;
+    STACK_OF(X509) *untrusted = NULL;
+    X509 *leaf;
+    int rc = -1, i;
+
+    why[0] = '\0';
+    if (chain == NULL || sk_X509_num(chain) < 1) {
+        snprintf(why, cap, "no certificate");
+        return 0;
+    }
+    leaf = sk_X509_value(chain, 0);
+    ctx = X509_STORE_CTX_new();
+    untrusted = sk_X509_new_null();
+    if (ctx == NULL || untrusted == NULL)
+        goto out;
+    for (i = 1; i < sk_X509_num(chain); i++)
+        if (sk_X509_push(untrusted, sk_X509_value(chain, i)) <= 0)
+            goto out;
+    if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+        goto out;
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+    rc = X509_verify_cert(ctx);
+    if (rc == 1) {
+        rc = 1;
+    } else {
+        int e = X509_STORE_CTX_get_error(ctx);
+        snprintf(why, cap, "%s", X509_verify_cert_error_string(e));
+        rc = 0;
+    }
+out:
+    drain();
+    sk_X509_free(untrusted); /* the certificates belong to chain */
+    X509_STORE_CTX_free(ctx);
+    return rc;
+}
+
+int
+mx_cert_matches(X509 *x, const char *name)
+{
+    int rc;
+
+    if (mx_is_address(name))
+        rc = X509_check_ip_asc(x, name, 0);
+    else
+        rc = X509_check_host(x, name, 0, 0, NULL);
+    ERR_clear_error();
+    return rc == 1;
+}

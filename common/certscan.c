@@ -1,0 +1,279 @@
+/*
+ * certscan.c - certificate enumeration by elimination (see certscan.h).
+ *
+ * A certificate's "kind" is what an offer can exclude: below TLS 1.3 its
+ * key type; in TLS 1.3 its key type and, for ECDSA, its curve. A round
+ * that brings back a certificate already seen, or of a kind already
+ * excluded, means the server ignored the exclusion: the round stops there
+ * and s->note says so. Error contract: see certscan.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certscan.h"
+#include "log.h"
+#include "registry.h"
+
+#define MAX_SUITES  512
+#define MAX_SIGALGS 64
+
+struct kind {
+    enum mx_keytype type;
+    uint16_t curve; /* 0 below TLS 1.3 */
+};
+
+struct scan {
+    const struct mx_target *t;
+    const char *sni;
+    struct mx_certscan *s;
+    struct mx_lib_suite lib[MAX_SUITES];
+    size_t nlib;
+    struct kind found[MX_SCAN_MAX_CERTS * 2];
+    size_t nfound;
+};
+
+static int
+kind_found(const struct scan *sc, enum mx_keytype type, uint16_t curve,
+           int tls13)
+{
+    size_t i;
+
+    for (i = 0; i < sc->nfound; i++)
+        if (sc->found[i].type == type &&
+            (!tls13 || type != MX_KEY_ECDSA || sc->found[i].curve == curve))
+            return 1;
+    return 0;
+}
+
+/* Can a server key of this type be chosen through a suite with auth a? */
+static int
+auth_serves(enum mx_auth a, enum mx_keytype k)
+{
+    switch (a) {
+    case MX_AUTH_RSA:
+        return k == MX_KEY_RSA || k == MX_KEY_RSA_PSS;
+    case MX_AUTH_ECDSA:
+        return k == MX_KEY_ECDSA || k == MX_KEY_ED25519 || k == MX_KEY_ED448;
+    case MX_AUTH_DSS:
+        return k == MX_KEY_DSA;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Build the offer of one round. phase 0: the first probe (everything, all
+ * versions); 13: TLS 1.3 only; 12: below TLS 1.3, suites of one
+ * authentication class only. Returns 0 when there is nothing left to
+ * offer.
+ *
+ * Below TLS 1.3 a server picks the certificate from the suite it chose,
+ * and only then looks at the signature schemes: an OpenSSL server with an
+ * RSA certificate chooses an RSA suite even when none of the offered
+ * schemes can sign with that key, and fails. So each class is asked on its
+ * own, with the schemes of the key types in it that are still unseen.
+ */
+static int
+build_offer(const struct scan *sc, int phase, enum mx_auth cls,
+            uint16_t *suites, uint16_t *sigalgs, struct mx_offer *o)
+{
+    const struct mx_sigalg *sa;
+    size_t i, nsa, ns = 0, ng = 0;
+    int k, any;
+
+    memset(o, 0, sizeof(*o));
+    o->sni = sc->sni;
+    o->min_version = phase == 13 ? MX_TLS13 : MX_TLS10;
+    o->max_version = phase == 12 ? MX_TLS12 : MX_TLS13;
+
+    sa = mx_sigalgs(&nsa);
+    for (i = 0; i < nsa; i++) {
+        if (sa[i].openssl == NULL)
+            continue;
+        if (phase == 13 &&
+            (!sa[i].tls13 || kind_found(sc, sa[i].key, sa[i].curve, 1)))
+            continue;
+        if (phase == 12 &&
+            (!auth_serves(cls, sa[i].key) || kind_found(sc, sa[i].key, 0, 0)))
+            continue;
+        sigalgs[ng++] = sa[i].code;
+    }
+    for (i = 0; i < sc->nlib; i++) {
+        const struct mx_lib_suite *ls = &sc->lib[i];
+        if (ls->auth == MX_AUTH_TLS13) {
+            if (phase != 12)
+                suites[ns++] = ls->code;
+            continue;
+        }
+        if (phase == 13 || (phase == 12 && ls->auth != cls))
+            continue;
+        for (any = 0, k = MX_KEY_RSA; k < MX_KEY_COUNT && !any; k++)
+            any = auth_serves(ls->auth, (enum mx_keytype)k);
+        if (any)
+            suites[ns++] = ls->code;
+    }
+    if (ns == 0 || ng == 0)
+        return 0;
+    o->suites = suites;
+    o->nsuites = ns;
+    o->sigalgs = sigalgs;
+    o->nsigalgs = ng;
+    return 1;
+}
+
+/*
+ * One round. Returns 1 when it found a new kind of certificate (go on),
+ * 0 when the round ends (refused, or no progress), -1 on error.
+ */
+static int
+round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
+{
+    struct mx_certscan *s = sc->s;
+    uint16_t suites[MAX_SUITES], sigalgs[MAX_SIGALGS];
+    struct mx_probe_result r;
+    struct mx_scanned_cert *sc_cert;
+    struct mx_certinfo ci;
+    struct mx_offer o;
+    X509 *leaf;
+    size_t i;
+    int rc = 0, tls13;
+
+    if (!build_offer(sc, phase, cls, suites, sigalgs, &o)) {
+        mx_log(2, "scan: nothing left to offer %s",
+               phase == 13 ? "in TLSv1.3" : "below TLSv1.3");
+        return 0;
+    }
+    if (s->stats.connections >= MX_SCAN_MAX_PROBES) {
+        snprintf(s->note, sizeof(s->note), "stopped after %d connections",
+                 MX_SCAN_MAX_PROBES);
+        return 0;
+    }
+    mx_log(1, "scan: probe %d (%s, %zu suites, %zu signature schemes)",
+           s->stats.connections + 1,
+           phase == 0             ? "all versions"
+           : phase == 13          ? "TLSv1.3"
+           : cls == MX_AUTH_RSA   ? "below TLSv1.3, RSA suites"
+           : cls == MX_AUTH_ECDSA ? "below TLSv1.3, ECDSA suites"
+                                  : "below TLSv1.3, DSS suites",
+           o.nsuites, o.nsigalgs);
+    if (mx_probe(sc->t, &o, &s->stats, &r, err) != 0) {
+        mx_probe_result_free(&r);
+        return -1;
+    }
+    if (phase == 0)
+        s->first_handshake_ms = r.hs.ms;
+    if (!r.hs.accepted) {
+        if (s->n == 0)
+            snprintf(s->refusal, sizeof(s->refusal), "%s", r.hs.reason);
+        goto out;
+    }
+    if (r.hs.chain == NULL || sk_X509_num(r.hs.chain) < 1) {
+        snprintf(s->note, sizeof(s->note),
+                 "a handshake completed without a server certificate");
+        goto out;
+    }
+    leaf = sk_X509_value(r.hs.chain, 0);
+    if (mx_certinfo_get(leaf, &ci, err) != 0) {
+        rc = -1;
+        goto out;
+    }
+    tls13 = r.hs.version == MX_TLS13;
+    if (phase == 0)
+        s->tls13 = tls13;
+    for (i = 0; i < s->n; i++)
+        if (strcmp(s->certs[i].info.fingerprint, ci.fingerprint) == 0)
+            break;
+    if (i < s->n || kind_found(sc, ci.type, ci.curve, tls13)) {
+        snprintf(s->note, sizeof(s->note),
+                 "the server presented %s again although the offer "
+                 "excluded it",
+                 ci.label);
+        mx_log(1, "scan: %s", s->note);
+        if (i < s->n)
+            goto out;
+    }
+    if (s->n < MX_SCAN_MAX_CERTS) {
+        sc_cert = &s->certs[s->n++];
+        sc_cert->chain = r.hs.chain;
+        r.hs.chain = NULL;
+        sc_cert->info = ci;
+        sc_cert->version = r.hs.version;
+        snprintf(sc_cert->suite, sizeof(sc_cert->suite), "%s", r.hs.suite_ossl);
+        sc_cert->sigalg = r.hs.sigalg;
+        mx_log(1, "scan: found %s (%s)", ci.label, ci.subject);
+    }
+    if (kind_found(sc, ci.type, ci.curve, tls13))
+        goto out; /* no progress */
+    if (sc->nfound < sizeof(sc->found) / sizeof(sc->found[0])) {
+        sc->found[sc->nfound].type = ci.type;
+        sc->found[sc->nfound].curve = ci.curve;
+        sc->nfound++;
+    }
+    rc = 1;
+out:
+    mx_probe_result_free(&r);
+    return rc;
+}
+
+int
+mx_certscan(const struct mx_target *t, const char *sni, struct mx_certscan *s,
+            struct mx_error *err)
+{
+    static const enum mx_auth classes[] = {MX_AUTH_RSA, MX_AUTH_ECDSA,
+                                           MX_AUTH_DSS};
+    struct scan *sc;
+    size_t i;
+    int rc, n, result = -1;
+
+    memset(s, 0, sizeof(*s));
+    sc = calloc(1, sizeof(*sc));
+    if (sc == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    sc->t = t;
+    sc->sni = sni;
+    sc->s = s;
+    n = mx_tls_cert_suites(sc->lib, MAX_SUITES);
+    if (n <= 0) {
+        mx_error_set(err, MX_E_INTERNAL,
+                     "the TLS library offers no usable cipher suites");
+        goto out;
+    }
+    sc->nlib = (size_t)n;
+
+    rc = round_once(sc, 0, MX_AUTH_OTHER, err);
+    if (rc <= 0) {
+        result = rc == 0 ? 0 : -1;
+        goto out;
+    }
+    if (s->tls13) {
+        while ((rc = round_once(sc, 13, MX_AUTH_OTHER, err)) > 0)
+            ;
+        if (rc < 0)
+            goto out;
+    }
+    /* TLS 1.3 finds every key type but DSA: below it, only DSS is left. */
+    for (i = s->tls13 ? 2 : 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+        while ((rc = round_once(sc, 12, classes[i], err)) > 0)
+            ;
+        if (rc < 0)
+            goto out;
+    }
+    result = 0;
+out:
+    free(sc);
+    return result;
+}
+
+void
+mx_certscan_free(struct mx_certscan *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        if (s->certs[i].chain != NULL)
+            sk_X509_pop_free(s->certs[i].chain, X509_free);
+    s->n = 0;
+}

@@ -1,0 +1,323 @@
+/*
+ * registry.c - tables of protocol versions, key types, signature schemes
+ * and groups.
+ *
+ * Codes come from the IANA TLS parameters registries (TLS Supported
+ * Groups, TLS SignatureScheme); the DSA and SHA-224 signature codes, which
+ * IANA lists only as "reserved for backward compatibility", are the
+ * RFC 5246 HashAlgorithm/SignatureAlgorithm pairs that TLS 1.2 peers still
+ * send. The "openssl" column is the spelling OpenSSL 3.0 accepts in a
+ * groups or sigalgs list (checked against the library; NULL where it has
+ * none). Lookups return NULL, 0 or MX_KEY_NONE when nothing matches.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "registry.h"
+
+static const struct {
+    uint16_t code;
+    const char *name;
+} versions[] = {
+    {MX_SSL2, "SSLv2"},    {MX_SSL3, "SSLv3"},    {MX_TLS10, "TLSv1.0"},
+    {MX_TLS11, "TLSv1.1"}, {MX_TLS12, "TLSv1.2"}, {MX_TLS13, "TLSv1.3"},
+    {0, "unknown"},
+};
+
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]) - 1)
+
+const char *
+mx_version_name(uint16_t code)
+{
+    size_t i;
+
+    for (i = 0; i < NVERSIONS; i++)
+        if (versions[i].code == code)
+            break;
+    return versions[i].name;
+}
+
+/*
+ * Spellings: an optional "SSL" or "TLS" prefix, an optional 'v', then the
+ * number: "1.2" or "1_2" (and "1" alone: TLSv1 is TLS 1.0) for TLS, "2" or
+ * "3" after "SSL". A bare number means TLS.
+ */
+uint16_t
+mx_version_parse(const char *s)
+{
+    int ssl = 0;
+
+    if (s == NULL)
+        return 0;
+    if (strncasecmp(s, "ssl", 3) == 0) {
+        ssl = 1;
+        s += 3;
+    } else if (strncasecmp(s, "tls", 3) == 0) {
+        s += 3;
+    }
+    if (*s == 'v' || *s == 'V')
+        s++;
+    if (ssl) {
+        if (strcmp(s, "2") == 0)
+            return MX_SSL2;
+        if (strcmp(s, "3") == 0)
+            return MX_SSL3;
+        return 0;
+    }
+    if (strcmp(s, "1") == 0)
+        return MX_TLS10;
+    if (s[0] != '1' || (s[1] != '.' && s[1] != '_') || s[2] == '\0' ||
+        s[3] != '\0')
+        return 0;
+    switch (s[2]) {
+    case '0':
+        return MX_TLS10;
+    case '1':
+        return MX_TLS11;
+    case '2':
+        return MX_TLS12;
+    case '3':
+        return MX_TLS13;
+    default:
+        return 0;
+    }
+}
+
+static const struct {
+    enum mx_keytype type;
+    const char *id;
+    const char *name;
+} keytypes[] = {
+    {MX_KEY_RSA, "rsa", "RSA"},       {MX_KEY_RSA_PSS, "rsa-pss", "RSA-PSS"},
+    {MX_KEY_ECDSA, "ecdsa", "ECDSA"}, {MX_KEY_ED25519, "ed25519", "Ed25519"},
+    {MX_KEY_ED448, "ed448", "Ed448"}, {MX_KEY_DSA, "dsa", "DSA"},
+    {MX_KEY_NONE, "none", "none"},
+};
+
+#define NKEYTYPES (sizeof(keytypes) / sizeof(keytypes[0]) - 1)
+
+const char *
+mx_keytype_id(enum mx_keytype t)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYTYPES; i++)
+        if (keytypes[i].type == t)
+            break;
+    return keytypes[i].id;
+}
+
+const char *
+mx_keytype_name(enum mx_keytype t)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYTYPES; i++)
+        if (keytypes[i].type == t)
+            break;
+    return keytypes[i].name;
+}
+
+enum mx_keytype
+mx_keytype_parse(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s != NULL && i < NKEYTYPES; i++)
+        if (strcasecmp(s, keytypes[i].id) == 0)
+            return keytypes[i].type;
+    return MX_KEY_NONE;
+}
+
+/* Groups, in the order a client offers them. */
+static const struct mx_group groups[] = {
+    {0x001d, "x25519", "X25519", "X25519", 1, NULL},
+    {0x0017, "secp256r1", "P-256", "P-256", 1, "prime256v1"},
+    {0x0018, "secp384r1", "P-384", "P-384", 1, NULL},
+    {0x0019, "secp521r1", "P-521", "P-521", 1, NULL},
+    {0x001e, "x448", "X448", "X448", 1, NULL},
+    {0x0100, "ffdhe2048", "ffdhe2048", "ffdhe2048", 1, NULL},
+    {0x0101, "ffdhe3072", "ffdhe3072", "ffdhe3072", 1, NULL},
+    {0x0102, "ffdhe4096", "ffdhe4096", "ffdhe4096", 1, NULL},
+    {0x0103, "ffdhe6144", "ffdhe6144", "ffdhe6144", 1, NULL},
+    {0x0104, "ffdhe8192", "ffdhe8192", "ffdhe8192", 1, NULL},
+    {0x0016, "secp256k1", "secp256k1", "secp256k1", 0, NULL},
+    {0x0015, "secp224r1", "P-224", "secp224r1", 0, NULL},
+    {0x001a, "brainpoolP256r1", "brainpoolP256r1", "brainpoolP256r1", 0, NULL},
+    {0x001b, "brainpoolP384r1", "brainpoolP384r1", "brainpoolP384r1", 0, NULL},
+    {0x001c, "brainpoolP512r1", "brainpoolP512r1", "brainpoolP512r1", 0, NULL},
+    {0x001f, "brainpoolP256r1tls13", "brainpoolP256r1tls13", NULL, 1, NULL},
+    {0x0020, "brainpoolP384r1tls13", "brainpoolP384r1tls13", NULL, 1, NULL},
+    {0x0021, "brainpoolP512r1tls13", "brainpoolP512r1tls13", NULL, 1, NULL},
+    {0x0200, "MLKEM512", "MLKEM512", NULL, 1, NULL},
+    {0x0201, "MLKEM768", "MLKEM768", NULL, 1, NULL},
+    {0x0202, "MLKEM1024", "MLKEM1024", NULL, 1, NULL},
+    {0x11eb, "SecP256r1MLKEM768", "SecP256r1MLKEM768", NULL, 1, NULL},
+    {0x11ec, "X25519MLKEM768", "X25519MLKEM768", NULL, 1, NULL},
+    {0x11ed, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", NULL, 1, NULL},
+};
+
+#define NGROUPS (sizeof(groups) / sizeof(groups[0]))
+
+const struct mx_group *
+mx_groups(size_t *n)
+{
+    *n = NGROUPS;
+    return groups;
+}
+
+const struct mx_group *
+mx_group_by_code(uint16_t code)
+{
+    size_t i, n;
+    const struct mx_group *t = mx_groups(&n);
+
+    for (i = 0; i < n; i++)
+        if (t[i].code == code)
+            return &t[i];
+    return NULL;
+}
+
+const struct mx_group *
+mx_group_by_name(const char *name)
+{
+    size_t i, n;
+    const struct mx_group *t = mx_groups(&n);
+
+    if (name == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        if (strcasecmp(name, t[i].iana) == 0 ||
+            strcasecmp(name, t[i].display) == 0 ||
+            (t[i].openssl != NULL && strcasecmp(name, t[i].openssl) == 0) ||
+            (t[i].alias != NULL && strcasecmp(name, t[i].alias) == 0))
+            return &t[i];
+    }
+    return NULL;
+}
+
+static const struct mx_sigalg sigalgs[] = {
+    /* TLS 1.3 schemes first: the order a modern client offers them. */
+    {0x0403, "ecdsa_secp256r1_sha256", "ecdsa_secp256r1_sha256", MX_KEY_ECDSA,
+     0x0017, 1},
+    {0x0503, "ecdsa_secp384r1_sha384", "ecdsa_secp384r1_sha384", MX_KEY_ECDSA,
+     0x0018, 1},
+    {0x0603, "ecdsa_secp521r1_sha512", "ecdsa_secp521r1_sha512", MX_KEY_ECDSA,
+     0x0019, 1},
+    {0x0807, "ed25519", "ed25519", MX_KEY_ED25519, 0, 1},
+    {0x0808, "ed448", "ed448", MX_KEY_ED448, 0, 1},
+    {0x0804, "rsa_pss_rsae_sha256", "rsa_pss_rsae_sha256", MX_KEY_RSA, 0, 1},
+    {0x0805, "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha384", MX_KEY_RSA, 0, 1},
+    {0x0806, "rsa_pss_rsae_sha512", "rsa_pss_rsae_sha512", MX_KEY_RSA, 0, 1},
+    {0x0809, "rsa_pss_pss_sha256", "rsa_pss_pss_sha256", MX_KEY_RSA_PSS, 0, 1},
+    {0x080a, "rsa_pss_pss_sha384", "rsa_pss_pss_sha384", MX_KEY_RSA_PSS, 0, 1},
+    {0x080b, "rsa_pss_pss_sha512", "rsa_pss_pss_sha512", MX_KEY_RSA_PSS, 0, 1},
+    {0x081a, "ecdsa_brainpoolP256r1tls13_sha256", NULL, MX_KEY_ECDSA, 0x001f,
+     1},
+    {0x081b, "ecdsa_brainpoolP384r1tls13_sha384", NULL, MX_KEY_ECDSA, 0x0020,
+     1},
+    {0x081c, "ecdsa_brainpoolP512r1tls13_sha512", NULL, MX_KEY_ECDSA, 0x0021,
+     1},
+    /* TLS 1.2 only. */
+    {0x0401, "rsa_pkcs1_sha256", "rsa_pkcs1_sha256", MX_KEY_RSA, 0, 0},
+    {0x0501, "rsa_pkcs1_sha384", "rsa_pkcs1_sha384", MX_KEY_RSA, 0, 0},
+    {0x0601, "rsa_pkcs1_sha512", "rsa_pkcs1_sha512", MX_KEY_RSA, 0, 0},
+    {0x0303, "ecdsa_sha224", "ECDSA+SHA224", MX_KEY_ECDSA, 0, 0},
+    {0x0301, "rsa_pkcs1_sha224", "RSA+SHA224", MX_KEY_RSA, 0, 0},
+    {0x0203, "ecdsa_sha1", "ECDSA+SHA1", MX_KEY_ECDSA, 0, 0},
+    {0x0201, "rsa_pkcs1_sha1", "RSA+SHA1", MX_KEY_RSA, 0, 0},
+    {0x0402, "dsa_sha256", "DSA+SHA256", MX_KEY_DSA, 0, 0},
+    {0x0502, "dsa_sha384", "DSA+SHA384", MX_KEY_DSA, 0, 0},
+    {0x0602, "dsa_sha512", "DSA+SHA512", MX_KEY_DSA, 0, 0},
+    {0x0302, "dsa_sha224", "DSA+SHA224", MX_KEY_DSA, 0, 0},
+    {0x0202, "dsa_sha1", "DSA+SHA1", MX_KEY_DSA, 0, 0},
+};
+
+#define NSIGALGS (sizeof(sigalgs) / sizeof(sigalgs[0]))
+
+const struct mx_sigalg *
+mx_sigalgs(size_t *n)
+{
+    *n = NSIGALGS;
+    return sigalgs;
+}
+
+const struct mx_sigalg *
+mx_sigalg_by_code(uint16_t code)
+{
+    size_t i;
+
+    for (i = 0; i < NSIGALGS; i++)
+        if (sigalgs[i].code == code)
+            return &sigalgs[i];
+    return NULL;
+}
+
+const struct mx_sigalg *
+mx_sigalg_by_name(const char *name)
+{
+    size_t i;
+
+    if (name == NULL)
+        return NULL;
+    for (i = 0; i < NSIGALGS; i++)
+        if (strcasecmp(name, sigalgs[i].iana) == 0 ||
+            (sigalgs[i].openssl != NULL &&
+             strcasecmp(name, sigalgs[i].openssl) == 0))
+            return &sigalgs[i];
+    return NULL;
+}
+
+static const struct {
+    int code;
+    const char *name;
+} alerts[] = {
+    {0, "close_notify"},
+    {10, "unexpected_message"},
+    {20, "bad_record_mac"},
+    {21, "decryption_failed"},
+    {22, "record_overflow"},
+    {30, "decompression_failure"},
+    {40, "handshake_failure"},
+    {41, "no_certificate"},
+    {42, "bad_certificate"},
+    {43, "unsupported_certificate"},
+    {44, "certificate_revoked"},
+    {45, "certificate_expired"},
+    {46, "certificate_unknown"},
+    {47, "illegal_parameter"},
+    {48, "unknown_ca"},
+    {49, "access_denied"},
+    {50, "decode_error"},
+    {51, "decrypt_error"},
+    {60, "export_restriction"},
+    {70, "protocol_version"},
+    {71, "insufficient_security"},
+    {80, "internal_error"},
+    {86, "inappropriate_fallback"},
+    {90, "user_canceled"},
+    {100, "no_renegotiation"},
+    {109, "missing_extension"},
+    {110, "unsupported_extension"},
+    {111, "certificate_unobtainable"},
+    {112, "unrecognized_name"},
+    {113, "bad_certificate_status_response"},
+    {114, "bad_certificate_hash_value"},
+    {115, "unknown_psk_identity"},
+    {116, "certificate_required"},
+    {120, "no_application_protocol"},
+    {-1, "unknown"},
+};
+
+#define NALERTS (sizeof(alerts) / sizeof(alerts[0]) - 1)
+
+const char *
+mx_alert_name(int desc)
+{
+    size_t i;
+
+    for (i = 0; i < NALERTS; i++)
+        if (alerts[i].code == desc)
+            break;
+    return alerts[i].name;
+}

@@ -1,0 +1,91 @@
+/*
+ * tlsengine.h - the OpenSSL handshake engine: offer exactly what the
+ * caller asks (versions, suites, groups, signature schemes, SNI) at
+ * security level 0, run the client handshake on a connection with a
+ * deadline, and report what the server did.
+ *
+ * Everything is stated by IANA code; the engine translates codes into the
+ * library's names and logs (-vvv) whatever the linked OpenSSL cannot offer.
+ * Certificates are not verified here (see certinfo.h); the point is to see
+ * what the server presents, not to trust it.
+ *
+ * Return contract of mx_tls_handshake():
+ *   0, hs->accepted = 1  the handshake completed; c->ssl carries the
+ *                        session for the dialogue after TLS;
+ *   0, hs->accepted = 0  the server refused the offer: a TLS alert, a
+ *                        version or suite outside the offer, or a close
+ *                        or reset during the handshake (hs->reason says
+ *                        which);
+ *   -1                   no verdict on the offer: TIMEOUT, a peer that
+ *                        does not speak TLS (TLS), or an INTERNAL failure.
+ */
+#ifndef MX_TLSENGINE_H
+#define MX_TLSENGINE_H
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdint.h>
+
+#include "deadline.h"
+#include "err.h"
+#include "net.h"
+
+struct mx_offer {
+    uint16_t min_version;   /* MX_TLS10 ...; 0: the library's lowest */
+    uint16_t max_version;   /* 0: the library's highest */
+    const uint16_t *suites; /* IANA codes; NULL: every suite the library has */
+    size_t nsuites;
+    const uint16_t *groups; /* NULL: the library's default list */
+    size_t ngroups;
+    const uint16_t *sigalgs; /* NULL: the library's default list */
+    size_t nsigalgs;
+    const char *sni; /* NULL: no server_name extension */
+};
+
+struct mx_handshake {
+    int accepted;
+    int closed;             /* refused by close/reset instead of an alert */
+    int alert_recv;         /* alert description received, -1 if none */
+    int alert_sent;         /* alert description we sent, -1 if none */
+    char reason[256];       /* why it was refused, in words */
+    uint16_t version;       /* negotiated version (wire code) */
+    uint16_t suite;         /* negotiated suite (IANA code) */
+    char suite_iana[64];    /* TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 */
+    char suite_ossl[64];    /* ECDHE-RSA-AES256-GCM-SHA384 */
+    uint16_t group;         /* key exchange group, 0 if none or unknown */
+    char group_name[32];    /* "X25519", "P-256", "DHE 2048", "" */
+    uint16_t sigalg;        /* server's signature scheme, 0 if none/unknown */
+    STACK_OF(X509) * chain; /* presented chain, leaf first; NULL if none */
+    int64_t ms;             /* handshake time in milliseconds */
+};
+
+/* How a suite authenticates the server. */
+enum mx_auth {
+    MX_AUTH_OTHER = 0, /* anonymous, PSK, SRP, GOST: no usable certificate */
+    MX_AUTH_RSA,
+    MX_AUTH_ECDSA, /* also Ed25519 and Ed448 below TLS 1.3 */
+    MX_AUTH_DSS,
+    MX_AUTH_TLS13 /* TLS 1.3: the signature scheme decides */
+};
+
+struct mx_lib_suite {
+    uint16_t code;
+    enum mx_auth auth;
+};
+
+/*
+ * The suites the linked library can offer in which the server proves
+ * itself with a certificate (RSA, ECDSA, DSS key exchange/authentication,
+ * and every TLS 1.3 suite); no anonymous, PSK, SRP or GOST suites. Writes
+ * at most cap entries; returns how many, or -1 if the library fails.
+ */
+int mx_tls_cert_suites(struct mx_lib_suite *out, size_t cap);
+
+void mx_handshake_init(struct mx_handshake *hs);
+void mx_handshake_free(struct mx_handshake *hs);
+
+int mx_tls_handshake(struct mx_conn *c, const struct mx_offer *o,
+                     struct mx_deadline dl, struct mx_handshake *hs,
+                     struct mx_error *err);
+
+#endif
