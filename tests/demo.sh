@@ -1,0 +1,61 @@
+#!/bin/bash
+# demo.sh - the incident, reproduced on this machine in a few seconds.
+#
+# Starts a private Postfix on loopback with two smtpd services: one with
+# only an ECDSA certificate (the server in the incident: a bank's MX that
+# offers only RSA-authenticated suites cannot deliver to it), and one with
+# RSA and ECDSA certificates (the fix). Runs check_tls_cert against both
+# and shows the commands, their output and exit codes. Leaves nothing
+# behind. Needs root (Postfix) and a built tree.
+#
+# Exit status: 0 when both checks gave the expected state (2, then 0).
+set -u
+
+MXTLS_SRCDIR=${MXTLS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+MXTLS_BUILDDIR=${MXTLS_BUILDDIR:-$MXTLS_SRCDIR}
+plugin=$MXTLS_BUILDDIR/plugins/check_tls_cert
+
+# shellcheck source=lib/postfix.sh
+. "$MXTLS_SRCDIR/tests/lib/postfix.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "demo: needs root (it starts a private Postfix on 127.0.0.1)" >&2
+    exit 1
+fi
+if [ ! -x "$plugin" ]; then
+    echo "demo: $plugin is not built; run make first" >&2
+    exit 1
+fi
+
+work=$(mktemp -d /tmp/mxtls-demo.XXXXXX) || exit 1
+chmod 755 "$work"
+trap 'pf_stop "$work"; rm -rf "$work"' EXIT
+
+bash "$MXTLS_SRCDIR/tests/certs/mkcerts.sh" "$work/certs" || exit 1
+chmod 755 "$work/certs"
+pf_start "$work" \
+    "0:incident:$work/certs/ecdsa-p256.pem" \
+    "0:fixed:$work/certs/rsa2048.pem,$work/certs/ecdsa-p256.pem" || exit 1
+incident=$(pf_port "$work" incident)
+fixed=$(pf_port "$work" fixed)
+
+show() {
+    local want=$1 rc
+    shift
+    echo "\$ ${*#"$MXTLS_BUILDDIR/"}"
+    "$@"
+    rc=$?
+    echo "(exit code $rc)"
+    echo
+    [ "$rc" = "$want" ]
+}
+
+echo "Postfix with only an ECDSA certificate (port $incident), as in the incident:"
+echo
+show 2 "$plugin" -H 127.0.0.1 -p "$incident" --require=rsa
+ok1=$?
+echo "The same Postfix with smtpd_tls_chain_files = RSA key+cert, ECDSA key+cert (port $fixed):"
+echo
+show 0 "$plugin" -H 127.0.0.1 -p "$fixed" --require=rsa
+ok2=$?
+[ "$ok1" = 0 ] && [ "$ok2" = 0 ]

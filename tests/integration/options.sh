@@ -1,0 +1,103 @@
+#!/bin/bash
+# options.sh - bad input gets one line and UNKNOWN (3), never a crash;
+# --help and --version; --extra-opts end to end. No server is contacted:
+# every case fails before connecting, or points at a closed port.
+set -u
+# shellcheck source=../lib/common.sh
+. "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+mx_init
+closed=$(pf_free_port)
+
+# bad MESSAGE-REGEX ARGS...: UNKNOWN, exactly one line, the message.
+bad() {
+    local regex=$1
+    shift
+    mx_run "$CHECK_TLS_CERT" "$@"
+    t_is "$RC" 3 "$* -> UNKNOWN"
+    t_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$* -> one line"
+    t_like "$LINE1" "^TLS CERT UNKNOWN - $regex" "$* -> message"
+    t_is "$ERR" "" "$* -> nothing on stderr"
+}
+
+bad 'unknown option or missing value: --bogus' -H 127.0.0.1 --bogus
+bad 'unknown option or missing value: -x' -H 127.0.0.1 -x
+bad 'unknown option or missing value: -H' -H
+bad 'unexpected argument .extra.' -H 127.0.0.1 extra
+bad '.*host' -p 25
+bad '.*port.*' -H 127.0.0.1 -p 0
+bad '.*port.*' -H 127.0.0.1 -p 65536
+bad '.*port.*' -H 127.0.0.1 -p 25x
+bad '.*timeout.*' -H 127.0.0.1 -t 0
+bad '.*timeout.*' -H 127.0.0.1 -t abc
+bad '.*timeout.*' -H 127.0.0.1 -t 10:bogus
+bad '.*' -H 127.0.0.1 --timeout-result=maybe
+bad '.*starttls.*|.*dialect.*' -H 127.0.0.1 -S smtps
+bad '--warning: ' -H 127.0.0.1 -w abc
+bad '--critical: ' -H 127.0.0.1 -c 20:10
+bad "--require: unknown key type 'rsa2048'" -H 127.0.0.1 --require=rsa2048
+bad "--min-bits: 'rsa' is not TYPE:BITS" -H 127.0.0.1 --min-bits=rsa
+bad "--min-bits: unknown key type 'foo'" -H 127.0.0.1 --min-bits=foo:1
+bad "--min-bits: rsa bits 'abc'" -H 127.0.0.1 --min-bits=rsa:abc
+bad "--min-bits: rsa bits '0'" -H 127.0.0.1 --min-bits=rsa:0
+bad "cannot read CA certificates from file $WORK/none.pem" \
+    -H 127.0.0.1 -p "$closed" --ca-file="$WORK/none.pem"
+echo "not a certificate" >"$WORK/garbage.pem"
+bad "cannot read CA certificates from file $WORK/garbage.pem" \
+    -H 127.0.0.1 -p "$closed" --ca-file="$WORK/garbage.pem"
+bad "cannot use CA directory" -H 127.0.0.1 -p "$closed" --ca-path="$WORK/nodir"
+
+# --help: the layout, 80 columns, every option it names exists.
+mx_run "$CHECK_TLS_CERT" --help
+help=$OUT
+t_is "$RC" 0 "--help exits 0"
+t_like "$help" '^Usage:' "--help has a usage section"
+t_is "$(awk 'length > 80' <<<"$help" | wc -l)" 0 "--help fits 80 columns"
+opts=$(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u)
+for o in $opts; do
+    mx_run "$CHECK_TLS_CERT" "$o" 2>/dev/null
+    t_unlike "$LINE1" "unknown option or missing value: $o\$" "--help's $o is a real option"
+done
+for o in --hostname --port --timeout --timeout-result --starttls --ehlo \
+    --sni --no-sni --extra-opts --warning --critical --require --min-bits \
+    --ca-file --ca-path --match --verbose --version --ipv4 --ipv6; do
+    t_like "$help" "$o" "--help documents $o"
+done
+mx_run "$CHECK_TLS_CERT" -V
+t_is "$RC" 0 "-V exits 0"
+t_like "$LINE1" '^check_tls_cert \(mxtls [0-9]+\.[0-9]+\.[0-9]+\)$' "-V names the version"
+
+# --extra-opts: the ini section supplies options; the command line wins.
+cat >"$WORK/plugins.ini" <<INI
+# comment
+[check_tls_cert]
+hostname = 127.0.0.1
+port = $closed
+timeout = 3
+
+[strict]
+hostname=127.0.0.1
+port=$closed
+require = rsa,ecdsa
+min-bits = rsa:bogus
+INI
+mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/plugins.ini"
+t_is "$RC" 2 "--extra-opts=@file: host and port from the default section"
+t_like "$LINE1" "cannot connect to 127\.0\.0\.1 port $closed" "--extra-opts: the ini port was used"
+mx_run "$CHECK_TLS_CERT" --extra-opts=strict@"$WORK/plugins.ini"
+t_is "$RC" 3 "--extra-opts=section@file: bad value in the section is UNKNOWN"
+t_like "$LINE1" "min-bits: rsa bits 'bogus'" "--extra-opts: the section's option was parsed"
+other=$(pf_free_port)
+mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/plugins.ini" -p "$other"
+t_like "$LINE1" "port $other" "--extra-opts: the command line overrides the ini file"
+mx_run "$CHECK_TLS_CERT" --extra-opts=missing@"$WORK/plugins.ini"
+t_is "$RC" 3 "--extra-opts: a missing section is UNKNOWN"
+t_like "$LINE1" "missing" "--extra-opts: the message names the section"
+mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/nonexistent.ini"
+t_is "$RC" 3 "--extra-opts: an unreadable file is UNKNOWN"
+t_like "$LINE1" "nonexistent.ini" "--extra-opts: the message names the file"
+printf 'hostname = x\n[check_tls_cert]\n' >"$WORK/bad.ini"
+mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/bad.ini"
+t_is "$RC" 3 "--extra-opts: text before the first section is UNKNOWN"
+t_like "$LINE1" "bad.ini.*1|line 1" "--extra-opts: the message names the line"
+
+t_done
