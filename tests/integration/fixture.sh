@@ -6,6 +6,7 @@
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+MX_GUARD=15 # -t is 2 or less below: a run past 15 s ignored its deadline
 mx_init
 mx_certs
 [ -x "$FIXTURE" ] || t_bail "fixture not built: $FIXTURE"
@@ -59,9 +60,50 @@ t_is "$RC" 2 "closed port: CRITICAL"
 t_like "$LINE1" "^TLS CERT CRITICAL - cannot connect to 127\.0\.0\.1 port $port: Connection refused" \
     "closed port: message"
 
-# A host name (resolved from /etc/hosts; no query leaves the machine).
+# flog_accepted: the fixture's log line of the completed handshake (a
+# check also makes refused ones); the fixture writes it once the
+# connection has closed.
+flog_accepted() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        grep -q ' tls=TLS' "$FLOG" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep ' tls=TLS' "$FLOG" | tail -n 1
+}
+
+# A host name (resolved from /etc/hosts; no query leaves the machine) is
+# sent as SNI; an address is not; --sni and --no-sni override.
 mx_fixture good --cert "$crt"
 mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$FPORT" -t 5
 t_is "$RC" 0 "-H localhost -4: resolved and checked"
+t_like "$(flog_accepted)" ' sni=localhost ' "-H localhost: SNI localhost"
+: >"$FLOG"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 5
+t_like "$(flog_accepted)" ' sni=- ' "-H 127.0.0.1: no SNI"
+: >"$FLOG"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 5 --sni=mx.example.org
+t_like "$(flog_accepted)" ' sni=mx.example.org ' "--sni sets the name"
+: >"$FLOG"
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$FPORT" -t 5 --no-sni
+t_like "$(flog_accepted)" ' sni=- ' "--no-sni sends none"
+t_like "$(flog_accepted)" ' cmds=EHLO,STARTTLS,EHLO,QUIT end=quit' \
+    "the session ends with EHLO over TLS and QUIT"
+: >"$FLOG"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 5 --ehlo=probe.example.net -vv
+t_like "$ERR" '^> EHLO probe\.example\.net$' "--ehlo names the client (seen in -vv)"
+t_like "$ERR" '^< 220 fixture\.test ESMTP' "-vv shows the dialogue"
+
+# IPv6 loopback.
+if pf_has_ipv6; then
+    mx_fixture good --cert "$crt" --listen ::1
+    mx_run "$CHECK_TLS_CERT" -H ::1 -p "$FPORT" -t 5
+    t_is "$RC" 0 "-H ::1: checked over IPv6"
+    t_like "$OUT" "::1 port $FPORT" "-H ::1: the address is reported"
+    mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -6 -p "$FPORT" -t 5
+    t_is "$RC" 3 "-6 with an IPv4 address: UNKNOWN"
+else
+    t_skip "IPv6 loopback" "::1 is not configured on lo"
+fi
 
 t_done

@@ -201,15 +201,21 @@ t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd\[[0-9]+\]: connect from' "$before
 t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*improper command pipelining' "$before")" 0 \
     "no pipelining before the greeting"
 
-# No leaks: a full run under valgrind.
-if command -v valgrind >/dev/null 2>&1; then
+# No leaks: a full run under valgrind, or, in a sanitizer build (which
+# valgrind cannot run), under LeakSanitizer.
+if [ "${MXTLS_SANITIZERS:-no}" = yes ]; then
+    ASAN_OPTIONS=detect_leaks=1:exitcode=99 mx_run "$CHECK_TLS_CERT" \
+        -H 127.0.0.1 -p "$(port all)" --require=none
+    t_is "$RC" 0 "LeakSanitizer: a full run has no leaks or memory errors"
+    t_unlike "$ERR" 'Sanitizer' "LeakSanitizer: nothing reported"
+elif command -v valgrind >/dev/null 2>&1; then
     mx_run valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
         "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port all)" --require=none
     t_is "$RC" 0 "valgrind: a full run has no leaks or memory errors"
     [ "$RC" = 0 ] || t_diag "$ERR"
 else
-    t_skip "valgrind leak check" "valgrind is not installed"
+    t_skip "leak check" "valgrind is not installed"
 fi
 
 t_done
