@@ -2,13 +2,17 @@
  * registry.c - tables of protocol versions, key types, signature schemes
  * and groups.
  *
- * Codes come from the IANA TLS parameters registries (TLS Supported
- * Groups, TLS SignatureScheme); the DSA and SHA-224 signature codes, which
- * IANA lists only as "reserved for backward compatibility", are the
- * RFC 5246 HashAlgorithm/SignatureAlgorithm pairs that TLS 1.2 peers still
- * send. The "openssl" column is the spelling OpenSSL 3.0 accepts in a
- * groups or sigalgs list (checked against the library; NULL where it has
- * none). Lookups return NULL, 0 or MX_KEY_NONE when nothing matches.
+ * Codes come from the IANA TLS parameters registries: every named entry of
+ * "TLS Supported Groups" and "TLS SignatureScheme" (CSV exports in the
+ * project's shared data; the groups the registry marks OBSOLETE keep their
+ * names without the mark). The DSA and SHA-224 signature codes, which IANA
+ * lists only as "reserved for backward compatibility", are the RFC 5246
+ * HashAlgorithm/SignatureAlgorithm pairs that TLS 1.2 peers still send.
+ * The "openssl" column is the spelling OpenSSL 3.0 accepts in a groups or
+ * sigalgs list (checked against the library with SSL_CTX_set1_groups_list
+ * and SSL_CTX_set1_sigalgs_list; NULL where it has none). Names match
+ * case-insensitively. Lookups return NULL, 0 or MX_KEY_NONE when nothing
+ * matches; nothing here prints or allocates.
  */
 #include <string.h>
 #include <strings.h>
@@ -155,6 +159,54 @@ static const struct mx_group groups[] = {
     {0x11eb, "SecP256r1MLKEM768", "SecP256r1MLKEM768", NULL, 1, NULL},
     {0x11ec, "X25519MLKEM768", "X25519MLKEM768", NULL, 1, NULL},
     {0x11ed, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", NULL, 1, NULL},
+    /*
+     * The rest of the IANA registry, in code order. The display name is
+     * the FIPS 186 / RFC 4492 Appendix A name where one exists. The
+     * "openssl" column was checked at run time with
+     * SSL_CTX_set1_groups_list() against OpenSSL 3.0: it accepts every
+     * sect* and secp* name below (and the K-/B-/P- names), and rejects
+     * GC256A..GC512C, curveSM2, the Kyber drafts and the two
+     * arbitrary_explicit_* values. Its list names are case-sensitive.
+     */
+    {0x0001, "sect163k1", "K-163", "sect163k1", 0, NULL},
+    {0x0002, "sect163r1", "sect163r1", "sect163r1", 0, NULL},
+    {0x0003, "sect163r2", "B-163", "sect163r2", 0, NULL},
+    {0x0004, "sect193r1", "sect193r1", "sect193r1", 0, NULL},
+    {0x0005, "sect193r2", "sect193r2", "sect193r2", 0, NULL},
+    {0x0006, "sect233k1", "K-233", "sect233k1", 0, NULL},
+    {0x0007, "sect233r1", "B-233", "sect233r1", 0, NULL},
+    {0x0008, "sect239k1", "sect239k1", "sect239k1", 0, NULL},
+    {0x0009, "sect283k1", "K-283", "sect283k1", 0, NULL},
+    {0x000a, "sect283r1", "B-283", "sect283r1", 0, NULL},
+    {0x000b, "sect409k1", "K-409", "sect409k1", 0, NULL},
+    {0x000c, "sect409r1", "B-409", "sect409r1", 0, NULL},
+    {0x000d, "sect571k1", "K-571", "sect571k1", 0, NULL},
+    {0x000e, "sect571r1", "B-571", "sect571r1", 0, NULL},
+    {0x000f, "secp160k1", "secp160k1", "secp160k1", 0, NULL},
+    {0x0010, "secp160r1", "secp160r1", "secp160r1", 0, NULL},
+    {0x0011, "secp160r2", "secp160r2", "secp160r2", 0, NULL},
+    {0x0012, "secp192k1", "secp192k1", "secp192k1", 0, NULL},
+    {0x0013, "secp192r1", "P-192", "secp192r1", 0, "prime192v1"},
+    {0x0014, "secp224k1", "secp224k1", "secp224k1", 0, NULL},
+    /* RFC 9189 (TLS 1.2) and RFC 9367 (TLS 1.3) GOST curves. */
+    {0x0022, "GC256A", "GC256A", NULL, 1, NULL},
+    {0x0023, "GC256B", "GC256B", NULL, 1, NULL},
+    {0x0024, "GC256C", "GC256C", NULL, 1, NULL},
+    {0x0025, "GC256D", "GC256D", NULL, 1, NULL},
+    {0x0026, "GC512A", "GC512A", NULL, 1, NULL},
+    {0x0027, "GC512B", "GC512B", NULL, 1, NULL},
+    {0x0028, "GC512C", "GC512C", NULL, 1, NULL},
+    /* RFC 8998: ShangMi in TLS 1.3. */
+    {0x0029, "curveSM2", "curveSM2", NULL, 1, NULL},
+    /* Pre-standard Kyber hybrids, marked OBSOLETE by IANA. */
+    {0x6399, "X25519Kyber768Draft00", "X25519Kyber768Draft00", NULL, 1, NULL},
+    {0x639a, "SecP256r1Kyber768Draft00", "SecP256r1Kyber768Draft00", NULL, 1,
+     NULL},
+    /* RFC 8422: deprecated explicit curves, not usable in TLS 1.3. */
+    {0xff01, "arbitrary_explicit_prime_curves",
+     "arbitrary_explicit_prime_curves", NULL, 0, NULL},
+    {0xff02, "arbitrary_explicit_char2_curves",
+     "arbitrary_explicit_char2_curves", NULL, 0, NULL},
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -231,6 +283,35 @@ static const struct mx_sigalg sigalgs[] = {
     {0x0602, "dsa_sha512", "DSA+SHA512", MX_KEY_DSA, 0, 0},
     {0x0302, "dsa_sha224", "DSA+SHA224", MX_KEY_DSA, 0, 0},
     {0x0202, "dsa_sha1", "DSA+SHA1", MX_KEY_DSA, 0, 0},
+    /*
+     * The rest of the IANA SignatureScheme registry, in code order. OpenSSL
+     * 3.0 rejects every one of these names in SSL_CTX_set1_sigalgs_list()
+     * (checked at run time), hence no "openssl" spelling. Key types this
+     * project does not model (SM2, GOST, ML-DSA, identity-based) are
+     * MX_KEY_NONE.
+     */
+    /* draft-davidben-tls13-pkcs1: PKCS#1 v1.5 for TLS 1.3 client auth. */
+    {0x0420, "rsa_pkcs1_sha256_legacy", NULL, MX_KEY_RSA, 0, 1},
+    {0x0520, "rsa_pkcs1_sha384_legacy", NULL, MX_KEY_RSA, 0, 1},
+    {0x0620, "rsa_pkcs1_sha512_legacy", NULL, MX_KEY_RSA, 0, 1},
+    /* draft-wang-tls-raw-public-key-with-ibc: identity-based, TLS 1.3. */
+    {0x0704, "eccsi_sha256", NULL, MX_KEY_NONE, 0, 1},
+    {0x0705, "iso_ibs1", NULL, MX_KEY_NONE, 0, 1},
+    {0x0706, "iso_ibs2", NULL, MX_KEY_NONE, 0, 1},
+    {0x0707, "iso_chinese_ibs", NULL, MX_KEY_NONE, 0, 1},
+    /* RFC 8998 (SM2 on curveSM2) and RFC 9367 (GOST), both TLS 1.3. */
+    {0x0708, "sm2sig_sm3", NULL, MX_KEY_NONE, 0, 1},
+    {0x0709, "gostr34102012_256a", NULL, MX_KEY_NONE, 0, 1},
+    {0x070a, "gostr34102012_256b", NULL, MX_KEY_NONE, 0, 1},
+    {0x070b, "gostr34102012_256c", NULL, MX_KEY_NONE, 0, 1},
+    {0x070c, "gostr34102012_256d", NULL, MX_KEY_NONE, 0, 1},
+    {0x070d, "gostr34102012_512a", NULL, MX_KEY_NONE, 0, 1},
+    {0x070e, "gostr34102012_512b", NULL, MX_KEY_NONE, 0, 1},
+    {0x070f, "gostr34102012_512c", NULL, MX_KEY_NONE, 0, 1},
+    /* draft-ietf-tls-mldsa: ML-DSA (FIPS 204), TLS 1.3. */
+    {0x0904, "mldsa44", NULL, MX_KEY_NONE, 0, 1},
+    {0x0905, "mldsa65", NULL, MX_KEY_NONE, 0, 1},
+    {0x0906, "mldsa87", NULL, MX_KEY_NONE, 0, 1},
 };
 
 #define NSIGALGS (sizeof(sigalgs) / sizeof(sigalgs[0]))
@@ -253,10 +334,56 @@ mx_sigalg_by_code(uint16_t code)
     return NULL;
 }
 
+/*
+ * OpenSSL's "ALG+HASH" spelling (SSL_CTX_set1_sigalgs_list): ALG is RSA,
+ * DSA or ECDSA, giving the RFC 5246 SignatureAndHashAlgorithm pair
+ * (hash << 8 | signature), or RSA-PSS / PSS, which OpenSSL 3.0 sends as
+ * rsa_pss_rsae_* (0x0804..0x0806, checked on the wire); HASH is SHA1,
+ * SHA224, SHA256, SHA384 or SHA512. 0 when the text is not of that form.
+ */
+static uint16_t
+alg_hash_code(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned code;
+    } algs[] = {{"RSA", 1},
+                {"DSA", 2},
+                {"ECDSA", 3},
+                {"RSA-PSS", 0x100},
+                {"PSS", 0x100}},
+      hashes[] = {{"SHA1", 2},
+                  {"SHA224", 3},
+                  {"SHA256", 4},
+                  {"SHA384", 5},
+                  {"SHA512", 6}};
+    const char *plus = strchr(name, '+');
+    size_t i, j, alen;
+
+    if (plus == NULL)
+        return 0;
+    alen = (size_t)(plus - name);
+    for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+        if (strlen(algs[i].name) != alen ||
+            strncasecmp(name, algs[i].name, alen) != 0)
+            continue;
+        for (j = 0; j < sizeof(hashes) / sizeof(hashes[0]); j++) {
+            if (strcasecmp(plus + 1, hashes[j].name) != 0)
+                continue;
+            if (algs[i].code == 0x100)
+                return hashes[j].code >= 4 ? (uint16_t)(0x0800 + hashes[j].code)
+                                           : 0;
+            return (uint16_t)(hashes[j].code << 8 | algs[i].code);
+        }
+    }
+    return 0;
+}
+
 const struct mx_sigalg *
 mx_sigalg_by_name(const char *name)
 {
     size_t i;
+    uint16_t code;
 
     if (name == NULL)
         return NULL;
@@ -265,7 +392,8 @@ mx_sigalg_by_name(const char *name)
             (sigalgs[i].openssl != NULL &&
              strcasecmp(name, sigalgs[i].openssl) == 0))
             return &sigalgs[i];
-    return NULL;
+    code = alg_hash_code(name);
+    return code != 0 ? mx_sigalg_by_code(code) : NULL;
 }
 
 static const struct {

@@ -77,6 +77,9 @@ struct mx_sigalg {
 };
 
 const struct mx_sigalg *mx_sigalg_by_code(uint16_t code);
+/* By IANA or OpenSSL name, or OpenSSL's "ALG+HASH" form (RSA, DSA, ECDSA,
+ * RSA-PSS or PSS with SHA1 .. SHA512: "RSA+SHA256" is rsa_pkcs1_sha256,
+ * "RSA-PSS+SHA256" rsa_pss_rsae_sha256), case-insensitive. */
 const struct mx_sigalg *mx_sigalg_by_name(const char *name);
 const struct mx_sigalg *mx_sigalgs(size_t *n);
 

@@ -73,6 +73,69 @@ main(void)
     tap_is_int(mx_sigalg_by_name("ed25519")->code, 0x0807, "ed25519");
     tap_ok(mx_sigalg_by_name("bogus") == NULL, "unknown scheme");
 
+    /* The rest of the IANA groups registry. */
+    g = mx_group_by_code(1);
+    tap_is_str(g ? g->iana : NULL, "sect163k1", "group 1 is sect163k1");
+    tap_is_str(g ? g->display : NULL, "K-163", "sect163k1 shown as K-163");
+    tap_is_str(g ? g->openssl : NULL, "sect163k1", "OpenSSL 3.0 offers it");
+    tap_ok(g != NULL && !g->tls13, "sect163k1 is not for TLS 1.3");
+    tap_is_int(mx_group_by_name("B-571") ? mx_group_by_name("B-571")->code : 0,
+               14, "B-571 = 14");
+    tap_is_int(mx_group_by_name("P-192") ? mx_group_by_name("P-192")->code : 0,
+               19, "P-192 = 19");
+    tap_is_int(mx_group_by_name("prime192v1")
+                   ? mx_group_by_name("prime192v1")->code
+                   : 0,
+               19, "prime192v1 alias");
+    tap_is_int(
+        mx_group_by_name("SECP256R1") ? mx_group_by_name("SECP256R1")->code : 0,
+        23, "group names any case");
+    g = mx_group_by_code(34);
+    tap_is_str(g ? g->iana : NULL, "GC256A", "group 34 is GC256A");
+    tap_ok(g != NULL && g->openssl == NULL, "OpenSSL 3.0 cannot offer GC256A");
+    g = mx_group_by_code(41);
+    tap_is_str(g ? g->iana : NULL, "curveSM2", "group 41 is curveSM2");
+    g = mx_group_by_code(25497);
+    tap_is_str(g ? g->iana : NULL, "X25519Kyber768Draft00",
+               "25497 (OBSOLETE mark dropped)");
+    g = mx_group_by_code(65282);
+    tap_is_str(g ? g->iana : NULL, "arbitrary_explicit_char2_curves",
+               "65282 is arbitrary_explicit_char2_curves");
+    tap_ok(mx_group_by_code(0x0a0a) == NULL, "GREASE 0x0a0a is no group");
+    tap_ok(mx_group_by_code(0) == NULL, "0 is no group");
+    g = mx_groups(&n);
+    tap_is_int((long long)n, 56, "56 named groups");
+    tap_is_int(g[0].code, 0x001d, "x25519 still offered first");
+
+    /* The rest of the IANA SignatureScheme registry, and ALG+HASH. */
+    s = mx_sigalg_by_name("RSA+SHA256");
+    tap_is_int(s ? s->code : 0, 0x0401, "RSA+SHA256 = rsa_pkcs1_sha256");
+    s = mx_sigalg_by_name("ecdsa+sha384");
+    tap_is_int(s ? s->code : 0, 0x0503, "ecdsa+sha384, any case");
+    s = mx_sigalg_by_name("RSA-PSS+SHA256");
+    tap_is_int(s ? s->code : 0, 0x0804, "RSA-PSS+SHA256 = rsae_sha256");
+    s = mx_sigalg_by_name("PSS+SHA512");
+    tap_is_int(s ? s->code : 0, 0x0806, "PSS+SHA512 = rsae_sha512");
+    s = mx_sigalg_by_name("DSA+SHA224");
+    tap_is_int(s ? s->code : 0, 0x0302, "DSA+SHA224 = 0x0302");
+    tap_ok(mx_sigalg_by_name("RSA+MD5") == NULL, "RSA+MD5 not in the table");
+    tap_ok(mx_sigalg_by_name("RSA-PSS+SHA1") == NULL, "no PSS with SHA-1");
+    tap_ok(mx_sigalg_by_name("RSA+") == NULL, "RSA+ alone");
+    tap_ok(mx_sigalg_by_name("+SHA256") == NULL, "+SHA256 alone");
+    s = mx_sigalg_by_code(0x0420);
+    tap_is_str(s ? s->iana : NULL, "rsa_pkcs1_sha256_legacy", "0x0420");
+    s = mx_sigalg_by_name("mldsa87");
+    tap_is_int(s ? s->code : 0, 0x0906, "mldsa87 = 0x0906");
+    tap_ok(s != NULL && s->openssl == NULL, "OpenSSL 3.0 has no ML-DSA");
+    s = mx_sigalg_by_name("GOSTR34102012_256A");
+    tap_is_int(s ? s->code : 0, 0x0709, "gostr34102012_256a, any case");
+    s = mx_sigalg_by_code(0x0708);
+    tap_is_str(s ? s->iana : NULL, "sm2sig_sm3", "0x0708 is sm2sig_sm3");
+    tap_ok(mx_sigalg_by_code(0x0101) == NULL, "0x0101 (rsa_md5) unknown");
+    s = mx_sigalgs(&n);
+    tap_is_int((long long)n, 44, "37 IANA schemes + 7 RFC 5246 pairs");
+    tap_is_int(s[0].code, 0x0403, "ecdsa_secp256r1_sha256 still first");
+
     g = mx_groups(&n);
     for (dup = 0, i = 0; i < n; i++)
         for (j = i + 1; j < n; j++)
