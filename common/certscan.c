@@ -24,7 +24,7 @@ struct kind {
 };
 
 struct scan {
-    const struct mx_target *t;
+    struct mx_target *t;
     const char *sni;
     struct mx_certscan *s;
     struct mx_lib_suite lib[MAX_SUITES];
@@ -217,7 +217,7 @@ out:
 }
 
 int
-mx_certscan(const struct mx_target *t, const char *sni, struct mx_certscan *s,
+mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
             struct mx_error *err)
 {
     static const enum mx_auth classes[] = {MX_AUTH_RSA, MX_AUTH_ECDSA,

@@ -15,6 +15,7 @@ struct mx_deadline {
 };
 
 int64_t mx_now_ms(void);
+int64_t mx_now_us(void); /* microseconds, for timing short exchanges */
 
 /* A deadline secs seconds from now (secs <= 0: already passed). */
 struct mx_deadline mx_deadline_in(double secs);

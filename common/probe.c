@@ -1,14 +1,13 @@
 /*
- * probe.c - one connection, one offer, one verdict.
+ * probe.c - one connection, one offer, one verdict: a single task on the
+ * scheduler.
  *
- * Error contract: see probe.h. Everything allocated for the probe
- * (socket, TLS session) is released before mx_probe returns, except the
- * certificate chain in r->hs, which mx_probe_result_free releases.
+ * Error contract: see probe.h. Everything but the certificate chain in
+ * r->hs is released before mx_probe returns; mx_probe_result_free
+ * releases the chain.
  */
 #include <string.h>
 
-#include "log.h"
-#include "net.h"
 #include "probe.h"
 
 void
@@ -18,39 +17,37 @@ mx_probe_result_free(struct mx_probe_result *r)
 }
 
 int
-mx_probe(const struct mx_target *t, const struct mx_offer *o,
+mx_probe(struct mx_target *t, const struct mx_offer *o,
          struct mx_probe_stats *stats, struct mx_probe_result *r,
          struct mx_error *err)
 {
-    struct mx_conn c;
-    struct mx_error end_err;
-    int64_t t0 = mx_now_ms();
-    int rc = -1;
+    struct mx_sched s;
+    struct mx_task task;
 
     memset(r, 0, sizeof(*r));
     mx_handshake_init(&r->hs);
-    mx_conn_init(&c);
-    if (mx_connect(&c, t->host, t->port, t->family, t->deadline, err) != 0)
-        goto out;
-    if (stats != NULL)
-        stats->connections++;
-    r->connect_ms = mx_now_ms() - t0;
-    memcpy(r->addr, c.addr, sizeof(r->addr));
-    if (mx_starttls_begin(&c, &t->app, t->deadline, &r->app, err) != 0)
-        goto out;
-    if (stats != NULL)
-        stats->handshakes++;
-    if (mx_tls_handshake(&c, o, t->deadline, &r->hs, err) != 0)
-        goto out;
-    rc = 0;
-    if (r->hs.accepted) {
-        if (mx_starttls_end(&c, &t->app, t->deadline, &end_err) == 0)
-            r->ended_cleanly = 1;
-        else
-            mx_log(1, "after the handshake: %s", end_err.msg);
+    if (t->naddrs == 0 && mx_target_resolve(t, err) != 0)
+        return -1;
+    mx_task_init(&task);
+    task.offer = *o;
+    mx_sched_init(&s, t, 1);
+    mx_sched_add(&s, &task);
+    (void)mx_sched_run(&s);
+    if (stats != NULL) {
+        stats->connections += s.stats.connections;
+        stats->handshakes += s.stats.handshakes;
     }
-out:
-    mx_conn_close(&c);
-    r->total_ms = mx_now_ms() - t0;
-    return rc;
+    r->hs = task.hs; /* the chain moves to the result */
+    mx_handshake_init(&task.hs);
+    r->app = task.app;
+    memcpy(r->addr, task.addr, sizeof(r->addr));
+    r->connect_ms = task.connect_ms;
+    r->total_ms = task.total_ms;
+    r->ended_cleanly = task.ended_cleanly;
+    mx_task_free(&task);
+    if (task.rc != 0) {
+        *err = task.err;
+        return -1;
+    }
+    return 0;
 }

@@ -1,10 +1,14 @@
 /*
- * starttls.c - greeting, EHLO/LHLO and STARTTLS (or IMAP STARTTLS, POP3
- * STLS) before the handshake; EHLO, QUIT and close_notify after it.
+ * starttls.c - the dialogue before and after TLS, as small scripts run by
+ * a non-blocking interpreter.
  *
+ * A script is a list of operations (send a line, read an SMTP reply and
+ * check its code, read an IMAP tagged response, read a POP3 status line,
+ * send close_notify). Each dialect has a "begin" and an "end" script.
  * Error contract: see starttls.h. Server text in messages is censored and
- * limited to the first reply line. Dialogue lines are logged at -vv.
+ * limited to the first reply line; the dialogue is logged at -vv.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,12 +16,98 @@
 
 #include <openssl/err.h>
 
-#include "buf.h"
 #include "log.h"
-#include "smtpreply.h"
 #include "starttls.h"
 
 #define IMAP_MAX_UNTAGGED 100
+
+enum op_kind {
+    OP_END = 0,
+    OP_SEND_HELLO,  /* EHLO/LHLO name */
+    OP_SEND,        /* a fixed command */
+    OP_REPLY,       /* an SMTP reply; check by the op's check */
+    OP_IMAP_LINE,   /* IMAP greeting line */
+    OP_IMAP_TAGGED, /* read until the line tagged with the op's text */
+    OP_POP3_LINE,   /* POP3 status line */
+    OP_NO_PENDING,  /* nothing may follow the STARTTLS reply */
+    OP_CLOSE_NOTIFY
+};
+
+enum check {
+    CK_NONE = 0,
+    CK_GREETING_220,
+    CK_HELLO_250_STARTTLS,
+    CK_STARTTLS_220,
+    CK_IMAP_GREETING,
+    CK_IMAP_STARTTLS_OK,
+    CK_POP3_GREETING,
+    CK_POP3_STLS_OK
+};
+
+struct mx_op {
+    enum op_kind kind;
+    const char *text; /* OP_SEND: the command; OP_IMAP_TAGGED: the tag */
+    enum check check;
+    const char *what; /* what is awaited, for messages */
+};
+
+static const struct mx_op smtp_begin[] = {
+    {OP_REPLY, NULL, CK_GREETING_220, "the greeting"},
+    {OP_SEND_HELLO, NULL, CK_NONE, "EHLO"},
+    {OP_REPLY, NULL, CK_HELLO_250_STARTTLS, "the EHLO reply"},
+    {OP_SEND, "STARTTLS", CK_NONE, "STARTTLS"},
+    {OP_REPLY, NULL, CK_STARTTLS_220, "the STARTTLS reply"},
+    {OP_NO_PENDING, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op smtp_end[] = {
+    {OP_SEND_HELLO, NULL, CK_NONE, "EHLO"},
+    {OP_REPLY, NULL, CK_NONE, "the EHLO reply over TLS"},
+    {OP_SEND, "QUIT", CK_NONE, "QUIT"},
+    {OP_REPLY, NULL, CK_NONE, "the QUIT reply"},
+    {OP_CLOSE_NOTIFY, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op imap_begin[] = {
+    {OP_IMAP_LINE, NULL, CK_IMAP_GREETING, "the greeting"},
+    {OP_SEND, "a1 STARTTLS", CK_NONE, "STARTTLS"},
+    {OP_IMAP_TAGGED, "a1", CK_IMAP_STARTTLS_OK, "the STARTTLS response"},
+    {OP_NO_PENDING, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op imap_end[] = {
+    {OP_SEND, "a2 LOGOUT", CK_NONE, "LOGOUT"},
+    {OP_IMAP_TAGGED, "a2", CK_NONE, "the LOGOUT response"},
+    {OP_CLOSE_NOTIFY, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op pop3_begin[] = {
+    {OP_POP3_LINE, NULL, CK_POP3_GREETING, "the greeting"},
+    {OP_SEND, "STLS", CK_NONE, "STLS"},
+    {OP_POP3_LINE, NULL, CK_POP3_STLS_OK, "the STLS response"},
+    {OP_NO_PENDING, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op pop3_end[] = {
+    {OP_SEND, "QUIT", CK_NONE, "QUIT"},
+    {OP_POP3_LINE, NULL, CK_NONE, "the QUIT response"},
+    {OP_CLOSE_NOTIFY, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op none_begin[] = {
+    {OP_END, NULL, CK_NONE, NULL},
+};
+
+static const struct mx_op none_end[] = {
+    {OP_CLOSE_NOTIFY, NULL, CK_NONE, NULL},
+    {OP_END, NULL, CK_NONE, NULL},
+};
 
 static void
 copy_censored(char *dst, size_t cap, const char *s)
@@ -31,309 +121,342 @@ copy_censored(char *dst, size_t cap, const char *s)
     dst[i] = '\0';
 }
 
-static int
-send_line(struct mx_conn *c, const char *line, struct mx_deadline dl,
-          const char *what, struct mx_error *err)
+static void
+set_name(struct mx_app_sm *sm, const struct mx_app *app)
 {
-    struct mx_buf b = MX_BUF_INIT;
-    int rc;
-
-    mx_buf_printf(&b, "%s\r\n", line);
-    if (mx_buf_failed(&b)) {
-        mx_buf_free(&b);
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    mx_log(2, "> %s", line);
-    rc = mx_conn_write(c, b.s, b.len, dl, what, err);
-    mx_buf_free(&b);
-    return rc;
+    if (app->helo_name != NULL)
+        snprintf(sm->name, sizeof(sm->name), "%s", app->helo_name);
+    else if (gethostname(sm->name, sizeof(sm->name)) != 0 ||
+             sm->name[0] == '\0')
+        snprintf(sm->name, sizeof(sm->name), "localhost");
+    sm->name[sizeof(sm->name) - 1] = '\0';
 }
 
-/* Read one whole SMTP reply. */
-static int
-read_reply(struct mx_conn *c, struct mx_reply *r, struct mx_deadline dl,
-           const char *what, struct mx_error *err)
+void
+mx_app_begin(struct mx_app_sm *sm, const struct mx_app *app,
+             struct mx_app_info *info)
 {
-    char line[MX_LINE_MAX + 1];
-    size_t len;
-    int rc;
+    memset(sm, 0, sizeof(*sm));
+    sm->app = app;
+    sm->info = info;
+    if (info != NULL)
+        memset(info, 0, sizeof(*info));
+    set_name(sm, app);
+    switch (app->dialect) {
+    case MX_DIALECT_SMTP:
+    case MX_DIALECT_LMTP:
+        sm->ops = smtp_begin;
+        break;
+    case MX_DIALECT_IMAP:
+        sm->ops = imap_begin;
+        break;
+    case MX_DIALECT_POP3:
+        sm->ops = pop3_begin;
+        break;
+    default:
+        sm->ops = none_begin;
+        break;
+    }
+}
 
-    mx_reply_init(r);
-    do {
-        if (mx_conn_read_line(c, line, &len, dl, what, err) != 0)
-            return -1;
-        if (mx_log_enabled(2)) {
-            char shown[256];
-            copy_censored(shown, sizeof(shown), line);
-            mx_log(2, "< %s", shown);
-        }
-        rc = mx_reply_feed(r, line, len);
-        if (rc < 0) {
-            char shown[80];
-            copy_censored(shown, sizeof(shown), line);
-            mx_error_set(err, MX_E_PROTOCOL, "%s in %s: \"%s\"", r->error, what,
-                         shown);
-            return -1;
-        }
-    } while (rc == 0);
-    return 0;
+void
+mx_app_end(struct mx_app_sm *sm, const struct mx_app *app)
+{
+    memset(sm, 0, sizeof(*sm));
+    sm->app = app;
+    set_name(sm, app);
+    switch (app->dialect) {
+    case MX_DIALECT_SMTP:
+    case MX_DIALECT_LMTP:
+        sm->ops = smtp_end;
+        break;
+    case MX_DIALECT_IMAP:
+        sm->ops = imap_end;
+        break;
+    case MX_DIALECT_POP3:
+        sm->ops = pop3_end;
+        break;
+    default:
+        sm->ops = none_end;
+        break;
+    }
 }
 
 static const char *
-local_name(const struct mx_app *app, char *buf, size_t cap)
+hello_verb(const struct mx_app_sm *sm)
 {
-    if (app->helo_name != NULL)
-        return app->helo_name;
-    if (gethostname(buf, cap) != 0 || buf[0] == '\0')
-        snprintf(buf, cap, "localhost");
-    buf[cap - 1] = '\0';
-    return buf;
+    return sm->app->dialect == MX_DIALECT_LMTP ? "LHLO" : "EHLO";
 }
 
+/* Judge a complete SMTP reply. 0 or -1. */
 static int
-smtp_begin(struct mx_conn *c, const struct mx_app *app, struct mx_deadline dl,
-           struct mx_app_info *info, struct mx_error *err)
+check_reply(struct mx_app_sm *sm, const struct mx_op *op, struct mx_error *err)
 {
-    const char *verb = app->dialect == MX_DIALECT_LMTP ? "LHLO" : "EHLO";
-    char name[256], cmd[300];
-    struct mx_reply r;
+    const struct mx_reply *r = &sm->reply;
 
-    if (read_reply(c, &r, dl, "the greeting", err) != 0)
-        return -1;
-    copy_censored(info->greeting, sizeof(info->greeting), r.first);
-    if (r.code != 220) {
-        mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
-                     r.first);
-        return -1;
-    }
-    snprintf(cmd, sizeof(cmd), "%s %s", verb,
-             local_name(app, name, sizeof(name)));
-    if (send_line(c, cmd, dl, verb, err) != 0)
-        return -1;
-    if (read_reply(c, &r, dl, "the EHLO reply", err) != 0)
-        return -1;
-    copy_censored(info->hello, sizeof(info->hello), r.first);
-    if (r.code != 250) {
-        mx_error_set(err, MX_E_REFUSED, "%s rejected: %s", verb, r.first);
-        return -1;
-    }
-    if (!mx_reply_has_keyword(&r, "STARTTLS")) {
-        mx_error_set(err, MX_E_NO_STARTTLS,
-                     "STARTTLS not offered in the %s reply (%s)", verb,
-                     r.first);
-        return -1;
-    }
-    if (send_line(c, "STARTTLS", dl, "STARTTLS", err) != 0)
-        return -1;
-    if (read_reply(c, &r, dl, "the STARTTLS reply", err) != 0)
-        return -1;
-    if (r.code != 220) {
-        mx_error_set(err, MX_E_REFUSED, "STARTTLS refused: %s", r.first);
-        return -1;
-    }
-    return 0;
-}
-
-/* Read IMAP lines until the one tagged tag; *line gets it. */
-static int
-imap_tagged(struct mx_conn *c, const char *tag, char *line,
-            struct mx_deadline dl, const char *what, struct mx_error *err)
-{
-    size_t len, tlen = strlen(tag);
-    int i;
-
-    for (i = 0; i < IMAP_MAX_UNTAGGED; i++) {
-        if (mx_conn_read_line(c, line, &len, dl, what, err) != 0)
+    switch (op->check) {
+    case CK_GREETING_220:
+        if (sm->info != NULL)
+            copy_censored(sm->info->greeting, sizeof(sm->info->greeting),
+                          r->first);
+        if (r->code != 220) {
+            mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
+                         r->first);
             return -1;
-        mx_log(2, "< %.200s", line);
-        if (len > tlen && strncmp(line, tag, tlen) == 0 && line[tlen] == ' ')
-            return 0;
-        if (line[0] != '*' && line[0] != '+') {
-            char shown[80];
-            copy_censored(shown, sizeof(shown), line);
+        }
+        return 0;
+    case CK_HELLO_250_STARTTLS:
+        if (sm->info != NULL)
+            copy_censored(sm->info->hello, sizeof(sm->info->hello), r->first);
+        if (r->code != 250) {
+            mx_error_set(err, MX_E_REFUSED, "%s rejected: %s", hello_verb(sm),
+                         r->first);
+            return -1;
+        }
+        if (!mx_reply_has_keyword(r, "STARTTLS")) {
+            mx_error_set(err, MX_E_NO_STARTTLS,
+                         "STARTTLS not offered in the %s reply (%s)",
+                         hello_verb(sm), r->first);
+            return -1;
+        }
+        return 0;
+    case CK_STARTTLS_220:
+        if (r->code != 220) {
+            mx_error_set(err, MX_E_REFUSED, "STARTTLS refused: %s", r->first);
+            return -1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Judge an IMAP or POP3 line. 0 or -1. */
+static int
+check_line(struct mx_app_sm *sm, const struct mx_op *op, const char *line,
+           struct mx_error *err)
+{
+    char shown[200];
+
+    copy_censored(shown, sizeof(shown), line);
+    switch (op->check) {
+    case CK_IMAP_GREETING:
+        if (sm->info != NULL)
+            copy_censored(sm->info->greeting, sizeof(sm->info->greeting),
+                          line);
+        if (strncasecmp(line, "* BYE", 5) == 0 ||
+            strncasecmp(line, "* PREAUTH", 9) == 0) {
+            mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
+                         shown);
+            return -1;
+        }
+        if (strncasecmp(line, "* OK", 4) != 0) {
+            mx_error_set(err, MX_E_PROTOCOL, "not an IMAP greeting: %s",
+                         shown);
+            return -1;
+        }
+        return 0;
+    case CK_IMAP_STARTTLS_OK:
+        if (strncasecmp(line + 3, "OK", 2) != 0) {
+            mx_error_set(err,
+                         strncasecmp(line + 3, "BAD", 3) == 0
+                             ? MX_E_NO_STARTTLS
+                             : MX_E_REFUSED,
+                         "STARTTLS refused: %s", shown);
+            return -1;
+        }
+        return 0;
+    case CK_POP3_GREETING:
+        if (sm->info != NULL)
+            copy_censored(sm->info->greeting, sizeof(sm->info->greeting),
+                          line);
+        if (strncmp(line, "-ERR", 4) == 0) {
+            mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
+                         shown);
+            return -1;
+        }
+        if (strncmp(line, "+OK", 3) != 0) {
+            mx_error_set(err, MX_E_PROTOCOL, "not a POP3 greeting: %s",
+                         shown);
+            return -1;
+        }
+        return 0;
+    case CK_POP3_STLS_OK:
+        if (strncmp(line, "+OK", 3) != 0) {
+            mx_error_set(err,
+                         strncmp(line, "-ERR", 4) == 0 ? MX_E_NO_STARTTLS
+                                                       : MX_E_PROTOCOL,
+                         "STLS refused: %s", shown);
+            return -1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int
+send_op(struct mx_app_sm *sm, struct mx_conn *c, const struct mx_op *op,
+        struct mx_error *err)
+{
+    char cmd[300];
+    int n;
+
+    if (!sm->sent) {
+        if (op->kind == OP_SEND_HELLO)
+            n = snprintf(cmd, sizeof(cmd), "%s %s", hello_verb(sm), sm->name);
+        else
+            n = snprintf(cmd, sizeof(cmd), "%s", op->text);
+        if (n < 0 || (size_t)n + 2 >= sizeof(cmd)) {
+            mx_error_set(err, MX_E_INTERNAL, "command too long");
+            return -1;
+        }
+        mx_log(2, "> %s", cmd);
+        memcpy(cmd + n, "\r\n", 3);
+        if (mx_conn_queue(c, cmd, (size_t)n + 2, err) != 0)
+            return -1;
+        sm->sent = 1;
+    }
+    return mx_conn_flush(c, op->what, err);
+}
+
+static int
+reply_op(struct mx_app_sm *sm, struct mx_conn *c, const struct mx_op *op,
+         struct mx_error *err)
+{
+    char line[MX_LINE_MAX + 1], shown[256];
+    size_t len;
+    int rc;
+
+    if (!sm->sent) {
+        mx_reply_init(&sm->reply);
+        sm->sent = 1;
+    }
+    for (;;) {
+        rc = mx_conn_line(c, line, &len, op->what, err);
+        if (rc != MX_DONE)
+            return rc;
+        copy_censored(shown, sizeof(shown), line);
+        mx_log(2, "< %s", shown);
+        rc = mx_reply_feed(&sm->reply, line, len);
+        if (rc < 0) {
+            shown[79] = '\0';
+            mx_error_set(err, MX_E_PROTOCOL, "%s in %s: \"%s\"",
+                         sm->reply.error, op->what, shown);
+            return -1;
+        }
+        if (rc == 1)
+            return check_reply(sm, op, err) == 0 ? MX_DONE : -1;
+    }
+}
+
+static int
+line_op(struct mx_app_sm *sm, struct mx_conn *c, const struct mx_op *op,
+        struct mx_error *err)
+{
+    char line[MX_LINE_MAX + 1], shown[256];
+    size_t len, tlen;
+    int rc;
+
+    for (;;) {
+        rc = mx_conn_line(c, line, &len, op->what, err);
+        if (rc != MX_DONE)
+            return rc;
+        copy_censored(shown, sizeof(shown), line);
+        mx_log(2, "< %s", shown);
+        if (op->kind != OP_IMAP_TAGGED)
+            return check_line(sm, op, line, err) == 0 ? MX_DONE : -1;
+        tlen = strlen(op->text);
+        if (len > tlen && strncmp(line, op->text, tlen) == 0 &&
+            line[tlen] == ' ')
+            return check_line(sm, op, line, err) == 0 ? MX_DONE : -1;
+        if ((line[0] != '*' && line[0] != '+') ||
+            ++sm->imap_lines > IMAP_MAX_UNTAGGED) {
+            shown[79] = '\0';
             mx_error_set(err, MX_E_PROTOCOL, "not an IMAP response in %s: %s",
-                         what, shown);
+                         op->what, shown);
             return -1;
         }
     }
-    mx_error_set(err, MX_E_PROTOCOL, "no tagged IMAP response in %s", what);
-    return -1;
 }
 
+/* Send close_notify once; never wait for the server's. */
 static int
-imap_begin(struct mx_conn *c, struct mx_deadline dl, struct mx_app_info *info,
-           struct mx_error *err)
+close_notify_op(struct mx_app_sm *sm, struct mx_conn *c)
 {
-    char line[MX_LINE_MAX + 1], shown[200];
-    size_t len;
+    int rc, e;
 
-    if (mx_conn_read_line(c, line, &len, dl, "the greeting", err) != 0)
-        return -1;
-    mx_log(2, "< %.200s", line);
-    copy_censored(info->greeting, sizeof(info->greeting), line);
-    copy_censored(shown, sizeof(shown), line);
-    if (strncasecmp(line, "* BYE", 5) == 0 ||
-        strncasecmp(line, "* PREAUTH", 9) == 0) {
-        mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s", shown);
-        return -1;
+    if (c->ssl == NULL)
+        return MX_DONE;
+    ERR_clear_error();
+    rc = SSL_shutdown(c->ssl);
+    if (rc >= 0 || ++sm->shutdown_tries > 8) {
+        ERR_clear_error();
+        return MX_DONE;
     }
-    if (strncasecmp(line, "* OK", 4) != 0) {
-        mx_error_set(err, MX_E_PROTOCOL, "not an IMAP greeting: %s", shown);
-        return -1;
+    e = SSL_get_error(c->ssl, rc);
+    ERR_clear_error();
+    if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+        c->want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        return MX_AGAIN;
     }
-    if (send_line(c, "a1 STARTTLS", dl, "STARTTLS", err) != 0)
-        return -1;
-    if (imap_tagged(c, "a1", line, dl, "the STARTTLS response", err) != 0)
-        return -1;
-    copy_censored(shown, sizeof(shown), line);
-    if (strncasecmp(line + 3, "OK", 2) != 0) {
-        mx_error_set(err,
-                     strncasecmp(line + 3, "BAD", 3) == 0 ? MX_E_NO_STARTTLS
-                                                          : MX_E_REFUSED,
-                     "STARTTLS refused: %s", shown);
-        return -1;
-    }
-    return 0;
-}
-
-static int
-pop3_begin(struct mx_conn *c, struct mx_deadline dl, struct mx_app_info *info,
-           struct mx_error *err)
-{
-    char line[MX_LINE_MAX + 1], shown[200];
-    size_t len;
-
-    if (mx_conn_read_line(c, line, &len, dl, "the greeting", err) != 0)
-        return -1;
-    mx_log(2, "< %.200s", line);
-    copy_censored(info->greeting, sizeof(info->greeting), line);
-    copy_censored(shown, sizeof(shown), line);
-    if (strncmp(line, "-ERR", 4) == 0) {
-        mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s", shown);
-        return -1;
-    }
-    if (strncmp(line, "+OK", 3) != 0) {
-        mx_error_set(err, MX_E_PROTOCOL, "not a POP3 greeting: %s", shown);
-        return -1;
-    }
-    if (send_line(c, "STLS", dl, "STLS", err) != 0)
-        return -1;
-    if (mx_conn_read_line(c, line, &len, dl, "the STLS response", err) != 0)
-        return -1;
-    mx_log(2, "< %.200s", line);
-    copy_censored(shown, sizeof(shown), line);
-    if (strncmp(line, "+OK", 3) != 0) {
-        mx_error_set(err,
-                     strncmp(line, "-ERR", 4) == 0 ? MX_E_NO_STARTTLS
-                                                   : MX_E_PROTOCOL,
-                     "STLS refused: %s", shown);
-        return -1;
-    }
-    return 0;
+    return MX_DONE;
 }
 
 int
-mx_starttls_begin(struct mx_conn *c, const struct mx_app *app,
-                  struct mx_deadline dl, struct mx_app_info *info,
-                  struct mx_error *err)
+mx_app_step(struct mx_app_sm *sm, struct mx_conn *c, struct mx_error *err)
 {
+    const struct mx_op *op;
     int rc;
 
-    memset(info, 0, sizeof(*info));
-    switch (app->dialect) {
-    case MX_DIALECT_SMTP:
-    case MX_DIALECT_LMTP:
-        rc = smtp_begin(c, app, dl, info, err);
-        break;
-    case MX_DIALECT_IMAP:
-        rc = imap_begin(c, dl, info, err);
-        break;
-    case MX_DIALECT_POP3:
-        rc = pop3_begin(c, dl, info, err);
-        break;
-    case MX_DIALECT_NONE:
-        return 0;
-    default:
-        mx_error_set(err, MX_E_INTERNAL, "unknown dialect");
-        return -1;
+    for (;;) {
+        op = &sm->ops[sm->pc];
+        switch (op->kind) {
+        case OP_END:
+            return MX_DONE;
+        case OP_SEND_HELLO:
+        case OP_SEND:
+            rc = send_op(sm, c, op, err);
+            break;
+        case OP_REPLY:
+            rc = reply_op(sm, c, op, err);
+            break;
+        case OP_IMAP_LINE:
+        case OP_IMAP_TAGGED:
+        case OP_POP3_LINE:
+            rc = line_op(sm, c, op, err);
+            break;
+        case OP_NO_PENDING:
+            if (mx_conn_pending(c) > 0) {
+                /* RFC 3207 section 5: nothing may follow the 220 */
+                mx_error_set(err, MX_E_PROTOCOL,
+                             "%s sent %zu unexpected bytes after its STARTTLS "
+                             "reply (STARTTLS command injection?)",
+                             c->addr, mx_conn_pending(c));
+                return -1;
+            }
+            rc = MX_DONE;
+            break;
+        case OP_CLOSE_NOTIFY:
+            rc = close_notify_op(sm, c);
+            break;
+        default:
+            mx_error_set(err, MX_E_INTERNAL, "bad dialogue script");
+            return -1;
+        }
+        if (rc != MX_DONE)
+            return rc;
+        sm->pc++;
+        sm->sent = 0;
     }
-    if (rc == 0 && mx_conn_pending(c) > 0) {
-        /* RFC 3207 section 5: nothing may follow the 220 before TLS */
-        mx_error_set(err, MX_E_PROTOCOL,
-                     "%s sent %zu unexpected bytes after its STARTTLS "
-                     "reply (STARTTLS command injection?)",
-                     c->addr, mx_conn_pending(c));
-        return -1;
-    }
-    return rc;
 }
 
-/* Send close_notify once; do not wait for the server's. */
-static void
-close_notify(struct mx_conn *c, struct mx_deadline dl)
+const char *
+mx_app_waiting(const struct mx_app_sm *sm)
 {
-    struct mx_error ignore;
-    int rc, e, tries;
+    const struct mx_op *op = &sm->ops[sm->pc];
 
-    for (tries = 0; tries < 8; tries++) {
-        ERR_clear_error();
-        rc = SSL_shutdown(c->ssl);
-        if (rc >= 0)
-            return;
-        e = SSL_get_error(c->ssl, rc);
-        if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
-            break;
-        if (mx_conn_wait(c, e, dl, "close_notify", &ignore) != 0)
-            break;
-    }
-    ERR_clear_error();
-}
-
-int
-mx_starttls_end(struct mx_conn *c, const struct mx_app *app,
-                struct mx_deadline dl, struct mx_error *err)
-{
-    const char *verb = app->dialect == MX_DIALECT_LMTP ? "LHLO" : "EHLO";
-    char name[256], cmd[300], line[MX_LINE_MAX + 1];
-    struct mx_reply r;
-    size_t len;
-    int rc = -1;
-
-    if (c->ssl == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "no TLS session to end");
-        return -1;
-    }
-    switch (app->dialect) {
-    case MX_DIALECT_SMTP:
-    case MX_DIALECT_LMTP:
-        snprintf(cmd, sizeof(cmd), "%s %s", verb,
-                 local_name(app, name, sizeof(name)));
-        if (send_line(c, cmd, dl, verb, err) != 0 ||
-            read_reply(c, &r, dl, "the EHLO reply over TLS", err) != 0)
-            break;
-        if (send_line(c, "QUIT", dl, "QUIT", err) != 0 ||
-            read_reply(c, &r, dl, "the QUIT reply", err) != 0)
-            break;
-        rc = 0;
-        break;
-    case MX_DIALECT_IMAP:
-        if (send_line(c, "a2 LOGOUT", dl, "LOGOUT", err) != 0 ||
-            imap_tagged(c, "a2", line, dl, "the LOGOUT response", err) != 0)
-            break;
-        rc = 0;
-        break;
-    case MX_DIALECT_POP3:
-        if (send_line(c, "QUIT", dl, "QUIT", err) != 0 ||
-            mx_conn_read_line(c, line, &len, dl, "the QUIT response", err) != 0)
-            break;
-        rc = 0;
-        break;
-    case MX_DIALECT_NONE:
-    default:
-        rc = 0;
-        break;
-    }
-    close_notify(c, dl);
-    return rc;
+    if (op->what != NULL)
+        return op->what;
+    return op->kind == OP_CLOSE_NOTIFY ? "close_notify" : "the server";
 }

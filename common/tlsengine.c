@@ -10,6 +10,7 @@
  * drained into -v output and never left behind.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,15 +26,6 @@
 static const char *const all_tls13 =
     "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
     "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
-
-/* What the message callback saw. */
-struct trace {
-    int alert_recv;
-    int alert_sent;
-    unsigned char first[5]; /* first record header received */
-    int have_first;
-    size_t bytes_in; /* record bytes received (headers + bodies) */
-};
 
 void
 mx_handshake_init(struct mx_handshake *hs)
@@ -55,7 +47,7 @@ static void
 msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
        SSL *ssl, void *arg)
 {
-    struct trace *t = arg;
+    struct mx_tls_trace *t = arg;
     const unsigned char *p = buf;
 
     (void)version;
@@ -410,68 +402,75 @@ show_bytes(const unsigned char *p, size_t n, char *out, size_t cap)
 }
 
 int
-mx_tls_handshake(struct mx_conn *c, const struct mx_offer *o,
-                 struct mx_deadline dl, struct mx_handshake *hs,
-                 struct mx_error *err)
+mx_tls_start(struct mx_tls_run *run, struct mx_conn *c,
+             const struct mx_offer *o, struct mx_handshake *hs,
+             struct mx_error *err)
 {
-    struct trace t;
-    SSL_CTX *ctx = NULL;
-    SSL *ssl = NULL;
-    int64_t t0;
+    memset(run, 0, sizeof(*run));
+    mx_handshake_init(hs);
+    run->trace.alert_recv = run->trace.alert_sent = -1;
+    ERR_clear_error();
+    run->ctx = SSL_CTX_new(TLS_client_method());
+    if (run->ctx == NULL || (run->ssl = SSL_new(run->ctx)) == NULL) {
+        drain_errors(NULL, 0);
+        mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
+        goto fail;
+    }
+    if (configure(run->ssl, o, err) != 0)
+        goto fail;
+    if (SSL_set_fd(run->ssl, c->fd) != 1) {
+        drain_errors(NULL, 0);
+        mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
+        goto fail;
+    }
+    SSL_set_msg_callback(run->ssl, msg_cb);
+    SSL_set_msg_callback_arg(run->ssl, &run->trace);
+    SSL_set_connect_state(run->ssl);
+    run->t0 = mx_now_ms();
+    return 0;
+fail:
+    mx_tls_abort(run);
+    return -1;
+}
+
+void
+mx_tls_abort(struct mx_tls_run *run)
+{
+    SSL_free(run->ssl);
+    SSL_CTX_free(run->ctx);
+    run->ssl = NULL;
+    run->ctx = NULL;
+    ERR_clear_error();
+}
+
+int
+mx_tls_step(struct mx_tls_run *run, struct mx_conn *c,
+            struct mx_handshake *hs, struct mx_error *err)
+{
+    const struct mx_tls_trace *t = &run->trace;
     int rc, e, reason, sys_errno, result = -1;
     char why[200], shown[64];
 
-    mx_handshake_init(hs);
-    memset(&t, 0, sizeof(t));
-    t.alert_recv = t.alert_sent = -1;
     ERR_clear_error();
-    ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL) {
-        drain_errors(NULL, 0);
-        mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
-        goto out;
-    }
-    if (configure(ssl, o, err) != 0)
-        goto out;
-    if (SSL_set_fd(ssl, c->fd) != 1) {
-        drain_errors(NULL, 0);
-        mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
-        goto out;
-    }
-    SSL_set_msg_callback(ssl, msg_cb);
-    SSL_set_msg_callback_arg(ssl, &t);
-    SSL_set_connect_state(ssl);
-
-    t0 = mx_now_ms();
-    for (;;) {
-        ERR_clear_error();
-        errno = 0;
-        rc = SSL_connect(ssl);
-        if (rc == 1)
-            break;
-        e = SSL_get_error(ssl, rc);
+    errno = 0;
+    rc = SSL_connect(run->ssl);
+    if (rc != 1) {
+        e = SSL_get_error(run->ssl, rc);
         sys_errno = errno;
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-            if (mx_conn_wait(c, e, dl, "the TLS handshake", err) == 0)
-                continue;
-            if (err->code == MX_E_TIMEOUT)
-                mx_error_set(err, MX_E_TIMEOUT,
-                             "timeout during the TLS handshake with %s "
-                             "(%zu bytes of TLS received)",
-                             c->addr, t.bytes_in);
-            drain_errors(NULL, 0);
-            goto out;
+            c->want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+            return MX_AGAIN;
         }
         reason = drain_errors(why, sizeof(why));
-        hs->ms = mx_now_ms() - t0;
-        hs->alert_recv = t.alert_recv;
-        hs->alert_sent = t.alert_sent;
-        if (t.alert_recv > 0) {
+        hs->ms = mx_now_ms() - run->t0;
+        hs->alert_recv = t->alert_recv;
+        hs->alert_sent = t->alert_sent;
+        if (t->alert_recv > 0) {
             snprintf(hs->reason, sizeof(hs->reason), "server sent alert %s",
-                     mx_alert_name(t.alert_recv));
-            result = 0;
-        } else if (t.have_first && (t.first[0] < 20 || t.first[0] > 24)) {
-            show_bytes(t.first, sizeof(t.first), shown, sizeof(shown));
+                     mx_alert_name(t->alert_recv));
+            result = MX_DONE;
+        } else if (t->have_first && (t->first[0] < 20 || t->first[0] > 24)) {
+            show_bytes(t->first, sizeof(t->first), shown, sizeof(shown));
             mx_error_set(err, MX_E_TLS,
                          "%s does not speak TLS: it answered the ClientHello "
                          "with \"%s...\"",
@@ -482,45 +481,49 @@ mx_tls_handshake(struct mx_conn *c, const struct mx_offer *o,
                          "%s answered the ClientHello with something that is "
                          "not TLS (%s)",
                          c->addr, why);
+        } else if ((e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN ||
+                    reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) &&
+                   t->have_first) {
+            mx_error_set(err, MX_E_TLS,
+                         "%s %s the connection in the middle of its answer "
+                         "to the ClientHello",
+                         c->addr, sys_errno == ECONNRESET ? "reset" : "closed");
         } else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN ||
                    reason == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
-                   t.alert_recv == 0) {
+                   t->alert_recv == 0) {
             hs->closed = 1;
             snprintf(hs->reason, sizeof(hs->reason),
                      "server %s the connection during the handshake",
                      sys_errno == ECONNRESET ? "reset" : "closed");
-            result = 0;
+            result = MX_DONE;
         } else if (reason == SSL_R_UNSUPPORTED_PROTOCOL ||
                    reason == SSL_R_WRONG_CIPHER_RETURNED ||
                    reason == SSL_R_NO_PROTOCOLS_AVAILABLE) {
             snprintf(hs->reason, sizeof(hs->reason),
                      "server chose outside the offer (%s)", why);
-            result = 0;
+            result = MX_DONE;
         } else {
             mx_error_set(err, MX_E_TLS, "TLS handshake with %s failed: %s",
                          c->addr, why[0] ? why : "unknown error");
         }
-        goto out;
+        if (result == MX_DONE)
+            mx_log(1, "handshake refused: %s", hs->reason);
+        mx_tls_abort(run);
+        return result;
     }
-    hs->ms = mx_now_ms() - t0;
-    hs->alert_recv = t.alert_recv;
-    hs->alert_sent = t.alert_sent;
-    record_success(ssl, hs);
-    SSL_set_msg_callback(ssl, NULL);
-    SSL_set_msg_callback_arg(ssl, NULL);
-    c->ssl = ssl;
-    ssl = NULL;
-    result = 0;
-    mx_log(1, "handshake: %s %s, group %s, %d ms", mx_version_name(hs->version),
-           hs->suite_ossl, hs->group_name[0] ? hs->group_name : "none",
-           (int)hs->ms);
-out:
-    if (result == 0 && !hs->accepted)
-        mx_log(1, "handshake refused: %s", hs->reason);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    ERR_clear_error();
-    return result;
+    hs->ms = mx_now_ms() - run->t0;
+    hs->alert_recv = t->alert_recv;
+    hs->alert_sent = t->alert_sent;
+    record_success(run->ssl, hs);
+    SSL_set_msg_callback(run->ssl, NULL);
+    SSL_set_msg_callback_arg(run->ssl, NULL);
+    c->ssl = run->ssl;
+    run->ssl = NULL;
+    mx_tls_abort(run);
+    mx_log(1, "handshake: %s %s, group %s, %d ms",
+           mx_version_name(hs->version), hs->suite_ossl,
+           hs->group_name[0] ? hs->group_name : "none", (int)hs->ms);
+    return MX_DONE;
 }
 
 int

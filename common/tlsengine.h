@@ -9,15 +9,17 @@
  * Certificates are not verified here (see certinfo.h); the point is to see
  * what the server presents, not to trust it.
  *
- * Return contract of mx_tls_handshake():
- *   0, hs->accepted = 1  the handshake completed; c->ssl carries the
- *                        session for the dialogue after TLS;
- *   0, hs->accepted = 0  the server refused the offer: a TLS alert, a
- *                        version or suite outside the offer, or a close
- *                        or reset during the handshake (hs->reason says
- *                        which);
- *   -1                   no verdict on the offer: TIMEOUT, a peer that
- *                        does not speak TLS (TLS), or an INTERNAL failure.
+ * Verdicts of mx_tls_step():
+ *   MX_DONE, hs->accepted = 1  the handshake completed; c->ssl carries
+ *                              the session for the dialogue after TLS;
+ *   MX_DONE, hs->accepted = 0  the server refused the offer: a TLS alert,
+ *                              a version or suite outside the offer, or a
+ *                              close or reset during the handshake
+ *                              (hs->reason says which);
+ *   -1                         no verdict on the offer: a peer that does
+ *                              not speak TLS (TLS), or an INTERNAL
+ *                              failure. Timeouts are the caller's: it
+ *                              owns the clock.
  */
 #ifndef MX_TLSENGINE_H
 #define MX_TLSENGINE_H
@@ -84,8 +86,41 @@ int mx_tls_cert_suites(struct mx_lib_suite *out, size_t cap);
 void mx_handshake_init(struct mx_handshake *hs);
 void mx_handshake_free(struct mx_handshake *hs);
 
-int mx_tls_handshake(struct mx_conn *c, const struct mx_offer *o,
-                     struct mx_deadline dl, struct mx_handshake *hs,
-                     struct mx_error *err);
+/* What the message callback of a running handshake saw. */
+struct mx_tls_trace {
+    int alert_recv;
+    int alert_sent;
+    unsigned char first[5]; /* first record header received */
+    int have_first;
+    size_t bytes_in; /* record bytes received (headers + bodies) */
+};
+
+/* One handshake in progress. */
+struct mx_tls_run {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    struct mx_tls_trace trace;
+    int64_t t0;
+};
+
+/*
+ * Prepare a handshake on the connection (after STARTTLS): 0, or -1 with
+ * err (USAGE when the library can offer nothing of the offer, INTERNAL).
+ */
+int mx_tls_start(struct mx_tls_run *run, struct mx_conn *c,
+                 const struct mx_offer *o, struct mx_handshake *hs,
+                 struct mx_error *err);
+
+/*
+ * Drive the handshake: MX_AGAIN (c->want says what to poll for), MX_DONE
+ * with a verdict in hs (accepted: c->ssl now carries the session; refused:
+ * hs->reason says why), or -1 with err (a peer that is not TLS, a TLS
+ * error that is no verdict on the offer, INTERNAL).
+ */
+int mx_tls_step(struct mx_tls_run *run, struct mx_conn *c,
+                struct mx_handshake *hs, struct mx_error *err);
+
+/* Release a handshake that did not complete (safe to call always). */
+void mx_tls_abort(struct mx_tls_run *run);
 
 #endif

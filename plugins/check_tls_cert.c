@@ -181,10 +181,43 @@ parse_min_bits(const char *arg, struct cfg *cfg, struct mx_error *err)
 }
 
 static int
+cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
+{
+    struct cfg *cfg = vcfg;
+    char rerr[128];
+
+    switch (opt) {
+    case 'w':
+    case 'c':
+        if (mx_range_parse(arg, opt == 'w' ? &cfg->warn : &cfg->crit, rerr,
+                           sizeof(rerr)) != 0) {
+            mx_error_set(err, MX_E_USAGE, "%s: %s",
+                         opt == 'w' ? "--warning" : "--critical", rerr);
+            return -1;
+        }
+        return 1;
+    case OPT_REQUIRE:
+        return parse_require(arg, cfg, err) == 0 ? 1 : -1;
+    case OPT_MIN_BITS:
+        return parse_min_bits(arg, cfg, err) == 0 ? 1 : -1;
+    case OPT_CA_FILE:
+        cfg->cafile = arg;
+        return 1;
+    case OPT_CA_PATH:
+        cfg->capath = arg;
+        return 1;
+    case OPT_MATCH:
+        cfg->match = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
 parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
 {
     static const struct option longopts[] = {
-        MX_STD_LONGOPTS,
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {"require", required_argument, NULL, OPT_REQUIRE},
@@ -194,69 +227,9 @@ parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
         {"match", required_argument, NULL, OPT_MATCH},
         {NULL, 0, NULL, 0},
     };
-    char rerr[128];
-    int c, rc;
 
-    opterr = 0;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, MX_STD_SHORTOPTS "w:c:", longopts,
-                            NULL)) != -1) {
-        switch (c) {
-        case 'w':
-        case 'c':
-            if (mx_range_parse(optarg, c == 'w' ? &cfg->warn : &cfg->crit, rerr,
-                               sizeof(rerr)) != 0) {
-                mx_error_set(err, MX_E_USAGE, "%s: %s",
-                             c == 'w' ? "--warning" : "--critical", rerr);
-                return -1;
-            }
-            break;
-        case OPT_REQUIRE:
-            if (parse_require(optarg, cfg, err) != 0)
-                return -1;
-            break;
-        case OPT_MIN_BITS:
-            if (parse_min_bits(optarg, cfg, err) != 0)
-                return -1;
-            break;
-        case OPT_CA_FILE:
-            cfg->cafile = optarg;
-            break;
-        case OPT_CA_PATH:
-            cfg->capath = optarg;
-            break;
-        case OPT_MATCH:
-            cfg->match = optarg;
-            break;
-        case '?':
-            if (optopt != 0 && optopt < 256)
-                mx_error_set(err, MX_E_USAGE,
-                             "unknown option or missing value: -%c (see "
-                             "--help)",
-                             optopt);
-            else
-                mx_error_set(err, MX_E_USAGE,
-                             "unknown option or missing value: %.60s (see "
-                             "--help)",
-                             argv[optind - 1]);
-            return -1;
-        default:
-            rc = mx_std_option(&cfg->std, c, optarg, err);
-            if (rc < 0)
-                return -1;
-            if (rc == 0) {
-                mx_error_set(err, MX_E_USAGE, "unhandled option (see --help)");
-                return -1;
-            }
-            break;
-        }
-    }
-    if (optind < argc) {
-        mx_error_set(err, MX_E_USAGE,
-                     "unexpected argument '%.60s' (see --help)", argv[optind]);
-        return -1;
-    }
-    return mx_std_finish(&cfg->std, err);
+    return mx_run_options(argc, argv, "w:c:", longopts, cert_option, cfg,
+                          &cfg->std, err);
 }
 
 static void

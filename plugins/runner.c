@@ -4,6 +4,7 @@
  * Output goes to stdout in one write so that a monitoring system never
  * sees half a result; -v lines go to stderr as they happen.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +20,67 @@ stderr_sink(void *arg, int level, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
+int
+mx_run_options(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, mx_opt_fn fn, void *cfg,
+               struct mx_std *std, struct mx_error *err)
+{
+    static const struct option stdopts[] = {MX_STD_LONGOPTS};
+    struct option all[sizeof(stdopts) / sizeof(stdopts[0]) + 33];
+    char shorts[64];
+    size_t n = 0, i;
+    int c, rc;
+
+    for (i = 0; i < sizeof(stdopts) / sizeof(stdopts[0]); i++)
+        all[n++] = stdopts[i];
+    for (i = 0; longopts != NULL && longopts[i].name != NULL && i < 32; i++)
+        all[n++] = longopts[i];
+    memset(&all[n], 0, sizeof(all[n]));
+    if (snprintf(shorts, sizeof(shorts), "%s%s", MX_STD_SHORTOPTS,
+                 shortopts != NULL ? shortopts : "") >= (int)sizeof(shorts)) {
+        mx_error_set(err, MX_E_INTERNAL, "too many short options");
+        return -1;
+    }
+    opterr = 0;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+        if (c == '?') {
+            if (optopt != 0 && optopt < 256)
+                mx_error_set(err, MX_E_USAGE,
+                             "unknown option or missing value: -%c (see "
+                             "--help)",
+                             optopt);
+            else
+                mx_error_set(err, MX_E_USAGE,
+                             "unknown option or missing value: %.60s (see "
+                             "--help)",
+                             argv[optind - 1]);
+            return -1;
+        }
+        rc = fn != NULL ? fn(c, optarg, cfg, err) : 0;
+        if (rc == 0)
+            rc = mx_std_option(std, c, optarg, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            mx_error_set(err, MX_E_USAGE, "unhandled option (see --help)");
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        mx_error_set(err, MX_E_USAGE,
+                     "unexpected argument '%.60s' (see --help)", argv[optind]);
+        return -1;
+    }
+    return mx_std_finish(std, err);
+}
+
 void
 mx_run_verbose(int verbosity)
 {
+    /* A server that closes while we write must give an error, not
+     * SIGPIPE (OpenSSL writes to its socket with write(2)). */
+    signal(SIGPIPE, SIG_IGN);
     if (verbosity > 0)
         mx_log_set(stderr_sink, NULL, verbosity);
 }

@@ -9,13 +9,34 @@
 #ifndef MX_RUNNER_H
 #define MX_RUNNER_H
 
+#include <getopt.h>
+
 #include "buf.h"
 #include "err.h"
 #include "opts.h"
 #include "probe.h"
 #include "result.h"
 
-/* Install the -v sink (stderr) for verbosity 0..3. */
+/*
+ * A plugin's own options: fn gets every option getopt_long returns that
+ * is not a standard one; it returns 1 (taken), 0 (not mine) or -1 (bad
+ * value, err set).
+ */
+typedef int (*mx_opt_fn)(int opt, const char *arg, void *cfg,
+                         struct mx_error *err);
+
+/*
+ * Parse argv: the standard options (opts.h) plus the plugin's short
+ * letters and NULL-terminated long options (at most 32). Unknown options,
+ * missing values and stray arguments are USAGE errors naming them; at the
+ * end mx_std_finish() runs. 0 or -1.
+ */
+int mx_run_options(int argc, char **argv, const char *shortopts,
+                   const struct option *longopts, mx_opt_fn fn, void *cfg,
+                   struct mx_std *std, struct mx_error *err);
+
+/* Install the -v sink (stderr) for verbosity 0..3, and ignore SIGPIPE
+ * (call before any network work). */
 void mx_run_verbose(int verbosity);
 
 /* Print "LABEL UNKNOWN - message" (one line) and return 3. */

@@ -25,6 +25,7 @@ export MXTLS_SRCDIR MXTLS_BUILDDIR
 . "$MXTLS_SRCDIR/tests/lib/postfix.sh"
 
 CHECK_TLS_CERT=$MXTLS_BUILDDIR/plugins/check_tls_cert
+CHECK_TLS_PROTOCOL=$MXTLS_BUILDDIR/plugins/check_tls_protocol
 FIXTURE=$MXTLS_BUILDDIR/tests/fixture/mxtls-fixture
 MX_GUARD=${MX_GUARD:-60}
 WORK=

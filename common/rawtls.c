@@ -1,0 +1,116 @@
+/*
+ * rawtls.c - send a ClientHello as bytes, read the first flight.
+ *
+ * Error contract: see rawtls.h. A server that closes or resets before a
+ * verdict is a refusal (MX_DONE with closed/reset set), not an error; only
+ * a failing socket call that is not the peer's doing is -1.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rawtls.h"
+
+int
+mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
+             int stop, const uint16_t *offered, size_t noffered,
+             struct mx_error *err)
+{
+    memset(run, 0, sizeof(*run));
+    run->flight = malloc(sizeof(*run->flight));
+    if (run->flight == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    mx_flight_init(run->flight, stop);
+    run->hello = hello;
+    run->len = len;
+    run->offered = offered;
+    run->noffered = noffered;
+    run->t0_us = mx_now_us();
+    return 0;
+}
+
+void
+mx_raw_abort(struct mx_raw_run *run)
+{
+    free(run->flight);
+    run->flight = NULL;
+}
+
+void
+mx_raw_result_free(struct mx_raw_result *r)
+{
+    free(r->flight);
+    r->flight = NULL;
+}
+
+static void
+finish(struct mx_raw_run *run, struct mx_raw_result *r)
+{
+    r->flight = run->flight;
+    run->flight = NULL;
+    r->us = mx_now_us() - run->t0_us;
+}
+
+/* Has the ServerHello named a suite that was not offered? */
+static int
+outside_offer(const struct mx_raw_run *run)
+{
+    size_t i;
+
+    if (run->offered == NULL || run->flight->suite == 0)
+        return 0;
+    for (i = 0; i < run->noffered; i++)
+        if (run->offered[i] == run->flight->suite)
+            return 0;
+    return 1;
+}
+
+int
+mx_raw_step(struct mx_raw_run *run, struct mx_conn *c,
+            struct mx_raw_result *r, struct mx_error *err)
+{
+    uint8_t buf[4096];
+    size_t n;
+    int rc;
+
+    while (run->sent < run->len) {
+        rc = mx_conn_write_raw(c, run->hello + run->sent,
+                               run->len - run->sent, &n, err);
+        run->sent += n;
+        if (rc == MX_AGAIN)
+            return MX_AGAIN;
+        if (rc < 0) {
+            /* a reset before our hello is out: the server refused it */
+            finish(run, r);
+            r->reset = 1;
+            mx_log(2, "raw: %s", err->msg);
+            return MX_DONE;
+        }
+    }
+    for (;;) {
+        rc = mx_conn_read_raw(c, buf, sizeof(buf), &n, err);
+        if (rc == MX_AGAIN)
+            return MX_AGAIN;
+        if (rc < 0) {
+            finish(run, r);
+            r->reset = 1;
+            mx_log(2, "raw: %s", err->msg);
+            return MX_DONE;
+        }
+        if (n == 0) { /* end of stream */
+            finish(run, r);
+            r->closed = 1;
+            return MX_DONE;
+        }
+        if (mx_flight_feed(run->flight, buf, n) != MX_V_NEED_MORE ||
+            outside_offer(run)) {
+            finish(run, r);
+            mx_log(2, "raw: verdict %s after %zu bytes",
+                   mx_verdict_name(r->flight->verdict), r->flight->total);
+            return MX_DONE;
+        }
+    }
+}

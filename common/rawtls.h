@@ -1,0 +1,53 @@
+/*
+ * rawtls.h - the raw TLS engine: send ClientHello bytes we built (or
+ * recorded) ourselves and read the server's first flight, for everything
+ * the linked OpenSSL cannot offer (SSLv2, SSLv3, RC4, EXPORT, CCM_8 in
+ * TLS 1.3, post-quantum groups ...) and for byte-exact replay. It never
+ * completes a handshake: after the verdict the connection is dropped.
+ *
+ * mx_raw_step() returns MX_AGAIN (c->want says what to poll for), MX_DONE
+ * when the server gave a verdict (r->flight->verdict, or r->closed /
+ * r->reset when it hung up first), or -1 with err.
+ */
+#ifndef MX_RAWTLS_H
+#define MX_RAWTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "hello.h"
+#include "net.h"
+
+struct mx_raw_run {
+    const uint8_t *hello; /* the bytes to send (the caller's) */
+    size_t len;
+    const uint16_t *offered; /* the suites offered, or NULL */
+    size_t noffered;
+    size_t sent;
+    struct mx_flight *flight; /* heap; handed to the result */
+    int64_t t0_us;
+};
+
+struct mx_raw_result {
+    struct mx_flight *flight; /* owned; NULL before a run */
+    int closed;               /* the server closed before a verdict */
+    int reset;                /* ... or reset the connection */
+    int64_t us;               /* from the first byte sent to the verdict */
+};
+
+/*
+ * 0, or -1 (INTERNAL: out of memory). stop is MX_FLIGHT_STOP_*. When
+ * offered is given and the server's ServerHello names a suite outside it,
+ * the run ends there, without waiting for the rest of the flight (the
+ * flight's verdict is then still MX_V_NEED_MORE, with the suite set).
+ */
+int mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
+                 int stop, const uint16_t *offered, size_t noffered,
+                 struct mx_error *err);
+int mx_raw_step(struct mx_raw_run *run, struct mx_conn *c,
+                struct mx_raw_result *r, struct mx_error *err);
+void mx_raw_abort(struct mx_raw_run *run);
+void mx_raw_result_free(struct mx_raw_result *r);
+
+#endif
