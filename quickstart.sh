@@ -23,7 +23,7 @@ if ! dpkg -s postfix >/dev/null 2>&1 && [ -e /usr/sbin/sendmail ] &&
 fi
 
 packages="build-essential autoconf automake pkg-config libssl-dev openssl
-ca-certificates postfix iproute2 procps util-linux valgrind"
+ca-certificates postfix iproute2 procps util-linux valgrind sslscan"
 
 export DEBIAN_FRONTEND=noninteractive
 # A fresh postfix package must not configure itself as a mail server.

@@ -1,0 +1,95 @@
+/*
+ * enumerate.h - what a server accepts: protocol versions SSLv2 .. TLS 1.3,
+ * the cipher suites per version, whether the server's or the client's
+ * order decides, the groups per version, and TLS_FALLBACK_SCSV.
+ *
+ * Every probe is a raw ClientHello (rawtls.h) built from the registry, so
+ * anything the IANA registry names can be offered, whatever the linked
+ * OpenSSL implements; no handshake is completed. Probes run in parallel on
+ * the scheduler, with a bounded number of connections:
+ *
+ *   versions  one probe per version, all at once;
+ *   suites    per accepted version, elimination chains (offer a set, note
+ *             the suite the server picks, remove it, offer the rest, until
+ *             the server refuses), several chains per version when the
+ *             version has many candidate suites; a ClientHello never
+ *             offers more than MX_ENUM_CHUNK suites;
+ *   order     one probe per version with two accepted suites reversed;
+ *   groups    per accepted version, an elimination chain over the
+ *             supported_groups list (TLS 1.3: the key_share group or the
+ *             HelloRetryRequest's; below: the ServerKeyExchange curve of
+ *             ECDHE suites);
+ *   fallback  one probe at the second highest version with
+ *             TLS_FALLBACK_SCSV.
+ *
+ * mx_enumerate() returns 0 when every probe got a verdict, -1 when any
+ * did not (the first such error in err; the results of the others are
+ * kept, and a version whose probe failed has state MX_VS_ERROR).
+ */
+#ifndef MX_ENUMERATE_H
+#define MX_ENUMERATE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "scheduler.h"
+
+#define MX_NVERSIONS       6   /* SSLv2, SSLv3, TLSv1.0, 1.1, 1.2, 1.3 */
+#define MX_ENUM_MAX_SUITES 384
+#define MX_ENUM_MAX_GROUPS 64
+#define MX_ENUM_CHUNK      128 /* most suites in one ClientHello */
+
+#define MX_ENUM_VERSIONS 0x01
+#define MX_ENUM_SUITES   0x02
+#define MX_ENUM_ORDER    0x04
+#define MX_ENUM_GROUPS   0x08
+#define MX_ENUM_FALLBACK 0x10
+#define MX_ENUM_ALL      0x1f
+
+enum mx_vstate {
+    MX_VS_NOT_TESTED = 0,
+    MX_VS_ACCEPTED,
+    MX_VS_REFUSED,
+    MX_VS_ERROR /* no verdict: see err */
+};
+
+struct mx_vresult {
+    uint16_t version;
+    enum mx_vstate state;
+    char detail[160];  /* refused: how ("alert protocol_version") */
+    struct mx_error err; /* MX_VS_ERROR */
+    uint16_t chosen;   /* the suite the server chose in the version probe */
+    uint16_t group;    /* ... and its key exchange group, when known */
+    int64_t us;        /* the version probe's time to the verdict */
+    uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
+    size_t nsuites;
+    int suites_complete; /* every suite chain ended in a refusal */
+    int order;           /* 1 server order, 0 client order, -1 unknown */
+    uint16_t groups[MX_ENUM_MAX_GROUPS]; /* accepted, in the order found */
+    size_t ngroups;
+    int groups_complete;
+    int dh_bits; /* DHE prime size seen, 0 if none */
+    uint32_t ssl2_ciphers[16]; /* SSLv2: the cipher kinds the server named */
+    size_t nssl2;
+};
+
+struct mx_enum {
+    struct mx_vresult v[MX_NVERSIONS]; /* index 0 SSLv2 ... 5 TLSv1.3 */
+    int fallback; /* 1 honoured, 0 ignored, -1 not tested or n/a */
+    struct mx_probe_stats stats;
+    int errors; /* probes without a verdict */
+};
+
+struct mx_enum_opts {
+    unsigned what; /* MX_ENUM_* */
+    int parallel;  /* connections at once (1..MX_SCHED_MAX) */
+    const char *sni;
+};
+
+/* Index of a version in mx_enum.v, -1 if not one of the six. */
+int mx_version_index(uint16_t version);
+
+int mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
+                 struct mx_enum *e, struct mx_error *err);
+
+#endif

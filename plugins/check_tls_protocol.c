@@ -1,0 +1,398 @@
+/*
+ * check_tls_protocol - which TLS protocol versions does a mail server
+ * accept?
+ *
+ * One raw ClientHello per version, SSLv2 to TLS 1.3, all at once; so
+ * versions the linked OpenSSL cannot speak (SSLv2, SSLv3) are tested too.
+ * An accepted version below --minimum is CRITICAL, a --require'd version
+ * that is refused is CRITICAL. With --ciphers the long output also lists,
+ * per accepted version, every suite the server accepts, whose order
+ * decides, its groups, and whether it honours TLS_FALLBACK_SCSV.
+ * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#include "enumerate.h"
+#include "log.h"
+#include "opts.h"
+#include "registry.h"
+#include "result.h"
+#include "runner.h"
+#include "strnum.h"
+#include "suites.h"
+
+#define LABEL "TLS PROTOCOL"
+
+enum {
+    OPT_MINIMUM = MX_OPT_PLUGIN,
+    OPT_REQUIRE,
+    OPT_CIPHERS,
+    OPT_PARALLEL,
+};
+
+struct cfg {
+    struct mx_std std;
+    uint16_t minimum;
+    int require[MX_NVERSIONS];
+    int ciphers;
+    long long parallel;
+};
+
+static void
+help(struct mx_buf *b)
+{
+    mx_buf_append(
+        b,
+        "check_tls_protocol (" PACKAGE_NAME " " PACKAGE_VERSION ")\n"
+        "Which TLS protocol versions does a mail server accept? One "
+        "ClientHello\n"
+        "per version, SSLv2 to TLSv1.3, all at once; versions the local "
+        "OpenSSL\n"
+        "cannot speak are tested too.\n"
+        "\n"
+        "Usage:\n"
+        "  check_tls_protocol -H HOST [-p PORT] [-S DIALECT] "
+        "[--minimum=VERSION]\n"
+        "                     [--require=VERSION[,VERSION...]] [--ciphers]\n"
+        "\n"
+        "Options:\n"
+        " --minimum=VERSION\n"
+        "    An accepted version below VERSION is CRITICAL (default: "
+        "TLSv1.0, so\n"
+        "    SSLv2 and SSLv3 are). Versions are written TLSv1.2, TLS1.2, "
+        "tls1_2,\n"
+        "    1.2, SSLv3, SSLv2.\n"
+        " --require=VERSION[,VERSION...]\n"
+        "    Each version listed must be accepted; a refused one is "
+        "CRITICAL.\n"
+        " --ciphers\n"
+        "    Also list every suite accepted per version (and the order, the\n"
+        "    groups, TLS_FALLBACK_SCSV): the full table, one line per "
+        "suite.\n"
+        " --parallel=N\n"
+        "    Connections at once (1..64, default 8).\n");
+    mx_std_help(b);
+    mx_buf_append(b, "\n"
+                     "Examples:\n"
+                     "  check_tls_protocol -H mx.example.org "
+                     "--minimum=TLSv1.2\n"
+                     "  check_tls_protocol -H mx.example.org "
+                     "--require=TLSv1.2,TLSv1.3\n"
+                     "  check_tls_protocol -H 127.0.0.1 -p 25 --ciphers\n");
+}
+
+static int
+parse_versions(const char *arg, struct cfg *cfg, struct mx_error *err)
+{
+    char tmp[256], *tok, *save = NULL;
+    uint16_t v;
+
+    if (strlen(arg) >= sizeof(tmp)) {
+        mx_error_set(err, MX_E_USAGE, "--require: list too long");
+        return -1;
+    }
+    memset(cfg->require, 0, sizeof(cfg->require));
+    snprintf(tmp, sizeof(tmp), "%s", arg);
+    for (tok = strtok_r(tmp, ", ", &save); tok != NULL;
+         tok = strtok_r(NULL, ", ", &save)) {
+        v = mx_version_parse(tok);
+        if (v == 0 || mx_version_index(v) < 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--require: unknown protocol version '%.40s'", tok);
+            return -1;
+        }
+        cfg->require[mx_version_index(v)] = 1;
+    }
+    return 0;
+}
+
+static int
+protocol_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
+{
+    struct cfg *cfg = vcfg;
+    const char *errstr;
+
+    switch (opt) {
+    case OPT_MINIMUM:
+        cfg->minimum = mx_version_parse(arg);
+        if (cfg->minimum == 0 || mx_version_index(cfg->minimum) < 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--minimum: unknown protocol version '%.40s'", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_REQUIRE:
+        return parse_versions(arg, cfg, err) == 0 ? 1 : -1;
+    case OPT_CIPHERS:
+        cfg->ciphers = 1;
+        return 1;
+    case OPT_PARALLEL:
+        if (mx_strtonum(arg, 1, MX_SCHED_MAX, &cfg->parallel, &errstr) != 0) {
+            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)",
+                         arg, errstr, MX_SCHED_MAX);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
+{
+    static const struct option longopts[] = {
+        {"minimum", required_argument, NULL, OPT_MINIMUM},
+        {"require", required_argument, NULL, OPT_REQUIRE},
+        {"ciphers", no_argument, NULL, OPT_CIPHERS},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {NULL, 0, NULL, 0},
+    };
+
+    return mx_run_options(argc, argv, NULL, longopts, protocol_option, cfg,
+                          &cfg->std, err);
+}
+
+static const char *
+kx_name(enum mx_kx kx)
+{
+    static const char *const names[] = {
+        "NULL", "RSA",  "DHE",  "ECDHE",  "DH",      "ECDH",
+        "PSK",  "SRP",  "KRB5", "GOST",   "ECCPWD", "any",
+        "other"};
+
+    return (size_t)kx < sizeof(names) / sizeof(names[0]) ? names[kx] : "?";
+}
+
+static const char *
+ssl2_name(uint32_t code)
+{
+    const struct mx_ssl2_cipher *t;
+    size_t i, n;
+
+    t = mx_ssl2_ciphers(&n);
+    for (i = 0; i < n; i++)
+        if (t[i].code == code)
+            return t[i].name;
+    return "?";
+}
+
+/* The suite table of one version, as child lines of node n. */
+static void
+list_suites(struct mx_check *chk, struct mx_node *n, const struct mx_vresult *r)
+{
+    const struct mx_suite *s;
+    const struct mx_group *g;
+    struct mx_buf b = MX_BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < r->nssl2; i++)
+        mx_check_add(chk, n, MX_OK, "0x%06X %s", r->ssl2_ciphers[i],
+                     ssl2_name(r->ssl2_ciphers[i]));
+    for (i = 0; i < r->nsuites; i++) {
+        s = mx_suite_by_code(r->suites[i]);
+        mx_check_add(chk, n, MX_OK, "0x%04X %-30s %-5s %-8s %3d %s",
+                     r->suites[i], mx_suite_name(r->suites[i]),
+                     s != NULL ? kx_name(s->kx) : "?",
+                     s != NULL && s->enc != NULL ? s->enc : "?",
+                     s != NULL ? s->bits : 0, s != NULL ? s->iana : "?");
+    }
+    if (!r->suites_complete && r->version != MX_SSL2)
+        mx_check_add(chk, n, MX_OK, "(the suite list may be incomplete)");
+    if (r->order >= 0)
+        mx_check_add(chk, n, MX_OK, "%s order decides",
+                     r->order ? "the server's" : "the client's");
+    for (i = 0; i < r->ngroups; i++) {
+        g = mx_group_by_code(r->groups[i]);
+        if (i > 0)
+            mx_buf_append(&b, ", ");
+        mx_buf_append(&b, g != NULL ? g->display : "?");
+    }
+    if (r->ngroups > 0)
+        mx_check_add(chk, n, MX_OK, "groups: %s%s", mx_buf_str(&b),
+                     r->groups_complete ? "" : " (may be incomplete)");
+    if (r->dh_bits > 0)
+        mx_check_add(chk, n, MX_OK, "DHE prime of %d bits", r->dh_bits);
+    mx_buf_free(&b);
+}
+
+/* Did every version probe fail the same way (the server, not a version,
+ * is the problem)? */
+static int
+same_error(const struct mx_enum *e)
+{
+    int i;
+
+    for (i = 0; i < MX_NVERSIONS; i++)
+        if (e->v[i].state != MX_VS_ERROR ||
+            strcmp(e->v[i].err.msg, e->v[0].err.msg) != 0)
+            return 0;
+    return 1;
+}
+
+static void
+evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
+{
+    struct mx_buf acc = MX_BUF_INIT, low = MX_BUF_INIT;
+    const struct mx_vresult *r;
+    const struct mx_group *g;
+    struct mx_node *n;
+    struct mx_perf pd;
+    enum mx_state st;
+    int i, naccepted = 0, nlow = 0;
+
+    for (i = MX_NVERSIONS - 1; i >= 0; i--) {
+        r = &e->v[i];
+        switch (r->state) {
+        case MX_VS_ACCEPTED:
+            g = mx_group_by_code(r->group);
+            if (r->version < cfg->minimum) {
+                st = MX_CRITICAL;
+                if (nlow++ > 0)
+                    mx_buf_append(&low, ", ");
+                mx_buf_append(&low, mx_version_name(r->version));
+            } else {
+                st = MX_OK;
+            }
+            if (r->version == MX_SSL2)
+                n = mx_check_add(chk, NULL, st,
+                                 "%s accepted (%zu cipher kinds)%s",
+                                 mx_version_name(r->version), r->nssl2,
+                                 st != MX_OK ? ", below the minimum" : "");
+            else
+                n = mx_check_add(
+                    chk, NULL, st, "%s accepted: %s%s%s%s, %.1f ms%s",
+                    mx_version_name(r->version), mx_suite_name(r->chosen),
+                    g ? " (" : "", g ? g->display : "", g ? ")" : "",
+                    (double)r->us / 1000.0,
+                    st != MX_OK ? ", below the minimum" : "");
+            if (st != MX_OK)
+                mx_node_summary(n, "%s accepted", mx_version_name(r->version));
+            if (cfg->ciphers)
+                list_suites(chk, n, r);
+            if (naccepted++ > 0)
+                mx_buf_append(&acc, ", ");
+            mx_buf_append(&acc, mx_version_name(r->version));
+            break;
+        case MX_VS_REFUSED:
+            st = cfg->require[i] ? MX_CRITICAL : MX_OK;
+            n = mx_check_add(chk, NULL, st, "%s refused: %s%s",
+                             mx_version_name(r->version), r->detail,
+                             st != MX_OK ? " (required)" : "");
+            mx_node_summary(n, "%s not accepted (required)",
+                            mx_version_name(r->version));
+            break;
+        case MX_VS_ERROR:
+            st = mx_err_state(r->err.code, cfg->std.timeout_state);
+            n = mx_check_add(chk, NULL, st, "%s: %s",
+                             mx_version_name(r->version), r->err.msg);
+            mx_node_summary(n, "%s: %s", mx_version_name(r->version),
+                            r->err.msg);
+            break;
+        default:
+            break;
+        }
+        memset(&pd, 0, sizeof(pd));
+        pd.label = mx_version_name(r->version);
+        pd.value = r->state == MX_VS_ACCEPTED ? 1 : 0;
+        pd.has_min = pd.has_max = 1;
+        pd.max = 1;
+        if (r->state != MX_VS_ERROR)
+            mx_check_perf(chk, &pd);
+    }
+    if (cfg->ciphers && e->fallback >= 0)
+        mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
+                     e->fallback ? "honoured" : "ignored");
+    if (naccepted == 0 && same_error(e)) {
+        mx_check_summary(chk,
+                         mx_err_state(e->v[0].err.code, cfg->std.timeout_state),
+                         "%s", e->v[0].err.msg);
+    } else if (naccepted == 0) {
+        mx_check_summary(chk, MX_CRITICAL, "no protocol version accepted");
+    } else if (nlow > 0) {
+        mx_check_summary(chk, MX_CRITICAL, "%s accepted (minimum %s)",
+                         mx_buf_str(&low), mx_version_name(cfg->minimum));
+    }
+    mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
+    mx_buf_free(&acc);
+    mx_buf_free(&low);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cfg cfg;
+    struct mx_error err;
+    struct mx_buf hb = MX_BUF_INIT;
+    struct mx_enum *e = NULL;
+    struct mx_enum_opts eo;
+    struct mx_target t;
+    struct mx_check *chk = NULL;
+    struct mx_perf pd;
+    char **nargv = NULL;
+    int nargc = 0, rc = MX_UNKNOWN, erc;
+    int64_t t0;
+
+    memset(&cfg, 0, sizeof(cfg));
+    mx_error_clear(&err);
+    mx_std_init(&cfg.std, "check_tls_protocol");
+    cfg.minimum = MX_TLS10;
+    cfg.parallel = 8;
+    if (mx_extra_opts(argc, argv, "check_tls_protocol", &nargc, &nargv,
+                      &err) != 0)
+        return mx_run_usage_error(LABEL, &err);
+    if (parse_args(nargc, nargv, &cfg, &err) != 0) {
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    if (cfg.std.want_help) {
+        help(&hb);
+        rc = mx_run_help(&hb);
+        goto out;
+    }
+    if (cfg.std.want_version) {
+        rc = mx_run_version("check_tls_protocol");
+        goto out;
+    }
+    mx_run_verbose(cfg.std.verbosity);
+    chk = mx_check_new(LABEL);
+    e = calloc(1, sizeof(*e));
+    if (chk == NULL || e == NULL) {
+        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    mx_run_target(&cfg.std, &t);
+    memset(&eo, 0, sizeof(eo));
+    eo.what = cfg.ciphers ? MX_ENUM_ALL : MX_ENUM_VERSIONS;
+    eo.parallel = (int)cfg.parallel;
+    eo.sni = cfg.std.sni;
+    t0 = mx_now_ms();
+    erc = mx_enumerate(&t, &eo, e, &err);
+    if (erc != 0 && e->stats.connections == 0)
+        mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
+                         "%s", err.msg);
+    else
+        evaluate(&cfg, chk, e);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "time";
+    pd.value = (double)(mx_now_ms() - t0) / 1000.0;
+    pd.uom = "s";
+    mx_check_perf(chk, &pd);
+    pd.label = "connections";
+    pd.value = e->stats.connections;
+    pd.uom = NULL;
+    mx_check_perf(chk, &pd);
+    rc = mx_run_emit(chk);
+out:
+    mx_check_free(chk);
+    free(e);
+    mx_buf_free(&hb);
+    mx_argv_free(nargc, nargv);
+    return rc;
+}

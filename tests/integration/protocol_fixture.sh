@@ -1,0 +1,122 @@
+#!/bin/bash
+# protocol_fixture.sh - check_tls_protocol against servers OpenSSL 3 cannot
+# be (the fixture's forge mode: SSLv2, SSLv3, RC4, EXPORT, CCM_8 in TLS
+# 1.3, X25519MLKEM768, fallback protection, client or server order) and
+# against hostile ones: every answer is classified, none crashes or hangs
+# past -t. The fixture serves each connection in its own process.
+set -u
+# shellcheck source=../lib/common.sh
+. "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+MX_GUARD=20 # -t is 3 below: a run past 20 s ignored its deadline
+mx_init
+mx_certs
+crt=$CERTS/rsa2048.pem
+
+# The (version, suite) pairs of --ciphers output, sorted, one per line.
+pairs() {
+    awk '/^\[/{v=$2} /^  \[OK\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" | sort
+}
+
+# A legacy server: SSLv2, SSLv3 with RC4 and EXPORT, TLS 1.0, 1.2, 1.3.
+mx_fixture forge --concurrent --cert "$crt" \
+    --versions ssl2,ssl3,tls1.0,tls1.2,tls1.3 \
+    --suites 0x1305,0x1301,0xC030,0x0004,0x0005,0x000A,0x0003 \
+    --groups 0x11ec,0x001d --fallback-scsv --ssl2-ciphers 0x010080,0x0700c0
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --minimum=TLSv1.2
+t_is "$RC" 2 "legacy: CRITICAL with --minimum=TLSv1.2"
+t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.0, SSLv3, SSLv2 accepted \(minimum TLSv1\.2\) \| TLSv1\.3=1;;;0;1 TLSv1\.2=1;;;0;1 TLSv1\.1=0;;;0;1 TLSv1\.0=1;;;0;1 SSLv3=1;;;0;1 SSLv2=1;;;0;1 time=[0-9.]+s connections=6$' \
+    "legacy: status line and one 0/1 metric per version"
+t_like "$OUT" '^\[CRITICAL\] SSLv3 accepted: RC4-MD5, [0-9.]+ ms, below the minimum$' \
+    "legacy: SSLv3 with the suite the server chose"
+t_like "$OUT" '^\[OK\] TLSv1\.1 refused: server answered with TLSv1\.0$' \
+    "legacy: TLSv1.1 refused, with how"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --ciphers
+t_is "$RC" 2 "legacy: SSLv2/SSLv3 are CRITICAL by default (minimum TLSv1.0)"
+want="SSLv3 0x0003
+SSLv3 0x0004
+SSLv3 0x0005
+SSLv3 0x000A
+TLSv1.0 0x0003
+TLSv1.0 0x0004
+TLSv1.0 0x0005
+TLSv1.0 0x000A
+TLSv1.2 0x0004
+TLSv1.2 0x0005
+TLSv1.2 0x000A
+TLSv1.2 0xC030
+TLSv1.3 0x1301
+TLSv1.3 0x1305"
+t_is "$(pairs "$OUT")" "$want" "legacy: every suite per version, RC4/3DES/EXPORT/CCM_8 included"
+t_like "$OUT" '^  \[OK\] 0x010080 RC4-MD5$' "legacy: the SSLv2 cipher kinds are listed"
+t_like "$OUT" '^  \[OK\] 0x0700C0 DES-CBC3-MD5$' "legacy: the second SSLv2 kind"
+t_like "$OUT" '^  \[OK\] groups: X25519MLKEM768, X25519$' "legacy: TLS 1.3 groups, ML-KEM hybrid first"
+t_like "$OUT" "^  \[OK\] the server's order decides$" "legacy: server order found"
+t_like "$OUT" '^\[OK\] TLS_FALLBACK_SCSV honoured$' "legacy: fallback protection found"
+
+# Client order, no fallback protection.
+mx_fixture forge --concurrent --cert "$crt" --versions tls1.1,tls1.2 \
+    --suites 0xC02F,0xC030,0x009C,0xC013 --order client
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --ciphers --minimum=TLSv1.1 --require=TLSv1.2
+t_is "$RC" 0 "client order: OK with --minimum=TLSv1.1 --require=TLSv1.2"
+t_like "$OUT" "^  \[OK\] the client's order decides$" "client order found"
+t_like "$OUT" '^\[OK\] TLS_FALLBACK_SCSV ignored$' "missing fallback protection found"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --require=TLSv1.3,TLSv1.2
+t_is "$RC" 2 "--require=TLSv1.3 against a server without it: CRITICAL"
+t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.3 not accepted \(required\)' \
+    "the missing required version is named"
+
+# Hostile servers: a classified outcome each, within -t.
+hostile() {
+    local mode=$1 rc=$2 regex=$3
+    shift 3
+    mx_fixture "$mode" --concurrent --cert "$crt" "$@"
+    mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3
+    t_is "$RC" "$rc" "$mode: exit status"
+    t_like "$OUT" "$regex" "$mode: message"
+}
+hostile tls-truncated 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 closed the connection after 25 bytes, in the middle of its answer to the ClientHello$'
+hostile tls-lying-length 2 '^\[CRITICAL\] TLSv1\.2: timeout waiting for the answer to the ClientHello from 127\.0\.0\.1 \([0-9]+ bytes received\)$'
+hostile tls-lying-length 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 answered with broken TLS: ' --variant 2
+hostile tls-unoffered-suite 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 chose suite 0x[0-9A-F]{4}, which was not offered$'
+hostile tls-unoffered-version 2 '^\[CRITICAL\] TLSv1\.3: 127\.0\.0\.1 chose version 0x0305, which was not offered \(TLSv1\.3\)$'
+hostile tls-hrr-loop 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 chose version 0x0304, which was not offered \(TLSv1\.2\)$'
+hostile tls-oversized-record 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 answered with broken TLS: record overflow'
+hostile ssl2-garbage 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 answered with broken TLS: not TLS'
+hostile tls-reset-mid-hello 2 '^\[CRITICAL\] TLSv1\.2: 127\.0\.0\.1 reset the connection after 30 bytes, in the middle of its answer to the ClientHello$'
+hostile no-greeting 2 '^TLS PROTOCOL CRITICAL - timeout waiting for the greeting from 127\.0\.0\.1 \|'
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 2 --timeout-result=UNKNOWN
+t_is "$RC" 3 "no-greeting with --timeout-result=UNKNOWN: UNKNOWN"
+
+# The OpenSSL engine against the same hostile servers (check_tls_cert).
+mx_fixture tls-hrr-loop --concurrent --cert "$crt"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 3
+t_is "$RC" 2 "tls-hrr-loop: check_tls_cert CRITICAL"
+t_like "$LINE1" '^TLS CERT CRITICAL - TLS handshake with 127\.0\.0\.1 failed: ' \
+    "tls-hrr-loop: a second HelloRetryRequest ends the handshake"
+mx_fixture tls-truncated --concurrent --cert "$crt"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 3
+t_like "$LINE1" '^TLS CERT CRITICAL - 127\.0\.0\.1 closed the connection in the middle of its answer to the ClientHello' \
+    "tls-truncated: check_tls_cert names the cut answer"
+
+# Nothing listens.
+port=$(pf_free_port)
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$port" -t 3
+t_is "$RC" 2 "closed port: CRITICAL"
+t_like "$LINE1" "^TLS PROTOCOL CRITICAL - cannot connect to 127\.0\.0\.1 port $port: Connection refused \|" \
+    "closed port: one summary, not six"
+
+# Bad arguments.
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --minimum=TLSv1.4
+t_is "$RC" 3 "--minimum=TLSv1.4: UNKNOWN"
+t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --minimum: unknown protocol version 'TLSv1\.4'$" "--minimum: message"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --require=TLSv1.2,bogus
+t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --require: unknown protocol version 'bogus'$" "--require: message"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --parallel=0
+t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --parallel: '0' is too small" "--parallel: bounds"
+for spelling in TLSv1.2 TLS1.2 tls1_2 1.2; do
+    mx_fixture forge --concurrent --cert "$crt" --versions tls1.1,tls1.2 --suites 0xC013
+    mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --minimum="$spelling"
+    t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.1 accepted \(minimum TLSv1\.2\)' "--minimum=$spelling"
+done
+
+t_done
