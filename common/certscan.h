@@ -44,8 +44,8 @@ struct mx_certscan {
     int64_t first_handshake_ms;
 };
 
-int mx_certscan(struct mx_target *t, const char *sni,
-                struct mx_certscan *s, struct mx_error *err);
+int mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
+                struct mx_error *err);
 void mx_certscan_free(struct mx_certscan *s);
 
 #endif

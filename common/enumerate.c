@@ -60,9 +60,9 @@ struct ctx {
     const struct mx_enum_opts *o;
     struct mx_sched s;
     struct job *jobs;
-    int pending_versions;   /* version probes not yet done */
+    int pending_versions;             /* version probes not yet done */
     int pending_suites[MX_NVERSIONS]; /* suite chains still running */
-    struct share shares[NSHARES]; /* made once, reused by every hello */
+    struct share shares[NSHARES];     /* made once, reused by every hello */
     size_t nshares;
     uint16_t scratch[MX_ENUM_MAX_SUITES];
     uint16_t pref[MX_ENUM_MAX_SUITES]; /* the library's suite order */
@@ -369,8 +369,8 @@ judge(struct job *j, const uint16_t *suites, size_t nsuites, char *detail,
         }
         if (!offered(suites, nsuites, f->suite)) {
             mx_error_set(err, MX_E_TLS,
-                         "%s chose suite 0x%04X, which was not offered", t->addr,
-                         f->suite);
+                         "%s chose suite 0x%04X, which was not offered",
+                         t->addr, f->suite);
             return -1;
         }
         return 1;
@@ -619,8 +619,8 @@ groups_done(struct ctx *c, struct job *j)
     g = f->hrr ? f->hrr_group : f->group;
     if (g == 0 || !offered(j->cand, j->ncand, g)) {
         mx_error_set(&err, MX_E_TLS,
-                     "%s chose group 0x%04X, which was not offered", j->task.addr,
-                     g);
+                     "%s chose group 0x%04X, which was not offered",
+                     j->task.addr, g);
         note_error(c, j, &err);
         return;
     }

@@ -34,7 +34,7 @@
 #include "err.h"
 #include "scheduler.h"
 
-#define MX_NVERSIONS       6   /* SSLv2, SSLv3, TLSv1.0, 1.1, 1.2, 1.3 */
+#define MX_NVERSIONS       6 /* SSLv2, SSLv3, TLSv1.0, 1.1, 1.2, 1.3 */
 #define MX_ENUM_MAX_SUITES 384
 #define MX_ENUM_MAX_GROUPS 64
 #define MX_ENUM_CHUNK      128 /* most suites in one ClientHello */
@@ -56,11 +56,11 @@ enum mx_vstate {
 struct mx_vresult {
     uint16_t version;
     enum mx_vstate state;
-    char detail[160];  /* refused: how ("alert protocol_version") */
+    char detail[160];    /* refused: how ("alert protocol_version") */
     struct mx_error err; /* MX_VS_ERROR */
-    uint16_t chosen;   /* the suite the server chose in the version probe */
-    uint16_t group;    /* ... and its key exchange group, when known */
-    int64_t us;        /* the version probe's time to the verdict */
+    uint16_t chosen;     /* the suite the server chose in the version probe */
+    uint16_t group;      /* ... and its key exchange group, when known */
+    int64_t us;          /* the version probe's time to the verdict */
     uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
     size_t nsuites;
     int suites_complete; /* every suite chain ended in a refusal */
@@ -68,7 +68,7 @@ struct mx_vresult {
     uint16_t groups[MX_ENUM_MAX_GROUPS]; /* accepted, in the order found */
     size_t ngroups;
     int groups_complete;
-    int dh_bits; /* DHE prime size seen, 0 if none */
+    int dh_bits;               /* DHE prime size seen, 0 if none */
     uint32_t ssl2_ciphers[16]; /* SSLv2: the cipher kinds the server named */
     size_t nssl2;
 };

@@ -25,27 +25,27 @@
 #include "err.h"
 
 /* Extensions and options of an encoded ClientHello. */
-#define MX_HELLO_SNI          0x0001 /* server_name (needs sni) */
-#define MX_HELLO_GROUPS       0x0002 /* supported_groups */
-#define MX_HELLO_POINT_FMT    0x0004 /* ec_point_formats (uncompressed) */
-#define MX_HELLO_SIGALGS      0x0008 /* signature_algorithms */
-#define MX_HELLO_VERSIONS     0x0010 /* supported_versions */
-#define MX_HELLO_KEY_SHARE    0x0020 /* key_share */
-#define MX_HELLO_RENEG_EXT    0x0040 /* renegotiation_info (empty) */
-#define MX_HELLO_EMS          0x0080 /* extended_master_secret */
-#define MX_HELLO_TICKET       0x0100 /* session_ticket (empty) */
-#define MX_HELLO_PADDING      0x0200 /* padding to 512 bytes if 256..511 */
-#define MX_HELLO_PSK_MODES    0x0400 /* psk_key_exchange_modes (psk_dhe_ke) */
-#define MX_HELLO_STATUS_REQ   0x0800 /* status_request (OCSP) */
-#define MX_HELLO_ETM          0x1000 /* encrypt_then_mac */
-#define MX_HELLO_COMPRESSION  0x2000 /* offer DEFLATE before null */
-#define MX_HELLO_SESSION_ID   0x4000 /* 32-byte legacy_session_id */
+#define MX_HELLO_SNI         0x0001 /* server_name (needs sni) */
+#define MX_HELLO_GROUPS      0x0002 /* supported_groups */
+#define MX_HELLO_POINT_FMT   0x0004 /* ec_point_formats (uncompressed) */
+#define MX_HELLO_SIGALGS     0x0008 /* signature_algorithms */
+#define MX_HELLO_VERSIONS    0x0010 /* supported_versions */
+#define MX_HELLO_KEY_SHARE   0x0020 /* key_share */
+#define MX_HELLO_RENEG_EXT   0x0040 /* renegotiation_info (empty) */
+#define MX_HELLO_EMS         0x0080 /* extended_master_secret */
+#define MX_HELLO_TICKET      0x0100 /* session_ticket (empty) */
+#define MX_HELLO_PADDING     0x0200 /* padding to 512 bytes if 256..511 */
+#define MX_HELLO_PSK_MODES   0x0400 /* psk_key_exchange_modes (psk_dhe_ke) */
+#define MX_HELLO_STATUS_REQ  0x0800 /* status_request (OCSP) */
+#define MX_HELLO_ETM         0x1000 /* encrypt_then_mac */
+#define MX_HELLO_COMPRESSION 0x2000 /* offer DEFLATE before null */
+#define MX_HELLO_SESSION_ID  0x4000 /* 32-byte legacy_session_id */
 
 /* What a typical modern client sends (all of the above but COMPRESSION). */
-#define MX_HELLO_MODERN                                                        \
-    (MX_HELLO_SNI | MX_HELLO_GROUPS | MX_HELLO_POINT_FMT | MX_HELLO_SIGALGS |  \
-     MX_HELLO_VERSIONS | MX_HELLO_KEY_SHARE | MX_HELLO_RENEG_EXT |             \
-     MX_HELLO_EMS | MX_HELLO_TICKET | MX_HELLO_PADDING | MX_HELLO_PSK_MODES |  \
+#define MX_HELLO_MODERN                                                       \
+    (MX_HELLO_SNI | MX_HELLO_GROUPS | MX_HELLO_POINT_FMT | MX_HELLO_SIGALGS | \
+     MX_HELLO_VERSIONS | MX_HELLO_KEY_SHARE | MX_HELLO_RENEG_EXT |            \
+     MX_HELLO_EMS | MX_HELLO_TICKET | MX_HELLO_PADDING | MX_HELLO_PSK_MODES | \
      MX_HELLO_SESSION_ID)
 
 struct mx_key_share {
@@ -67,11 +67,11 @@ struct mx_hello {
     size_t nsigalgs;
     const struct mx_key_share *shares; /* key_share entries */
     size_t nshares;
-    const char *sni;      /* host name for server_name */
-    uint8_t random[32];   /* ClientHello.random */
+    const char *sni;    /* host name for server_name */
+    uint8_t random[32]; /* ClientHello.random */
     uint8_t session_id[32];
-    unsigned flags;       /* MX_HELLO_* */
-    int sslv2;            /* encode an SSLv2 CLIENT-HELLO instead */
+    unsigned flags;               /* MX_HELLO_* */
+    int sslv2;                    /* encode an SSLv2 CLIENT-HELLO instead */
     const uint32_t *ssl2_ciphers; /* with sslv2: 3-byte cipher kinds */
     size_t nssl2_ciphers;
 };
@@ -114,7 +114,7 @@ struct mx_hello_view {
     size_t nextensions;
     int sslv2;
     /* Added for round-trip checks of the non-extension fields. */
-    uint8_t random[32];     /* SSLv2: the challenge, right-aligned */
+    uint8_t random[32]; /* SSLv2: the challenge, right-aligned */
     uint8_t session_id[32];
     size_t session_id_len;
     uint8_t compressions[16]; /* compression methods in order */
@@ -130,12 +130,12 @@ int mx_hello_decode(const uint8_t *buf, size_t len, struct mx_hello_view *v,
 
 /* The server's first flight. */
 enum mx_verdict {
-    MX_V_NEED_MORE = 0,  /* no verdict yet: feed more bytes */
-    MX_V_SERVER_HELLO,   /* accepted (see version, suite, ...) */
-    MX_V_HRR,            /* HelloRetryRequest (see hrr_group) */
-    MX_V_ALERT,          /* the server sent an alert */
-    MX_V_SSL2_HELLO,     /* an SSLv2 SERVER-HELLO */
-    MX_V_MALFORMED       /* not TLS, or TLS that breaks the rules */
+    MX_V_NEED_MORE = 0, /* no verdict yet: feed more bytes */
+    MX_V_SERVER_HELLO,  /* accepted (see version, suite, ...) */
+    MX_V_HRR,           /* HelloRetryRequest (see hrr_group) */
+    MX_V_ALERT,         /* the server sent an alert */
+    MX_V_SSL2_HELLO,    /* an SSLv2 SERVER-HELLO */
+    MX_V_MALFORMED      /* not TLS, or TLS that breaks the rules */
 };
 
 #define MX_FLIGHT_STOP_HELLO 0 /* verdict at the ServerHello */
@@ -145,27 +145,27 @@ enum mx_verdict {
 
 struct mx_flight {
     /* input settings */
-    int stop;              /* MX_FLIGHT_STOP_* */
+    int stop; /* MX_FLIGHT_STOP_* */
     /* verdict */
     enum mx_verdict verdict;
-    char reason[160];      /* MALFORMED: what was wrong */
+    char reason[160]; /* MALFORMED: what was wrong */
     /* ServerHello */
     uint16_t record_version;
     uint16_t legacy_version; /* ServerHello.legacy_version */
     uint16_t version;        /* negotiated: supported_versions or legacy */
     uint16_t suite;
     uint8_t compression;
-    uint16_t group;          /* TLS 1.3 key_share, or ECDHE curve from SKE */
-    uint16_t hrr_group;      /* HRR: the group the server asks for */
-    int hrr;                 /* saw a HelloRetryRequest */
-    int ems;                 /* extended_master_secret echoed */
-    int reneg;               /* renegotiation_info echoed */
-    int dh_bits;             /* DHE: prime size from SKE */
-    uint16_t ske_sigalg;     /* TLS 1.2 SKE signature scheme */
-    int downgrade;           /* MX_DOWNGRADE_*: sentinel in the random */
-    int done;                /* saw ServerHelloDone */
+    uint16_t group;      /* TLS 1.3 key_share, or ECDHE curve from SKE */
+    uint16_t hrr_group;  /* HRR: the group the server asks for */
+    int hrr;             /* saw a HelloRetryRequest */
+    int ems;             /* extended_master_secret echoed */
+    int reneg;           /* renegotiation_info echoed */
+    int dh_bits;         /* DHE: prime size from SKE */
+    uint16_t ske_sigalg; /* TLS 1.2 SKE signature scheme */
+    int downgrade;       /* MX_DOWNGRADE_*: sentinel in the random */
+    int done;            /* saw ServerHelloDone */
     /* Certificate (below TLS 1.3): the leaf, DER */
-    const uint8_t *leaf;     /* points into the flight's own buffer */
+    const uint8_t *leaf; /* points into the flight's own buffer */
     size_t leaf_len;
     int ncerts;
     /* alert */
@@ -177,19 +177,19 @@ struct mx_flight {
     size_t nssl2_ciphers;
     /* internal state */
     uint8_t rec[5];
-    size_t rec_have;       /* header bytes collected */
-    size_t rec_left;       /* body bytes still to come in this record */
+    size_t rec_have; /* header bytes collected */
+    size_t rec_left; /* body bytes still to come in this record */
     uint8_t rec_type;
     uint8_t hs[MX_FLIGHT_MAX]; /* handshake stream */
     size_t hs_len;
-    size_t hs_used;        /* bytes of whole messages already parsed */
+    size_t hs_used; /* bytes of whole messages already parsed */
     uint8_t alert_buf[2];
     size_t alert_have;
-    size_t total;          /* bytes taken so far: after a verdict, up to
-                              the byte that gave it (any chunking) */
-    int first;             /* nothing fed yet */
-    int stage;             /* last handshake message seen (hello.c) */
-    int warnings;          /* warning alerts skipped so far */
+    size_t total; /* bytes taken so far: after a verdict, up to
+                     the byte that gave it (any chunking) */
+    int first;    /* nothing fed yet */
+    int stage;    /* last handshake message seen (hello.c) */
+    int warnings; /* warning alerts skipped so far */
 };
 
 /* ServerHello.random ends in the RFC 8446 4.1.3 downgrade sentinel. */

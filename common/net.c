@@ -139,8 +139,8 @@ mx_resolve(const char *host, int port, int family, struct mx_deadline dl,
         memset(&out[*n], 0, sizeof(out[*n]));
         memcpy(&out[*n].sa, ai->ai_addr, ai->ai_addrlen);
         out[*n].len = ai->ai_addrlen;
-        if (inet_ntop(ai->ai_family, a, out[*n].text,
-                      sizeof(out[*n].text)) == NULL)
+        if (inet_ntop(ai->ai_family, a, out[*n].text, sizeof(out[*n].text)) ==
+            NULL)
             snprintf(out[*n].text, sizeof(out[*n].text), "?");
         (*n)++;
     }
@@ -163,8 +163,7 @@ mx_conn_connect(struct mx_conn *c, const struct mx_addr *a, int port,
 
     snprintf(c->addr, sizeof(c->addr), "%s", a->text);
     c->port = port;
-    fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                0);
+    fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         mx_error_set(err, MX_E_CONNECT, "socket: %s", strerror(errno));
         return -1;
@@ -177,8 +176,8 @@ mx_conn_connect(struct mx_conn *c, const struct mx_addr *a, int port,
         c->want = POLLOUT;
         return MX_AGAIN;
     }
-    mx_error_set(err, MX_E_CONNECT, "cannot connect to %s port %d: %s",
-                 c->addr, port, strerror(errno));
+    mx_error_set(err, MX_E_CONNECT, "cannot connect to %s port %d: %s", c->addr,
+                 port, strerror(errno));
     close(fd);
     c->fd = -1;
     return -1;
@@ -194,8 +193,8 @@ mx_conn_connected(struct mx_conn *c, struct mx_error *err)
         soerr = errno;
     if (soerr == 0)
         return MX_DONE;
-    mx_error_set(err, MX_E_CONNECT, "cannot connect to %s port %d: %s",
-                 c->addr, c->port, strerror(soerr));
+    mx_error_set(err, MX_E_CONNECT, "cannot connect to %s port %d: %s", c->addr,
+                 c->port, strerror(soerr));
     return -1;
 }
 
@@ -238,8 +237,8 @@ fill(struct mx_conn *c, const char *what, struct mx_error *err)
             closed_error(c, what, err);
             return -1;
         }
-        mx_error_set(err, MX_E_TLS, "TLS error while waiting for %s: %s",
-                     what, ERR_reason_error_string(ERR_peek_error()));
+        mx_error_set(err, MX_E_TLS, "TLS error while waiting for %s: %s", what,
+                     ERR_reason_error_string(ERR_peek_error()));
         ERR_clear_error();
         return -1;
     }

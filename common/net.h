@@ -25,9 +25,9 @@
 #define MX_DONE  1
 #define MX_AGAIN 0
 
-#define MX_LINE_MAX 4096 /* longest reply line we accept, without CRLF */
-#define MX_RBUF     (MX_LINE_MAX + 2)
-#define MX_OBUF     1024 /* one command line at a time */
+#define MX_LINE_MAX  4096 /* longest reply line we accept, without CRLF */
+#define MX_RBUF      (MX_LINE_MAX + 2)
+#define MX_OBUF      1024 /* one command line at a time */
 #define MX_MAX_ADDRS 16
 
 /* A resolved address. */
@@ -47,7 +47,7 @@ struct mx_conn {
     unsigned char obuf[MX_OBUF]; /* pending output */
     size_t opos;
     size_t olen;
-    int eof;                     /* the peer closed its side */
+    int eof;                         /* the peer closed its side */
     char addr[INET6_ADDRSTRLEN + 1]; /* the address connected to */
     int port;
 };

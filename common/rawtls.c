@@ -13,9 +13,8 @@
 #include "rawtls.h"
 
 int
-mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
-             int stop, const uint16_t *offered, size_t noffered,
-             struct mx_error *err)
+mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len, int stop,
+             const uint16_t *offered, size_t noffered, struct mx_error *err)
 {
     memset(run, 0, sizeof(*run));
     run->flight = malloc(sizeof(*run->flight));
@@ -69,16 +68,16 @@ outside_offer(const struct mx_raw_run *run)
 }
 
 int
-mx_raw_step(struct mx_raw_run *run, struct mx_conn *c,
-            struct mx_raw_result *r, struct mx_error *err)
+mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
+            struct mx_error *err)
 {
     uint8_t buf[4096];
     size_t n;
     int rc;
 
     while (run->sent < run->len) {
-        rc = mx_conn_write_raw(c, run->hello + run->sent,
-                               run->len - run->sent, &n, err);
+        rc = mx_conn_write_raw(c, run->hello + run->sent, run->len - run->sent,
+                               &n, err);
         run->sent += n;
         if (rc == MX_AGAIN)
             return MX_AGAIN;

@@ -175,8 +175,8 @@ step(struct mx_sched *s, struct mx_task *task)
             task->state = ST_APP_END;
             break;
         case ST_RAW:
-            rc = mx_raw_step(&task->rawrun, &task->conn, &task->raw,
-                             &task->err);
+            rc =
+                mx_raw_step(&task->rawrun, &task->conn, &task->raw, &task->err);
             if (rc == MX_AGAIN)
                 return;
             end_task(s, task, rc < 0 ? -1 : 0);

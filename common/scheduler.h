@@ -55,11 +55,11 @@ struct mx_task {
     struct mx_offer offer; /* OpenSSL engine */
     const uint8_t *hello;  /* raw engine: the ClientHello record(s) */
     size_t hello_len;
-    int stop;     /* raw engine: MX_FLIGHT_STOP_* */
+    int stop;                /* raw engine: MX_FLIGHT_STOP_* */
     const uint16_t *offered; /* raw engine: the suites in hello (or NULL) */
     size_t noffered;
-    int abrupt;   /* OpenSSL engine: drop after the handshake (no EHLO,
-                     QUIT, close_notify) */
+    int abrupt; /* OpenSSL engine: drop after the handshake (no EHLO,
+                   QUIT, close_notify) */
     void (*done)(struct mx_sched *s, struct mx_task *task);
     void *arg;
     /* what happened */

@@ -242,8 +242,7 @@ check_line(struct mx_app_sm *sm, const struct mx_op *op, const char *line,
     switch (op->check) {
     case CK_IMAP_GREETING:
         if (sm->info != NULL)
-            copy_censored(sm->info->greeting, sizeof(sm->info->greeting),
-                          line);
+            copy_censored(sm->info->greeting, sizeof(sm->info->greeting), line);
         if (strncasecmp(line, "* BYE", 5) == 0 ||
             strncasecmp(line, "* PREAUTH", 9) == 0) {
             mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
@@ -251,33 +250,29 @@ check_line(struct mx_app_sm *sm, const struct mx_op *op, const char *line,
             return -1;
         }
         if (strncasecmp(line, "* OK", 4) != 0) {
-            mx_error_set(err, MX_E_PROTOCOL, "not an IMAP greeting: %s",
-                         shown);
+            mx_error_set(err, MX_E_PROTOCOL, "not an IMAP greeting: %s", shown);
             return -1;
         }
         return 0;
     case CK_IMAP_STARTTLS_OK:
         if (strncasecmp(line + 3, "OK", 2) != 0) {
             mx_error_set(err,
-                         strncasecmp(line + 3, "BAD", 3) == 0
-                             ? MX_E_NO_STARTTLS
-                             : MX_E_REFUSED,
+                         strncasecmp(line + 3, "BAD", 3) == 0 ? MX_E_NO_STARTTLS
+                                                              : MX_E_REFUSED,
                          "STARTTLS refused: %s", shown);
             return -1;
         }
         return 0;
     case CK_POP3_GREETING:
         if (sm->info != NULL)
-            copy_censored(sm->info->greeting, sizeof(sm->info->greeting),
-                          line);
+            copy_censored(sm->info->greeting, sizeof(sm->info->greeting), line);
         if (strncmp(line, "-ERR", 4) == 0) {
             mx_error_set(err, MX_E_REFUSED, "greeting refused service: %s",
                          shown);
             return -1;
         }
         if (strncmp(line, "+OK", 3) != 0) {
-            mx_error_set(err, MX_E_PROTOCOL, "not a POP3 greeting: %s",
-                         shown);
+            mx_error_set(err, MX_E_PROTOCOL, "not a POP3 greeting: %s", shown);
             return -1;
         }
         return 0;

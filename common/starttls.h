@@ -44,7 +44,7 @@ struct mx_app_sm {
     struct mx_reply reply;   /* reply being read */
     int imap_lines;          /* untagged IMAP lines seen */
     int shutdown_tries;
-    char name[256];          /* the EHLO name in use */
+    char name[256]; /* the EHLO name in use */
 };
 
 /* Prepare the script before TLS (begin) or after it (end). */

@@ -444,8 +444,8 @@ mx_tls_abort(struct mx_tls_run *run)
 }
 
 int
-mx_tls_step(struct mx_tls_run *run, struct mx_conn *c,
-            struct mx_handshake *hs, struct mx_error *err)
+mx_tls_step(struct mx_tls_run *run, struct mx_conn *c, struct mx_handshake *hs,
+            struct mx_error *err)
 {
     const struct mx_tls_trace *t = &run->trace;
     int rc, e, reason, sys_errno, result = -1;
@@ -520,9 +520,9 @@ mx_tls_step(struct mx_tls_run *run, struct mx_conn *c,
     c->ssl = run->ssl;
     run->ssl = NULL;
     mx_tls_abort(run);
-    mx_log(1, "handshake: %s %s, group %s, %d ms",
-           mx_version_name(hs->version), hs->suite_ossl,
-           hs->group_name[0] ? hs->group_name : "none", (int)hs->ms);
+    mx_log(1, "handshake: %s %s, group %s, %d ms", mx_version_name(hs->version),
+           hs->suite_ossl, hs->group_name[0] ? hs->group_name : "none",
+           (int)hs->ms);
     return MX_DONE;
 }
 

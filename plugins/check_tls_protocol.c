@@ -133,8 +133,8 @@ protocol_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         return 1;
     case OPT_PARALLEL:
         if (mx_strtonum(arg, 1, MX_SCHED_MAX, &cfg->parallel, &errstr) != 0) {
-            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)",
-                         arg, errstr, MX_SCHED_MAX);
+            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)", arg,
+                         errstr, MX_SCHED_MAX);
             return -1;
         }
         return 1;
@@ -162,9 +162,8 @@ static const char *
 kx_name(enum mx_kx kx)
 {
     static const char *const names[] = {
-        "NULL", "RSA",  "DHE",  "ECDHE",  "DH",      "ECDH",
-        "PSK",  "SRP",  "KRB5", "GOST",   "ECCPWD", "any",
-        "other"};
+        "NULL", "RSA",  "DHE",  "ECDHE",  "DH",  "ECDH", "PSK",
+        "SRP",  "KRB5", "GOST", "ECCPWD", "any", "other"};
 
     return (size_t)kx < sizeof(names) / sizeof(names[0]) ? names[kx] : "?";
 }
@@ -343,8 +342,8 @@ main(int argc, char **argv)
     mx_std_init(&cfg.std, "check_tls_protocol");
     cfg.minimum = MX_TLS10;
     cfg.parallel = 8;
-    if (mx_extra_opts(argc, argv, "check_tls_protocol", &nargc, &nargv,
-                      &err) != 0)
+    if (mx_extra_opts(argc, argv, "check_tls_protocol", &nargc, &nargv, &err) !=
+        0)
         return mx_run_usage_error(LABEL, &err);
     if (parse_args(nargc, nargv, &cfg, &err) != 0) {
         rc = mx_run_usage_error(LABEL, &err);
