@@ -1,0 +1,765 @@
+#!/bin/bash
+#
+# run.sh - the mxtls benchmark: how long, and with how many connections,
+# the plugins take to learn what a mail server offers, next to the tools a
+# mail administrator would use instead.  Everything talks to one private
+# Postfix on 127.0.0.1.
+#
+#   make bench                       (from the build directory)
+#   MXTLS_SRCDIR=SRC MXTLS_BUILDDIR=BUILD bash SRC/tests/bench/run.sh
+#
+# Benchmark A (complete enumeration), service "dual" (RSA 2048 + ECDSA
+# P-256, Postfix defaults): check_tls_protocol --ciphers against sslscan
+# and testssl.sh --cipher-per-proto; the sets of accepted (version, suite)
+# pairs are compared.
+# Benchmark B (certificates), services "dual" and "ecdsa" (ECDSA P-256
+# only): check_tls_cert --require=none against testssl.sh --server-defaults
+# and an openssl s_client loop over signature algorithms
+# (openssl-certs.sh); the sets of certificate key types are compared.
+#
+# For each command: the median wall time of its runs, and the TCP
+# connections it opened, counted from the Postfix log ("connect from"
+# lines of that service logged during the run).
+#
+# Output: a Markdown report on stdout (progress goes to stderr).  With
+# MXTLS_BENCH_WRITE_DOCS=1 the report also replaces docs/benchmark.md in
+# MXTLS_SRCDIR (only when every run succeeded).  The raw output of every
+# run stays in a log directory under /tmp, named at the end.
+#
+# Environment:
+#   MXTLS_SRCDIR            source tree (default: two levels above this file)
+#   MXTLS_BUILDDIR          build tree with plugins/ (default: MXTLS_SRCDIR)
+#   MXTLS_BENCH_RUNS        measured runs of each fast command (default 7)
+#   MXTLS_BENCH_SLOW_RUNS   measured runs of each testssl.sh command
+#                           (default 1: one run takes from 15 s to minutes)
+#   MXTLS_BENCH_WRITE_DOCS  1: write docs/benchmark.md (default 0)
+#   MXTLS_BENCH_LOGDIR      where the raw output goes (default: a new
+#                           /tmp/mxtls-bench-logs.XXXXXX)
+#   MXTLS_BENCH_GUARD       seconds after which a fast command is killed and
+#                           counted as failed (default 300)
+#   MXTLS_BENCH_SLOW_GUARD  the same for testssl.sh (default 1800)
+#
+# Exit status: 0 when every run of every command succeeded and its result
+# could be read (whatever the numbers); 1 when a tool is missing or a run
+# failed (the report names it); 2 on a usage error.
+#
+# Needs root (Postfix), postfix, sslscan, testssl, openssl, flock
+# and ss.  Nothing but loopback is contacted.
+
+set -u -o pipefail
+export LC_ALL=C
+PATH=$PATH:/usr/sbin:/sbin
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+say() {
+    printf 'bench: %s\n' "$*" >&2
+}
+
+die() {
+    printf 'bench: error: %s\n' "$*" >&2
+    exit 1
+}
+
+usage_error() {
+    printf 'bench: %s\n' "$*" >&2
+    exit 2
+}
+
+# ---------------------------------------------------------------- settings
+
+MXTLS_SRCDIR=${MXTLS_SRCDIR:-$BENCH_DIR/../..}
+MXTLS_SRCDIR=$(cd "$MXTLS_SRCDIR" 2>/dev/null && pwd -P) ||
+    usage_error "MXTLS_SRCDIR is not a directory"
+MXTLS_BUILDDIR=${MXTLS_BUILDDIR:-$MXTLS_SRCDIR}
+MXTLS_BUILDDIR=$(cd "$MXTLS_BUILDDIR" 2>/dev/null && pwd -P) ||
+    usage_error "MXTLS_BUILDDIR is not a directory"
+export MXTLS_SRCDIR MXTLS_BUILDDIR
+
+RUNS=${MXTLS_BENCH_RUNS:-7}
+SLOW_RUNS=${MXTLS_BENCH_SLOW_RUNS:-1}
+WRITE_DOCS=${MXTLS_BENCH_WRITE_DOCS:-0}
+GUARD=${MXTLS_BENCH_GUARD:-300}
+SLOW_GUARD=${MXTLS_BENCH_SLOW_GUARD:-1800}
+for v in RUNS:MXTLS_BENCH_RUNS SLOW_RUNS:MXTLS_BENCH_SLOW_RUNS \
+    GUARD:MXTLS_BENCH_GUARD SLOW_GUARD:MXTLS_BENCH_SLOW_GUARD; do
+    val=${v%%:*}
+    val=${!val}
+    if ! [[ $val =~ ^[1-9][0-9]{0,3}$ ]]; then
+        usage_error "${v#*:} must be a whole number from 1 to 9999 (got \"$val\")"
+    fi
+done
+case $WRITE_DOCS in
+0 | 1) ;;
+*) usage_error "MXTLS_BENCH_WRITE_DOCS must be 0 or 1" ;;
+esac
+
+CHECK_TLS_PROTOCOL=$MXTLS_BUILDDIR/plugins/check_tls_protocol
+CHECK_TLS_CERT=$MXTLS_BUILDDIR/plugins/check_tls_cert
+OPENSSL_CERTS=$BENCH_DIR/openssl-certs.sh
+DOCS=$MXTLS_SRCDIR/docs/benchmark.md
+
+# shellcheck source=../lib/postfix.sh
+. "$MXTLS_SRCDIR/tests/lib/postfix.sh"
+# shellcheck source=lib.sh
+. "$BENCH_DIR/lib.sh"
+
+# ---------------------------------------------------------------- checks
+
+[ "$(id -u)" = 0 ] || die "the benchmark needs root (it starts a private Postfix)"
+
+missing=()
+for tool in sslscan testssl openssl flock ss awk postconf; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ! command -v postfix >/dev/null 2>&1; then
+    missing+=(postfix)
+fi
+for f in "$CHECK_TLS_PROTOCOL" "$CHECK_TLS_CERT"; do
+    [ -x "$f" ] || missing+=("$f (run make in $MXTLS_BUILDDIR)")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    die "missing: ${missing[*]}"
+fi
+
+# ---------------------------------------------------------------- work area
+
+WORK=
+PF=
+LOGS=
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    bench_stop_child
+    if [ -n "$PF" ]; then
+        pf_stop "$PF"
+        if [ -n "$LOGS" ] && [ -f "$PF/maillog" ]; then
+            cp "$PF/maillog" "$LOGS/postfix-maillog" 2>/dev/null || true
+        fi
+    fi
+    if [ -n "$WORK" ]; then
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+trap 'exit 129' HUP
+
+WORK=$(mktemp -d /tmp/mxtls-bench.XXXXXX) || die "mktemp failed"
+chmod 755 "$WORK" # the postfix user must reach $WORK/pf/data
+if [ -n "${MXTLS_BENCH_LOGDIR:-}" ]; then
+    LOGS=$MXTLS_BENCH_LOGDIR
+    mkdir -p "$LOGS" || die "cannot create $LOGS"
+else
+    LOGS=$(mktemp -d /tmp/mxtls-bench-logs.XXXXXX) || die "mktemp failed"
+fi
+LOGS=$(cd "$LOGS" && pwd -P)
+mkdir -p "$LOGS/A" "$LOGS/B" || die "cannot write to $LOGS"
+PF=$WORK/pf
+
+# The test PKI, shared with the integration tests (same lock).
+CERTS=$MXTLS_BUILDDIR/tests/run/certs
+mkdir -p "$MXTLS_BUILDDIR/tests/run" || die "cannot create $MXTLS_BUILDDIR/tests/run"
+(
+    flock 9
+    bash "$MXTLS_SRCDIR/tests/certs/mkcerts.sh" "$CERTS"
+) 9>"$MXTLS_BUILDDIR/tests/run/.certs.lock" || die "cannot make the test certificates"
+chmod 755 "$MXTLS_BUILDDIR/tests/run" "$CERTS"
+
+say "starting Postfix in $PF"
+pf_start "$PF" \
+    "0:dual:$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem" \
+    "0:ecdsa:$CERTS/ecdsa-p256.pem" || die "cannot start Postfix"
+declare -A PORT
+PORT[dual]=$(pf_port "$PF" dual) || die "no port for service dual"
+PORT[ecdsa]=$(pf_port "$PF" ecdsa) || die "no port for service ecdsa"
+# What the services were configured with, as the certificate sets name it.
+declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256")
+
+# ---------------------------------------------------------------- runs
+
+# Per measured command KEY: wall times (ns) and connection counts of the
+# successful runs, space-separated.
+declare -A R_NS R_CONN
+FAILURES=()
+
+# measure KEY SERVICE RUN GUARD OKRCS OUT CMD...: run CMD once against
+# SERVICE, its stdout in OUT and stderr in OUT.err.  OKRCS lists the exit
+# statuses that mean the command worked.  RUN 0 is a warm-up: checked, not
+# recorded.  Returns 1 (and records a failure) when the run failed.
+measure() {
+    local key=$1 svc=$2 run=$3 guard=$4 okrcs=$5 out=$6 before conns
+    local settled=1 label
+    shift 6
+    label="$key run $run"
+    [ "$run" = 0 ] && label="$key warm-up run"
+    before=$(pf_lines "$PF")
+    bench_exec "$guard" "$out" "$out.err" "$@"
+    conns=$(bench_settle "$PF" "$svc" "$before") || settled=0
+    printf '%s\t%s\t%s\t%s\n' "$run" "$BENCH_NS" "$BENCH_RC" "$conns" \
+        >>"$LOGS/$key.runs"
+    if [ "$BENCH_TIMEOUT" = 1 ]; then
+        FAILURES+=("$label: killed after ${guard} s without a result ($out.err)")
+        return 1
+    fi
+    case " $okrcs " in
+    *" $BENCH_RC "*) ;;
+    *)
+        FAILURES+=("$label: exit status $BENCH_RC (output: $out, $out.err)")
+        return 1
+        ;;
+    esac
+    if [ "$settled" = 0 ]; then
+        FAILURES+=("$label: the Postfix log did not settle within ${BENCH_LOG_WAIT} s (connections uncertain)")
+        return 1
+    fi
+    if [ "$run" != 0 ]; then
+        R_NS[$key]="${R_NS[$key]:-} $BENCH_NS"
+        R_CONN[$key]="${R_CONN[$key]:-} $conns"
+    fi
+    say "$label: $(bench_secs "$BENCH_NS"), $conns connections"
+    return 0
+}
+
+# parsed KEY RUN SETFILE WHAT: check that a parsed set is not empty.
+parsed() {
+    if [ ! -s "$3" ]; then
+        FAILURES+=("$1 run $2: no $4 found in the output ($3)")
+        return 1
+    fi
+}
+
+# ---- Benchmark A: complete enumeration against "dual"
+
+A_OURS="check_tls_protocol -H 127.0.0.1 -p PORT --ciphers"
+A_SSLSCAN="sslscan --starttls-smtp --xml=FILE --no-colour 127.0.0.1:PORT"
+A_TESTSSL="testssl --cipher-per-proto -t smtp --quiet --color 0 --nodns none --warnings batch --jsonfile FILE 127.0.0.1:PORT"
+
+bench_a() {
+    local port=${PORT[dual]} i d=$LOGS/A
+    say "benchmark A: complete enumeration, service dual (port $port)"
+    for ((i = 0; i <= RUNS; i++)); do
+        if measure A.ours dual "$i" "$GUARD" "0 1 2" "$d/ours-$i.txt" \
+            "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$port" --ciphers; then
+            bench_set_ours "$d/ours-$i.txt" >"$d/ours-$i.set"
+            parsed A.ours "$i" "$d/ours-$i.set" "accepted suites"
+        fi
+        rm -f "$d/sslscan-$i.xml"
+        if measure A.sslscan dual "$i" "$GUARD" 0 "$d/sslscan-$i.txt" \
+            sslscan --starttls-smtp --xml="$d/sslscan-$i.xml" --no-colour \
+            "127.0.0.1:$port"; then
+            bench_set_sslscan "$d/sslscan-$i.xml" >"$d/sslscan-$i.set"
+            parsed A.sslscan "$i" "$d/sslscan-$i.set" "accepted suites"
+        fi
+    done
+    for ((i = 1; i <= SLOW_RUNS; i++)); do
+        say "testssl.sh --cipher-per-proto run $i of $SLOW_RUNS (slow)"
+        rm -f "$d/testssl-$i.json"
+        if measure A.testssl dual "$i" "$SLOW_GUARD" 0 "$d/testssl-$i.txt" \
+            testssl --cipher-per-proto -t smtp --quiet --color 0 \
+            --nodns none --warnings batch --jsonfile "$d/testssl-$i.json" \
+            "127.0.0.1:$port"; then
+            bench_set_testssl "$d/testssl-$i.json" >"$d/testssl-$i.set"
+            parsed A.testssl "$i" "$d/testssl-$i.set" "accepted suites"
+        fi
+    done
+}
+
+# ---- Benchmark B: certificates against "dual" and "ecdsa"
+
+B_OURS="check_tls_cert -H 127.0.0.1 -p PORT --require=none"
+B_TESTSSL="testssl --server-defaults -t smtp --quiet --color 0 --nodns none --warnings batch --jsonfile FILE 127.0.0.1:PORT"
+B_OPENSSL="tests/bench/openssl-certs.sh 127.0.0.1 PORT"
+
+bench_b() {
+    local svc port i d
+    for svc in dual ecdsa; do
+        port=${PORT[$svc]}
+        d=$LOGS/B/$svc
+        mkdir -p "$d"
+        say "benchmark B: certificates, service $svc (port $port)"
+        for ((i = 0; i <= RUNS; i++)); do
+            if measure "B.$svc.ours" "$svc" "$i" "$GUARD" "0 1 2" \
+                "$d/ours-$i.txt" \
+                "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$port" --require=none; then
+                bench_certs_ours "$d/ours-$i.txt" >"$d/ours-$i.set"
+                parsed "B.$svc.ours" "$i" "$d/ours-$i.set" "certificates"
+            fi
+            if measure "B.$svc.openssl" "$svc" "$i" "$GUARD" 0 \
+                "$d/openssl-$i.txt" \
+                bash "$OPENSSL_CERTS" 127.0.0.1 "$port"; then
+                bench_certs_openssl "$d/openssl-$i.txt" >"$d/openssl-$i.set"
+                parsed "B.$svc.openssl" "$i" "$d/openssl-$i.set" "certificates"
+            fi
+        done
+        for ((i = 1; i <= SLOW_RUNS; i++)); do
+            say "testssl.sh --server-defaults run $i of $SLOW_RUNS on $svc (slow)"
+            rm -f "$d/testssl-$i.json"
+            if measure "B.$svc.testssl" "$svc" "$i" "$SLOW_GUARD" 0 \
+                "$d/testssl-$i.txt" \
+                testssl --server-defaults -t smtp --quiet --color 0 \
+                --nodns none --warnings batch --jsonfile "$d/testssl-$i.json" \
+                "127.0.0.1:$port"; then
+                bench_certs_testssl "$d/testssl-$i.json" >"$d/testssl-$i.set"
+                parsed "B.$svc.testssl" "$i" "$d/testssl-$i.set" "certificates"
+            fi
+        done
+    done
+}
+
+# ---------------------------------------------------------------- report
+
+# runstat KEY FIELD: from the recorded runs of KEY, print FIELD: n (runs),
+# med (median ns), range ("min–max" in seconds), conn (connections).
+runstat() {
+    local key=$1 field=$2
+    local -a ns conn
+    read -r -a ns <<<"${R_NS[$key]:-}"
+    read -r -a conn <<<"${R_CONN[$key]:-}"
+    case $field in
+    n) echo "${#ns[@]}" ;;
+    med) bench_median "${ns[@]}" 2>/dev/null || echo 0 ;;
+    range)
+        if [ "${#ns[@]}" -lt 2 ]; then
+            echo "—"
+        else
+            echo "$(bench_secs "$(bench_min "${ns[@]}")")–$(bench_secs "$(bench_max "${ns[@]}")")"
+        fi
+        ;;
+    conn)
+        if [ "${#conn[@]}" = 0 ]; then
+            echo "—"
+        else
+            bench_range "${conn[@]}"
+        fi
+        ;;
+    esac
+}
+
+# row_numbers KEY REFKEY: "runs | median | min–max | ratio | connections"
+row_numbers() {
+    local key=$1 ref=$2 n med refmed
+    n=$(runstat "$key" n)
+    if [ "$n" = 0 ]; then
+        printf 'failed | — | — | — | —'
+        return
+    fi
+    med=$(runstat "$key" med)
+    refmed=$(runstat "$ref" med)
+    printf '%s | %s | %s | %s | %s' "$n" "$(bench_secs "$med")" \
+        "$(runstat "$key" range)" "$(bench_ratio "$med" "$refmed")" \
+        "$(runstat "$key" conn)"
+}
+
+# first_set DIR TOOL: the set of the first successful measured run.
+first_set() {
+    local i
+    for ((i = 1; i <= RUNS || i <= SLOW_RUNS; i++)); do
+        if [ -s "$1/$2-$i.set" ]; then
+            echo "$1/$2-$i.set"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# stable DIR TOOL MAXRUN: "yes" when every measured run gave the set of the
+# first one, else the runs that differ.
+stable() {
+    local ref i diff=
+    ref=$(first_set "$1" "$2") || {
+        echo "—"
+        return
+    }
+    for ((i = 1; i <= $3; i++)); do
+        [ -f "$1/$2-$i.set" ] || continue
+        cmp -s "$ref" "$1/$2-$i.set" || diff="$diff $i"
+    done
+    if [ "$3" = 1 ]; then
+        echo "n/a (1 run)"
+    elif [ -z "$diff" ]; then
+        echo yes
+    else
+        ref=${ref##*-}
+        echo "no (runs$diff differ from run ${ref%.set})"
+    fi
+}
+
+# same SETFILE REFFILE: "yes", "no" or "—".
+same() {
+    if [ -z "$1" ] || [ -z "$2" ]; then
+        echo "—"
+    elif cmp -s "$1" "$2"; then
+        echo yes
+    else
+        echo "**no**"
+    fi
+}
+
+# per_version SETFILE: "TLSv1.3 3, TLSv1.2 71, ..." from a suite set.
+per_version() {
+    awk '{ n[$1]++ } END { for (v in n) print v, n[v] }' "$1" |
+        sort -r | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+
+tool_versions() {
+    V_OPENSSL=$(openssl version 2>/dev/null | head -n 1)
+    V_SSLSCAN=$(sslscan --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' |
+        awk 'NF { $1 = $1; printf "%s%s", (n++ ? " / " : ""), $0 }')
+    V_TESTSSL=$(testssl --version 2>&1 | sed 's/\x1b\[[0-9;]*m//g' |
+        sed -n -E 's/.*testssl(\.sh)?[[:space:]]+([0-9][^[:space:]]*).*/\2/p' |
+        head -n 1)
+    V_POSTFIX=$(postconf -h -d mail_version 2>/dev/null)
+    V_MXTLS=$("$CHECK_TLS_PROTOCOL" -V 2>/dev/null | head -n 1 |
+        sed 's/.*(mxtls \(.*\)).*/\1/')
+    V_GIT=$(git -C "$MXTLS_SRCDIR" rev-parse --short HEAD 2>/dev/null) || V_GIT=
+    if [ -n "$V_GIT" ] &&
+        [ -n "$(git -C "$MXTLS_SRCDIR" status --porcelain 2>/dev/null | head -n 1)" ]; then
+        V_GIT="$V_GIT + uncommitted changes"
+    fi
+    V_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+}
+
+report() {
+    local d=$LOGS/A s_ours s_ssl s_ts svc ref
+    tool_versions
+    s_ours=$(first_set "$d" ours) || s_ours=
+    s_ssl=$(first_set "$d" sslscan) || s_ssl=
+    s_ts=$(first_set "$d" testssl) || s_ts=
+
+    cat <<EOF
+# Benchmark: mxtls against sslscan, testssl.sh and openssl s_client
+
+How long the mxtls plugins take, and how many connections they open, to
+find out what a mail server offers, next to the tools a mail administrator
+would run instead.  This file is written by \`tests/bench/run.sh\`
+(\`MXTLS_BENCH_WRITE_DOCS=1 make bench\`); do not edit it by hand.
+
+**The numbers come from one machine and one run of the script**: the
+median of $RUNS runs of each fast command and $SLOW_RUNS run(s) of each
+testssl.sh command, on the machine below, against a server on the same
+machine.  They show orders of magnitude, not a general speed rating:
+another machine, another load (see the load average below) or another
+network (a real MX is milliseconds away, not microseconds) gives other
+numbers.
+
+## Machine and versions
+
+| | |
+|---|---|
+| Date | $(date -u '+%Y-%m-%d %H:%M UTC') |
+| CPU | $(nproc) cores (nproc)${V_CPU:+, $V_CPU} |
+| Kernel | $(uname -r) |
+| Load average (1, 5, 15 min) | ${LOAD_START:-?} at the start, ${LOAD_END:-?} at the end |
+| OpenSSL | $V_OPENSSL |
+| sslscan | $V_SSLSCAN |
+| testssl.sh | $V_TESTSSL |
+| Postfix | $V_POSTFIX |
+| mxtls | $V_MXTLS${V_GIT:+, git $V_GIT} |
+
+## Set-up
+
+One private Postfix instance on 127.0.0.1 (\`tests/lib/postfix.sh\`),
+Postfix defaults apart from the certificates (TLSv1 to TLSv1.3, cipher
+grade "medium"), with two smtpd services:
+
+* **dual**: RSA 2048 and ECDSA P-256 certificates (\`rsa2048.pem\`,
+  \`ecdsa-p256.pem\` of \`tests/certs/mkcerts.sh\`);
+* **ecdsa**: the ECDSA P-256 certificate only.
+
+Each fast command runs $RUNS times (after one warm-up run that is not
+counted), the mxtls plugin and its rival taking turns; each testssl.sh
+command runs $SLOW_RUNS time(s), after the fast ones.  Nothing else is
+tuned: each tool runs with the options listed under its table.
+
+## Benchmark A: complete enumeration (service dual)
+
+Every protocol version and every cipher suite the server accepts.
+
+| Tool | Runs | Median time | Min–max | Time vs. mxtls | Connections | Accepted pairs | Same pairs as mxtls | Same in every run |
+|---|--:|--:|--:|--:|--:|--:|---|---|
+| mxtls \`check_tls_protocol --ciphers\` | $(row_numbers A.ours A.ours) | $(if [ -n "$s_ours" ]; then wc -l <"$s_ours"; else echo —; fi) | — | $(stable "$d" ours "$RUNS") |
+| sslscan | $(row_numbers A.sslscan A.ours) | $(if [ -n "$s_ssl" ]; then wc -l <"$s_ssl"; else echo —; fi) | $(same "$s_ssl" "$s_ours") | $(stable "$d" sslscan "$RUNS") |
+| testssl.sh \`--cipher-per-proto\` | $(row_numbers A.testssl A.ours) | $(if [ -n "$s_ts" ]; then wc -l <"$s_ts"; else echo —; fi) | $(same "$s_ts" "$s_ours") | $(stable "$d" testssl "$SLOW_RUNS") |
+
+EOF
+    agreement_a "$s_ours" "$s_ssl" "$s_ts"
+    cat <<EOF
+
+Commands (PORT is the port of the service, FILE a new file per run):
+
+\`\`\`
+$A_OURS
+$A_SSLSCAN
+$A_TESTSSL
+\`\`\`
+
+## Benchmark B: certificates (services dual and ecdsa)
+
+Every certificate the server has, by key type.  A mail server with an RSA
+and an ECDSA certificate presents one of them per handshake, chosen by
+what the client offers, so a tool has to make more than one handshake to
+see both.
+
+| Service (configured) | Tool | Runs | Median time | Min–max | Time vs. mxtls | Connections | Certificates found | Same as mxtls |
+|---|---|--:|--:|--:|--:|--:|---|---|
+EOF
+    for svc in dual ecdsa; do
+        d=$LOGS/B/$svc
+        ref=$(first_set "$d" ours) || ref=
+        b_row "$svc" "mxtls \`check_tls_cert --require=none\`" "B.$svc.ours" "$ref" "$d" ours
+        b_row "$svc" "testssl.sh \`--server-defaults\`" "B.$svc.testssl" "$ref" "$d" testssl
+        b_row "$svc" "openssl s_client loop (7 sigalgs)" "B.$svc.openssl" "$ref" "$d" openssl
+    done
+    cat <<EOF
+
+$(b_summary)
+
+Commands:
+
+\`\`\`
+$B_OURS
+$B_TESTSSL
+$B_OPENSSL
+\`\`\`
+
+\`tests/bench/openssl-certs.sh\` is the loop a person would write with the
+openssl tool alone: for each TLS 1.3 signature algorithm (rsa_pss_rsae_sha256,
+rsa_pss_pss_sha256, ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384,
+ecdsa_secp521r1_sha512, ed25519, ed448) one
+\`openssl s_client -starttls smtp -connect 127.0.0.1:PORT -sigalgs ALG\`,
+piped into \`openssl x509 -noout -text\` to read the key type.  It cannot
+see a DSA certificate (TLS 1.2 only) and needs a server with TLS 1.3.
+
+$(notes)
+
+## How to read the tables
+
+* **Service (configured)**: the Postfix service measured, with the
+  certificates it was configured with.
+* **Tool**: the command measured, exactly as listed under the table.
+* **Runs**: how many measured runs the numbers are taken from (warm-up
+  runs and failed runs are left out).
+* **Median time**: the median wall time of those runs, the whole command
+  from start to exit: the clock (bash's \`EPOCHREALTIME\`, the same as
+  \`date +%s%N\` without a fork) is read just before the command starts
+  and just after it has exited.
+  It includes the tool's start-up, its STARTTLS dialogues and every
+  handshake; for testssl.sh also its own local checks.
+* **Min–max**: the fastest and the slowest measured run (— for a single
+  run).
+* **Time vs. mxtls**: the tool's median divided by the median of the mxtls
+  plugin against the same service; 40× means forty times as long.
+* **Connections**: the TCP connections the command opened, counted on the
+  server side from the Postfix log: the lines matching
+  \`postfix/SERVICE/smtpd\[[0-9]+\]: connect from\` that were added to the
+  log during the run.  Postfix logs through postlogd, asynchronously, so
+  after each run the script waits (15 s at most) until the log holds as
+  many \`disconnect from\` lines as \`connect from\` lines for that run
+  and the count stays put, before the next command starts.  A single
+  number means every run opened that many; otherwise the median comes
+  first and the range follows.
+* **Accepted pairs**: the number of (protocol version, cipher suite) pairs
+  the tool reported as accepted.  mxtls: the \`  [OK] 0xC030 ...\` lines
+  under each \`[OK] TLSvX accepted\` node of the long output; sslscan: the
+  \`<cipher status="accepted|preferred" sslversion=... id=...>\` elements
+  of its XML; testssl.sh: the findings of its JSON file whose id is
+  \`cipher-<protocol>_x<hexcode>\` (e.g. \`cipher-tls1_2_xc030\`).  Suites
+  are compared by IANA code, so the naming of each tool does not matter.
+* **Same pairs as mxtls / Same as mxtls**: whether the tool's set (of
+  the first measured run) equals the mxtls plugin's.
+* **Same in every run**: whether every measured run of the tool reported
+  the same set.
+* **Certificates found**: the key types of the certificates the tool
+  reported (mxtls: the \`[OK] RSA 2048: ...\` lines; testssl.sh: its
+  \`cert_keySize\` findings, one per "Server Certificate #N"; the openssl
+  loop: the key of each certificate it got).
+
+## Reproduce
+
+From a configured build directory, as root, with postfix, sslscan,
+testssl.sh and openssl installed:
+
+\`\`\`
+make bench                                   # print the report
+MXTLS_BENCH_WRITE_DOCS=1 make bench          # also rewrite docs/benchmark.md
+MXTLS_BENCH_RUNS=15 MXTLS_BENCH_SLOW_RUNS=3 make bench
+\`\`\`
+
+The script prints the report on stdout and keeps the raw output of every
+run (plugin output, sslscan XML, testssl.sh JSON, the Postfix log) in a
+directory under /tmp that it names at the end.
+EOF
+    if [ ${#FAILURES[@]} -gt 0 ]; then
+        printf '\n## Failed runs\n\n'
+        printf -- '* %s\n' "${FAILURES[@]}"
+    fi
+}
+
+# agreement_a OURS SSLSCAN TESTSSL: the verdict on the three suite sets.
+agreement_a() {
+    local o=$1 s=$2 t=$3 all n
+    if [ -z "$o" ] || [ -z "$s" ] || [ -z "$t" ]; then
+        echo "The three sets could not be compared: a tool gave no result."
+        return
+    fi
+    if cmp -s "$o" "$s" && cmp -s "$o" "$t"; then
+        echo "**All three sets are identical**: $(wc -l <"$o") (version, suite)"
+        echo "pairs ($(per_version "$o"))."
+        return
+    fi
+    echo "**The three sets differ.**  Pairs not reported by all three tools:"
+    echo
+    echo "| Version | Suite | mxtls | sslscan | testssl.sh |"
+    echo "|---|---|---|---|---|"
+    all=$WORK/all-pairs
+    sort -u "$o" "$s" "$t" >"$all"
+    n=0
+    while read -r ver code; do
+        local in_o=no in_s=no in_t=no
+        grep -qxF "$ver $code" "$o" && in_o=yes
+        grep -qxF "$ver $code" "$s" && in_s=yes
+        grep -qxF "$ver $code" "$t" && in_t=yes
+        [ "$in_o$in_s$in_t" = yesyesyes ] && continue
+        n=$((n + 1))
+        if [ "$n" -le 60 ]; then
+            echo "| $ver | $code | $in_o | $in_s | $in_t |"
+        fi
+    done <"$all"
+    if [ "$n" -gt 60 ]; then
+        echo
+        echo "($n pairs in all; the first 60 are shown.)"
+    fi
+}
+
+# selfcount: compare the server-side connection counts of the mxtls runs
+# with the "connections=N" the plugins report in their own perfdata.
+selfcount() {
+    local key file run ns rc conns self agree=0 differ=
+    for key in A.ours B.dual.ours B.ecdsa.ours; do
+        [ -f "$LOGS/$key.runs" ] || continue
+        case $key in
+        A.*) file=$LOGS/A/ours ;;
+        *) file=$LOGS/B/${key#B.} && file=${file%.ours}/ours ;;
+        esac
+        while IFS=$'\t' read -r run ns rc conns; do
+            self=$(head -n 1 "$file-$run.txt" 2>/dev/null |
+                sed -n -E 's/.*[[:space:]]connections=([0-9]+).*/\1/p')
+            [ -n "$self" ] || continue
+            if [ "$self" = "$conns" ]; then
+                agree=$((agree + 1))
+            else
+                differ="$differ, $key run $run: $self reported, $conns logged"
+            fi
+        done <"$LOGS/$key.runs"
+    done
+    if [ -n "$differ" ]; then
+        echo "* The server-side count differs from the plugin's own"
+        echo "  \`connections=\` perfdata in:${differ#,}."
+    elif [ "$agree" -gt 0 ]; then
+        echo "* In all $agree runs of the mxtls plugins (warm-up runs included) the"
+        echo "  server-side count equals the \`connections=\` perfdata the plugin"
+        echo "  reported itself, a check on the counting method."
+    fi
+}
+
+# notes: remarks on this run that the tables do not show.
+notes() {
+    local xml ours pref n types
+    echo "## Notes on this run"
+    echo
+    cat <<EOF
+* The three enumerations do not do exactly the same work, and their time
+  and connections include the rest: besides the suites, mxtls finds per
+  version the key-exchange groups and whether the server's or the
+  client's order decides, and whether TLS_FALLBACK_SCSV is honoured;
+  sslscan's default run also tests TLS_FALLBACK_SCSV, renegotiation,
+  compression and Heartbleed, lists the key-exchange groups and shows a
+  certificate; testssl.sh \`--cipher-per-proto\` lists the suites per
+  protocol only.  Fewer connections is not better in itself: a tool needs
+  at least one handshake per accepted suite to enumerate them.
+EOF
+    selfcount
+    ours=$(first_set "$LOGS/A" ours) || ours=
+    xml=$(first_set "$LOGS/A" sslscan) && xml=${xml%.set}.xml || xml=
+    if [ -n "$xml" ] && [ -f "$xml" ]; then
+        n=$(grep -c '<certificate ' "$xml")
+        types=$(grep -o '<pk [^>]*>' "$xml" |
+            sed -n -E 's/.* type="([^"]*)".*/\1/p' | paste -sd, | sed 's/,/, /g')
+        if [ "$n" -lt 2 ]; then
+            echo "* sslscan's certificate section for the dual service (RSA and"
+            echo "  ECDSA) showed $n certificate${types:+ ($types key)}: it does not"
+            echo "  look for a second certificate, hence its absence from benchmark B."
+        fi
+        pref=$(grep -o '<cipher status="preferred"[^>]*>' "$xml" |
+            sed -n -E 's/.*sslversion="([^"]*)".* cipher="([^"]*)".*/\1 \2/p' |
+            paste -sd, | sed 's/,/, /g')
+        if [ -n "$pref" ] && [ -n "$ours" ] &&
+            grep -q "the client's order decides" "${ours%.set}.txt"; then
+            echo "* sslscan marks one suite per version as \"preferred\" ($pref)."
+            echo "  mxtls reports that the client's order decides on this server"
+            echo "  (Postfix's default, tls_preempt_cipherlist = no), so these are the"
+            echo "  suites the server picked from sslscan's own offer, not a"
+            echo "  preference of the server."
+        fi
+    fi
+}
+
+# b_row SERVICE TOOLNAME KEY REFSET DIR TOOL: one row of table B.
+b_row() {
+    local svc=$1 name=$2 key=$3 ref=$4 d=$5 tool=$6 set found
+    set=$(first_set "$d" "$tool") || set=
+    if [ -n "$set" ]; then
+        found=$(bench_join "$set")
+    else
+        found="—"
+    fi
+    printf '| %s (%s) | %s | %s | %s | %s |\n' "$svc" "${CONFIGURED[$svc]}" \
+        "$name" "$(row_numbers "$key" "B.$svc.ours")" "$found" \
+        "$(if [ "$tool" = ours ]; then echo —; else same "$set" "$ref"; fi)"
+}
+
+# b_summary: whether each tool found exactly the configured certificates.
+b_summary() {
+    local svc tool set got bad=
+    for svc in dual ecdsa; do
+        for tool in ours testssl openssl; do
+            set=$(first_set "$LOGS/B/$svc" "$tool") || continue
+            got=$(bench_join "$set")
+            if [ "$got" != "${CONFIGURED[$svc]}" ]; then
+                bad="$bad, $tool on $svc ($got)"
+            fi
+        done
+    done
+    if [ -z "$bad" ]; then
+        echo "Every tool that gave a result found exactly the configured certificates."
+    else
+        echo "Not the configured certificates: ${bad#, }."
+    fi
+}
+
+# ---------------------------------------------------------------- main
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+bench_a
+bench_b
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+
+say "writing the report"
+report >"$WORK/report.md"
+cp "$WORK/report.md" "$LOGS/benchmark.md"
+cat "$WORK/report.md"
+
+if [ ${#FAILURES[@]} -gt 0 ]; then
+    say "${#FAILURES[@]} run(s) failed:"
+    printf 'bench:   %s\n' "${FAILURES[@]}" >&2
+    [ "$WRITE_DOCS" = 1 ] && say "not writing $DOCS because of the failures"
+    say "raw output: $LOGS"
+    exit 1
+fi
+if [ "$WRITE_DOCS" = 1 ]; then
+    cat "$WORK/report.md" >"$DOCS" || die "cannot write $DOCS"
+    say "wrote $DOCS"
+fi
+say "raw output: $LOGS"
+exit 0
