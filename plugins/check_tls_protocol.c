@@ -181,6 +181,16 @@ ssl2_name(uint32_t code)
     return "?";
 }
 
+static const char *
+auth_name(enum mx_sauth a)
+{
+    static const char *const names[] = {"anon",   "RSA", "DSS",  "ECDSA",
+                                        "PSK",    "SRP", "KRB5", "GOST",
+                                        "ECCPWD", "any", "other"};
+
+    return (size_t)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
 /* The suite table of one version, as child lines of node n. */
 static void
 list_suites(struct mx_check *chk, struct mx_node *n, const struct mx_vresult *r)
@@ -195,9 +205,10 @@ list_suites(struct mx_check *chk, struct mx_node *n, const struct mx_vresult *r)
                      ssl2_name(r->ssl2_ciphers[i]));
     for (i = 0; i < r->nsuites; i++) {
         s = mx_suite_by_code(r->suites[i]);
-        mx_check_add(chk, n, MX_OK, "0x%04X %-30s %-5s %-8s %3d %s",
+        mx_check_add(chk, n, MX_OK, "0x%04X %-30s %-5s %-5s %-8s %3d %s",
                      r->suites[i], mx_suite_name(r->suites[i]),
                      s != NULL ? kx_name(s->kx) : "?",
+                     s != NULL ? auth_name(s->auth) : "?",
                      s != NULL && s->enc != NULL ? s->enc : "?",
                      s != NULL ? s->bits : 0, s != NULL ? s->iana : "?");
     }
@@ -252,9 +263,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
             g = mx_group_by_code(r->group);
             if (r->version < cfg->minimum) {
                 st = MX_CRITICAL;
-                if (nlow++ > 0)
-                    mx_buf_append(&low, ", ");
-                mx_buf_append(&low, mx_version_name(r->version));
+                nlow++;
             } else {
                 st = MX_OK;
             }
@@ -304,6 +313,12 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         if (r->state != MX_VS_ERROR)
             mx_check_perf(chk, &pd);
     }
+    for (i = 0; i < MX_NVERSIONS; i++) /* lowest first: TLSv1.0, TLSv1.1 */
+        if (e->v[i].state == MX_VS_ACCEPTED && e->v[i].version < cfg->minimum) {
+            if (low.len > 0)
+                mx_buf_append(&low, ", ");
+            mx_buf_append(&low, mx_version_name(e->v[i].version));
+        }
     if (cfg->ciphers && e->fallback >= 0)
         mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
                      e->fallback ? "honoured" : "ignored");

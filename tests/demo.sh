@@ -4,16 +4,18 @@
 # Starts a private Postfix on loopback with two smtpd services: one with
 # only an ECDSA certificate (the server in the incident: a bank's MX that
 # offers only RSA-authenticated suites cannot deliver to it), and one with
-# RSA and ECDSA certificates (the fix). Runs check_tls_cert against both
-# and shows the commands, their output and exit codes. Leaves nothing
-# behind. Needs root (Postfix) and a built tree.
+# RSA and ECDSA certificates (the fix). Runs check_tls_cert against both,
+# and check_tls_protocol against the second, and shows the commands,
+# their output and exit codes. Leaves nothing behind. Needs root (Postfix)
+# and a built tree.
 #
-# Exit status: 0 when both checks gave the expected state (2, then 0).
+# Exit status: 0 when every check gave the expected state (2, 0, 2).
 set -u
 
 MXTLS_SRCDIR=${MXTLS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 MXTLS_BUILDDIR=${MXTLS_BUILDDIR:-$MXTLS_SRCDIR}
 plugin=$MXTLS_BUILDDIR/plugins/check_tls_cert
+protocol=$MXTLS_BUILDDIR/plugins/check_tls_protocol
 
 # shellcheck source=lib/postfix.sh
 . "$MXTLS_SRCDIR/tests/lib/postfix.sh"
@@ -22,8 +24,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "demo: needs root (it starts a private Postfix on 127.0.0.1)" >&2
     exit 1
 fi
-if [ ! -x "$plugin" ]; then
-    echo "demo: $plugin is not built; run make first" >&2
+if [ ! -x "$plugin" ] || [ ! -x "$protocol" ]; then
+    echo "demo: the plugins are not built; run make first" >&2
     exit 1
 fi
 
@@ -58,4 +60,8 @@ echo "The same Postfix with smtpd_tls_chain_files = RSA key+cert, ECDSA key+cert
 echo
 show 0 "$plugin" -H 127.0.0.1 -p "$fixed" --require=rsa
 ok2=$?
-[ "$ok1" = 0 ] && [ "$ok2" = 0 ]
+echo "Which protocol versions does it accept? (Postfix defaults: TLSv1 and up)"
+echo
+show 2 "$protocol" -H 127.0.0.1 -p "$fixed" --minimum=TLSv1.2
+ok3=$?
+[ "$ok1" = 0 ] && [ "$ok2" = 0 ] && [ "$ok3" = 0 ]
