@@ -319,6 +319,15 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
                 mx_buf_append(&low, ", ");
             mx_buf_append(&low, mx_version_name(e->v[i].version));
         }
+    for (i = MX_NVERSIONS - 1; i >= 0; i--) /* the highest version's */
+        if (e->v[i].state == MX_VS_ACCEPTED && e->v[i].version != MX_SSL2) {
+            memset(&pd, 0, sizeof(pd));
+            pd.label = "handshake";
+            pd.value = (double)e->v[i].us / 1e6;
+            pd.uom = "s";
+            mx_check_perf(chk, &pd);
+            break;
+        }
     if (cfg->ciphers && e->fallback >= 0)
         mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
                      e->fallback ? "honoured" : "ignored");
