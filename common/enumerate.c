@@ -21,6 +21,7 @@
 #include "enumerate.h"
 #include "hello.h"
 #include "log.h"
+#include "offer.h"
 #include "registry.h"
 #include "suites.h"
 
@@ -47,14 +48,6 @@ struct job {
     struct job *all_next; /* every job, for freeing */
 };
 
-struct share {
-    uint16_t group;
-    long len; /* <= 0: cannot be made */
-    uint8_t data[2048];
-};
-
-#define NSHARES 16
-
 struct ctx {
     struct mx_enum *e;
     const struct mx_enum_opts *o;
@@ -62,13 +55,10 @@ struct ctx {
     struct job *jobs;
     int pending_versions;             /* version probes not yet done */
     int pending_suites[MX_NVERSIONS]; /* suite chains still running */
-    struct share shares[NSHARES];     /* made once, reused by every hello */
-    size_t nshares;
+    struct mx_shares shares;          /* made once, reused by every hello */
     uint16_t scratch[MX_ENUM_MAX_SUITES];
     uint16_t pref[MX_ENUM_MAX_SUITES]; /* the library's suite order */
     size_t npref;
-    uint16_t sigalgs[128];
-    size_t nsigalgs;
     int failed; /* an internal error stopped new work */
 };
 
@@ -105,62 +95,27 @@ new_job(struct ctx *c, enum jkind kind, int vi)
     return j;
 }
 
-/* A key share for group, made on first use; NULL if it cannot be made. */
-static const struct share *
-share_for(struct ctx *c, uint16_t group)
-{
-    struct share *sh;
-    size_t i;
-
-    for (i = 0; i < c->nshares; i++)
-        if (c->shares[i].group == group)
-            return c->shares[i].len > 0 ? &c->shares[i] : NULL;
-    if (c->nshares == NSHARES)
-        return NULL;
-    sh = &c->shares[c->nshares++];
-    sh->group = group;
-    sh->len = mx_keyshare_make(group, sh->data, sizeof(sh->data));
-    return sh->len > 0 ? sh : NULL;
-}
-
-/* Groups offered below TLS 1.3 and in TLS 1.3 version probes. */
-static const uint16_t common_groups[] = {0x001d, 0x0017, 0x0018, 0x0019,
-                                         0x001e, 0x0100, 0x0101, 0x0102};
-
 /*
  * Build the ClientHello of a job: its version, the suites in j->offer,
- * the given groups (NULL: the common groups). In TLS 1.3 there are key
- * shares for the first two groups a share can be made for (real clients
- * send one or two). stop is set on the task.
+ * the given groups (NULL: the common ones), every signature scheme; an
+ * SSLv2 CLIENT-HELLO with every SSLv2 cipher kind for SSLv2. stop is set
+ * on the task.
  */
 static int
 build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
 {
-    const uint16_t *suites = j->offer;
-    size_t nsuites = j->noffer;
-    const struct share *sh;
     struct ctx *c = j->ctx;
+    struct mx_client_offer o;
     struct mx_hello h;
-    struct mx_key_share shares[2];
     struct mx_error err;
-    uint32_t ssl2[16];
     const struct mx_ssl2_cipher *s2;
-    size_t n2, i, nshares = 0;
+    uint32_t ssl2[16];
+    size_t n2, i;
     uint16_t v = version_codes[j->vi];
-    uint16_t v13[1] = {MX_TLS13};
+    int rc;
 
-    memset(&h, 0, sizeof(h));
-    if (RAND_bytes(h.random, sizeof(h.random)) != 1 ||
-        RAND_bytes(h.session_id, sizeof(h.session_id)) != 1)
-        return -1;
-    if (groups == NULL) {
-        groups = common_groups;
-        ngroups = sizeof(common_groups) / sizeof(common_groups[0]);
-    }
-    h.suites = suites;
-    h.nsuites = nsuites;
-    h.sni = c->o->sni;
     if (v == MX_SSL2) {
+        memset(&h, 0, sizeof(h));
         s2 = mx_ssl2_ciphers(&n2);
         for (i = 0; i < n2 && i < 16; i++)
             ssl2[i] = s2[i].code;
@@ -168,47 +123,21 @@ build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
         h.legacy_version = MX_SSL2;
         h.ssl2_ciphers = ssl2;
         h.nssl2_ciphers = i;
-    } else if (v == MX_SSL3) {
-        h.record_version = MX_SSL3;
-        h.legacy_version = MX_SSL3;
-        h.flags = 0; /* no extensions: what SSLv3 clients send */
-    } else if (v == MX_TLS13) {
-        h.record_version = MX_TLS10;
-        h.legacy_version = MX_TLS12;
-        h.versions = v13;
-        h.nversions = 1;
-        h.groups = groups;
-        h.ngroups = ngroups;
-        h.sigalgs = c->sigalgs;
-        h.nsigalgs = c->nsigalgs;
-        for (i = 0; i < ngroups && nshares < 2; i++) {
-            sh = share_for(c, groups[i]);
-            if (sh == NULL)
-                continue;
-            shares[nshares].group = sh->group;
-            shares[nshares].data = sh->data;
-            shares[nshares++].len = (size_t)sh->len;
-        }
-        h.shares = shares;
-        h.nshares = nshares;
-        h.flags = MX_HELLO_MODERN & ~(nshares == 0 ? MX_HELLO_KEY_SHARE : 0);
+        rc = RAND_bytes(h.random, sizeof(h.random)) == 1
+                 ? mx_hello_encode(&h, j->hello, HELLO_CAP, &j->hello_len, &err)
+                 : -1;
     } else {
-        h.record_version = MX_TLS10;
-        h.legacy_version = v;
-        h.groups = groups;
-        h.ngroups = ngroups;
-        h.flags = MX_HELLO_SNI | MX_HELLO_GROUPS | MX_HELLO_POINT_FMT |
-                  MX_HELLO_RENEG_EXT | MX_HELLO_EMS | MX_HELLO_TICKET |
-                  MX_HELLO_PADDING | MX_HELLO_SESSION_ID;
-        if (v == MX_TLS12) {
-            h.sigalgs = c->sigalgs;
-            h.nsigalgs = c->nsigalgs;
-            h.flags |= MX_HELLO_SIGALGS;
-        }
+        memset(&o, 0, sizeof(o));
+        o.max_version = o.min_version = v;
+        o.suites = j->offer;
+        o.nsuites = j->noffer;
+        o.groups = groups;
+        o.ngroups = ngroups;
+        o.sni = c->o->sni;
+        rc = mx_offer_hello(&c->shares, &o, j->hello, HELLO_CAP, &j->hello_len,
+                            &err);
     }
-    if (h.sni == NULL)
-        h.flags &= ~(unsigned)MX_HELLO_SNI;
-    if (mx_hello_encode(&h, j->hello, HELLO_CAP, &j->hello_len, &err) != 0) {
+    if (rc != 0) {
         mx_log(1, "enumerate: cannot build a ClientHello: %s", err.msg);
         return -1;
     }
@@ -236,34 +165,11 @@ offered(const uint16_t *list, size_t n, uint16_t code)
     return 0;
 }
 
-/*
- * The candidate suites of a version in the order a real client offers
- * them: TLS 1.3 suites as OpenSSL orders them, then the library's own
- * order of everything it implements (strongest first), then every other
- * suite of the registry that is valid for the version, in code order.
- */
+/* The candidate suites of a version, in a real client's order. */
 static size_t
 universe(const struct ctx *c, int vi, uint16_t *out, size_t cap)
 {
-    static const uint16_t tls13[] = {0x1302, 0x1303, 0x1301, 0x1304, 0x1305};
-    const struct mx_suite *t, *s;
-    uint16_t v = version_codes[vi];
-    size_t i, n, k = 0;
-
-    for (i = 0; i < sizeof(tls13) / sizeof(tls13[0]) && v == MX_TLS13; i++)
-        out[k++] = tls13[i];
-    for (i = 0; i < c->npref && k < cap; i++) {
-        s = mx_suite_by_code(c->pref[i]);
-        if (s != NULL && !(s->flags & MX_SUITE_SCSV) &&
-            mx_suite_valid_for(s, v) && !offered(out, k, s->code))
-            out[k++] = s->code;
-    }
-    t = mx_suites(&n);
-    for (i = 0; i < n && k < cap; i++)
-        if (!(t[i].flags & MX_SUITE_SCSV) && mx_suite_valid_for(&t[i], v) &&
-            !offered(out, k, t[i].code))
-            out[k++] = t[i].code;
-    return k;
+    return mx_offer_universe(version_codes[vi], c->pref, c->npref, out, cap);
 }
 
 static void
@@ -305,81 +211,15 @@ note_error(struct ctx *c, struct job *j, const struct mx_error *err)
     }
 }
 
-/* The verdict of a raw task as the version or suite the server chose;
- * returns 1 for a ServerHello (or HRR) inside the offer, 0 for a refusal
- * (detail set), -1 for a broken answer (err set). */
+/* The verdict of a job's raw task (see mx_raw_judge). */
 static int
 judge(struct job *j, const uint16_t *suites, size_t nsuites, char *detail,
       size_t cap, struct mx_error *err)
 {
-    const struct mx_task *t = &j->task;
-    const struct mx_flight *f = t->raw.flight;
     uint16_t v = version_codes[j->vi];
 
-    if ((t->raw.closed || t->raw.reset) && f != NULL && f->total > 0) {
-        mx_error_set(err, MX_E_TLS,
-                     "%s %s the connection after %zu bytes, in the middle of "
-                     "its answer to the ClientHello",
-                     t->addr, t->raw.reset ? "reset" : "closed", f->total);
-        return -1;
-    }
-    if (t->raw.closed || t->raw.reset || f == NULL) {
-        snprintf(detail, cap, "server %s the connection",
-                 t->raw.reset ? "reset" : "closed");
-        return 0;
-    }
-    if (f->verdict == MX_V_NEED_MORE && f->suite != 0 &&
-        !offered(suites, nsuites, f->suite)) {
-        mx_error_set(err, MX_E_TLS,
-                     "%s chose suite 0x%04X, which was not offered", t->addr,
-                     f->suite);
-        return -1;
-    }
-    switch (f->verdict) {
-    case MX_V_ALERT:
-        snprintf(detail, cap, "alert %s", mx_alert_name(f->alert_desc));
-        return 0;
-    case MX_V_SSL2_HELLO:
-        if (v == MX_SSL2)
-            return 1;
-        mx_error_set(err, MX_E_TLS,
-                     "%s answered a %s ClientHello with an SSLv2 SERVER-HELLO",
-                     t->addr, mx_version_name(v));
-        return -1;
-    case MX_V_SERVER_HELLO:
-    case MX_V_HRR:
-        if (v == MX_SSL2) {
-            mx_error_set(err, MX_E_TLS,
-                         "%s answered an SSLv2 CLIENT-HELLO with a %s "
-                         "ServerHello",
-                         t->addr, mx_version_name(f->version));
-            return -1;
-        }
-        if (f->version != v) {
-            if (f->version < v && f->version >= MX_SSL3) {
-                snprintf(detail, cap, "server answered with %s",
-                         mx_version_name(f->version));
-                return 0;
-            }
-            mx_error_set(err, MX_E_TLS,
-                         "%s chose version 0x%04X, which was not offered "
-                         "(%s)",
-                         t->addr, f->version, mx_version_name(v));
-            return -1;
-        }
-        if (!offered(suites, nsuites, f->suite)) {
-            mx_error_set(err, MX_E_TLS,
-                         "%s chose suite 0x%04X, which was not offered",
-                         t->addr, f->suite);
-            return -1;
-        }
-        return 1;
-    case MX_V_MALFORMED:
-    default:
-        mx_error_set(err, MX_E_TLS, "%s answered with broken TLS: %s", t->addr,
-                     f->reason);
-        return -1;
-    }
+    return mx_raw_judge(&j->task.raw, j->task.addr, suites, nsuites, v, v,
+                        detail, cap, err);
 }
 
 static void start_suite_chains(struct ctx *c, int vi);
@@ -721,8 +561,6 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
 {
     struct ctx *c;
     struct job *j, *next;
-    const struct mx_sigalg *sa;
-    size_t n, i;
     int vi, result = -1;
 
     memset(e, 0, sizeof(*e));
@@ -740,12 +578,7 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
     }
     c->e = e;
     c->o = o;
-    if (mx_suites_parse("ALL:COMPLEMENTOFALL", c->pref, MX_ENUM_MAX_SUITES,
-                        &c->npref, err) != 0)
-        c->npref = 0; /* then code order it is */
-    sa = mx_sigalgs(&n);
-    for (i = 0; i < n && c->nsigalgs < 128; i++)
-        c->sigalgs[c->nsigalgs++] = sa[i].code;
+    mx_offer_library_order(c->pref, MX_ENUM_MAX_SUITES, &c->npref);
     mx_sched_init(&c->s, t, o->parallel);
 
     for (vi = 0; vi < MX_NVERSIONS; vi++) {

@@ -6,10 +6,12 @@
  * a failing socket call that is not the peer's doing is -1.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "registry.h"
 #include "rawtls.h"
 
 int
@@ -111,5 +113,89 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
                    mx_verdict_name(r->flight->verdict), r->flight->total);
             return MX_DONE;
         }
+    }
+}
+
+static int
+listed(const uint16_t *list, size_t n, uint16_t code)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (list[i] == code)
+            return 1;
+    return 0;
+}
+
+int
+mx_raw_judge(const struct mx_raw_result *r, const char *addr,
+             const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
+             char *detail, size_t cap, struct mx_error *err)
+{
+    const struct mx_flight *f = r->flight;
+
+    if ((r->closed || r->reset) && f != NULL && f->total > 0) {
+        mx_error_set(err, MX_E_TLS,
+                     "%s %s the connection after %zu bytes, in the middle of "
+                     "its answer to the ClientHello",
+                     addr, r->reset ? "reset" : "closed", f->total);
+        return -1;
+    }
+    if (r->closed || r->reset || f == NULL) {
+        snprintf(detail, cap, "server %s the connection",
+                 r->reset ? "reset" : "closed");
+        return 0;
+    }
+    if (f->verdict == MX_V_NEED_MORE && f->suite != 0 &&
+        !listed(suites, n, f->suite)) {
+        mx_error_set(err, MX_E_TLS,
+                     "%s chose suite 0x%04X, which was not offered", addr,
+                     f->suite);
+        return -1;
+    }
+    switch (f->verdict) {
+    case MX_V_ALERT:
+        snprintf(detail, cap, "alert %s", mx_alert_name(f->alert_desc));
+        return 0;
+    case MX_V_SSL2_HELLO:
+        if (vmax == MX_SSL2)
+            return 1;
+        mx_error_set(err, MX_E_TLS,
+                     "%s answered a %s ClientHello with an SSLv2 SERVER-HELLO",
+                     addr, mx_version_name(vmax));
+        return -1;
+    case MX_V_SERVER_HELLO:
+    case MX_V_HRR:
+        if (vmax == MX_SSL2) {
+            mx_error_set(err, MX_E_TLS,
+                         "%s answered an SSLv2 CLIENT-HELLO with a %s "
+                         "ServerHello",
+                         addr, mx_version_name(f->version));
+            return -1;
+        }
+        if (f->version > vmax || f->version < MX_SSL3) {
+            mx_error_set(err, MX_E_TLS,
+                         "%s chose version 0x%04X, which was not offered "
+                         "(%s)",
+                         addr, f->version, mx_version_name(vmax));
+            return -1;
+        }
+        if (f->version < vmin) {
+            snprintf(detail, cap, "server answered with %s",
+                     mx_version_name(f->version));
+            return 0;
+        }
+        if (!listed(suites, n, f->suite)) {
+            mx_error_set(err, MX_E_TLS,
+                         "%s chose suite 0x%04X, which was not offered", addr,
+                         f->suite);
+            return -1;
+        }
+        return 1;
+    case MX_V_MALFORMED:
+    default:
+        mx_error_set(err, MX_E_TLS, "%s answered with broken TLS: %s", addr,
+                     f->reason);
+        return -1;
     }
 }

@@ -48,6 +48,21 @@ int mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
 int mx_raw_step(struct mx_raw_run *run, struct mx_conn *c,
                 struct mx_raw_result *r, struct mx_error *err);
 void mx_raw_abort(struct mx_raw_run *run);
+
+/*
+ * Judge a raw run that offered suites (n of them) and versions vmin..vmax
+ * (MX_SSL2 for an SSLv2 CLIENT-HELLO): 1 when the server accepted (a
+ * ServerHello or HelloRetryRequest inside the offer, or an SSLv2
+ * SERVER-HELLO to an SSLv2 hello); 0 when it refused (detail says how: an
+ * alert, a close or reset before answering, a lower version than
+ * offered); -1 when its answer breaks the protocol (err, TLS: a version or
+ * suite that was not offered, malformed TLS, a close or reset in the
+ * middle of its answer). addr names the server in messages.
+ */
+int mx_raw_judge(const struct mx_raw_result *r, const char *addr,
+                 const uint16_t *suites, size_t n, uint16_t vmin,
+                 uint16_t vmax, char *detail, size_t cap,
+                 struct mx_error *err);
 void mx_raw_result_free(struct mx_raw_result *r);
 
 #endif
