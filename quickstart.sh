@@ -1,6 +1,6 @@
 #!/bin/sh
 # quickstart.sh - on a fresh Debian 12 machine, as root: install what mxtls
-# needs to build and test, build it, and run the incident demo (a private
+# needs to build and test (make check), build it, and run the incident demo (a private
 # Postfix with only an ECDSA certificate on 127.0.0.1, checked by
 # check_tls_cert). Nothing on the machine is reconfigured: the demo Postfix
 # lives in a temporary directory and is gone when the script ends.
@@ -22,13 +22,16 @@ if ! dpkg -s postfix >/dev/null 2>&1 && [ -e /usr/sbin/sendmail ] &&
     exit 1
 fi
 
-packages="build-essential autoconf automake pkg-config libssl-dev openssl
-ca-certificates postfix iproute2 procps util-linux valgrind sslscan"
+packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
+ca-certificates postfix iproute2 procps util-linux valgrind sslscan
+tcpdump tshark xxd gnutls-bin swaks"
 
 export DEBIAN_FRONTEND=noninteractive
 # A fresh postfix package must not configure itself as a mail server.
-echo "postfix postfix/main_mailer_type select No configuration" |
-    debconf-set-selections
+{
+    echo "postfix postfix/main_mailer_type select No configuration"
+    echo "wireshark-common wireshark-common/install-setuid boolean false"
+} | debconf-set-selections
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the list is intended
 apt-get install -y -q --no-install-recommends $packages

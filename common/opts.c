@@ -189,6 +189,7 @@ mx_std_option(struct mx_std *std, int opt, const char *arg,
     case 't':
         if (mx_parse_timeout(arg, &std->timeout, &std->timeout_state, err) < 0)
             return -1;
+        std->timeout_given = 1;
         break;
     case MX_OPT_TIMEOUT_RESULT:
         st = mx_state_parse(arg);
@@ -261,11 +262,48 @@ mx_std_finish(struct mx_std *std, struct mx_error *err)
                        ? std->host
                        : NULL;
 
-    if (std->host == NULL && !std->want_help && !std->want_version) {
+    if (std->host == NULL && !std->want_help && !std->want_version &&
+        !std->host_optional) {
         mx_error_set(err, MX_E_USAGE, "no host given (use -H)");
         return -1;
     }
     return 0;
+}
+
+int
+mx_parse_duration(const char *s, const char *what, long *secs,
+                  struct mx_error *err)
+{
+    static const struct {
+        char suffix;
+        long long factor;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400},
+                 {'w', 604800}};
+    char num[32];
+    const char *errstr;
+    long long v, factor = 1;
+    size_t n = s != NULL ? strlen(s) : 0, i;
+
+    if (n > 0 && n < sizeof(num)) {
+        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+            if (s[n - 1] == units[i].suffix) {
+                factor = units[i].factor;
+                n--;
+                break;
+            }
+        memcpy(num, s, n);
+        num[n] = '\0';
+        if (n > 0 &&
+            mx_strtonum(num, 1, 315360000LL / factor, &v, &errstr) == 0) {
+            *secs = (long)(v * factor);
+            return 0;
+        }
+    }
+    mx_error_set(err, MX_E_USAGE,
+                 "%s: '%.30s' is not a duration (seconds, or a number with "
+                 "s, m, h, d or w; at most 10 years)",
+                 what, s != NULL ? s : "");
+    return -1;
 }
 
 void

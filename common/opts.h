@@ -78,6 +78,8 @@ struct mx_std {
     int want_version;
     int dialect_given; /* internal: -S seen */
     int sni_given;     /* internal: --sni seen */
+    int timeout_given; /* -t seen (a plugin may have its own default) */
+    int host_optional; /* set before parsing: -H is not required */
 };
 
 void mx_std_init(struct mx_std *std, const char *progname);
@@ -107,6 +109,14 @@ void mx_std_help(struct mx_buf *b);
  */
 int mx_parse_timeout(const char *s, double *secs, enum mx_state *st,
                      struct mx_error *err);
+
+/*
+ * Parse a duration: a number of seconds, or a number with a suffix s, m,
+ * h, d or w ("30d"); 1 second to 10 years. 0 or -1 with err (what names
+ * the option or key, for the message).
+ */
+int mx_parse_duration(const char *s, const char *what, long *secs,
+                      struct mx_error *err);
 
 /* Parse a TCP port 1..65535. */
 int mx_parse_port(const char *s, int *port, struct mx_error *err);

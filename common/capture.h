@@ -1,0 +1,59 @@
+/*
+ * capture.h - a peer's recorded ClientHello, from a hex dump or from a
+ * packet capture of an SMTP (LMTP, IMAP, POP3) session.
+ *
+ * Hex: the bytes as tshark or Wireshark's "Copy as Hex Stream" give them,
+ * with or without blanks, line breaks, ':' separators or "0x" prefixes;
+ * either whole TLS records (16 03 0x ...) or a bare handshake message
+ * (01 xx xx xx ...), which is then wrapped in records; an SSLv2
+ * CLIENT-HELLO (80 xx 01 ...) is kept as it is.
+ *
+ * pcap/pcapng (read with libpcap): the first TCP connection in the file in
+ * which a client sends a ClientHello, either right after the server's
+ * "220" answer to STARTTLS (SMTP/LMTP), "a OK" to STARTTLS (IMAP) or
+ * "+OK" to STLS (POP3), or as its first bytes (implicit TLS). TCP
+ * segments are put back together by sequence number (out of order,
+ * retransmitted and overlapping segments included), so a ClientHello that
+ * spans several segments or records (post-quantum key shares do) comes
+ * out whole. Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback
+ * link types; IPv4 and IPv6.
+ *
+ * Every function returns 0 or -1 with a struct mx_error: USAGE for input
+ * that is not what it should be (the message says what and where: "no
+ * ClientHello found in capture.pcap (3 TCP connections, none with
+ * STARTTLS)", "hex at offset 12 is not a ClientHello: ..."), INTERNAL for
+ * memory. The result is checked with mx_hello_decode before it is
+ * returned. Nothing here prints.
+ */
+#ifndef MX_CAPTURE_H
+#define MX_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define MX_RECORDED_MAX 65536 /* most bytes a recorded hello may have */
+
+struct mx_recorded_hello {
+    uint8_t *bytes; /* TLS record(s) holding one ClientHello; malloc'd */
+    size_t len;
+    char origin[200]; /* "capture.pcap: 127.0.0.1:41234 -> 127.0.0.1:25"
+                         or "hex file x.hex" */
+};
+
+/* From hex text (len bytes of it; need not be NUL-terminated). */
+int mx_hello_from_hex(const char *text, size_t len,
+                      struct mx_recorded_hello *out, struct mx_error *err);
+
+/* From a capture file (pcap or pcapng). */
+int mx_hello_from_pcap(const char *path, struct mx_recorded_hello *out,
+                       struct mx_error *err);
+
+/* From a file of either kind (a pcap/pcapng magic number decides). */
+int mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
+                       struct mx_error *err);
+
+void mx_recorded_hello_free(struct mx_recorded_hello *h);
+
+#endif

@@ -1,0 +1,1055 @@
+/*
+ * peers.c - the peers file, the command-line peer, and the client of a
+ * typical OpenSSL-based MTA that fills what a peer leaves out.
+ *
+ * The file format is described in peers.h and, with an example of every
+ * key, in contrib/peers.conf.example. What this file adds to peers.h:
+ *  - Keys and severity values are case-insensitive; section names keep
+ *    their case, but two sections that differ only in case are duplicates
+ *    (a peer's name is also the name of its profile file).
+ *  - A value runs to the end of its line ('#' inside it is part of it);
+ *    blanks around keys and values are dropped; CRLF line ends and a
+ *    UTF-8 byte order mark at the start of the file are fine.
+ *  - A relative clienthello path is taken from the directory of the peers
+ *    file, so that a configuration directory can be moved as a whole.
+ *  - max-age belongs to the mx way (it is an error without mx); it accepts
+ *    1 second to 3650 days.
+ *  - A section without keys is a peer that looks like the typical MTA.
+ *  - A peer given by lists gets the typical MTA's lists for the lists it
+ *    left out (mx_peer_defaults); a recorded hello is decoded into the
+ *    lists, and an mx peer's lists stay empty until its learned profile is
+ *    applied (profile.h).
+ *
+ * A recorded ClientHello gives the lists as follows (the simulation
+ * replays the recording itself; the lists serve the diagnosis only):
+ * versions from supported_versions when the hello has that extension,
+ * highest first; otherwise just the legacy version, as the highest the
+ * client offers. GREASE values (RFC 8701) and signalling suites (the
+ * renegotiation and fallback SCSVs) are left out; a hello split over
+ * several records is put back together before it is decoded.
+ *
+ * The typical MTA is Postfix 3.7 on Debian 12 with OpenSSL 3.0, as a
+ * client (smtp(8)) at the "may" level Debian configures:
+ *  - versions: smtp_tls_protocols = ">=TLSv1" ("postconf -d", Postfix
+ *    3.7.11), that is TLSv1.3 down to TLSv1.0;
+ *  - suites: OpenSSL's default TLS 1.3 suites first (TLS_AES_256_GCM_SHA384,
+ *    TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, the order the
+ *    library sends them in), then tls_medium_cipherlist =
+ *    "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH" (smtp_tls_ciphers = medium)
+ *    as the linked library expands it, without anonymous, PSK and SRP
+ *    suites. smtp_tls_exclude_ciphers and smtp_tls_mandatory_exclude_ciphers
+ *    are empty by default, and at the "may" level Postfix adds no
+ *    exclusion of its own (it adds "eNULL" at "encrypt" and "aNULL" at the
+ *    verifying levels: smtp_tls_policy.c, set_cipher_grade), but OpenSSL
+ *    3.0 at its default security level (1, and 2 in Debian's openssl.cnf)
+ *    never offers anonymous suites, and it leaves PSK and SRP suites out of
+ *    a ClientHello when no PSK or SRP callback is set, which Postfix does
+ *    not do. The result is what such a client really sends (checked in
+ *    tests/unit/test_peers.c against a ClientHello of the linked library);
+ *  - groups: tls_eecdh_auto_curves = "X25519 X448 prime256v1 secp521r1
+ *    secp384r1" (Postfix 3.7 default), which Postfix hands to OpenSSL as
+ *    the groups list, so no FFDHE group is offered (Postfix 3.8 added
+ *    tls_ffdhe_auto_groups; 3.7 has no such parameter);
+ *  - signature schemes: what OpenSSL 3.0 sends by default at security
+ *    level 1 or 2 (no SHA-1 schemes), read from a ClientHello the library
+ *    built (SSL_connect on a memory BIO, decoded with mx_hello_decode; the
+ *    same list as OpenSSL's tls12_sigalgs table less the SHA-1 entries).
+ *    This list is fixed here rather than read at run time, so that it does
+ *    not depend on the local openssl.cnf.
+ *
+ * Error contract: mx_peers_load and mx_peer_from_options return 0, or -1
+ * with a struct mx_error: USAGE with "FILE:LINE: what is wrong" ("FILE:
+ * what" for the file as a whole, "--peer-OPTION: what" for options),
+ * INTERNAL for memory. On failure nothing stays allocated. mx_peer_defaults
+ * cannot fail: should the library be unable to expand the cipher list
+ * (memory), the default suites are the TLS 1.3 ones alone. Nothing here
+ * prints.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "hello.h"
+#include "peers.h"
+#include "registry.h"
+#include "strnum.h"
+#include "suites.h"
+
+#define FILE_CAP        (1024 * 1024) /* most bytes in a peers file */
+#define LINE_CAP        4096          /* most bytes in one line */
+#define NAME_CAP        63            /* most bytes in a peer name */
+#define DEFAULT_MAX_AGE (30L * 86400)
+#define MAX_AGE_LIMIT   (3650L * 86400)
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------- */
+/* The typical MTA (see the top of the file).                       */
+
+static const uint16_t mta_versions[] = {MX_TLS13, MX_TLS12, MX_TLS11, MX_TLS10};
+
+static const uint16_t tls13_suites[] = {0x1302, 0x1303, 0x1301};
+
+static const char postfix_medium[] = "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH";
+
+/* X25519 X448 prime256v1 secp521r1 secp384r1 */
+static const uint16_t mta_groups[] = {0x001d, 0x001e, 0x0017, 0x0019, 0x0018};
+
+static const uint16_t mta_sigalgs[] = {
+    0x0403, /* ecdsa_secp256r1_sha256 */
+    0x0503, /* ecdsa_secp384r1_sha384 */
+    0x0603, /* ecdsa_secp521r1_sha512 */
+    0x0807, /* ed25519 */
+    0x0808, /* ed448 */
+    0x0809, /* rsa_pss_pss_sha256 */
+    0x080a, /* rsa_pss_pss_sha384 */
+    0x080b, /* rsa_pss_pss_sha512 */
+    0x0804, /* rsa_pss_rsae_sha256 */
+    0x0805, /* rsa_pss_rsae_sha384 */
+    0x0806, /* rsa_pss_rsae_sha512 */
+    0x0401, /* rsa_pkcs1_sha256 */
+    0x0501, /* rsa_pkcs1_sha384 */
+    0x0601, /* rsa_pkcs1_sha512 */
+    0x0303, /* ecdsa_sha224 */
+    0x0301, /* rsa_pkcs1_sha224 */
+    0x0302, /* dsa_sha224 */
+    0x0402, /* dsa_sha256 */
+    0x0502, /* dsa_sha384 */
+    0x0602, /* dsa_sha512 */
+};
+
+static uint16_t mta_suites[MX_PEER_MAX_SUITES];
+static size_t mta_nsuites;
+static CRYPTO_ONCE mta_once = CRYPTO_ONCE_STATIC_INIT;
+
+/* Would an OpenSSL client without PSK or SRP callbacks offer it? */
+static int
+mta_offers(uint16_t code)
+{
+    const struct mx_suite *s = mx_suite_by_code(code);
+
+    if (s == NULL)
+        return 1;
+    return s->auth != MX_SAUTH_NULL && s->kx != MX_KX_PSK &&
+           s->kx != MX_KX_SRP && s->auth != MX_SAUTH_PSK &&
+           s->auth != MX_SAUTH_SRP;
+}
+
+static void
+mta_build(void)
+{
+    uint16_t medium[MX_PEER_MAX_SUITES];
+    struct mx_error err;
+    size_t n = 0, i;
+
+    memcpy(mta_suites, tls13_suites, sizeof(tls13_suites));
+    mta_nsuites = NELEM(tls13_suites);
+    if (mx_suites_parse(postfix_medium, medium, NELEM(medium), &n, &err) != 0)
+        n = 0;
+    for (i = 0; i < n && mta_nsuites < NELEM(mta_suites); i++)
+        if (mta_offers(medium[i]))
+            mta_suites[mta_nsuites++] = medium[i];
+}
+
+static int
+is_tls13_suite(uint16_t code)
+{
+    const struct mx_suite *s = mx_suite_by_code(code);
+
+    return s != NULL && s->min_version >= MX_TLS13;
+}
+
+void
+mx_peer_defaults(struct mx_peer *p)
+{
+    size_t i, k, add;
+    int has13 = 0, any13 = 0;
+
+    if (p == NULL)
+        return;
+    if (p->nversions == 0) {
+        memcpy(p->versions, mta_versions, sizeof(mta_versions));
+        p->nversions = NELEM(mta_versions);
+    }
+    if (p->nsuites == 0) {
+        if (!CRYPTO_THREAD_run_once(&mta_once, mta_build) || mta_nsuites == 0) {
+            memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
+            p->nsuites = NELEM(tls13_suites);
+        } else {
+            memcpy(p->suites, mta_suites, mta_nsuites * sizeof(uint16_t));
+            p->nsuites = mta_nsuites;
+        }
+    }
+    if (p->ngroups == 0) {
+        memcpy(p->groups, mta_groups, sizeof(mta_groups));
+        p->ngroups = NELEM(mta_groups);
+    }
+    if (p->nsigalgs == 0) {
+        memcpy(p->sigalgs, mta_sigalgs, sizeof(mta_sigalgs));
+        p->nsigalgs = NELEM(mta_sigalgs);
+    }
+
+    for (i = 0; i < p->nversions; i++)
+        has13 |= p->versions[i] == MX_TLS13;
+    for (i = 0; i < p->nsuites; i++)
+        any13 |= is_tls13_suite(p->suites[i]);
+    if (has13 && !any13) {
+        /* OpenSSL's TLS 1.3 suites go first; the tail may fall off. */
+        add = NELEM(tls13_suites);
+        k = p->nsuites + add > MX_PEER_MAX_SUITES ? MX_PEER_MAX_SUITES - add
+                                                  : p->nsuites;
+        memmove(p->suites + add, p->suites, k * sizeof(uint16_t));
+        memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
+        p->nsuites = k + add;
+    } else if (!has13 && any13) {
+        for (i = k = 0; i < p->nsuites; i++)
+            if (!is_tls13_suite(p->suites[i]))
+                p->suites[k++] = p->suites[i];
+        p->nsuites = k;
+    }
+}
+
+/* ---------------------------------------------------------------- */
+/* Small text helpers.                                              */
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Cut blanks off both ends of s, in place. */
+static char *
+trim(char *s)
+{
+    size_t n;
+
+    while (is_blank(*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int
+name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* 1..63 letters, digits, '.', '_' or '-'. */
+static int
+name_ok(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return 0;
+    for (n = 0; s[n] != '\0'; n++)
+        if (n >= NAME_CAP || !name_char(s[n]))
+            return 0;
+    return n > 0;
+}
+
+/* Copy s into dst (cap bytes), cut if it does not fit. */
+static void
+copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+static int
+is_sep(char c)
+{
+    return c == ':' || c == ',' || c == ' ' || c == '\t';
+}
+
+/* ---------------------------------------------------------------- */
+/* Values.                                                          */
+
+/* A list of protocol version names, kept highest first. */
+static int
+parse_versions(const char *list, uint16_t *out, size_t *n, struct mx_error *err)
+{
+    const char *s = list, *start;
+    char word[32];
+    size_t len, i, j;
+    uint16_t v;
+
+    *n = 0;
+    while (*s != '\0') {
+        while (is_sep(*s))
+            s++;
+        if (*s == '\0')
+            break;
+        start = s;
+        while (*s != '\0' && !is_sep(*s))
+            s++;
+        len = (size_t)(s - start);
+        v = 0;
+        if (len < sizeof(word)) {
+            memcpy(word, start, len);
+            word[len] = '\0';
+            v = mx_version_parse(word);
+        }
+        if (v == 0) {
+            mx_error_set(err, MX_E_USAGE, "unknown protocol version '%.*s'",
+                         (int)(len > 64 ? 64 : len), start);
+            return -1;
+        }
+        for (i = 0; i < *n && out[i] != v; i++)
+            ;
+        if (i < *n)
+            continue; /* said twice */
+        /* Insert, highest first (there are at most six versions). */
+        for (i = 0; i < *n && out[i] > v; i++)
+            ;
+        for (j = *n; j > i; j--)
+            out[j] = out[j - 1];
+        out[i] = v;
+        (*n)++;
+    }
+    if (*n == 0) {
+        mx_error_set(err, MX_E_USAGE, "empty protocol list");
+        return -1;
+    }
+    return 0;
+}
+
+/* critical | warning. */
+static int
+parse_severity(const char *s, enum mx_state *out, struct mx_error *err)
+{
+    if (strcasecmp(s, "critical") == 0)
+        *out = MX_CRITICAL;
+    else if (strcasecmp(s, "warning") == 0)
+        *out = MX_WARNING;
+    else {
+        mx_error_set(err, MX_E_USAGE, "'%.64s' is not critical or warning", s);
+        return -1;
+    }
+    return 0;
+}
+
+/* Seconds, or a number with s, m, h, d or w; 1s .. 3650d. */
+static int
+parse_max_age(const char *s, long *out, struct mx_error *err)
+{
+    char digits[24];
+    size_t n = strlen(s);
+    long mult = 1;
+    long long v;
+    const char *why;
+
+    if (n > 0) {
+        switch (s[n - 1]) {
+        case 's':
+            mult = 1;
+            n--;
+            break;
+        case 'm':
+            mult = 60;
+            n--;
+            break;
+        case 'h':
+            mult = 3600;
+            n--;
+            break;
+        case 'd':
+            mult = 86400;
+            n--;
+            break;
+        case 'w':
+            mult = 7 * 86400;
+            n--;
+            break;
+        default:
+            break;
+        }
+    }
+    if (n == 0 || n >= sizeof(digits) || s[0] < '0' || s[0] > '9')
+        goto bad;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (mx_strtonum(digits, 0, MAX_AGE_LIMIT, &v, &why) != 0) {
+        if (why != NULL && strcmp(why, "is too large") == 0)
+            goto range;
+        goto bad;
+    }
+    if (v < 1 || v > MAX_AGE_LIMIT / mult)
+        goto range;
+    *out = (long)v * mult;
+    return 0;
+bad:
+    mx_error_set(err, MX_E_USAGE,
+                 "'%.64s' is not a duration (seconds, or a number "
+                 "with s, m, h, d or w)",
+                 s);
+    return -1;
+range:
+    mx_error_set(err, MX_E_USAGE, "'%.64s' is out of range (1s to 3650d)", s);
+    return -1;
+}
+
+static int
+host_char(char c, int bracketed)
+{
+    return name_char(c) || (bracketed && c == ':');
+}
+
+/* host, domain, host:port or [host]:port. */
+static int
+mx_ok(const char *s)
+{
+    const char *p = s, *host, *port = NULL;
+    size_t hlen;
+    long long v;
+    int br = *p == '[';
+
+    if (br)
+        p++;
+    host = p;
+    while (*p != '\0' && host_char(*p, br))
+        p++;
+    hlen = (size_t)(p - host);
+    if (hlen == 0 || hlen > 253 || host[0] == '.' || host[0] == '-')
+        return 0;
+    if (br) {
+        if (*p++ != ']')
+            return 0;
+    }
+    if (*p == ':')
+        port = ++p;
+    else if (*p != '\0')
+        return 0;
+    if (port != NULL && mx_strtonum(port, 1, 65535, &v, NULL) != 0)
+        return 0;
+    return port == NULL || (port[0] >= '0' && port[0] <= '9');
+}
+
+/* ---------------------------------------------------------------- */
+/* A recorded ClientHello into the lists.                           */
+
+static int
+is_grease(uint16_t v)
+{
+    return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/*
+ * A hello in several handshake records, joined into one record for
+ * mx_hello_decode. NULL (and *joined untouched) when the bytes are not
+ * a clean sequence of two or more handshake records.
+ */
+static uint8_t *
+join_records(const uint8_t *b, size_t len, size_t *joined)
+{
+    size_t off = 0, total = 0, nrec = 0, rlen;
+    uint8_t *out;
+
+    while (off + 5 <= len && b[off] == 0x16) {
+        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
+        if (rlen == 0 || off + 5 + rlen > len)
+            return NULL;
+        total += rlen;
+        off += 5 + rlen;
+        nrec++;
+    }
+    if (off != len || nrec < 2 || total > 0xffff)
+        return NULL;
+    out = malloc(5 + total);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, b, 3);
+    out[3] = (uint8_t)(total >> 8);
+    out[4] = (uint8_t)(total & 0xff);
+    for (off = 0, total = 5; off < len; off += 5 + rlen) {
+        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
+        memcpy(out + total, b + off + 5, rlen);
+        total += rlen;
+    }
+    *joined = total;
+    return out;
+}
+
+static int
+version_known(uint16_t v)
+{
+    return strcmp(mx_version_name(v), "unknown") != 0;
+}
+
+static void
+view_versions(const struct mx_hello_view *v, struct mx_peer *p)
+{
+    size_t i, j, k;
+    uint16_t c;
+
+    p->nversions = 0;
+    for (i = 0; i < v->nversions; i++) {
+        c = v->versions[i];
+        if (is_grease(c) || !version_known(c))
+            continue;
+        for (j = 0; j < p->nversions && p->versions[j] != c; j++)
+            ;
+        if (j < p->nversions || p->nversions == NELEM(p->versions))
+            continue;
+        for (j = 0; j < p->nversions && p->versions[j] > c; j++)
+            ;
+        for (k = p->nversions; k > j; k--)
+            p->versions[k] = p->versions[k - 1];
+        p->versions[j] = c;
+        p->nversions++;
+    }
+    if (p->nversions == 0 && version_known(v->legacy_version))
+        p->versions[p->nversions++] = v->legacy_version;
+}
+
+/* Decode p->hello into p's lists; messages start with what (its path). */
+static int
+hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
+{
+    struct mx_hello_view *v;
+    const struct mx_suite *s;
+    struct mx_error derr;
+    uint8_t *joined;
+    size_t jlen = 0, i;
+    int rc;
+
+    v = malloc(sizeof(*v));
+    if (v == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    joined = join_records(p->hello.bytes, p->hello.len, &jlen);
+    if (joined != NULL)
+        rc = mx_hello_decode(joined, jlen, v, &derr);
+    else
+        rc = mx_hello_decode(p->hello.bytes, p->hello.len, v, &derr);
+    free(joined);
+    if (rc != 0) {
+        mx_error_set(err, MX_E_USAGE, "%s: %s", what, derr.msg);
+        free(v);
+        return -1;
+    }
+    view_versions(v, p);
+    p->nsuites = p->ngroups = p->nsigalgs = 0;
+    for (i = 0; i < v->nsuites && p->nsuites < MX_PEER_MAX_SUITES; i++) {
+        s = mx_suite_by_code(v->suites[i]);
+        if (is_grease(v->suites[i]) ||
+            (s != NULL && (s->flags & MX_SUITE_SCSV)))
+            continue;
+        p->suites[p->nsuites++] = v->suites[i];
+    }
+    for (i = 0; i < v->ngroups && p->ngroups < MX_PEER_MAX_LIST; i++)
+        if (!is_grease(v->groups[i]))
+            p->groups[p->ngroups++] = v->groups[i];
+    for (i = 0; i < v->nsigalgs && p->nsigalgs < MX_PEER_MAX_LIST; i++)
+        if (!is_grease(v->sigalgs[i]))
+            p->sigalgs[p->nsigalgs++] = v->sigalgs[i];
+    free(v);
+    return 0;
+}
+
+/* Load path into p->hello and decode it. The reader's messages name the
+ * file already; the decoder's get the path put in front. */
+static int
+load_hello(struct mx_peer *p, const char *path, struct mx_error *err)
+{
+    if (mx_hello_from_file(path, &p->hello, err) != 0)
+        return -1;
+    return hello_lists(p, path, err);
+}
+
+/* ---------------------------------------------------------------- */
+/* The peers file.                                                  */
+
+enum way { WAY_NONE = 0, WAY_LISTS, WAY_HELLO, WAY_MX };
+
+enum key {
+    K_DESCRIPTION,
+    K_SEVERITY,
+    K_PROTOCOLS,
+    K_CIPHERS,
+    K_GROUPS,
+    K_SIGALGS,
+    K_CLIENTHELLO,
+    K_MX,
+    K_MAX_AGE,
+    NKEYS
+};
+
+static const struct {
+    const char *name;
+    enum way way;
+} keys[NKEYS] = {
+    {"description", WAY_NONE},  {"severity", WAY_NONE},
+    {"protocols", WAY_LISTS},   {"ciphers", WAY_LISTS},
+    {"groups", WAY_LISTS},      {"sigalgs", WAY_LISTS},
+    {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
+    {"max-age", WAY_MX},
+};
+
+struct loader {
+    const char *path;
+    struct mx_peers *peers;
+    size_t cap;      /* peers->v allocated */
+    int in_section;  /* the last peer is being read */
+    int seen[NKEYS]; /* line of each key in the current section, or 0 */
+    int line;
+    struct mx_error *err;
+};
+
+static int fail(struct loader *ld, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "FILE:LINE: what" */
+static int
+fail(struct loader *ld, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
+        what[0] = '\0';
+    va_end(ap);
+    mx_error_set(ld->err, MX_E_USAGE, "%s:%d: %s", ld->path, ld->line, what);
+    return -1;
+}
+
+/* Prefix a message from a value parser with the place and the key. */
+static int
+fail_value(struct loader *ld, const char *key, const struct mx_error *e)
+{
+    mx_error_set(ld->err, e->code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
+                 "%s:%d: %s: %s", ld->path, ld->line, key, e->msg);
+    return -1;
+}
+
+/* The end of a section: the peer's kind, and its missing lists. */
+static int
+finish_section(struct loader *ld)
+{
+    struct mx_peer *p;
+
+    if (!ld->in_section)
+        return 0;
+    ld->in_section = 0;
+    p = &ld->peers->v[ld->peers->n - 1];
+    if (ld->seen[K_CLIENTHELLO]) {
+        p->kind = MX_PEER_HELLO;
+    } else if (ld->seen[K_MX]) {
+        p->kind = MX_PEER_MX;
+    } else if (ld->seen[K_MAX_AGE]) {
+        ld->line = ld->seen[K_MAX_AGE];
+        return fail(ld, "max-age needs mx (it says when the profile learned "
+                        "from the MX is stale)");
+    } else {
+        p->kind = MX_PEER_LISTS;
+        mx_peer_defaults(p);
+    }
+    return 0;
+}
+
+static int
+section(struct loader *ld, char *text)
+{
+    struct mx_peer *p, *nv;
+    size_t len = strlen(text), i, ncap;
+    char *name;
+
+    if (len < 2 || text[len - 1] != ']')
+        return fail(ld, "bad section line '%.64s': a section is [name]", text);
+    text[len - 1] = '\0';
+    name = trim(text + 1);
+    if (!name_ok(name))
+        return fail(ld,
+                    "bad section name '%.64s': 1 to 63 letters, digits, "
+                    "'.', '_' or '-'",
+                    name);
+    if (finish_section(ld) != 0)
+        return -1;
+    for (i = 0; i < ld->peers->n; i++)
+        if (strcasecmp(ld->peers->v[i].name, name) == 0)
+            return fail(ld, "duplicate section [%s] (first at line %d)", name,
+                        ld->peers->v[i].line);
+    if (ld->peers->n >= MX_PEERS_MAX)
+        return fail(ld, "more than %d peers", MX_PEERS_MAX);
+    if (ld->peers->n == ld->cap) {
+        ncap = ld->cap == 0 ? 16 : ld->cap * 2;
+        if (ncap > MX_PEERS_MAX)
+            ncap = MX_PEERS_MAX;
+        nv = realloc(ld->peers->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            return -1;
+        }
+        ld->peers->v = nv;
+        ld->cap = ncap;
+    }
+    p = &ld->peers->v[ld->peers->n++];
+    memset(p, 0, sizeof(*p));
+    copy_str(p->name, sizeof(p->name), name);
+    p->severity = MX_CRITICAL;
+    p->kind = MX_PEER_LISTS;
+    p->max_age = DEFAULT_MAX_AGE;
+    copy_str(p->file, sizeof(p->file), ld->path);
+    p->line = ld->line;
+    memset(ld->seen, 0, sizeof(ld->seen));
+    ld->in_section = 1;
+    return 0;
+}
+
+/* A relative clienthello path, from the directory of the peers file. */
+static int
+hello_path(const char *file, const char *value, struct mx_buf *b)
+{
+    const char *slash = strrchr(file, '/');
+
+    if (value[0] != '/' && slash != NULL)
+        mx_buf_appendn(b, file, (size_t)(slash - file) + 1);
+    mx_buf_append(b, value);
+    return mx_buf_failed(b) ? -1 : 0;
+}
+
+static int
+apply_key(struct loader *ld, enum key k, const char *value)
+{
+    struct mx_peer *p = &ld->peers->v[ld->peers->n - 1];
+    struct mx_buf path = MX_BUF_INIT;
+    struct mx_error e;
+    int rc = 0;
+
+    mx_error_clear(&e);
+    switch (k) {
+    case K_DESCRIPTION:
+        if (strlen(value) >= sizeof(p->description))
+            return fail(ld, "description is longer than %d bytes",
+                        (int)sizeof(p->description) - 1);
+        copy_str(p->description, sizeof(p->description), value);
+        return 0;
+    case K_SEVERITY:
+        rc = parse_severity(value, &p->severity, &e);
+        break;
+    case K_PROTOCOLS:
+        rc = parse_versions(value, p->versions, &p->nversions, &e);
+        break;
+    case K_CIPHERS:
+        rc = mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
+                             &e);
+        break;
+    case K_GROUPS:
+        rc = mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
+                             &e);
+        break;
+    case K_SIGALGS:
+        rc = mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
+                              &e);
+        break;
+    case K_CLIENTHELLO:
+        if (hello_path(ld->path, value, &path) != 0) {
+            mx_buf_free(&path);
+            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            return -1;
+        }
+        rc = load_hello(p, mx_buf_str(&path), &e);
+        mx_buf_free(&path);
+        break;
+    case K_MX:
+        if (strlen(value) >= sizeof(p->mx) || !mx_ok(value))
+            return fail(ld,
+                        "mx '%.64s' is not a host, domain, host:port or "
+                        "[host]:port",
+                        value);
+        copy_str(p->mx, sizeof(p->mx), value);
+        return 0;
+    case K_MAX_AGE:
+        rc = parse_max_age(value, &p->max_age, &e);
+        break;
+    case NKEYS:
+        break;
+    }
+    if (rc != 0)
+        return fail_value(ld, keys[k].name, &e);
+    return 0;
+}
+
+static int
+key_line(struct loader *ld, char *text)
+{
+    char *eq = strchr(text, '='), *key, *value;
+    size_t k, j;
+
+    if (eq == NULL)
+        return fail(
+            ld, "expected [name], key = value or a comment, not '%.64s'", text);
+    *eq = '\0';
+    key = trim(text);
+    value = trim(eq + 1);
+    if (key[0] == '\0')
+        return fail(ld, "no key before '='");
+    for (k = 0; k < NKEYS && strcasecmp(key, keys[k].name) != 0; k++)
+        ;
+    if (k == NKEYS)
+        return fail(ld, "unknown key '%.64s'", key);
+    if (!ld->in_section)
+        return fail(ld, "key '%s' outside a section (start one with [name])",
+                    keys[k].name);
+    if (ld->seen[k])
+        return fail(ld, "duplicate key '%s' (first at line %d)", keys[k].name,
+                    ld->seen[k]);
+    if (value[0] == '\0')
+        return fail(ld, "empty value for '%s'", keys[k].name);
+    for (j = 0; j < NKEYS; j++)
+        if (ld->seen[j] && keys[j].way != WAY_NONE && keys[k].way != WAY_NONE &&
+            keys[j].way != keys[k].way)
+            return fail(ld,
+                        "'%s' cannot be combined with '%s' (line %d): a "
+                        "peer is described by lists, by a recorded "
+                        "ClientHello or by its MX",
+                        keys[k].name, keys[j].name, ld->seen[j]);
+    ld->seen[k] = ld->line;
+    return apply_key(ld, (enum key)k, value);
+}
+
+/* Read the whole file (at most FILE_CAP bytes) into *out, NUL-ended. */
+static int
+slurp(const char *path, char **out, size_t *len, struct mx_error *err)
+{
+    char *buf;
+    size_t have = 0;
+    ssize_t got;
+    int fd, e;
+
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mx_error_set(err, MX_E_USAGE, "%s: cannot open: %s", path,
+                     strerror(errno));
+        return -1;
+    }
+    buf = malloc(FILE_CAP + 2);
+    if (buf == NULL) {
+        close(fd);
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    while (have <= FILE_CAP) {
+        got = read(fd, buf + have, FILE_CAP + 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got < 0) {
+                e = errno;
+                close(fd);
+                free(buf);
+                mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
+                             strerror(e));
+                return -1;
+            }
+            break;
+        }
+        have += (size_t)got;
+    }
+    close(fd);
+    if (have > FILE_CAP) {
+        free(buf);
+        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
+        return -1;
+    }
+    buf[have] = '\0';
+    *out = buf;
+    *len = have;
+    return 0;
+}
+
+static int
+load_lines(struct loader *ld, char *buf, size_t len)
+{
+    char line[LINE_CAP + 1], *text, *nl;
+    size_t off = 0, n;
+
+    while (off < len) {
+        ld->line++;
+        nl = memchr(buf + off, '\n', len - off);
+        n = (nl != NULL ? (size_t)(nl - buf) : len) - off;
+        if (n > LINE_CAP)
+            return fail(ld, "line longer than %d bytes", LINE_CAP);
+        if (memchr(buf + off, '\0', n) != NULL)
+            return fail(ld, "NUL byte in the line");
+        memcpy(line, buf + off, n);
+        line[n] = '\0';
+        off += n + 1;
+        text = trim(line);
+        if (text[0] == '\0' || text[0] == '#' || text[0] == ';')
+            continue;
+        if (text[0] == '[') {
+            if (section(ld, text) != 0)
+                return -1;
+        } else if (key_line(ld, text) != 0) {
+            return -1;
+        }
+    }
+    return finish_section(ld);
+}
+
+int
+mx_peers_load(const char *path, struct mx_peers *peers, struct mx_error *err)
+{
+    struct loader ld;
+    char *buf = NULL;
+    size_t len = 0, skip;
+    int rc;
+
+    if (peers == NULL || path == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no peers file");
+        return -1;
+    }
+    peers->v = NULL;
+    peers->n = 0;
+    if (slurp(path, &buf, &len, err) != 0)
+        return -1;
+    memset(&ld, 0, sizeof(ld));
+    ld.path = path;
+    ld.peers = peers;
+    ld.err = err;
+    /* A UTF-8 byte order mark (some editors write one) is not text. */
+    skip = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    rc = load_lines(&ld, buf + skip, len - skip);
+    free(buf);
+    if (rc == 0 && peers->n == 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s: no peer defined (a peer starts with [name])", path);
+        rc = -1;
+    }
+    if (rc != 0)
+        mx_peers_free(peers);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* The command-line peer.                                           */
+
+static int
+opt_blank(const char *s)
+{
+    while (is_blank(*s) || *s == '\n')
+        s++;
+    return *s == '\0';
+}
+
+static int
+opt_fail(const char *opt, const struct mx_error *e, struct mx_error *err)
+{
+    mx_error_set(err, e->code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
+                 "--peer-%s: %s", opt, e->msg);
+    return -1;
+}
+
+int
+mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
+                     const char *ciphers, const char *groups,
+                     const char *sigalgs, const char *clienthello,
+                     struct mx_error *err)
+{
+    static const char *const names[] = {"protocols", "ciphers", "groups",
+                                        "sigalgs", "clienthello"};
+    const char *vals[5];
+    struct mx_error e;
+    size_t i;
+
+    if (p == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no peer to fill");
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    if (!name_ok(name)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "peer name '%.64s' is not 1 to 63 letters, digits, "
+                     "'.', '_' or '-'",
+                     name != NULL ? name : "");
+        return -1;
+    }
+    vals[0] = protocols;
+    vals[1] = ciphers;
+    vals[2] = groups;
+    vals[3] = sigalgs;
+    vals[4] = clienthello;
+    for (i = 0; i < NELEM(vals); i++)
+        if (vals[i] != NULL && opt_blank(vals[i])) {
+            mx_error_set(err, MX_E_USAGE, "--peer-%s: empty value", names[i]);
+            return -1;
+        }
+    for (i = 0; clienthello != NULL && i < 4; i++)
+        if (vals[i] != NULL) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--peer-clienthello cannot be combined with "
+                         "--peer-%s: a peer is described by lists or by a "
+                         "recorded ClientHello",
+                         names[i]);
+            return -1;
+        }
+    copy_str(p->name, sizeof(p->name), name);
+    p->severity = MX_CRITICAL;
+    p->max_age = DEFAULT_MAX_AGE;
+    copy_str(p->file, sizeof(p->file), "-");
+    p->line = 0;
+    mx_error_clear(&e);
+    if (clienthello != NULL) {
+        p->kind = MX_PEER_HELLO;
+        if (load_hello(p, clienthello, &e) != 0) {
+            mx_recorded_hello_free(&p->hello);
+            return opt_fail("clienthello", &e, err);
+        }
+        return 0;
+    }
+    p->kind = MX_PEER_LISTS;
+    if (protocols != NULL &&
+        parse_versions(protocols, p->versions, &p->nversions, &e) != 0)
+        return opt_fail("protocols", &e, err);
+    if (ciphers != NULL &&
+        mx_suites_parse(ciphers, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
+                        &e) != 0)
+        return opt_fail("ciphers", &e, err);
+    if (groups != NULL && mx_groups_parse(groups, p->groups, MX_PEER_MAX_LIST,
+                                          &p->ngroups, &e) != 0)
+        return opt_fail("groups", &e, err);
+    if (sigalgs != NULL &&
+        mx_sigalgs_parse(sigalgs, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
+                         &e) != 0)
+        return opt_fail("sigalgs", &e, err);
+    mx_peer_defaults(p);
+    return 0;
+}
+
+void
+mx_peers_free(struct mx_peers *peers)
+{
+    size_t i;
+
+    if (peers == NULL)
+        return;
+    for (i = 0; i < peers->n; i++)
+        mx_recorded_hello_free(&peers->v[i].hello);
+    free(peers->v);
+    peers->v = NULL;
+    peers->n = 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * peers.h - the critical peers of a mail server: who they are, how bad it
+ * is when one cannot deliver, and what its TLS client offers.
+ *
+ * The peers file is INI-style (see contrib/peers.conf.example):
+ *
+ *   # the bank from the incident
+ *   [arz]
+ *   description = ARZ (Austrian banks), mx01.arz.at
+ *   severity = critical
+ *   protocols = TLSv1.2
+ *   ciphers = ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:...
+ *
+ *   [partner]
+ *   clienthello = /etc/mxtls/partner.pcap
+ *
+ *   [example]
+ *   mx = example.org
+ *   max-age = 30d
+ *
+ * Keys: description (free text), severity (critical | warning; default
+ * critical), and one way to describe the peer's client:
+ *   protocols, ciphers, groups, sigalgs  lists in every form the registry
+ *       parses; omitted ones default to what a typical OpenSSL-based MTA
+ *       (Postfix on Debian 12) sends;
+ *   clienthello  a file with a recorded ClientHello (hex, pcap, pcapng);
+ *   mx  a host or domain (optionally host:port or [host]:port) whose MX is
+ *       probed as a server by --learn; max-age (seconds, or with a suffix
+ *       s, m, h, d, w) says when a learned profile is stale (default 30d).
+ * Blank lines and lines starting with '#' or ';' are ignored; a section
+ * name is 1..63 letters, digits, '.', '_' or '-'; a key may appear once
+ * per section; the three ways exclude each other.
+ *
+ * Errors are USAGE with "FILE:LINE: what is wrong"; nothing here prints.
+ */
+#ifndef MX_PEERS_H
+#define MX_PEERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "err.h"
+#include "state.h"
+
+#define MX_PEER_MAX_SUITES 512
+#define MX_PEER_MAX_LIST   64
+#define MX_PEERS_MAX       1000 /* most peers in one file */
+
+enum mx_peer_kind {
+    MX_PEER_LISTS = 0, /* protocols/ciphers/groups/sigalgs (or defaults) */
+    MX_PEER_HELLO,     /* a recorded ClientHello */
+    MX_PEER_MX         /* learned from its MX (profile in the cache) */
+};
+
+struct mx_peer {
+    char name[64];
+    char description[160];
+    enum mx_state severity; /* MX_CRITICAL or MX_WARNING */
+    enum mx_peer_kind kind;
+    /* the client's offer (MX_PEER_LISTS; filled from the profile for
+       MX_PEER_MX, from the decoded hello for MX_PEER_HELLO) */
+    uint16_t versions[8]; /* highest first */
+    size_t nversions;
+    uint16_t suites[MX_PEER_MAX_SUITES];
+    size_t nsuites;
+    uint16_t groups[MX_PEER_MAX_LIST];
+    size_t ngroups;
+    uint16_t sigalgs[MX_PEER_MAX_LIST];
+    size_t nsigalgs;
+    /* MX_PEER_HELLO */
+    struct mx_recorded_hello hello;
+    /* MX_PEER_MX */
+    char mx[256];
+    long max_age; /* seconds */
+    /* where it was defined ("-" and 0 for command-line peers) */
+    char file[256];
+    int line;
+};
+
+struct mx_peers {
+    struct mx_peer *v;
+    size_t n;
+};
+
+/* Read and check a peers file; recorded hellos are loaded and decoded
+ * into the lists. 0 or -1. */
+int mx_peers_load(const char *path, struct mx_peers *peers,
+                  struct mx_error *err);
+
+/* Fill the lists a peer left out with a typical OpenSSL-based MTA's:
+ * TLSv1.3 down to TLSv1.0, OpenSSL's default TLS 1.3 suites plus its
+ * "medium" grade list (Postfix's default), Postfix 3.7's curves, and
+ * OpenSSL's default signature schemes. */
+void mx_peer_defaults(struct mx_peer *p);
+
+/* One peer given on the command line (--peer-ciphers etc.): any of the
+ * lists may be NULL. 0 or -1 (USAGE naming the option). */
+int mx_peer_from_options(struct mx_peer *p, const char *name,
+                         const char *protocols, const char *ciphers,
+                         const char *groups, const char *sigalgs,
+                         const char *clienthello, struct mx_error *err);
+
+void mx_peers_free(struct mx_peers *peers);
+
+#endif

@@ -1,0 +1,868 @@
+/*
+ * profile.c - the cache of learned peer profiles: one text file per peer,
+ * DIR/NAME.profile, written atomically and read strictly.
+ *
+ * The file:
+ *
+ *   # mxtls learned peer profile; written by check_tls_peers --learn
+ *   peer = arz
+ *   mx = arz.at
+ *   learned = 2026-11-28T17:00:00Z
+ *   hosts = mx01.arz.at mx02.arz.at
+ *   address = 192.0.2.25
+ *   address = 2001:db8::25
+ *   versions = TLSv1.2
+ *   suites = 0xC030,0xC028,0xC014
+ *   groups = 0x0017,0x0018
+ *
+ * peer, learned, versions and suites are required; mx, hosts and groups
+ * are optional (not written when empty); address may appear up to 16
+ * times, every other key once. Lines starting with '#' and blank lines are
+ * ignored; blanks around keys and values are dropped. learned is RFC 3339
+ * in UTC, exactly YYYY-MM-DDTHH:MM:SSZ (upper-case T and Z, no fraction,
+ * no offset, seconds 00..59, years 1970..9999). versions are the names
+ * mx_version_name gives ("TLSv1.2"), separated by blanks or commas, highest
+ * first as written; suites and groups are codes written 0x and four hex
+ * digits, separated by commas. Keys are lower case; duplicates within a
+ * list, unknown keys, values with control characters and values too long
+ * for struct mx_profile are errors. Whether a profile is stale is the
+ * caller's decision: any date in range is read.
+ *
+ * Writing: the profile is checked against the same rules (so that what
+ * is written can be read back), written to a temporary file
+ * ".NAME.profile.XXXXXX" (mkstemp) in the cache directory, given mode
+ * 0644, fsync'ed and renamed over DIR/NAME.profile; the directory is then
+ * fsync'ed (best effort: the new profile is in place by then). On any
+ * failure the temporary file is removed and the old profile is untouched.
+ * The cache directory must exist: it is never created here.
+ *
+ * Peer names are 1 to 63 letters, digits, '.', '_' or '-' (the name
+ * becomes a file name: no '/', so no way out of the directory).
+ *
+ * Error contract: 0, or -1 with a struct mx_error: USAGE for a bad peer
+ * name, a cache directory that is missing or cannot be written, and a
+ * profile file that is not one ("FILE:LINE: what" or "FILE: what"),
+ * INTERNAL for memory. mx_profile_read returns 1 when the directory holds
+ * no profile for the peer. mx_profile_path returns -1 for a bad name or a
+ * path that does not fit. Nothing here prints.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "profile.h"
+#include "registry.h"
+
+#define PROFILE_CAP (256 * 1024) /* most bytes in a profile file */
+#define NAME_CAP    63
+#define PATH_CAP    4096
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char header[] =
+    "# mxtls learned peer profile; written by check_tls_peers --learn\n";
+
+/* ---------------------------------------------------------------- */
+/* Names and paths.                                                 */
+
+static int
+name_ok(const char *s)
+{
+    size_t n;
+    char c;
+
+    if (s == NULL)
+        return 0;
+    for (n = 0; (c = s[n]) != '\0'; n++)
+        if (n >= NAME_CAP ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return 0;
+    return n > 0;
+}
+
+int
+mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
+{
+    static const char ext[] = ".profile";
+    size_t dlen, plen, need;
+    int slash;
+
+    if (dir == NULL || out == NULL || !name_ok(peer))
+        return -1;
+    dlen = strlen(dir);
+    if (dlen == 0)
+        return -1;
+    while (dlen > 1 && dir[dlen - 1] == '/')
+        dlen--;
+    slash = dir[dlen - 1] != '/';
+    plen = strlen(peer);
+    need = dlen + (size_t)slash + plen + sizeof(ext); /* with the NUL */
+    if (need > cap)
+        return -1;
+    memcpy(out, dir, dlen);
+    if (slash)
+        out[dlen] = '/';
+    memcpy(out + dlen + slash, peer, plen);
+    memcpy(out + dlen + slash + plen, ext, sizeof(ext));
+    return 0;
+}
+
+/* USAGE "cache directory DIR ..." unless dir is a directory. */
+static int
+check_dir(const char *dir, struct mx_error *err)
+{
+    struct stat st;
+
+    if (stat(dir, &st) != 0) {
+        if (errno == ENOENT)
+            mx_error_set(err, MX_E_USAGE,
+                         "cache directory %s does not exist (create it: "
+                         "mxtls does not create it)",
+                         dir);
+        else
+            mx_error_set(err, MX_E_USAGE, "cache directory %s: %s", dir,
+                         strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        mx_error_set(err, MX_E_USAGE, "cache directory %s is not a directory",
+                     dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Time: RFC 3339 UTC, by the days-from-civil computation.          */
+
+static int
+leap(long y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_days(long y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
+
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1970). */
+static long long
+days_from_civil(long y, int m, int d)
+{
+    long long days = 0;
+    long yy;
+    int mm;
+
+    /* Whole 400-year cycles have 146097 days; the rest by counting. */
+    days += (long long)((y - 1970) / 400) * 146097;
+    for (yy = 1970 + ((y - 1970) / 400) * 400; yy < y; yy++)
+        days += leap(yy) ? 366 : 365;
+    for (mm = 1; mm < m; mm++)
+        days += month_days(y, mm);
+    return days + d - 1;
+}
+
+/* Two or four digits at s into *v, all checked to be digits. */
+static int
+digits(const char *s, int n, long *v)
+{
+    int i;
+
+    *v = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+static int
+parse_time(const char *s, time_t *out)
+{
+    long y, mo, d, h, mi, se;
+    long long t;
+
+    /* YYYY-MM-DDTHH:MM:SSZ */
+    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+        return -1;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
+        digits(s + 17, 2, &se))
+        return -1;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, (int)mo) ||
+        h > 23 || mi > 59 || se > 59)
+        return -1;
+    t = days_from_civil(y, (int)mo, (int)d) * 86400LL + h * 3600LL + mi * 60LL +
+        se;
+    if ((long long)(time_t)t != t)
+        return -1;
+    *out = (time_t)t;
+    return 0;
+}
+
+static int
+format_time(time_t t, char *out, size_t cap)
+{
+    struct tm tm;
+
+    if (t < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999)
+        return -1;
+    return strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Checks shared by writing and reading.                            */
+
+static int
+has_control(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+static int
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+static int
+has_blank(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (is_blank(*s))
+            return 1;
+    return 0;
+}
+
+static int
+version_known(uint16_t v)
+{
+    return v != 0 && strcmp(mx_version_name(v), "unknown") != 0;
+}
+
+/* The index of a duplicate in list[0..n) of list[n], or -1. */
+static int
+dup_at(const uint16_t *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (list[i] == list[n])
+            return (int)i;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- */
+/* Writing.                                                         */
+
+/* Is p something mx_profile_read would read back? */
+static int
+check_profile(const struct mx_profile *p, struct mx_error *err)
+{
+    const char *what = NULL;
+    size_t i;
+
+    if (memchr(p->mx, '\0', sizeof(p->mx)) == NULL || has_control(p->mx))
+        what = "mx";
+    else if (memchr(p->hosts, '\0', sizeof(p->hosts)) == NULL ||
+             has_control(p->hosts))
+        what = "hosts";
+    else if (p->naddrs > MX_PROFILE_ADDRS)
+        what = "address (too many)";
+    else if (p->nversions == 0 || p->nversions > NELEM(p->versions))
+        what = "versions (none, or too many)";
+    else if (p->nsuites == 0 || p->nsuites > MX_PEER_MAX_SUITES)
+        what = "suites (none, or too many)";
+    else if (p->ngroups > MX_PEER_MAX_LIST)
+        what = "groups (too many)";
+    for (i = 0; what == NULL && i < p->naddrs; i++)
+        if (memchr(p->addrs[i], '\0', sizeof(p->addrs[i])) == NULL ||
+            p->addrs[i][0] == '\0' || has_control(p->addrs[i]) ||
+            has_blank(p->addrs[i]))
+            what = "address";
+    for (i = 0; what == NULL && i < p->nversions; i++)
+        if (!version_known(p->versions[i]) || dup_at(p->versions, i) >= 0)
+            what = "versions (unknown or repeated)";
+    for (i = 0; what == NULL && i < p->nsuites; i++)
+        if (dup_at(p->suites, i) >= 0)
+            what = "suites (repeated)";
+    for (i = 0; what == NULL && i < p->ngroups; i++)
+        if (dup_at(p->groups, i) >= 0)
+            what = "groups (repeated)";
+    if (what != NULL) {
+        mx_error_set(err, MX_E_USAGE, "profile for %s: bad %s", p->peer, what);
+        return -1;
+    }
+    return 0;
+}
+
+/* Append s without the blanks around it. */
+static void
+append_trimmed(struct mx_buf *b, const char *s)
+{
+    size_t n;
+
+    while (is_blank(*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        n--;
+    mx_buf_appendn(b, s, n);
+}
+
+static void
+append_codes(struct mx_buf *b, const char *key, const uint16_t *v, size_t n)
+{
+    size_t i;
+
+    mx_buf_printf(b, "%s = ", key);
+    for (i = 0; i < n; i++)
+        mx_buf_printf(b, "%s0x%04X", i > 0 ? "," : "", v[i]);
+    mx_buf_append(b, "\n");
+}
+
+static int
+compose(const struct mx_profile *p, struct mx_buf *b, struct mx_error *err)
+{
+    char when[32];
+    size_t i;
+
+    if (format_time(p->learned, when, sizeof(when)) != 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "profile for %s: learned time out of range (1970 to "
+                     "9999)",
+                     p->peer);
+        return -1;
+    }
+    mx_buf_append(b, header);
+    mx_buf_printf(b, "peer = %s\n", p->peer);
+    if (p->mx[0] != '\0') {
+        mx_buf_append(b, "mx = ");
+        append_trimmed(b, p->mx);
+        mx_buf_append(b, "\n");
+    }
+    mx_buf_printf(b, "learned = %s\n", when);
+    if (p->hosts[0] != '\0') {
+        mx_buf_append(b, "hosts = ");
+        append_trimmed(b, p->hosts);
+        mx_buf_append(b, "\n");
+    }
+    for (i = 0; i < p->naddrs; i++)
+        mx_buf_printf(b, "address = %s\n", p->addrs[i]);
+    mx_buf_append(b, "versions =");
+    for (i = 0; i < p->nversions; i++)
+        mx_buf_printf(b, " %s", mx_version_name(p->versions[i]));
+    mx_buf_append(b, "\n");
+    append_codes(b, "suites", p->suites, p->nsuites);
+    if (p->ngroups > 0)
+        append_codes(b, "groups", p->groups, p->ngroups);
+    if (mx_buf_failed(b)) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+    ssize_t w;
+
+    while (n > 0) {
+        w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int
+mx_profile_write(const char *dir, const struct mx_profile *p,
+                 struct mx_error *err)
+{
+    char path[PATH_CAP], tmp[PATH_CAP + 16];
+    struct mx_buf b = MX_BUF_INIT;
+    const char *slash, *step = NULL;
+    int fd = -1, made = 0, rc = -1, dfd, e = 0;
+
+    if (dir == NULL || p == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no cache directory or profile");
+        return -1;
+    }
+    if (memchr(p->peer, '\0', sizeof(p->peer)) == NULL || !name_ok(p->peer)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
+                     "'_' or '-'",
+                     memchr(p->peer, '\0', sizeof(p->peer)) ? p->peer : "");
+        return -1;
+    }
+    if (mx_profile_path(dir, p->peer, path, sizeof(path)) != 0) {
+        mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
+                     dir);
+        return -1;
+    }
+    if (check_dir(dir, err) != 0 || check_profile(p, err) != 0 ||
+        compose(p, &b, err) != 0)
+        goto out;
+
+    /* ".NAME.profile.XXXXXX" beside DIR/NAME.profile */
+    slash = strrchr(path, '/');
+    if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(slash + 1 - path),
+                 path, slash + 1) >= (int)sizeof(tmp)) {
+        mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
+                     dir);
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        e = errno;
+        step = "cannot create a temporary file";
+        goto fail;
+    }
+    made = 1;
+    if (fchmod(fd, 0644) != 0)
+        step = "cannot set the mode of";
+    else if (write_all(fd, mx_buf_str(&b), b.len) != 0)
+        step = "cannot write";
+    else if (fsync(fd) != 0)
+        step = "cannot sync";
+    if (step != NULL) {
+        e = errno;
+        goto fail;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        e = errno;
+        step = "cannot close";
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        step = "cannot rename into place";
+        goto fail;
+    }
+    made = 0;
+    /* Make the rename itself durable (best effort: it has happened). */
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    rc = 0;
+    goto out;
+fail:
+    mx_error_set(err, MX_E_USAGE, "%s: %s %s: %s", path, step,
+                 made ? tmp : "in the cache directory", strerror(e));
+out:
+    if (fd >= 0)
+        close(fd);
+    if (made)
+        unlink(tmp);
+    mx_buf_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Reading.                                                         */
+
+enum pkey {
+    P_PEER,
+    P_MX,
+    P_LEARNED,
+    P_HOSTS,
+    P_ADDRESS,
+    P_VERSIONS,
+    P_SUITES,
+    P_GROUPS,
+    NPKEYS
+};
+
+static const char *const pkeys[NPKEYS] = {
+    "peer", "mx", "learned", "hosts", "address", "versions", "suites", "groups",
+};
+
+struct reader {
+    const char *path;
+    int line;
+    int seen[NPKEYS]; /* line of each key, or 0 */
+    struct mx_error *err;
+};
+
+static int bad(struct reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "FILE:LINE: what" */
+static int
+bad(struct reader *r, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
+        what[0] = '\0';
+    va_end(ap);
+    mx_error_set(r->err, MX_E_USAGE, "%s:%d: %s", r->path, r->line, what);
+    return -1;
+}
+
+static char *
+trim(char *s)
+{
+    size_t n;
+
+    while (is_blank(*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Copy a value into a field of cap bytes. */
+static int
+copy_value(struct reader *r, const char *key, const char *v, char *dst,
+           size_t cap)
+{
+    size_t n = strlen(v);
+
+    if (n >= cap)
+        return bad(r, "%s: longer than %zu bytes", key, cap - 1);
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "0xC030,0xC02F": codes of exactly four hex digits, comma-separated. */
+static int
+parse_codes(struct reader *r, const char *key, char *v, uint16_t *out,
+            size_t cap, size_t *n)
+{
+    char *tok, *next;
+    int i, d, at;
+    unsigned code;
+
+    *n = 0;
+    for (tok = v; tok != NULL; tok = next) {
+        next = strchr(tok, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        tok = trim(tok);
+        if (tok[0] == '\0')
+            return bad(r, "%s: empty entry", key);
+        code = 0;
+        if (strlen(tok) != 6 || tok[0] != '0' ||
+            (tok[1] != 'x' && tok[1] != 'X'))
+            return bad(r, "%s: '%.32s' is not a code like 0xC02F", key, tok);
+        for (i = 2; i < 6; i++) {
+            if ((d = hexval(tok[i])) < 0)
+                return bad(r, "%s: '%.32s' is not a code like 0xC02F", key,
+                           tok);
+            code = code << 4 | (unsigned)d;
+        }
+        if (*n == cap)
+            return bad(r, "%s: more than %zu codes", key, cap);
+        out[*n] = (uint16_t)code;
+        if ((at = dup_at(out, *n)) >= 0)
+            return bad(r, "%s: 0x%04X appears twice", key, code);
+        (*n)++;
+    }
+    return 0;
+}
+
+/* "TLSv1.3 TLSv1.2": names as mx_version_name gives them. */
+static int
+parse_version_names(struct reader *r, char *v, struct mx_profile *p)
+{
+    char *s = v, *start;
+    uint16_t code;
+
+    p->nversions = 0;
+    for (;;) {
+        while (is_blank(*s) || *s == ',')
+            s++;
+        if (*s == '\0')
+            break;
+        start = s;
+        while (*s != '\0' && !is_blank(*s) && *s != ',')
+            s++;
+        if (*s != '\0')
+            *s++ = '\0';
+        code = mx_version_parse(start);
+        if (code == 0 || strcmp(mx_version_name(code), start) != 0)
+            return bad(r, "versions: unknown version '%.32s'", start);
+        if (p->nversions == NELEM(p->versions))
+            return bad(r, "versions: more than %zu", NELEM(p->versions));
+        p->versions[p->nversions] = code;
+        if (dup_at(p->versions, p->nversions) >= 0)
+            return bad(r, "versions: %s appears twice", mx_version_name(code));
+        p->nversions++;
+    }
+    if (p->nversions == 0)
+        return bad(r, "versions: no version");
+    return 0;
+}
+
+static int
+read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
+{
+    switch (k) {
+    case P_PEER:
+        if (!name_ok(v))
+            return bad(r, "peer: bad name '%.64s'", v);
+        return copy_value(r, "peer", v, p->peer, sizeof(p->peer));
+    case P_MX:
+        return copy_value(r, "mx", v, p->mx, sizeof(p->mx));
+    case P_LEARNED:
+        if (parse_time(v, &p->learned) != 0)
+            return bad(r,
+                       "learned: '%.40s' is not a UTC time like "
+                       "2026-11-28T17:00:00Z",
+                       v);
+        return 0;
+    case P_HOSTS:
+        return copy_value(r, "hosts", v, p->hosts, sizeof(p->hosts));
+    case P_ADDRESS:
+        if (p->naddrs == MX_PROFILE_ADDRS)
+            return bad(r, "address: more than %d", MX_PROFILE_ADDRS);
+        if (has_blank(v))
+            return bad(r, "address: '%.64s' has blanks", v);
+        if (copy_value(r, "address", v, p->addrs[p->naddrs],
+                       sizeof(p->addrs[0])) != 0)
+            return -1;
+        p->naddrs++;
+        return 0;
+    case P_VERSIONS:
+        return parse_version_names(r, v, p);
+    case P_SUITES:
+        return parse_codes(r, "suites", v, p->suites, MX_PEER_MAX_SUITES,
+                           &p->nsuites);
+    case P_GROUPS:
+        return parse_codes(r, "groups", v, p->groups, MX_PEER_MAX_LIST,
+                           &p->ngroups);
+    case NPKEYS:
+        break;
+    }
+    return -1;
+}
+
+static int
+read_line(struct reader *r, char *line, struct mx_profile *p)
+{
+    char *text = trim(line), *eq, *key, *value;
+    size_t k;
+
+    if (text[0] == '\0' || text[0] == '#')
+        return 0;
+    if (has_control(text))
+        return bad(r, "control character in the line");
+    eq = strchr(text, '=');
+    if (eq == NULL)
+        return bad(r, "expected key = value, not '%.64s'", text);
+    *eq = '\0';
+    key = trim(text);
+    value = trim(eq + 1);
+    for (k = 0; k < NPKEYS && strcmp(key, pkeys[k]) != 0; k++)
+        ;
+    if (k == NPKEYS)
+        return bad(r, "unknown key '%.64s'", key);
+    if (r->seen[k] && k != P_ADDRESS)
+        return bad(r, "duplicate key '%s' (first at line %d)", pkeys[k],
+                   r->seen[k]);
+    if (value[0] == '\0')
+        return bad(r, "empty value for '%s'", pkeys[k]);
+    if (!r->seen[k])
+        r->seen[k] = r->line;
+    return read_value(r, (enum pkey)k, value, p);
+}
+
+/* Read the file (at most PROFILE_CAP bytes), NUL-ended. 1: no file. */
+static int
+slurp(const char *path, char **out, size_t *len, struct mx_error *err)
+{
+    char *buf;
+    size_t have = 0;
+    ssize_t got;
+    int fd, e;
+
+    *out = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 1;
+        mx_error_set(err, MX_E_USAGE, "%s: cannot open: %s", path,
+                     strerror(errno));
+        return -1;
+    }
+    buf = malloc(PROFILE_CAP + 2);
+    if (buf == NULL) {
+        close(fd);
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    while (have <= PROFILE_CAP) {
+        got = read(fd, buf + have, PROFILE_CAP + 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            e = errno;
+            close(fd);
+            free(buf);
+            mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
+                         strerror(e));
+            return -1;
+        }
+        if (got == 0)
+            break;
+        have += (size_t)got;
+    }
+    close(fd);
+    if (have > PROFILE_CAP) {
+        free(buf);
+        mx_error_set(err, MX_E_USAGE, "%s: larger than %d KiB", path,
+                     PROFILE_CAP / 1024);
+        return -1;
+    }
+    buf[have] = '\0';
+    *out = buf;
+    *len = have;
+    return 0;
+}
+
+static int
+parse_profile(struct reader *r, char *buf, size_t len, const char *peer,
+              struct mx_profile *p)
+{
+    static const enum pkey required[] = {P_PEER, P_LEARNED, P_VERSIONS,
+                                         P_SUITES};
+    char *s = buf, *nl;
+    size_t i;
+
+    if (memchr(buf, '\0', len) != NULL) {
+        mx_error_set(r->err, MX_E_USAGE, "%s: NUL byte in the file", r->path);
+        return -1;
+    }
+    while (*s != '\0') {
+        r->line++;
+        nl = strchr(s, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        if (read_line(r, s, p) != 0)
+            return -1;
+        if (nl == NULL)
+            break;
+        s = nl + 1;
+    }
+    for (i = 0; i < NELEM(required); i++)
+        if (!r->seen[required[i]]) {
+            mx_error_set(r->err, MX_E_USAGE, "%s: missing key '%s'", r->path,
+                         pkeys[required[i]]);
+            return -1;
+        }
+    if (strcmp(p->peer, peer) != 0) {
+        r->line = r->seen[P_PEER];
+        return bad(r, "profile of peer '%s', not of '%s'", p->peer, peer);
+    }
+    return 0;
+}
+
+int
+mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
+                struct mx_error *err)
+{
+    char path[PATH_CAP];
+    struct reader r;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (dir == NULL || p == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no cache directory or profile");
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    if (!name_ok(peer)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
+                     "'_' or '-'",
+                     peer != NULL ? peer : "");
+        return -1;
+    }
+    if (mx_profile_path(dir, peer, path, sizeof(path)) != 0) {
+        mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
+                     dir);
+        return -1;
+    }
+    rc = slurp(path, &buf, &len, err);
+    if (rc == 1 && check_dir(dir, err) != 0)
+        rc = -1; /* no directory is an error, not "no profile yet" */
+    if (rc != 0)
+        return rc;
+    memset(&r, 0, sizeof(r));
+    r.path = path;
+    r.err = err;
+    rc = parse_profile(&r, buf, len, peer, p);
+    free(buf);
+    if (rc != 0)
+        memset(p, 0, sizeof(*p));
+    return rc;
+}
+
+/* ---------------------------------------------------------------- */
+
+void
+mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer)
+{
+    size_t n;
+
+    if (p == NULL || peer == NULL)
+        return;
+    n = p->nversions < NELEM(peer->versions) ? p->nversions
+                                             : NELEM(peer->versions);
+    memcpy(peer->versions, p->versions, n * sizeof(uint16_t));
+    peer->nversions = n;
+    n = p->nsuites < MX_PEER_MAX_SUITES ? p->nsuites : MX_PEER_MAX_SUITES;
+    memcpy(peer->suites, p->suites, n * sizeof(uint16_t));
+    peer->nsuites = n;
+    n = p->ngroups < MX_PEER_MAX_LIST ? p->ngroups : MX_PEER_MAX_LIST;
+    memcpy(peer->groups, p->groups, n * sizeof(uint16_t));
+    peer->ngroups = n;
+    peer->nsigalgs = 0; /* never learned: the typical MTA's */
+    mx_peer_defaults(peer);
+}

@@ -1,0 +1,61 @@
+/*
+ * profile.h - a peer's client profile learned from its MX, and the cache
+ * that keeps it between the (explicit, rare) learning step and the
+ * (routine) checks of our own server.
+ *
+ * A profile is what the peer's MX accepts as a server, taken as what its
+ * client offers: the versions, the suites per version (merged), the
+ * groups; plus when and from which addresses it was learned. The cache is
+ * a directory with one text file per peer ("NAME.profile"), written
+ * atomically (a temporary file in the same directory, fsync, rename), so
+ * that a check never reads half a profile and a failed learning run never
+ * destroys the previous profile.
+ *
+ * Functions return 0 or -1 with a struct mx_error: USAGE for a cache
+ * directory that cannot be used or a profile file that is not one (the
+ * message names the file and line), INTERNAL for memory. Reading a
+ * profile that does not exist returns 1 (not an error: the caller says
+ * "run --learn"). Nothing here prints.
+ */
+#ifndef MX_PROFILE_H
+#define MX_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "peers.h"
+
+#define MX_PROFILE_ADDRS 16
+
+struct mx_profile {
+    char peer[64];
+    char mx[256];     /* what was asked for */
+    time_t learned;   /* when */
+    char hosts[512];  /* the MX hosts probed, space-separated */
+    char addrs[MX_PROFILE_ADDRS][48]; /* the addresses probed */
+    size_t naddrs;
+    uint16_t versions[8]; /* highest first */
+    size_t nversions;
+    uint16_t suites[MX_PEER_MAX_SUITES];
+    size_t nsuites;
+    uint16_t groups[MX_PEER_MAX_LIST];
+    size_t ngroups;
+};
+
+/* "DIR/NAME.profile". 0 or -1 (too long). */
+int mx_profile_path(const char *dir, const char *peer, char *out, size_t cap);
+
+int mx_profile_write(const char *dir, const struct mx_profile *p,
+                     struct mx_error *err);
+
+/* 0 (read), 1 (no profile for this peer), -1 (error). */
+int mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
+                    struct mx_error *err);
+
+/* Copy a profile's offer into a peer's lists (groups/sigalgs not learned
+ * are filled with the typical defaults). */
+void mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer);
+
+#endif
