@@ -277,8 +277,7 @@ mx_parse_duration(const char *s, const char *what, long *secs,
     static const struct {
         char suffix;
         long long factor;
-    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400},
-                 {'w', 604800}};
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
     char num[32];
     const char *errstr;
     long long v, factor = 1;
@@ -300,9 +299,10 @@ mx_parse_duration(const char *s, const char *what, long *secs,
         }
     }
     mx_error_set(err, MX_E_USAGE,
-                 "%s: '%.30s' is not a duration (seconds, or a number with "
+                 "%s%s'%.30s' is not a duration (seconds, or a number with "
                  "s, m, h, d or w; at most 10 years)",
-                 what, s != NULL ? s : "");
+                 what != NULL ? what : "", what != NULL ? ": " : "",
+                 s != NULL ? s : "");
     return -1;
 }
 

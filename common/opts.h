@@ -112,8 +112,8 @@ int mx_parse_timeout(const char *s, double *secs, enum mx_state *st,
 
 /*
  * Parse a duration: a number of seconds, or a number with a suffix s, m,
- * h, d or w ("30d"); 1 second to 10 years. 0 or -1 with err (what names
- * the option or key, for the message).
+ * h, d or w ("30d"); 1 second to 10 years. 0 or -1 with err (what, if
+ * not NULL, names the option or key at the start of the message).
  */
 int mx_parse_duration(const char *s, const char *what, long *secs,
                       struct mx_error *err);

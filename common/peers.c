@@ -81,6 +81,7 @@
 
 #include "buf.h"
 #include "hello.h"
+#include "opts.h"
 #include "peers.h"
 #include "registry.h"
 #include "strnum.h"
@@ -90,7 +91,6 @@
 #define LINE_CAP        4096          /* most bytes in one line */
 #define NAME_CAP        63            /* most bytes in a peer name */
 #define DEFAULT_MAX_AGE (30L * 86400)
-#define MAX_AGE_LIMIT   (3650L * 86400)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -347,66 +347,6 @@ parse_severity(const char *s, enum mx_state *out, struct mx_error *err)
         return -1;
     }
     return 0;
-}
-
-/* Seconds, or a number with s, m, h, d or w; 1s .. 3650d. */
-static int
-parse_max_age(const char *s, long *out, struct mx_error *err)
-{
-    char digits[24];
-    size_t n = strlen(s);
-    long mult = 1;
-    long long v;
-    const char *why;
-
-    if (n > 0) {
-        switch (s[n - 1]) {
-        case 's':
-            mult = 1;
-            n--;
-            break;
-        case 'm':
-            mult = 60;
-            n--;
-            break;
-        case 'h':
-            mult = 3600;
-            n--;
-            break;
-        case 'd':
-            mult = 86400;
-            n--;
-            break;
-        case 'w':
-            mult = 7 * 86400;
-            n--;
-            break;
-        default:
-            break;
-        }
-    }
-    if (n == 0 || n >= sizeof(digits) || s[0] < '0' || s[0] > '9')
-        goto bad;
-    memcpy(digits, s, n);
-    digits[n] = '\0';
-    if (mx_strtonum(digits, 0, MAX_AGE_LIMIT, &v, &why) != 0) {
-        if (why != NULL && strcmp(why, "is too large") == 0)
-            goto range;
-        goto bad;
-    }
-    if (v < 1 || v > MAX_AGE_LIMIT / mult)
-        goto range;
-    *out = (long)v * mult;
-    return 0;
-bad:
-    mx_error_set(err, MX_E_USAGE,
-                 "'%.64s' is not a duration (seconds, or a number "
-                 "with s, m, h, d or w)",
-                 s);
-    return -1;
-range:
-    mx_error_set(err, MX_E_USAGE, "'%.64s' is out of range (1s to 3650d)", s);
-    return -1;
 }
 
 static int
@@ -782,7 +722,7 @@ apply_key(struct loader *ld, enum key k, const char *value)
         copy_str(p->mx, sizeof(p->mx), value);
         return 0;
     case K_MAX_AGE:
-        rc = parse_max_age(value, &p->max_age, &e);
+        rc = mx_parse_duration(value, NULL, &p->max_age, &e);
         break;
     case NKEYS:
         break;

@@ -31,9 +31,9 @@
 
 struct mx_profile {
     char peer[64];
-    char mx[256];     /* what was asked for */
-    time_t learned;   /* when */
-    char hosts[512];  /* the MX hosts probed, space-separated */
+    char mx[256];                     /* what was asked for */
+    time_t learned;                   /* when */
+    char hosts[512];                  /* the MX hosts probed, space-separated */
     char addrs[MX_PROFILE_ADDRS][48]; /* the addresses probed */
     size_t naddrs;
     uint16_t versions[8]; /* highest first */

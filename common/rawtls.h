@@ -60,9 +60,8 @@ void mx_raw_abort(struct mx_raw_run *run);
  * middle of its answer). addr names the server in messages.
  */
 int mx_raw_judge(const struct mx_raw_result *r, const char *addr,
-                 const uint16_t *suites, size_t n, uint16_t vmin,
-                 uint16_t vmax, char *detail, size_t cap,
-                 struct mx_error *err);
+                 const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
+                 char *detail, size_t cap, struct mx_error *err);
 void mx_raw_result_free(struct mx_raw_result *r);
 
 #endif

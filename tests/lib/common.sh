@@ -102,3 +102,34 @@ mx_fixture() {
     [ -s "$pf" ] || t_bail "fixture $mode did not start: $(cat "$WORK/fixture.err")"
     FPORT=$(cat "$pf")
 }
+
+# mx_capture_start FILE PORT: record loopback traffic to or from PORT into
+# FILE with tcpdump (stopped by mx_capture_stop, or at exit).
+mx_capture_start() {
+    local i
+    MX_CAPFILE=$1
+    : >"$WORK/tcpdump.err"
+    tcpdump -i lo -n -U --immediate-mode -Z root -w "$1" "tcp port $2" \
+        2>"$WORK/tcpdump.err" &
+    MX_CAPPID=$!
+    mx_at_exit "kill $MX_CAPPID; wait $MX_CAPPID"
+    for ((i = 0; i < 100; i++)); do
+        grep -q 'listening on' "$WORK/tcpdump.err" && return 0
+        sleep 0.05
+    done
+    t_bail "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
+}
+
+# mx_capture_stop: wait until the file has stopped growing, then stop
+# tcpdump (packets are written as they come: --immediate-mode, -U).
+mx_capture_stop() {
+    local i size prev=-1
+    for ((i = 0; i < 50; i++)); do
+        size=$(stat -c %s "$MX_CAPFILE")
+        [ "$size" -gt 24 ] && [ "$size" = "$prev" ] && break
+        prev=$size
+        sleep 0.1
+    done
+    kill -TERM "$MX_CAPPID" 2>/dev/null
+    wait "$MX_CAPPID" 2>/dev/null
+}

@@ -60,6 +60,9 @@
 #   PF_START_TIMEOUT  seconds to wait for the ports (default 20)
 #   PF_IPV6           1: every service also listens on [::1]:PORT (only
 #                     when pf_has_ipv6); default 0
+#   PF_MAIN_EXTRA     main.cf lines appended to the generated ones (later
+#                     settings win), e.g. to let an instance relay mail
+#                     with its smtp client for a test
 #
 # Notes:
 #
@@ -341,6 +344,10 @@ maillog_file_prefixes = $1
 smtpd_tls_security_level = may
 smtpd_tls_loglevel = 1
 EOF
+    if [ -n "${PF_MAIN_EXTRA:-}" ]; then
+        printf '# From PF_MAIN_EXTRA (later settings win):\n%s\n' \
+            "$PF_MAIN_EXTRA" >>"$1/etc/main.cf"
+    fi
 }
 
 # ---------------------------------------------------------------- public

@@ -1,0 +1,78 @@
+/*
+ * simulate.h - will each peer's TLS client get a handshake with our
+ * server, and if not, why, and what to change on the server.
+ *
+ * Each peer's client is simulated by offering exactly what the peer
+ * offers. When the linked OpenSSL can offer all of it (every suite, group
+ * and signature scheme, versions TLS 1.0 to 1.3), the handshake is
+ * completed with the OpenSSL engine and ended with EHLO, QUIT and
+ * close_notify, so that the server logs a normal session for a peer that
+ * is fine. Otherwise the raw engine sends the peer's ClientHello (a
+ * recording is replayed byte for byte; lists are built into a hello shaped
+ * like a real client's) and stops at the server's first flight.
+ *
+ * When a peer fails, a few more raw probes find out why: whether the
+ * server accepts the peer's versions at all (one probe per version), and
+ * whether it would accept the peer's offer with one thing relaxed: other
+ * certificate types for the same ciphers, any group, any signature
+ * scheme, any suite. The first relaxation that works names the cause
+ * (protocol version, certificate type, group, signature algorithm,
+ * cipher), with the server-side setting to change (Postfix names first).
+ *
+ * All peers run at once on the scheduler, with a bounded number of
+ * connections. mx_simulate() returns 0 (per-peer results in out, errors
+ * included) or -1 when it could not run at all (err: resolution,
+ * memory).
+ */
+#ifndef MX_SIMULATE_H
+#define MX_SIMULATE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "peers.h"
+#include "scheduler.h"
+
+enum mx_sim_state {
+    MX_SIM_OK = 0, /* the peer gets a handshake */
+    MX_SIM_FAIL,   /* the server refuses the peer's offer */
+    MX_SIM_ERROR   /* no verdict (STARTTLS refused, timeout, ...): err */
+};
+
+enum mx_diag {
+    MX_DIAG_NONE = 0,
+    MX_DIAG_PROTOCOL,  /* no common protocol version */
+    MX_DIAG_CERT_TYPE, /* a suite would match with another certificate */
+    MX_DIAG_GROUP,     /* no common key exchange group */
+    MX_DIAG_SIGALG,    /* no usable signature scheme */
+    MX_DIAG_CIPHER,    /* no common cipher even ignoring authentication */
+    MX_DIAG_UNKNOWN    /* refused whatever was relaxed */
+};
+
+struct mx_sim {
+    const struct mx_peer *peer;
+    enum mx_sim_state state;
+    enum mx_engine engine; /* what simulated the peer */
+    /* accepted */
+    uint16_t version;
+    uint16_t suite;
+    uint16_t group;
+    char cert[48]; /* "RSA 2048"; empty when not visible (raw TLS 1.3) */
+    int64_t us;    /* from the ClientHello to the verdict */
+    /* refused */
+    char refusal[512]; /* how the server refused ("alert ...") */
+    enum mx_diag diag;
+    char why[512];    /* short cause: "no RSA certificate" */
+    char detail[768]; /* one line: the cause and the fix */
+    /* no verdict */
+    struct mx_error err;
+};
+
+int mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
+                int parallel, const char *sni, struct mx_sim *out,
+                struct mx_probe_stats *stats, struct mx_error *err);
+
+/* "certificate type", "protocol version", ... for -v and tests. */
+const char *mx_diag_name(enum mx_diag d);
+
+#endif

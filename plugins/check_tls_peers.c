@@ -1,0 +1,752 @@
+/*
+ * check_tls_peers - will each critical peer's TLS client get a handshake
+ * with our mail server? If not, why, and what to change on the server.
+ *
+ * The peers come from a peers file (-f) or from the command line
+ * (--peer-ciphers, --peer-protocols, --peer-groups, --peer-sigalgs,
+ * --peer-clienthello). Each peer's client is simulated against our server
+ * (see common/simulate.h); a failing peer is diagnosed. Peers described
+ * by their MX ("mx = domain") use a profile learned beforehand with
+ * --learn, which is the only mode that contacts a foreign server.
+ * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+
+#include "learn.h"
+#include "log.h"
+#include "opts.h"
+#include "peers.h"
+#include "profile.h"
+#include "range.h"
+#include "registry.h"
+#include "result.h"
+#include "runner.h"
+#include "simulate.h"
+#include "strnum.h"
+#include "suites.h"
+
+#define LABEL           "TLS PEERS"
+#define DEFAULT_MAX_AGE (30L * 86400)
+#define LEARN_TIMEOUT   120.0
+
+enum {
+    OPT_PEERS_FILE = MX_OPT_PLUGIN,
+    OPT_PEER,
+    OPT_PEER_NAME,
+    OPT_PEER_PROTOCOLS,
+    OPT_PEER_CIPHERS,
+    OPT_PEER_GROUPS,
+    OPT_PEER_SIGALGS,
+    OPT_PEER_HELLO,
+    OPT_PEER_SEVERITY,
+    OPT_CACHE_DIR,
+    OPT_MAX_AGE,
+    OPT_LEARN,
+    OPT_DNS_SERVER,
+    OPT_PARALLEL,
+};
+
+struct cfg {
+    struct mx_std std;
+    const char *peers_file;
+    const char *only; /* --peer: comma-separated names */
+    const char *peer_name;
+    const char *peer_protocols;
+    const char *peer_ciphers;
+    const char *peer_groups;
+    const char *peer_sigalgs;
+    const char *peer_hello;
+    enum mx_state peer_severity;
+    const char *cache_dir;
+    long max_age;
+    int max_age_given;
+    int learn;
+    const char *dns_server;
+    long long parallel;
+    struct mx_range warn;
+    struct mx_range crit;
+    int have_warn;
+    int have_crit;
+};
+
+static void
+help(struct mx_buf *b)
+{
+    mx_buf_append(
+        b,
+        "check_tls_peers (" PACKAGE_NAME " " PACKAGE_VERSION ")\n"
+        "Will each critical peer's TLS client get a handshake with this "
+        "mail\n"
+        "server? Each peer's client is simulated (it offers exactly what the "
+        "peer\n"
+        "offers); a failing peer is diagnosed: protocol version, certificate "
+        "type,\n"
+        "group, signature algorithm or cipher, with the server setting to "
+        "change.\n"
+        "\n"
+        "Usage:\n"
+        "  check_tls_peers -H HOST [-p PORT] -f PEERS-FILE [--peer=NAME,...]\n"
+        "  check_tls_peers -H HOST --peer-ciphers=LIST "
+        "[--peer-protocols=LIST]\n"
+        "  check_tls_peers -H HOST --peer-clienthello=FILE\n"
+        "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
+        "\n"
+        "Options:\n"
+        " -f, --peers-file=FILE\n"
+        "    The peers, one section each (see peers.conf.example).\n"
+        " --peer=NAME[,NAME...]\n"
+        "    Check only these peers of the file.\n"
+        " --peer-protocols=LIST, --peer-ciphers=LIST, --peer-groups=LIST,\n"
+        " --peer-sigalgs=LIST\n"
+        "    One peer described on the command line; lists take OpenSSL or "
+        "IANA\n"
+        "    names, hex codes, or (ciphers) OpenSSL cipher strings. What is "
+        "left\n"
+        "    out defaults to what a typical OpenSSL-based MTA sends.\n"
+        " --peer-clienthello=FILE\n"
+        "    One peer given by a recorded ClientHello: hex (as tshark or\n"
+        "    Wireshark give it), pcap or pcapng of an SMTP session.\n"
+        " --peer-name=NAME, --peer-severity=critical|warning\n"
+        "    Name and severity of the command-line peer (peer, critical).\n"
+        " --cache-dir=DIR\n"
+        "    Learned peer profiles (default " MXTLS_CACHEDIR ").\n"
+        " --max-age=DURATION\n"
+        "    A learned profile older than this is WARNING (default 30d; a "
+        "peer's\n"
+        "    max-age wins). DURATION: seconds, or a number with s, m, h, d, "
+        "w.\n"
+        " --learn\n"
+        "    Learn the peers given by 'mx =' from their MX (as a server) and "
+        "write\n"
+        "    their profiles; the only mode that contacts foreign servers "
+        "(default\n"
+        "    timeout 120 s). Run it from cron, not from the monitoring "
+        "system.\n"
+        " --dns-server=ADDR\n"
+        "    With --learn: the resolver to ask for MX records (default: "
+        "resolv.conf).\n"
+        " --parallel=N\n"
+        "    Connections at once (1..64, default 8).\n"
+        " -w, --warning=RANGE, -c, --critical=RANGE\n"
+        "    Ranges on the number of failing peers; without them a failing\n"
+        "    critical peer is CRITICAL and a failing warning peer WARNING.\n");
+    mx_std_help(b);
+    mx_buf_append(
+        b, "\n"
+           "Examples:\n"
+           "  check_tls_peers -H mx.example.org -f "
+           "/etc/mxtls/peers.conf\n"
+           "  check_tls_peers -H 127.0.0.1 --peer-protocols=TLSv1.2 \\\n"
+           "      --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA\n"
+           "  check_tls_peers --learn -f /etc/mxtls/peers.conf\n");
+}
+
+static int
+peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
+{
+    struct cfg *cfg = vcfg;
+    const char *errstr;
+    char rerr[128];
+
+    switch (opt) {
+    case 'f':
+    case OPT_PEERS_FILE:
+        cfg->peers_file = arg;
+        return 1;
+    case OPT_PEER:
+        cfg->only = arg;
+        return 1;
+    case OPT_PEER_NAME:
+        cfg->peer_name = arg;
+        return 1;
+    case OPT_PEER_PROTOCOLS:
+        cfg->peer_protocols = arg;
+        return 1;
+    case OPT_PEER_CIPHERS:
+        cfg->peer_ciphers = arg;
+        return 1;
+    case OPT_PEER_GROUPS:
+        cfg->peer_groups = arg;
+        return 1;
+    case OPT_PEER_SIGALGS:
+        cfg->peer_sigalgs = arg;
+        return 1;
+    case OPT_PEER_HELLO:
+        cfg->peer_hello = arg;
+        return 1;
+    case OPT_PEER_SEVERITY:
+        cfg->peer_severity = mx_state_parse(arg);
+        if (cfg->peer_severity != MX_CRITICAL &&
+            cfg->peer_severity != MX_WARNING) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--peer-severity: '%.20s' is not critical or "
+                         "warning",
+                         arg);
+            return -1;
+        }
+        return 1;
+    case OPT_CACHE_DIR:
+        cfg->cache_dir = arg;
+        return 1;
+    case OPT_MAX_AGE:
+        cfg->max_age_given = 1;
+        return mx_parse_duration(arg, "--max-age", &cfg->max_age, err) == 0
+                   ? 1
+                   : -1;
+    case OPT_LEARN:
+        cfg->learn = 1;
+        return 1;
+    case OPT_DNS_SERVER:
+        cfg->dns_server = arg;
+        return 1;
+    case OPT_PARALLEL:
+        if (mx_strtonum(arg, 1, MX_SCHED_MAX, &cfg->parallel, &errstr) != 0) {
+            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)", arg,
+                         errstr, MX_SCHED_MAX);
+            return -1;
+        }
+        return 1;
+    case 'w':
+    case 'c':
+        if (mx_range_parse(arg, opt == 'w' ? &cfg->warn : &cfg->crit, rerr,
+                           sizeof(rerr)) != 0) {
+            mx_error_set(err, MX_E_USAGE, "%s: %s",
+                         opt == 'w' ? "--warning" : "--critical", rerr);
+            return -1;
+        }
+        if (opt == 'w')
+            cfg->have_warn = 1;
+        else
+            cfg->have_crit = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
+{
+    static const struct option longopts[] = {
+        {"peers-file", required_argument, NULL, OPT_PEERS_FILE},
+        {"peer", required_argument, NULL, OPT_PEER},
+        {"peer-name", required_argument, NULL, OPT_PEER_NAME},
+        {"peer-protocols", required_argument, NULL, OPT_PEER_PROTOCOLS},
+        {"peer-ciphers", required_argument, NULL, OPT_PEER_CIPHERS},
+        {"peer-groups", required_argument, NULL, OPT_PEER_GROUPS},
+        {"peer-sigalgs", required_argument, NULL, OPT_PEER_SIGALGS},
+        {"peer-clienthello", required_argument, NULL, OPT_PEER_HELLO},
+        {"peer-severity", required_argument, NULL, OPT_PEER_SEVERITY},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"max-age", required_argument, NULL, OPT_MAX_AGE},
+        {"learn", no_argument, NULL, OPT_LEARN},
+        {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"warning", required_argument, NULL, 'w'},
+        {"critical", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    int i;
+
+    /* --learn needs no -H: look for it before the standard checks run */
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--learn") == 0)
+            cfg->std.host_optional = 1;
+    if (mx_run_options(argc, argv, "f:w:c:", longopts, peers_option, cfg,
+                       &cfg->std, err) != 0)
+        return -1;
+    if (cfg->std.want_help || cfg->std.want_version)
+        return 0;
+    if (cfg->peers_file == NULL && cfg->peer_ciphers == NULL &&
+        cfg->peer_protocols == NULL && cfg->peer_groups == NULL &&
+        cfg->peer_sigalgs == NULL && cfg->peer_hello == NULL) {
+        mx_error_set(err, MX_E_USAGE,
+                     "no peers: give a peers file (-f) or describe one with "
+                     "--peer-ciphers, --peer-protocols, --peer-clienthello "
+                     "(see --help)");
+        return -1;
+    }
+    if (cfg->learn && cfg->peers_file == NULL) {
+        mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Is name in the comma-separated list? */
+static int
+in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = list;
+
+    while (p != NULL && *p != '\0') {
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+        p = strchr(p, ',');
+        if (p != NULL)
+            p++;
+    }
+    return 0;
+}
+
+/* Keep only the peers --peer names; every name must exist. */
+static int
+select_peers(struct mx_peers *peers, const char *only, struct mx_error *err)
+{
+    char tmp[1024], *tok, *save = NULL;
+    size_t i, k;
+
+    if (only == NULL)
+        return 0;
+    if (strlen(only) >= sizeof(tmp)) {
+        mx_error_set(err, MX_E_USAGE, "--peer: list too long");
+        return -1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s", only);
+    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        for (i = 0; i < peers->n; i++)
+            if (strcmp(peers->v[i].name, tok) == 0)
+                break;
+        if (i == peers->n) {
+            mx_error_set(err, MX_E_USAGE, "--peer: no peer '%.60s' in the file",
+                         tok);
+            return -1;
+        }
+    }
+    for (i = 0, k = 0; i < peers->n; i++) {
+        if (!in_list(only, peers->v[i].name)) {
+            mx_recorded_hello_free(&peers->v[i].hello);
+            continue;
+        }
+        if (k != i)
+            peers->v[k] = peers->v[i];
+        k++;
+    }
+    peers->n = k;
+    return 0;
+}
+
+/* Peers from the file and the command line, in one array. */
+static int
+load_peers(const struct cfg *cfg, struct mx_peers *peers, struct mx_error *err)
+{
+    struct mx_peer *v;
+
+    memset(peers, 0, sizeof(*peers));
+    if (cfg->peers_file != NULL &&
+        (mx_peers_load(cfg->peers_file, peers, err) != 0 ||
+         select_peers(peers, cfg->only, err) != 0))
+        return -1;
+    if (cfg->peer_ciphers == NULL && cfg->peer_protocols == NULL &&
+        cfg->peer_groups == NULL && cfg->peer_sigalgs == NULL &&
+        cfg->peer_hello == NULL)
+        return 0;
+    v = realloc(peers->v, (peers->n + 1) * sizeof(*v));
+    if (v == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    peers->v = v;
+    memset(&v[peers->n], 0, sizeof(v[peers->n]));
+    if (mx_peer_from_options(
+            &v[peers->n], cfg->peer_name != NULL ? cfg->peer_name : "peer",
+            cfg->peer_protocols, cfg->peer_ciphers, cfg->peer_groups,
+            cfg->peer_sigalgs, cfg->peer_hello, err) != 0) {
+        mx_recorded_hello_free(&v[peers->n].hello);
+        return -1;
+    }
+    v[peers->n].severity = cfg->peer_severity;
+    peers->n++;
+    return 0;
+}
+
+static void
+show_groups_count(struct mx_buf *b, const struct mx_profile *p)
+{
+    mx_buf_printf(b, "%zu suite%s, %zu group%s", p->nsuites,
+                  p->nsuites == 1 ? "" : "s", p->ngroups,
+                  p->ngroups == 1 ? "" : "s");
+}
+
+/* --learn: every mx peer, one after the other. */
+static int
+learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
+{
+    struct mx_profile prof;
+    struct mx_error err;
+    struct mx_buf b = MX_BUF_INIT;
+    struct mx_deadline dl = mx_deadline_in(cfg->std.timeout);
+    struct mx_node *n;
+    struct mx_perf pd;
+    size_t i, k;
+    int learned = 0, failed = 0;
+
+    for (i = 0; i < peers->n; i++) {
+        const struct mx_peer *p = &peers->v[i];
+        if (p->kind != MX_PEER_MX)
+            continue;
+        if (mx_learn(p->name, p->mx, cfg->dns_server, dl, (int)cfg->parallel,
+                     &prof, &err) != 0 ||
+            mx_profile_write(cfg->cache_dir, &prof, &err) != 0) {
+            n = mx_check_add(chk, NULL, MX_WARNING,
+                             "%s: cannot learn from %s: %s", p->name, p->mx,
+                             err.msg);
+            mx_node_summary(n, "%s: %s", p->name, err.msg);
+            failed++;
+            continue;
+        }
+        mx_buf_reset(&b);
+        for (k = 0; k < prof.nversions; k++)
+            mx_buf_printf(&b, "%s%s", k > 0 ? ", " : "",
+                          mx_version_name(prof.versions[k]));
+        mx_buf_append(&b, "; ");
+        show_groups_count(&b, &prof);
+        mx_check_add(chk, NULL, MX_OK,
+                     "%s: learned from %s (%zu address%s): %s", p->name,
+                     prof.hosts[0] ? prof.hosts : p->mx, prof.naddrs,
+                     prof.naddrs == 1 ? "" : "es", mx_buf_str(&b));
+        learned++;
+    }
+    mx_buf_free(&b);
+    if (learned + failed == 0)
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "no peer in %s is given by 'mx =': nothing to learn",
+                         cfg->peers_file);
+    else
+        mx_check_ok_summary(chk, "learned %d peer%s into %s", learned,
+                            learned == 1 ? "" : "s", cfg->cache_dir);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "learned";
+    pd.value = learned;
+    mx_check_perf(chk, &pd);
+    pd.label = "failed";
+    pd.value = failed;
+    mx_check_perf(chk, &pd);
+    return 0;
+}
+
+/* Read the profiles of mx peers; the ones that cannot run are marked in
+ * skip[] with a node already added. */
+static void
+apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
+               struct mx_check *chk, time_t now)
+{
+    struct mx_profile prof;
+    struct mx_error err;
+    struct mx_node *n;
+    long max_age;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < peers->n; i++) {
+        struct mx_peer *p = &peers->v[i];
+        if (p->kind != MX_PEER_MX) {
+            if (p->kind == MX_PEER_LISTS)
+                mx_peer_defaults(p);
+            continue;
+        }
+        rc = mx_profile_read(cfg->cache_dir, p->name, &prof, &err);
+        if (rc != 0) {
+            skip[i] = 1;
+            if (rc > 0)
+                n = mx_check_add(chk, NULL, MX_UNKNOWN,
+                                 "%s: no learned profile in %s; run: "
+                                 "check_tls_peers --learn -f %s --peer=%s",
+                                 p->name, cfg->cache_dir,
+                                 cfg->peers_file ? cfg->peers_file : "FILE",
+                                 p->name);
+            else
+                n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
+                                 err.msg);
+            mx_node_summary(n, "%s (no profile)", p->name);
+            continue;
+        }
+        mx_profile_apply(&prof, p);
+        max_age =
+            cfg->max_age_given || p->max_age <= 0 ? cfg->max_age : p->max_age;
+        if (difftime(now, prof.learned) > (double)max_age) {
+            n = mx_check_add(
+                chk, NULL, MX_WARNING,
+                "%s: profile learned %ld days ago (max-age %ld "
+                "days); refresh: check_tls_peers --learn -f %s "
+                "--peer=%s",
+                p->name, (long)(difftime(now, prof.learned) / 86400),
+                max_age / 86400, cfg->peers_file ? cfg->peers_file : "FILE",
+                p->name);
+            mx_node_summary(n, "%s (stale profile)", p->name);
+        }
+    }
+}
+
+/* The perfdata label of a peer's handshake time. */
+static void
+time_label(const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%.50s_time", name);
+}
+
+static int
+all_same_error(const struct mx_sim *sim, const int *skip, size_t n)
+{
+    size_t i, first = n;
+
+    for (i = 0; i < n; i++) {
+        if (skip[i])
+            continue;
+        if (sim[i].state != MX_SIM_ERROR)
+            return 0;
+        if (first == n)
+            first = i;
+        else if (strcmp(sim[i].err.msg, sim[first].err.msg) != 0)
+            return 0;
+    }
+    return first < n;
+}
+
+static void
+evaluate(const struct cfg *cfg, struct mx_check *chk,
+         const struct mx_peers *peers, const int *skip,
+         const struct mx_sim *sim)
+{
+    struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
+    const struct mx_group *g;
+    struct mx_perf pd;
+    struct mx_node *n;
+    enum mx_state st, ranged = MX_OK;
+    char label[64];
+    size_t i;
+    int ok = 0, failed = 0, ncrit = 0, fcrit = 0, nwarn = 0, fwarn = 0,
+        total = 0;
+
+    for (i = 0; i < peers->n; i++) {
+        if (skip[i])
+            continue;
+        total++;
+        if (sim[i].state != MX_SIM_OK)
+            failed++;
+    }
+    if (cfg->have_crit && mx_range_alert(&cfg->crit, failed))
+        ranged = MX_CRITICAL;
+    else if (cfg->have_warn && mx_range_alert(&cfg->warn, failed))
+        ranged = MX_WARNING;
+
+    if (all_same_error(sim, skip, peers->n)) {
+        for (i = 0; skip[i]; i++)
+            ;
+        mx_check_summary(chk,
+                         mx_err_state(sim[i].err.code, cfg->std.timeout_state),
+                         "%s", sim[i].err.msg);
+    }
+    for (i = 0; i < peers->n; i++) {
+        const struct mx_peer *p = &peers->v[i];
+        const struct mx_sim *s = &sim[i];
+        if (skip[i])
+            continue;
+        if (p->severity == MX_CRITICAL)
+            ncrit++;
+        else
+            nwarn++;
+        if (s->state == MX_SIM_OK) {
+            g = mx_group_by_code(s->group);
+            mx_check_add(
+                chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s", p->name,
+                mx_version_name(s->version), mx_suite_name(s->suite),
+                g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
+                s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
+                s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "");
+            ok++;
+            memset(&pd, 0, sizeof(pd));
+            time_label(p->name, label, sizeof(label));
+            pd.label = label;
+            pd.value = (double)s->us / 1e6;
+            pd.uom = "s";
+            mx_check_perf(chk, &pd);
+            continue;
+        }
+        if (cfg->have_warn || cfg->have_crit)
+            st = ranged;
+        else
+            st = p->severity;
+        if (s->state == MX_SIM_ERROR) {
+            if (s->err.code == MX_E_TIMEOUT && st != MX_OK)
+                st = mx_err_state(MX_E_TIMEOUT, cfg->std.timeout_state);
+            else if (mx_err_state(s->err.code, MX_CRITICAL) == MX_UNKNOWN)
+                st = MX_UNKNOWN;
+            n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->err.msg);
+            mx_node_summary(n, "%s (%s)", p->name, s->err.msg);
+        } else {
+            n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->detail);
+            mx_node_summary(n, "%s (%s)", p->name, s->why);
+        }
+        if (p->severity == MX_CRITICAL) {
+            fcrit++;
+            mx_buf_printf(&crit, "%s%s (%s)", crit.len > 0 ? ", " : "", p->name,
+                          s->state == MX_SIM_ERROR ? s->err.msg : s->why);
+        } else {
+            fwarn++;
+            mx_buf_printf(&warn, "%s%s (%s)", warn.len > 0 ? ", " : "", p->name,
+                          s->state == MX_SIM_ERROR ? s->err.msg : s->why);
+        }
+    }
+    if (failed > 0 && !all_same_error(sim, skip, peers->n)) {
+        struct mx_buf b = MX_BUF_INIT;
+        if (fcrit > 0)
+            mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
+                          fcrit, ncrit, ncrit == 1 ? "" : "s",
+                          mx_buf_str(&crit));
+        if (fwarn > 0)
+            mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
+                          b.len > 0 ? "; " : "", fwarn, nwarn,
+                          nwarn == 1 ? "" : "s", mx_buf_str(&warn));
+        mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
+                         "%s", mx_buf_str(&b));
+        mx_buf_free(&b);
+    }
+    if (total == 1)
+        mx_buf_printf(&okv, "%d of 1 peer negotiates", ok);
+    else
+        mx_buf_printf(&okv, "%d of %d peers negotiate", ok, total);
+    mx_check_ok_summary(chk, "%s", mx_buf_str(&okv));
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "peers_ok";
+    pd.value = ok;
+    pd.has_min = 1;
+    mx_check_perf(chk, &pd);
+    pd.label = "peers_failed";
+    pd.value = failed;
+    pd.warn = cfg->have_warn ? &cfg->warn : NULL;
+    pd.crit = cfg->have_crit ? &cfg->crit : NULL;
+    mx_check_perf(chk, &pd);
+    mx_buf_free(&crit);
+    mx_buf_free(&warn);
+    mx_buf_free(&okv);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cfg cfg;
+    struct mx_error err;
+    struct mx_buf hb = MX_BUF_INIT;
+    struct mx_peers peers;
+    struct mx_probe_stats stats;
+    struct mx_sim *sim = NULL;
+    struct mx_check *chk = NULL;
+    struct mx_target t;
+    struct mx_perf pd;
+    int *skip = NULL;
+    char **nargv = NULL;
+    int nargc = 0, rc = MX_UNKNOWN;
+    size_t i, k;
+    int64_t t0 = mx_now_ms();
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&peers, 0, sizeof(peers));
+    memset(&stats, 0, sizeof(stats));
+    mx_error_clear(&err);
+    mx_std_init(&cfg.std, "check_tls_peers");
+    cfg.peer_severity = MX_CRITICAL;
+    cfg.cache_dir = MXTLS_CACHEDIR;
+    cfg.max_age = DEFAULT_MAX_AGE;
+    cfg.parallel = 8;
+    if (mx_extra_opts(argc, argv, "check_tls_peers", &nargc, &nargv, &err) != 0)
+        return mx_run_usage_error(LABEL, &err);
+    if (parse_args(nargc, nargv, &cfg, &err) != 0) {
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    if (cfg.std.want_help) {
+        help(&hb);
+        rc = mx_run_help(&hb);
+        goto out;
+    }
+    if (cfg.std.want_version) {
+        rc = mx_run_version("check_tls_peers");
+        goto out;
+    }
+    mx_run_verbose(cfg.std.verbosity);
+    if (cfg.learn && !cfg.std.timeout_given)
+        cfg.std.timeout = LEARN_TIMEOUT;
+    if (load_peers(&cfg, &peers, &err) != 0) {
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    chk = mx_check_new(LABEL);
+    if (chk == NULL) {
+        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    if (cfg.learn) {
+        learn(&cfg, &peers, chk);
+        goto emit;
+    }
+    sim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*sim));
+    skip = calloc(peers.n > 0 ? peers.n : 1, sizeof(*skip));
+    if (sim == NULL || skip == NULL) {
+        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
+    apply_profiles(&cfg, &peers, skip, chk, time(NULL));
+    mx_run_target(&cfg.std, &t);
+    {
+        /* simulate the peers that can run, in one scheduler run */
+        struct mx_peer *run = calloc(peers.n > 0 ? peers.n : 1, sizeof(*run));
+        struct mx_sim *rsim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*rsim));
+        if (run == NULL || rsim == NULL) {
+            free(run);
+            free(rsim);
+            mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+            rc = mx_run_usage_error(LABEL, &err);
+            goto out;
+        }
+        for (i = 0, k = 0; i < peers.n; i++)
+            if (!skip[i])
+                run[k++] = peers.v[i];
+        if (k > 0 && mx_simulate(&t, run, k, (int)cfg.parallel, cfg.std.sni,
+                                 rsim, &stats, &err) != 0) {
+            mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
+                             "%s", err.msg);
+        } else {
+            for (i = 0, k = 0; i < peers.n; i++)
+                if (!skip[i]) {
+                    sim[i] = rsim[k++];
+                    sim[i].peer = &peers.v[i];
+                }
+            evaluate(&cfg, chk, &peers, skip, sim);
+        }
+        free(run);
+        free(rsim);
+    }
+emit:
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "time";
+    pd.value = (double)(mx_now_ms() - t0) / 1000.0;
+    pd.uom = "s";
+    mx_check_perf(chk, &pd);
+    if (!cfg.learn) {
+        pd.label = "connections";
+        pd.value = stats.connections;
+        pd.uom = NULL;
+        mx_check_perf(chk, &pd);
+    }
+    rc = mx_run_emit(chk);
+out:
+    mx_check_free(chk);
+    free(sim);
+    free(skip);
+    mx_peers_free(&peers);
+    mx_buf_free(&hb);
+    mx_argv_free(nargc, nargv);
+    return rc;
+}

@@ -1,0 +1,270 @@
+#!/bin/bash
+# peers.sh - check_tls_peers against a real Postfix on loopback.
+#
+# The incident end to end, with the bank's client described three ways
+# (its 12 suites and TLSv1.2; a profile learned from a Postfix configured
+# like the bank's MX; a ClientHello recorded here with tcpdump): CRITICAL
+# with the certificate-type diagnosis against an ECDSA-only service, OK
+# against RSA-only and dual services. Real clients (Postfix's smtp client,
+# gnutls-cli, swaks) recorded and replayed: the predicted version and
+# suite equal what the real client negotiated, read from the Postfix log.
+# Each diagnosis class; the profile cache (reuse, stale, missing); bad
+# input; thresholds; politeness.
+set -u
+# shellcheck source=../lib/common.sh
+. "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+mx_init
+mx_need_postfix
+mx_certs
+command -v tcpdump >/dev/null 2>&1 ||
+    t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
+CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
+c=$CERTS
+bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
+only12="smtpd_tls_protocols=>=TLSv1.2, <=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2, <=TLSv1.2"
+pf_start "$WORK/pf" \
+    "0:ecdsa:$c/ecdsa-p256.pem" \
+    "0:rsa:$c/rsa2048.pem" \
+    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \
+    "0:bank:$c/rsa2048.pem:$only12;smtpd_tls_ciphers=medium;tls_medium_cipherlist=$bank_suites" \
+    "0:hardened:$c/rsa2048.pem,$c/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2;smtpd_tls_ciphers=high;smtpd_tls_mandatory_ciphers=high;smtpd_tls_exclude_ciphers=aNULL, CAMELLIA" \
+    "0:curves:$c/rsa2048.pem:tls_eecdh_auto_curves=X25519 prime256v1" \
+    "0:plain:none" ||
+    t_bail "cannot start Postfix"
+mx_at_exit "pf_stop '$WORK/pf'"
+port() { pf_port "$WORK/pf" "$1"; }
+mkdir "$WORK/cache"
+
+# incident NAME ARGS...: the bank described by ARGS against the three
+# services: ECDSA only fails with the certificate-type diagnosis, RSA only
+# and dual get ECDHE-RSA-AES256-GCM-SHA384.
+incident() {
+    local how=$1
+    shift
+    mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" "$@"
+    t_is "$RC" 2 "$how: ECDSA-only server is CRITICAL"
+    t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 1 critical peer cannot negotiate: arz \(no RSA certificate\) \|' \
+        "$how: the summary names the peer and the cause"
+    t_like "$OUT" '^\[CRITICAL\] arz: no shared cipher - the peer offers only RSA-authenticated suites and the server has an ECDSA certificate but no RSA certificate \(with one, ECDHE-RSA-AES256-GCM-SHA384 would match\); add an RSA certificate \(Postfix: smtpd_tls_chain_files with both keys, or smtpd_tls_cert_file/smtpd_tls_key_file beside smtpd_tls_eccert_file\)$' \
+        "$how: the diagnosis and the fix"
+    for svc in rsa dual; do
+        mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port "$svc")" "$@"
+        t_is "$RC" 0 "$how: $svc server is OK"
+        t_like "$OUT" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384, X25519, RSA 2048, [0-9.]+ ms' \
+            "$how: $svc server negotiates ECDHE-RSA-AES256-GCM-SHA384"
+    done
+}
+
+# 1. the 12 suites and TLSv1.2 from the incident write-up
+incident "lists" --peer-name=arz --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
+
+# 2. learned from a Postfix configured like the bank's MX
+cat >"$WORK/peers.conf" <<INI
+# the bank of the incident, learned from its MX
+[arz]
+description = the bank (learned)
+mx = [127.0.0.1]:$(port bank)
+INI
+before=$(pf_lines "$WORK/pf")
+mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/peers.conf" --cache-dir="$WORK/cache"
+t_is "$RC" 0 "learn: OK"
+t_like "$LINE1" "^TLS PEERS OK - learned 1 peer into $WORK/cache" "learn: summary"
+t_like "$OUT" '^\[OK\] arz: learned from .*: TLSv1\.2; 12 suites' "learn: TLSv1.2 and 12 suites"
+t_like "$(cat "$WORK/cache/arz.profile")" '^suites = ' "learn: the profile was written"
+learned_conns=$(pf_count "$WORK/pf" 'postfix/bank/smtpd\[[0-9]+\]: connect from' "$before")
+t_isnt "$learned_conns" 0 "learn: the bank's MX was probed"
+before=$(pf_lines "$WORK/pf")
+incident "learned" -f "$WORK/peers.conf" --cache-dir="$WORK/cache"
+t_is "$(pf_count "$WORK/pf" 'postfix/bank/smtpd\[[0-9]+\]: connect from' "$before")" 0 \
+    "learned: a check never contacts the peer's MX (the cache is reused)"
+
+# 3. a ClientHello recorded here: openssl s_client as the bank's client
+mx_capture_start "$WORK/bank.pcap" "$(port dual)"
+echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$(port dual)" \
+    -starttls smtp -tls1_2 -cipher "$bank_suites" >/dev/null 2>&1
+mx_capture_stop
+incident "recorded" --peer-name=arz --peer-clienthello="$WORK/bank.pcap"
+"$MXTLS_BUILDDIR/tests/fixture/hellodump" -w "$WORK/bank.raw" "$WORK/bank.pcap" >/dev/null 2>&1
+od -An -v -tx1 "$WORK/bank.raw" | tr -d ' \n' >"$WORK/bank.hex"
+incident "recorded, as hex" --peer-name=arz --peer-clienthello="$WORK/bank.hex"
+
+# Real clients, recorded and replayed: the prediction equals what the
+# client negotiated (Postfix logs "TLS connection established from ...:
+# VERSION with cipher SUITE").
+negotiated() { # SERVICE AFTER -> "VERSION SUITE" of the latest session
+    pf_wait_log "$WORK/pf" "postfix/$1/smtpd.*TLS connection established" 1 10 "$2"
+    sed -n "$(($2 + 1)),\$p" "$(pf_log "$WORK/pf")" |
+        sed -n "s/.*postfix\/$1\/smtpd.*TLS connection established from [^:]*: \(TLSv[0-9.]*\) with cipher \([^ ]*\) .*/\1 \2/p" |
+        tail -n 1
+}
+predicted() { # OUT of check_tls_peers -> "VERSION SUITE"
+    sed -n 's/^\[OK\] [^:]*: \(TLSv[0-9.]*\) \([^ ,]*\),.*/\1 \2/p' <<<"$1"
+}
+replay() { # NAME SERVICE: the capture of a real client, checked
+    local name=$1 svc=$2 real
+    real=$(negotiated "$svc" "$before")
+    t_isnt "$real" "" "$name: Postfix logged the negotiated version and suite"
+    mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port "$svc")" \
+        --peer-name="$name" --peer-clienthello="$WORK/$name.pcap"
+    t_is "$RC" 0 "$name: replayed, the peer negotiates"
+    t_is "$(predicted "$OUT")" "$real" "$name: predicted version and suite = what $name negotiated"
+}
+
+before=$(pf_lines "$WORK/pf")
+mx_capture_start "$WORK/swaks.pcap" "$(port dual)"
+timeout 20 swaks --server "127.0.0.1:$(port dual)" --tls --quit-after TLS >/dev/null 2>&1
+mx_capture_stop
+replay swaks dual
+
+if command -v gnutls-cli >/dev/null 2>&1; then
+    before=$(pf_lines "$WORK/pf")
+    mx_capture_start "$WORK/gnutls.pcap" "$(port rsa)"
+    timeout 20 gnutls-cli --insecure --starttls-proto=smtp \
+        --port "$(port rsa)" 127.0.0.1 </dev/null >/dev/null 2>&1
+    mx_capture_stop
+    replay gnutls rsa
+else
+    t_skip "gnutls-cli replay" "gnutls-cli is not installed (gnutls-bin)"
+fi
+
+# Postfix's own smtp client, relaying a message to the dual service.
+inject=$(pf_free_port)
+PF_MAIN_EXTRA="relayhost = [127.0.0.1]:$(port dual)
+default_transport = smtp
+relay_transport = smtp
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1" pf_start "$WORK/client" "$inject:inject:none" ||
+    t_bail "cannot start the client Postfix"
+mx_at_exit "pf_stop '$WORK/client'"
+before=$(pf_lines "$WORK/pf")
+mx_capture_start "$WORK/postfix.pcap" "$(port dual)"
+timeout 20 swaks --server "127.0.0.1:$inject" --from a@example.test \
+    --to b@example.org --quit-after DATA >/dev/null 2>&1
+timeout 20 swaks --server "127.0.0.1:$inject" --from a@example.test \
+    --to b@example.org >/dev/null 2>&1
+pf_wait_log "$WORK/pf" 'postfix/dual/smtpd.*TLS connection established' 1 30 "$before"
+mx_capture_stop
+replay postfix dual
+
+# Each diagnosis class.
+diag() { # NAME SERVICE WHY-REGEX DETAIL-REGEX ARGS...
+    local name=$1 svc=$2 why=$3 detail=$4
+    shift 4
+    mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port "$svc")" --peer-name="$name" "$@"
+    t_is "$RC" 2 "$name: CRITICAL"
+    t_like "$LINE1" "cannot negotiate: $name \\($why\\)" "$name: cause in the summary"
+    t_like "$OUT" "^\\[CRITICAL\\] $name: $detail" "$name: diagnosis and fix"
+}
+diag old hardened 'protocol version' \
+    'no common protocol version - the peer offers TLSv1\.0, the server accepts TLSv1\.2 to TLSv1\.3; allow TLSv1\.0 on the server \(Postfix: smtpd_tls_protocols = >=TLSv1,' \
+    --peer-protocols=TLSv1.0
+diag camellia hardened 'no shared cipher' \
+    'no shared cipher - the peer offers CAMELLIA256-SHA and CAMELLIA128-SHA, the server accepts e\.g\. [A-Z0-9-]+; closest: ' \
+    --peer-protocols=TLSv1.2 --peer-ciphers=CAMELLIA256-SHA:CAMELLIA128-SHA
+diag p384 curves 'no common group' \
+    'no common key exchange group - the peer offers P-384 and P-521, the server chose X25519 when offered every group; enable one of the peer.s groups on the server \(Postfix: tls_eecdh_auto_curves\)$' \
+    --peer-protocols=TLSv1.2 --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384 --peer-groups=secp384r1,secp521r1
+diag pss ecdsa 'signature algorithm' \
+    'no usable signature algorithm - none of the peer.s signature schemes \(rsa_pss_rsae_sha256, rsa_pkcs1_sha256\) can sign with the server.s certificate; add an RSA certificate' \
+    --peer-protocols=TLSv1.3 --peer-sigalgs=rsa_pss_rsae_sha256:rsa_pkcs1_sha256
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port plain)" --peer-name=any --peer-protocols=TLSv1.2
+t_is "$RC" 2 "no STARTTLS: CRITICAL"
+t_like "$LINE1" '^TLS PEERS CRITICAL - STARTTLS not offered in the EHLO reply' "no STARTTLS: named"
+mx_fixture greeting-421 --concurrent --cert "$c/rsa2048.pem"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" --peer-name=any --peer-protocols=TLSv1.2
+t_like "$LINE1" '^TLS PEERS CRITICAL - greeting refused service: 421 ' "421: named"
+mx_fixture no-greeting --concurrent --cert "$c/rsa2048.pem"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 2 --peer-name=any --peer-protocols=TLSv1.2
+t_like "$LINE1" '^TLS PEERS CRITICAL - timeout waiting for the greeting' "no greeting: a timeout within -t"
+
+# Several peers from one file, severities and thresholds.
+cat >"$WORK/many.conf" <<INI
+[arz]
+severity = critical
+protocols = TLSv1.2
+ciphers = $bank_suites
+
+[old]
+severity = warning
+protocols = TLSv1.0
+
+[modern]
+INI
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf"
+t_is "$RC" 2 "file: a failing critical peer is CRITICAL"
+t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 2 critical peers cannot negotiate: arz \(no RSA certificate\) \| old_time=[0-9.]+s modern_time=[0-9.]+s peers_ok=2;;;0 peers_failed=1;;;0 time=[0-9.]+s connections=[0-9]+$' \
+    "file: summary and perfdata"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port hardened)" -f "$WORK/many.conf" --peer=old,modern
+t_is "$RC" 1 "file: only a failing warning peer is WARNING"
+t_like "$LINE1" '^TLS PEERS WARNING - 1 of 1 warning peer cannot negotiate: old \(protocol version\)' "file: --peer selects"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" -w 0 -c 5
+t_is "$RC" 1 "-w 0 -c 5: one failing peer is WARNING"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" -w 5 -c 10
+t_is "$RC" 0 "-w 5 -c 10: one failing peer is OK"
+t_like "$LINE1" 'peers_failed=1;5;10;0' "thresholds in the perfdata"
+
+# Politeness: a peer that is fine gets a full handshake, EHLO and QUIT.
+before=$(pf_lines "$WORK/pf")
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" --peer-name=arz --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
+pf_wait_log "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from' 1 10 "$before"
+t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from .* ehlo=2 starttls=1 quit=1 commands=4' "$before")" 1 \
+    "a peer that is fine: one session with EHLO over TLS and QUIT"
+t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*(TLS library problem|SSL_accept error)' "$before")" 0 \
+    "a peer that is fine: no TLS error in the server log"
+
+# The profile cache: missing and stale profiles.
+cat >"$WORK/nomx.conf" <<INI
+[gone]
+mx = [127.0.0.1]:$(port bank)
+INI
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"
+t_is "$RC" 3 "missing profile: UNKNOWN"
+t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: check_tls_peers --learn -f $WORK/nomx.conf --peer=gone\$" \
+    "missing profile: says how to learn it"
+sed -i 's/^learned = .*/learned = 2020-01-01T00:00:00Z/' "$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache"
+t_is "$RC" 1 "stale profile: WARNING"
+t_like "$OUT" '^\[WARNING\] arz: profile learned [0-9]+ days ago \(max-age 30 days\); refresh: check_tls_peers --learn' \
+    "stale profile: says how to refresh it"
+t_like "$OUT" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384' "stale profile: still checked"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --max-age=3650d
+t_is "$RC" 0 "--max-age=3650d: not stale"
+
+# Bad input: one line, UNKNOWN, nothing written.
+bad() { # REGEX ARGS...
+    local regex=$1
+    shift
+    mx_run "$CHECK_TLS_PEERS" "$@"
+    t_is "$RC" 3 "bad input: $*"
+    t_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "bad input, one line: $*"
+    t_like "$LINE1" "^TLS PEERS UNKNOWN - $regex" "bad input, message: $*"
+}
+printf '[ok]\nprotocols = TLSv1.2\nciphers = NOT-A-SUITE\n' >"$WORK/bad1.conf"
+bad "$WORK/bad1.conf:3: .*NOT-A-SUITE" -H 127.0.0.1 -f "$WORK/bad1.conf"
+printf 'protocols = TLSv1.2\n' >"$WORK/bad2.conf"
+bad "$WORK/bad2.conf:1: " -H 127.0.0.1 -f "$WORK/bad2.conf"
+printf '[a]\nfrobnicate = yes\n' >"$WORK/bad3.conf"
+bad "$WORK/bad3.conf:2: .*frobnicate" -H 127.0.0.1 -f "$WORK/bad3.conf"
+bad ".*$WORK/none.conf" -H 127.0.0.1 -f "$WORK/none.conf"
+head -c 100 /dev/urandom >"$WORK/garbage.pcap"
+bad ".*garbage.pcap" -H 127.0.0.1 --peer-clienthello="$WORK/garbage.pcap"
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00' >"$WORK/short.pcap"
+bad ".*short.pcap" -H 127.0.0.1 --peer-clienthello="$WORK/short.pcap"
+echo "16 03 01 00 05 02 00 00 01 00" >"$WORK/nothello.hex"
+bad ".*(not a ClientHello|ClientHello)" -H 127.0.0.1 --peer-clienthello="$WORK/nothello.hex"
+bad "--peer-ciphers: .*FOO-BAR" -H 127.0.0.1 --peer-ciphers=FOO-BAR
+bad "--peer-protocols: .*TLSv9" -H 127.0.0.1 --peer-protocols=TLSv9
+bad "--peer: no peer 'nobody' in the file" -H 127.0.0.1 -f "$WORK/many.conf" --peer=nobody
+bad "no peers: " -H 127.0.0.1
+bad "--max-age: 'soon' is not a duration" -H 127.0.0.1 -f "$WORK/many.conf" --max-age=soon
+ls "$WORK/cache" >"$WORK/cache.before"
+mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/bad1.conf" --cache-dir="$WORK/cache"
+t_is "$RC" 3 "--learn with a bad peers file: UNKNOWN"
+t_is "$(ls "$WORK/cache")" "$(cat "$WORK/cache.before")" "--learn with a bad peers file: nothing written"
+mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/peers.conf" --cache-dir="$WORK/no-such-dir"
+t_is "$RC" 1 "--learn into a missing cache directory: WARNING"
+t_like "$OUT" 'no-such-dir' "--learn into a missing cache directory: named"
+
+t_done
