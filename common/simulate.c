@@ -3,12 +3,14 @@
  * (see simulate.h).
  *
  * A peer is one "pjob": the main task (the peer's offer), and, when the
- * server refuses it, the diagnosis tasks: four version probes (TLS 1.0 to
- * 1.3, everything else as open as possible) and four relaxations of the
- * peer's own offer (other certificate types for its ciphers; any group;
- * any signature scheme; any suite). When the last of them ends, the cause
- * is decided in this order: protocol version, certificate type, group,
- * signature algorithm, cipher; if nothing helped, the cause is unknown.
+ * server refuses it, the diagnosis tasks: four relaxations of the peer's
+ * own offer (other certificate types for its ciphers; any group; any
+ * signature scheme; any suite), and the four version probes (TLS 1.0 to
+ * 1.3, everything else as open as possible), which depend on the server
+ * only and so run once for all failing peers. When the last of a peer's
+ * probes ends, the cause is decided in this order: protocol version,
+ * certificate type, group, signature algorithm, cipher; if nothing
+ * helped, the cause is unknown.
  *
  * Error contract: see simulate.h. Everything allocated here is freed
  * before mx_simulate returns.
@@ -68,9 +70,9 @@ struct pjob {
     const struct mx_peer *peer;
     struct mx_sim *out;
     struct ptask main;
-    struct ptask v[NVPROBES];
     struct ptask r[NRELAX];
-    int pending;
+    int pending; /* its relaxations, and the version probes */
+    int waits_for_versions;
 };
 
 struct sctx {
@@ -79,6 +81,12 @@ struct sctx {
     const char *sni;
     uint16_t pref[PREF_MAX];
     size_t npref;
+    struct pjob vjob;         /* owner of the shared version probes */
+    struct ptask v[NVPROBES]; /* the server's versions, asked once */
+    int vstarted;
+    int vpending;
+    struct pjob **waiting; /* failing peers waiting for them */
+    size_t nwaiting;
 };
 
 const char *
@@ -339,20 +347,31 @@ start_diagnosis(struct pjob *pj)
     size_t i, j, n, ns, k;
     uint16_t v;
 
-    /* versions: is any of the peer's versions accepted at all? */
-    for (k = 0; k < NVPROBES; k++) {
-        pt = &pj->v[k];
-        pt->pj = pj;
-        pt->kind = K_VERSION;
-        pt->index = (int)k;
-        v = tls_versions[k];
-        pt->vmin = pt->vmax = v;
-        pt->nsuites = mx_offer_universe(v, c->pref, c->npref, pt->suites, 128);
-        pt->ngroups = pt->nsigalgs = 0;
-        if (raw_from_lists(pt, MX_FLIGHT_STOP_HELLO, &err) == 0) {
-            pj->pending++;
-            mx_sched_add(&c->s, &pt->task);
+    /* versions: is any of the peer's versions accepted at all? The
+     * probes are the same for every peer: they run once. */
+    if (!c->vstarted) {
+        c->vstarted = 1;
+        c->vjob.c = c;
+        for (k = 0; k < NVPROBES; k++) {
+            pt = &c->v[k];
+            pt->pj = &c->vjob;
+            pt->kind = K_VERSION;
+            pt->index = (int)k;
+            v = tls_versions[k];
+            pt->vmin = pt->vmax = v;
+            pt->nsuites =
+                mx_offer_universe(v, c->pref, c->npref, pt->suites, 128);
+            pt->ngroups = pt->nsigalgs = 0;
+            if (raw_from_lists(pt, MX_FLIGHT_STOP_HELLO, &err) == 0) {
+                c->vpending++;
+                mx_sched_add(&c->s, &pt->task);
+            }
         }
+    }
+    if (c->vpending > 0) {
+        c->waiting[c->nwaiting++] = pj;
+        pj->waits_for_versions = 1;
+        pj->pending++;
     }
     for (k = 0; k < NRELAX; k++) {
         pt = &pj->r[k];
@@ -543,7 +562,7 @@ conclude(struct pjob *pj)
     int common = 0;
 
     for (k = 0; k < NVPROBES; k++) {
-        if (pj->v[k].ok != 1)
+        if (pj->c->v[k].ok != 1)
             continue;
         if (slo == 0)
             slo = tls_versions[k];
@@ -725,8 +744,21 @@ task_done(struct mx_sched *s, struct mx_task *task)
         return;
     }
     judge(pt);
-    mx_log(2, "peer %s: %s probe %d: %s", pj->peer->name,
-           pt->kind == K_VERSION ? "version" : "relaxation", pt->index,
+    if (pt->kind == K_VERSION) {
+        struct sctx *c = pj->c;
+        size_t i;
+        mx_log(2, "server version probe %s: %s",
+               mx_version_name(tls_versions[pt->index]),
+               pt->ok == 1 ? "accepted" : pt->detail);
+        if (--c->vpending > 0)
+            return;
+        for (i = 0; i < c->nwaiting; i++)
+            if (--c->waiting[i]->pending == 0)
+                conclude(c->waiting[i]);
+        c->nwaiting = 0;
+        return;
+    }
+    mx_log(2, "peer %s: relaxation %d: %s", pj->peer->name, pt->index,
            pt->ok == 1 ? "accepted" : pt->detail);
     if (--pj->pending == 0)
         conclude(pj);
@@ -760,6 +792,13 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         goto out;
     }
     c->sni = sni;
+    c->waiting = calloc(n > 0 ? n : 1, sizeof(*c->waiting));
+    if (c->waiting == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (k = 0; k < NVPROBES; k++)
+        mx_task_init(&c->v[k].task);
     mx_offer_library_order(c->pref, PREF_MAX, &c->npref);
     mx_sched_init(&c->s, t, parallel);
     for (i = 0; i < n; i++) {
@@ -769,8 +808,6 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         pj[i].peer = &peers[i];
         pj[i].out = &out[i];
         mx_task_init(&pj[i].main.task);
-        for (k = 0; k < NVPROBES; k++)
-            mx_task_init(&pj[i].v[k].task);
         for (k = 0; k < NRELAX; k++)
             mx_task_init(&pj[i].r[k].task);
         if (setup_main(&pj[i], &out[i].err) != 0) {
@@ -788,11 +825,13 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
 out:
     for (i = 0; pj != NULL && i < n; i++) {
         free_task(&pj[i].main);
-        for (k = 0; k < NVPROBES; k++)
-            free_task(&pj[i].v[k]);
         for (k = 0; k < NRELAX; k++)
             free_task(&pj[i].r[k]);
     }
+    for (k = 0; c != NULL && k < NVPROBES; k++)
+        free_task(&c->v[k]);
+    if (c != NULL)
+        free(c->waiting);
     free(pj);
     free(c);
     return rc;
