@@ -102,6 +102,7 @@
 #include "buf.h"
 #include "capture.h"
 #include "hello.h"
+#include "text.h"
 
 #define HEX_FILE_MAX  (1024 * 1024) /* largest hex file read */
 #define REC_MAX       16384         /* TLSPlaintext.length limit, 2^14 */
@@ -351,18 +352,6 @@ out:
 /* Hex.                                                              */
 
 static int
-hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int
 hex_sep(int c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
@@ -408,7 +397,7 @@ hex_scan(const char *t, size_t len, uint8_t *out, size_t cap, size_t *n,
                              i + 1, t[i + 1]);
                 return -1;
             }
-            if (i + 2 >= len || hex_digit((unsigned char)t[i + 2]) < 0) {
+            if (i + 2 >= len || mx_hexval((unsigned char)t[i + 2]) < 0) {
                 mx_error_set(err, MX_E_USAGE,
                              "hex at offset %zu: 0x is not followed by hex "
                              "digits",
@@ -419,14 +408,14 @@ hex_scan(const char *t, size_t len, uint8_t *out, size_t cap, size_t *n,
             start = 0;
             continue;
         }
-        hi = hex_digit(c);
+        hi = mx_hexval(c);
         if (hi < 0) {
             char_name(cn, sizeof(cn), c);
             mx_error_set(err, MX_E_USAGE,
                          "hex at offset %zu: %s is not a hex digit", i, cn);
             return -1;
         }
-        lo = i + 1 < len ? hex_digit((unsigned char)t[i + 1]) : -1;
+        lo = i + 1 < len ? mx_hexval((unsigned char)t[i + 1]) : -1;
         if (lo < 0) {
             if (i + 1 < len && !hex_sep((unsigned char)t[i + 1])) {
                 char_name(cn, sizeof(cn), (unsigned char)t[i + 1]);

@@ -24,6 +24,7 @@
 #include "offer.h"
 #include "registry.h"
 #include "suites.h"
+#include "text.h"
 
 #define HELLO_CAP 16400
 
@@ -154,17 +155,6 @@ build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
     return 0;
 }
 
-static int
-offered(const uint16_t *list, size_t n, uint16_t code)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i] == code)
-            return 1;
-    return 0;
-}
-
 /* The candidate suites of a version, in a real client's order. */
 static size_t
 universe(const struct ctx *c, int vi, uint16_t *out, size_t cap)
@@ -188,7 +178,7 @@ remove_code(uint16_t *list, size_t *n, uint16_t code)
 static void
 add_code(uint16_t *list, size_t *n, size_t cap, uint16_t code)
 {
-    if (*n < cap && !offered(list, *n, code))
+    if (*n < cap && !mx_code_listed(list, *n, code))
         list[(*n)++] = code;
 }
 
@@ -457,7 +447,7 @@ groups_done(struct ctx *c, struct job *j)
         return;
     }
     g = f->hrr ? f->hrr_group : f->group;
-    if (g == 0 || !offered(j->cand, j->ncand, g)) {
+    if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
         mx_error_set(&err, MX_E_TLS,
                      "%s chose group 0x%04X, which was not offered",
                      j->task.addr, g);

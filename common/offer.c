@@ -14,6 +14,7 @@
 #include "offer.h"
 #include "registry.h"
 #include "suites.h"
+#include "text.h"
 
 static const uint16_t common_groups[] = {0x001d, 0x0017, 0x0018, 0x0019,
                                          0x001e, 0x0100, 0x0101, 0x0102};
@@ -121,17 +122,6 @@ mx_offer_library_order(uint16_t *out, size_t cap, size_t *n)
         *n = 0;
 }
 
-static int
-listed(const uint16_t *list, size_t n, uint16_t code)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i] == code)
-            return 1;
-    return 0;
-}
-
 size_t
 mx_offer_universe(uint16_t v, const uint16_t *pref, size_t npref, uint16_t *out,
                   size_t cap)
@@ -146,13 +136,13 @@ mx_offer_universe(uint16_t v, const uint16_t *pref, size_t npref, uint16_t *out,
     for (i = 0; i < npref && k < cap; i++) {
         s = mx_suite_by_code(pref[i]);
         if (s != NULL && !(s->flags & MX_SUITE_SCSV) &&
-            mx_suite_valid_for(s, v) && !listed(out, k, s->code))
+            mx_suite_valid_for(s, v) && !mx_code_listed(out, k, s->code))
             out[k++] = s->code;
     }
     t = mx_suites(&n);
     for (i = 0; i < n && k < cap; i++)
         if (!(t[i].flags & MX_SUITE_SCSV) && mx_suite_valid_for(&t[i], v) &&
-            !listed(out, k, t[i].code))
+            !mx_code_listed(out, k, t[i].code))
             out[k++] = t[i].code;
     return k;
 }

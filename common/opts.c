@@ -34,6 +34,7 @@
 
 #include "opts.h"
 #include "strnum.h"
+#include "text.h"
 
 void
 mx_std_init(struct mx_std *std, const char *progname)
@@ -422,22 +423,15 @@ oom(struct mx_error *err)
     mx_error_set(err, MX_E_INTERNAL, "out of memory");
 }
 
-static int
-is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-           c == '\f';
-}
-
 /* Trim s[0..*len) in place; returns the new start. */
 static char *
 trim(char *s, size_t *len)
 {
-    while (*len > 0 && is_blank(*s)) {
+    while (*len > 0 && mx_is_blank(*s)) {
         s++;
         (*len)--;
     }
-    while (*len > 0 && is_blank(s[*len - 1]))
+    while (*len > 0 && mx_is_blank(s[*len - 1]))
         (*len)--;
     s[*len] = '\0';
     return s;

@@ -86,6 +86,7 @@
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
+#include "text.h"
 
 #define FILE_CAP        (1024 * 1024) /* most bytes in a peers file */
 #define LINE_CAP        4096          /* most bytes in one line */
@@ -222,26 +223,6 @@ mx_peer_defaults(struct mx_peer *p)
 
 /* ---------------------------------------------------------------- */
 /* Small text helpers.                                              */
-
-static int
-is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Cut blanks off both ends of s, in place. */
-static char *
-trim(char *s)
-{
-    size_t n;
-
-    while (is_blank(*s))
-        s++;
-    n = strlen(s);
-    while (n > 0 && is_blank(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
 
 static int
 name_char(char c)
@@ -619,7 +600,7 @@ section(struct loader *ld, char *text)
     if (len < 2 || text[len - 1] != ']')
         return fail(ld, "bad section line '%.64s': a section is [name]", text);
     text[len - 1] = '\0';
-    name = trim(text + 1);
+    name = mx_trim(text + 1);
     if (!name_ok(name))
         return fail(ld,
                     "bad section name '%.64s': 1 to 63 letters, digits, "
@@ -742,8 +723,8 @@ key_line(struct loader *ld, char *text)
         return fail(
             ld, "expected [name], key = value or a comment, not '%.64s'", text);
     *eq = '\0';
-    key = trim(text);
-    value = trim(eq + 1);
+    key = mx_trim(text);
+    value = mx_trim(eq + 1);
     if (key[0] == '\0')
         return fail(ld, "no key before '='");
     for (k = 0; k < NKEYS && strcasecmp(key, keys[k].name) != 0; k++)
@@ -838,7 +819,7 @@ load_lines(struct loader *ld, char *buf, size_t len)
         memcpy(line, buf + off, n);
         line[n] = '\0';
         off += n + 1;
-        text = trim(line);
+        text = mx_trim(line);
         if (text[0] == '\0' || text[0] == '#' || text[0] == ';')
             continue;
         if (text[0] == '[') {
@@ -891,7 +872,7 @@ mx_peers_load(const char *path, struct mx_peers *peers, struct mx_error *err)
 static int
 opt_blank(const char *s)
 {
-    while (is_blank(*s) || *s == '\n')
+    while (mx_is_blank(*s) || *s == '\n')
         s++;
     return *s == '\0';
 }

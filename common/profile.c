@@ -61,6 +61,7 @@
 #include "buf.h"
 #include "profile.h"
 #include "registry.h"
+#include "text.h"
 
 #define PROFILE_CAP (256 * 1024) /* most bytes in a profile file */
 #define NAME_CAP    63
@@ -240,16 +241,10 @@ has_control(const char *s)
 }
 
 static int
-is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-static int
 has_blank(const char *s)
 {
     for (; *s != '\0'; s++)
-        if (is_blank(*s))
+        if (mx_is_blank(*s))
             return 1;
     return 0;
 }
@@ -322,10 +317,10 @@ append_trimmed(struct mx_buf *b, const char *s)
 {
     size_t n;
 
-    while (is_blank(*s))
+    while (mx_is_blank(*s))
         s++;
     n = strlen(s);
-    while (n > 0 && is_blank(s[n - 1]))
+    while (n > 0 && mx_is_blank(s[n - 1]))
         n--;
     mx_buf_appendn(b, s, n);
 }
@@ -531,19 +526,6 @@ bad(struct reader *r, const char *fmt, ...)
     return -1;
 }
 
-static char *
-trim(char *s)
-{
-    size_t n;
-
-    while (is_blank(*s))
-        s++;
-    n = strlen(s);
-    while (n > 0 && is_blank(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Copy a value into a field of cap bytes. */
 static int
 copy_value(struct reader *r, const char *key, const char *v, char *dst,
@@ -555,18 +537,6 @@ copy_value(struct reader *r, const char *key, const char *v, char *dst,
         return bad(r, "%s: longer than %zu bytes", key, cap - 1);
     memcpy(dst, v, n + 1);
     return 0;
-}
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* "0xC030,0xC02F": codes of exactly four hex digits, comma-separated. */
@@ -583,7 +553,7 @@ parse_codes(struct reader *r, const char *key, char *v, uint16_t *out,
         next = strchr(tok, ',');
         if (next != NULL)
             *next++ = '\0';
-        tok = trim(tok);
+        tok = mx_trim(tok);
         if (tok[0] == '\0')
             return bad(r, "%s: empty entry", key);
         code = 0;
@@ -591,7 +561,7 @@ parse_codes(struct reader *r, const char *key, char *v, uint16_t *out,
             (tok[1] != 'x' && tok[1] != 'X'))
             return bad(r, "%s: '%.32s' is not a code like 0xC02F", key, tok);
         for (i = 2; i < 6; i++) {
-            if ((d = hexval(tok[i])) < 0)
+            if ((d = mx_hexval(tok[i])) < 0)
                 return bad(r, "%s: '%.32s' is not a code like 0xC02F", key,
                            tok);
             code = code << 4 | (unsigned)d;
@@ -615,12 +585,12 @@ parse_version_names(struct reader *r, char *v, struct mx_profile *p)
 
     p->nversions = 0;
     for (;;) {
-        while (is_blank(*s) || *s == ',')
+        while (mx_is_blank(*s) || *s == ',')
             s++;
         if (*s == '\0')
             break;
         start = s;
-        while (*s != '\0' && !is_blank(*s) && *s != ',')
+        while (*s != '\0' && !mx_is_blank(*s) && *s != ',')
             s++;
         if (*s != '\0')
             *s++ = '\0';
@@ -685,7 +655,7 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
 static int
 read_line(struct reader *r, char *line, struct mx_profile *p)
 {
-    char *text = trim(line), *eq, *key, *value;
+    char *text = mx_trim(line), *eq, *key, *value;
     size_t k;
 
     if (text[0] == '\0' || text[0] == '#')
@@ -696,8 +666,8 @@ read_line(struct reader *r, char *line, struct mx_profile *p)
     if (eq == NULL)
         return bad(r, "expected key = value, not '%.64s'", text);
     *eq = '\0';
-    key = trim(text);
-    value = trim(eq + 1);
+    key = mx_trim(text);
+    value = mx_trim(eq + 1);
     for (k = 0; k < NPKEYS && strcmp(key, pkeys[k]) != 0; k++)
         ;
     if (k == NPKEYS)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "registry.h"
 #include "rawtls.h"
+#include "text.h"
 
 int
 mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len, int stop,
@@ -116,17 +117,6 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
     }
 }
 
-static int
-listed(const uint16_t *list, size_t n, uint16_t code)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i] == code)
-            return 1;
-    return 0;
-}
-
 int
 mx_raw_judge(const struct mx_raw_result *r, const char *addr,
              const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
@@ -147,7 +137,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
         return 0;
     }
     if (f->verdict == MX_V_NEED_MORE && f->suite != 0 &&
-        !listed(suites, n, f->suite)) {
+        !mx_code_listed(suites, n, f->suite)) {
         mx_error_set(err, MX_E_TLS,
                      "%s chose suite 0x%04X, which was not offered", addr,
                      f->suite);
@@ -185,7 +175,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                      mx_version_name(f->version));
             return 0;
         }
-        if (!listed(suites, n, f->suite)) {
+        if (!mx_code_listed(suites, n, f->suite)) {
             mx_error_set(err, MX_E_TLS,
                          "%s chose suite 0x%04X, which was not offered", addr,
                          f->suite);

@@ -36,6 +36,7 @@
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
+#include "text.h"
 
 static const struct mx_suite table[] = {
 #include "suites_table.h"
@@ -471,18 +472,6 @@ tok_word(const struct tok *t, char *w)
     return 1;
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * A hex number: "0x" and 1..maxd digits, or (when bare > 0) exactly bare
  * digits without the prefix. Its value, or -1.
@@ -503,7 +492,7 @@ hex_form(const char *p, size_t len, size_t maxd, size_t bare)
         return -1;
     }
     for (i = 0; i < len; i++) {
-        if ((d = hexval(p[i])) < 0)
+        if ((d = mx_hexval(p[i])) < 0)
             return -1;
         v = v * 16 + d;
     }

@@ -1,0 +1,51 @@
+/*
+ * text.c - blanks, trimming, hex digits, code lists (see text.h).
+ *
+ * Cannot fail.
+ */
+#include <string.h>
+
+#include "text.h"
+
+int
+mx_is_blank(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+           c == '\f';
+}
+
+char *
+mx_trim(char *s)
+{
+    size_t n;
+
+    while (mx_is_blank((unsigned char)*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && mx_is_blank((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+int
+mx_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+mx_code_listed(const uint16_t *list, size_t n, uint16_t code)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (list[i] == code)
+            return 1;
+    return 0;
+}

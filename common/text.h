@@ -1,0 +1,24 @@
+/*
+ * text.h - small helpers the parsers share: blanks, trimming, hex digits,
+ * and membership in a list of codes. No errors, no allocation.
+ */
+#ifndef MX_TEXT_H
+#define MX_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ' ', tab, CR, LF, vertical tab, form feed (not locale-dependent). */
+int mx_is_blank(int c);
+
+/* Cut blanks off both ends of the string s, in place; returns the new
+ * start (inside s). */
+char *mx_trim(char *s);
+
+/* The value of a hex digit (0..15), or -1. */
+int mx_hexval(int c);
+
+/* Is code one of the n codes of list? */
+int mx_code_listed(const uint16_t *list, size_t n, uint16_t code);
+
+#endif
