@@ -10,7 +10,8 @@
  * only and so run once for all failing peers. When the last of a peer's
  * probes ends, the cause is decided in this order: protocol version,
  * certificate type, group, signature algorithm, cipher; if nothing
- * helped, the cause is unknown.
+ * helped, the cause is unknown. Peers that offer exactly the same share
+ * one simulation.
  *
  * Error contract: see simulate.h. Everything allocated here is freed
  * before mx_simulate returns.
@@ -28,6 +29,7 @@
 #include "registry.h"
 #include "simulate.h"
 #include "suites.h"
+#include "text.h"
 
 #define HELLO_CAP 16400
 #define NVPROBES  4 /* TLS 1.0 .. TLS 1.3 */
@@ -100,21 +102,10 @@ mx_diag_name(enum mx_diag d)
     return (size_t)d < sizeof(names) / sizeof(names[0]) ? names[d] : "?";
 }
 
-static int
-listed(const uint16_t *list, size_t n, uint16_t code)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i] == code)
-            return 1;
-    return 0;
-}
-
 static void
 add(uint16_t *list, size_t *n, size_t cap, uint16_t code)
 {
-    if (*n < cap && !listed(list, *n, code))
+    if (*n < cap && !mx_code_listed(list, *n, code))
         list[(*n)++] = code;
 }
 
@@ -764,6 +755,27 @@ task_done(struct mx_sched *s, struct mx_task *task)
         conclude(pj);
 }
 
+/* Do two peers offer exactly the same (so that one simulation serves
+ * both)? */
+static int
+same_offer(const struct mx_peer *a, const struct mx_peer *b)
+{
+    if (a->kind == MX_PEER_HELLO || b->kind == MX_PEER_HELLO)
+        return a->kind == b->kind && a->hello.len == b->hello.len &&
+               a->hello.bytes != NULL && b->hello.bytes != NULL &&
+               memcmp(a->hello.bytes, b->hello.bytes, a->hello.len) == 0;
+    return a->nversions == b->nversions && a->nsuites == b->nsuites &&
+           a->ngroups == b->ngroups && a->nsigalgs == b->nsigalgs &&
+           memcmp(a->versions, b->versions,
+                  a->nversions * sizeof(a->versions[0])) == 0 &&
+           memcmp(a->suites, b->suites, a->nsuites * sizeof(a->suites[0])) ==
+               0 &&
+           memcmp(a->groups, b->groups, a->ngroups * sizeof(a->groups[0])) ==
+               0 &&
+           memcmp(a->sigalgs, b->sigalgs,
+                  a->nsigalgs * sizeof(a->sigalgs[0])) == 0;
+}
+
 static void
 free_task(struct ptask *pt)
 {
@@ -780,6 +792,7 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
 {
     struct sctx *c = NULL;
     struct pjob *pj = NULL;
+    size_t *leader = NULL;
     size_t i, k;
     int rc = -1;
 
@@ -787,7 +800,8 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         return -1;
     c = calloc(1, sizeof(*c));
     pj = calloc(n > 0 ? n : 1, sizeof(*pj));
-    if (c == NULL || pj == NULL) {
+    leader = calloc(n > 0 ? n : 1, sizeof(*leader));
+    if (c == NULL || pj == NULL || leader == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         goto out;
     }
@@ -810,6 +824,13 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         mx_task_init(&pj[i].main.task);
         for (k = 0; k < NRELAX; k++)
             mx_task_init(&pj[i].r[k].task);
+        /* a peer that offers what an earlier one offers shares its run */
+        for (leader[i] = 0; leader[i] < i; leader[i]++)
+            if (leader[leader[i]] == leader[i] &&
+                same_offer(&peers[i], &peers[leader[i]]))
+                break;
+        if (leader[i] != i)
+            continue;
         if (setup_main(&pj[i], &out[i].err) != 0) {
             out[i].state = MX_SIM_ERROR;
             continue;
@@ -817,6 +838,11 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         mx_sched_add(&c->s, &pj[i].main.task);
     }
     (void)mx_sched_run(&c->s);
+    for (i = 0; i < n; i++)
+        if (leader[i] != i) {
+            out[i] = out[leader[i]];
+            out[i].peer = &peers[i];
+        }
     if (stats != NULL) {
         stats->connections += c->s.stats.connections;
         stats->handshakes += c->s.stats.handshakes;
@@ -832,6 +858,7 @@ out:
         free_task(&c->v[k]);
     if (c != NULL)
         free(c->waiting);
+    free(leader);
     free(pj);
     free(c);
     return rc;

@@ -20,9 +20,9 @@
  * cipher), with the server-side setting to change (Postfix names first).
  *
  * All peers run at once on the scheduler, with a bounded number of
- * connections. mx_simulate() returns 0 (per-peer results in out, errors
- * included) or -1 when it could not run at all (err: resolution,
- * memory).
+ * connections; peers that offer exactly the same are simulated once.
+ * mx_simulate() returns 0 (per-peer results in out, errors included) or -1 when
+ * it could not run at all (err: resolution, memory).
  */
 #ifndef MX_SIMULATE_H
 #define MX_SIMULATE_H
