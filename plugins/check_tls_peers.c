@@ -512,6 +512,58 @@ all_same_error(const struct mx_sim *sim, const int *skip, size_t n)
     return first < n;
 }
 
+/* The cause of a failing peer, as the summary names it. */
+static const char *
+fail_cause(const struct mx_sim *s)
+{
+    return s->state == MX_SIM_ERROR ? s->err.msg : s->why;
+}
+
+/* Failing peers of one severity, grouped by cause in order of first
+ * appearance: "a, b, c and 7 more (no RSA certificate); d (protocol
+ * version)". At most SUMMARY_NAMES names per cause keep the first line
+ * short however many peers fail; the long output lists every peer. */
+#define SUMMARY_NAMES 3
+
+static void
+group_failures(struct mx_buf *b, const struct mx_peers *peers, const int *skip,
+               const struct mx_sim *sim, enum mx_state sev)
+{
+    size_t i, j;
+    int named, more, seen;
+
+    for (i = 0; i < peers->n; i++) {
+        if (skip[i] || sim[i].state == MX_SIM_OK || peers->v[i].severity != sev)
+            continue;
+        seen = 0;
+        for (j = 0; j < i && !seen; j++)
+            seen = !skip[j] && sim[j].state != MX_SIM_OK &&
+                   peers->v[j].severity == sev &&
+                   strcmp(fail_cause(&sim[j]), fail_cause(&sim[i])) == 0;
+        if (seen)
+            continue;
+        named = 0;
+        more = 0;
+        mx_buf_printf(b, "%s", b->len > 0 ? "; " : "");
+        for (j = i; j < peers->n; j++) {
+            if (skip[j] || sim[j].state == MX_SIM_OK ||
+                peers->v[j].severity != sev ||
+                strcmp(fail_cause(&sim[j]), fail_cause(&sim[i])) != 0)
+                continue;
+            if (named < SUMMARY_NAMES) {
+                mx_buf_printf(b, "%s%s", named > 0 ? ", " : "",
+                              peers->v[j].name);
+                named++;
+            } else {
+                more++;
+            }
+        }
+        if (more > 0)
+            mx_buf_printf(b, " and %d more", more);
+        mx_buf_printf(b, " (%s)", fail_cause(&sim[i]));
+    }
+}
+
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
          const struct mx_peers *peers, const int *skip,
@@ -587,16 +639,13 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->detail);
             mx_node_summary(n, "%s (%s)", p->name, s->why);
         }
-        if (p->severity == MX_CRITICAL) {
+        if (p->severity == MX_CRITICAL)
             fcrit++;
-            mx_buf_printf(&crit, "%s%s (%s)", crit.len > 0 ? ", " : "", p->name,
-                          s->state == MX_SIM_ERROR ? s->err.msg : s->why);
-        } else {
+        else
             fwarn++;
-            mx_buf_printf(&warn, "%s%s (%s)", warn.len > 0 ? ", " : "", p->name,
-                          s->state == MX_SIM_ERROR ? s->err.msg : s->why);
-        }
     }
+    group_failures(&crit, peers, skip, sim, MX_CRITICAL);
+    group_failures(&warn, peers, skip, sim, MX_WARNING);
     if (failed > 0 && !all_same_error(sim, skip, peers->n)) {
         struct mx_buf b = MX_BUF_INIT;
         if (fcrit > 0)

@@ -205,6 +205,21 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" -
 t_is "$RC" 0 "-w 5 -c 10: one failing peer is OK"
 t_like "$LINE1" 'peers_failed=1;5;10;0' "thresholds in the perfdata"
 
+# Many failing peers: grouped by cause, at most three names per cause in
+# the first line, every peer in the long output.
+{
+    for i in 1 2 3 4 5; do
+        printf '[bank%d]\nprotocols = TLSv1.2\nciphers = %s\n\n' "$i" "$bank_suites"
+    done
+    printf '[pss]\nprotocols = TLSv1.3\nsigalgs = rsa_pss_rsae_sha256:rsa_pkcs1_sha256\n\n'
+    printf '[camellia]\nseverity = warning\nprotocols = TLSv1.2\nciphers = CAMELLIA256-SHA\n'
+} >"$WORK/group.conf"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/group.conf"
+t_is "$RC" 2 "grouped: CRITICAL"
+t_like "$LINE1" '^TLS PEERS CRITICAL - 6 of 6 critical peers cannot negotiate: bank1, bank2, bank3 and 2 more \(no RSA certificate\); pss \(signature algorithm\); 1 of 1 warning peer cannot negotiate: camellia \(no shared cipher\) \|' \
+    "grouped: causes in order, three names and a count"
+t_is "$(printf '%s\n' "$OUT" | grep -c '^\[CRITICAL\] bank[0-9]: ')" 5 "grouped: every peer in the long output"
+
 # Politeness: a peer that is fine gets a full handshake, EHLO and QUIT.
 before=$(pf_lines "$WORK/pf")
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" --peer-name=arz --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
