@@ -371,3 +371,100 @@ bench_join() {
     out=$(paste -sd, "$1" | sed 's/,/, /g')
     echo "${out:-none}"
 }
+
+# ---------------------------------------------------------------- peers (benchmark C)
+
+# bench_peers_file N SUITES: a peers file for check_tls_peers with N
+# peers, bank01 to bankN, each like the bank of the incident: TLSv1.2 only
+# and the colon-separated cipher list SUITES, rotated by a different
+# amount for each peer and, from the 13th peer on, one suite left out, so
+# that no two peers offer the same list (check_tls_peers simulates
+# identical peers once).
+bench_peers_file() {
+    local n=$1 i k r drop list
+    local -a s
+    IFS=: read -r -a s <<<"$2"
+    k=${#s[@]}
+    printf '# %s peers like the bank of the incident (written by tests/bench/run.sh)\n' "$n"
+    for ((i = 1; i <= n; i++)); do
+        r=$((i % k))
+        drop=$(((i - 1) / k - 1))
+        list=$(for ((j = 0; j < k; j++)); do
+            [ "$j" = "$drop" ] && continue
+            printf '%s\n' "${s[$(((j + r) % k))]}"
+        done | paste -sd: -)
+        printf '\n[bank%02d]\n' "$i"
+        printf 'description = like the bank of the incident, variant %d of %d\n' "$i" "$n"
+        printf 'severity = critical\n'
+        printf 'protocols = TLSv1.2\n'
+        printf 'ciphers = %s\n' "$list"
+    done
+}
+
+# bench_peers_summary FILE: the summary of check_tls_peers output (first
+# line) without the prefix, the peer list and the perfdata:
+# "OK - 10 of 10 peers negotiate",
+# "CRITICAL - 10 of 10 critical peers cannot negotiate".
+bench_peers_summary() {
+    local line
+    IFS= read -r line <"$1" || line=
+    line=${line%% |*}
+    line=${line%%: *}
+    echo "${line#TLS PEERS }"
+}
+
+# bench_peers_causes FILE: the causes the summary gives for the failing
+# peers, counted. The summary groups peers by cause ("bank01, bank02,
+# bank03 and 47 more (no RSA certificate); pss (signature algorithm)"),
+# so each group counts its names plus its "and N more": "50 × no RSA
+# certificate" (several causes separated by ", "; nothing when no peer
+# failed).
+bench_peers_causes() {
+    local line
+    IFS= read -r line <"$1" || line=
+    line=${line%% |*}
+    case $line in
+    *": "*) line=${line#*: } ;;
+    *) return 0 ;;
+    esac
+    printf '%s' "$line" | sed -E 's/; [0-9]+ of [0-9]+ [a-z]+ peers? cannot negotiate: /; /' |
+        awk -v RS='; ' '
+            match($0, /\([^()]+\)$/) {
+                cause = substr($0, RSTART + 1, RLENGTH - 2)
+                names = substr($0, 1, RSTART - 2)
+                n = 0
+                if (match(names, / and [0-9]+ more$/)) {
+                    more = substr(names, RSTART + 5)
+                    n += more + 0
+                    names = substr(names, 1, RSTART - 1)
+                }
+                n += split(names, parts, ", ")
+                if (!(cause in count))
+                    order[++k] = cause
+                count[cause] += n
+            }
+            END {
+                for (i = 1; i <= k; i++)
+                    printf "%s%d × %s", (i > 1 ? ", " : ""), count[order[i]], order[i]
+            }'
+}
+
+# bench_peers_lines FILE REGEX: how many lines of the long output (after
+# the first line) match REGEX (grep -E).
+bench_peers_lines() {
+    tail -n +2 "$1" | grep -cE -- "$2" || true
+}
+
+# bench_peers_openssl FILE: "K N" from the last line of openssl-peers.sh
+# ("K of N handshakes succeeded"); nothing when it is missing.
+bench_peers_openssl() {
+    sed -n -E '$ s/^([0-9]+) of ([0-9]+) handshakes succeeded$/\1 \2/p' "$1"
+}
+
+# bench_peers_openssl_reasons FILE: the reasons openssl-peers.sh gave for
+# failed handshakes, counted: "50 × sslv3 alert handshake failure".
+bench_peers_openssl_reasons() {
+    sed -n -E 's/^[^ ]+ failed (.*)$/\1/p' "$1" | LC_ALL=C sort | uniq -c |
+        awk '{ c = $1; $1 = ""; sub(/^ /, "")
+            printf "%s%s × %s", (NR > 1 ? ", " : ""), c, $0 }'
+}

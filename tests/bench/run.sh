@@ -16,6 +16,12 @@
 # only): check_tls_cert --require=none against testssl.sh --server-defaults
 # and an openssl s_client loop over signature algorithms
 # (openssl-certs.sh); the sets of certificate key types are compared.
+# Benchmark C (critical peers), services "rsa" (RSA 2048 only) and
+# "ecdsa": check_tls_peers with 1, 10 and 50 peers, each the bank of the
+# incident (TLSv1.2, its 12 RSA suites), default parallelism, against a
+# shell loop of openssl s_client, one per peer (openssl-peers.sh); against
+# rsa every peer must negotiate, against ecdsa every one must fail (and
+# mxtls must diagnose it).
 #
 # For each command: the median wall time of its runs, and the TCP
 # connections it opened, counted from the Postfix log ("connect from"
@@ -44,7 +50,8 @@
 # failed (the report names it); 2 on a usage error.
 #
 # Needs root (Postfix), postfix, sslscan, testssl, openssl, flock
-# and ss.  Nothing but loopback is contacted.
+# and ss; check_tls_protocol, check_tls_cert and check_tls_peers built
+# (make).  Nothing but loopback is contacted.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -96,7 +103,9 @@ esac
 
 CHECK_TLS_PROTOCOL=$MXTLS_BUILDDIR/plugins/check_tls_protocol
 CHECK_TLS_CERT=$MXTLS_BUILDDIR/plugins/check_tls_cert
+CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 OPENSSL_CERTS=$BENCH_DIR/openssl-certs.sh
+OPENSSL_PEERS=$BENCH_DIR/openssl-peers.sh
 DOCS=$MXTLS_SRCDIR/docs/benchmark.md
 
 # shellcheck source=../lib/postfix.sh
@@ -115,7 +124,7 @@ done
 if ! command -v postfix >/dev/null 2>&1; then
     missing+=(postfix)
 fi
-for f in "$CHECK_TLS_PROTOCOL" "$CHECK_TLS_CERT"; do
+for f in "$CHECK_TLS_PROTOCOL" "$CHECK_TLS_CERT" "$CHECK_TLS_PEERS"; do
     [ -x "$f" ] || missing+=("$f (run make in $MXTLS_BUILDDIR)")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -154,7 +163,7 @@ else
     LOGS=$(mktemp -d /tmp/mxtls-bench-logs.XXXXXX) || die "mktemp failed"
 fi
 LOGS=$(cd "$LOGS" && pwd -P)
-mkdir -p "$LOGS/A" "$LOGS/B" || die "cannot write to $LOGS"
+mkdir -p "$LOGS/A" "$LOGS/B" "$LOGS/C" || die "cannot write to $LOGS"
 PF=$WORK/pf
 
 # The test PKI, shared with the integration tests (same lock).
@@ -169,12 +178,15 @@ chmod 755 "$MXTLS_BUILDDIR/tests/run" "$CERTS"
 say "starting Postfix in $PF"
 pf_start "$PF" \
     "0:dual:$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem" \
-    "0:ecdsa:$CERTS/ecdsa-p256.pem" || die "cannot start Postfix"
+    "0:ecdsa:$CERTS/ecdsa-p256.pem" \
+    "0:rsa:$CERTS/rsa2048.pem" || die "cannot start Postfix"
 declare -A PORT
-PORT[dual]=$(pf_port "$PF" dual) || die "no port for service dual"
-PORT[ecdsa]=$(pf_port "$PF" ecdsa) || die "no port for service ecdsa"
+for svc in dual ecdsa rsa; do
+    PORT[$svc]=$(pf_port "$PF" "$svc") || die "no port for service $svc"
+done
 # What the services were configured with, as the certificate sets name it.
-declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256")
+declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256"
+    [rsa]="RSA 2048")
 
 # ---------------------------------------------------------------- runs
 
@@ -307,6 +319,108 @@ bench_b() {
     done
 }
 
+# ---- Benchmark C: critical peers against "rsa" and "ecdsa"
+
+# The bank of the incident (contrib/peers.conf.example): TLSv1.2 only and
+# these 12 suites, all RSA-authenticated or RSA key transport.
+C_SUITES="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
+C_COUNTS="1 10 50"
+C_SERVICES="rsa ecdsa"
+C_OURS="check_tls_peers -H 127.0.0.1 -p PORT -f FILE"
+C_OPENSSL="tests/bench/openssl-peers.sh PORT N"
+
+# c_verdict TOOL SERVICE N FILE RC: check one run of benchmark C against
+# what it must say: against rsa every one of the N peers negotiates,
+# against ecdsa every one fails (and mxtls says why).  Writes FILE.result
+# (what the run said, for the table) and FILE.check ("yes", or "no: WHY").
+# Returns 1 when the output could not be read at all.
+c_verdict() {
+    local tool=$1 svc=$2 n=$3 f=$4 rc=$5 sum causes k lines why=
+    local re_ok re_crit
+    if [ "$tool" = ours ]; then
+        sum=$(bench_peers_summary "$f")
+        case $sum in
+        OK\ -* | WARNING\ -* | CRITICAL\ -* | UNKNOWN\ -*) ;;
+        *) return 1 ;;
+        esac
+        causes=$(bench_peers_causes "$f")
+        echo "$sum${causes:+ ($causes)}" >"$f.result"
+        if [ "$svc" = rsa ]; then
+            re_ok="^OK - $n of $n peers? negotiates?\$"
+            lines=$(bench_peers_lines "$f" '^\[OK\] bank[0-9]+: TLSv1\.2 ')
+            [ "$rc" = 0 ] || why="$why, exit status $rc"
+            [[ $sum =~ $re_ok ]] || why="$why, summary \"$sum\""
+            [ "$lines" = "$n" ] || why="$why, $lines [OK] lines"
+        else
+            re_crit="^CRITICAL - $n of $n critical peers? cannot negotiate\$"
+            lines=$(bench_peers_lines "$f" \
+                '^\[CRITICAL\] bank[0-9]+: no shared cipher - .*no RSA certificate.*; add an RSA certificate')
+            [ "$rc" = 2 ] || why="$why, exit status $rc"
+            [[ $sum =~ $re_crit ]] || why="$why, summary \"$sum\""
+            [ "$causes" = "$n × no RSA certificate" ] ||
+                why="$why, causes \"${causes:-none}\""
+            [ "$lines" = "$n" ] || why="$why, $lines certificate-type diagnoses"
+        fi
+    else
+        read -r k lines <<<"$(bench_peers_openssl "$f")"
+        [ -n "${lines:-}" ] || return 1
+        causes=$(bench_peers_openssl_reasons "$f")
+        if [ "$k" = 0 ]; then
+            echo "$k of $lines handshakes succeeded; no diagnosis${causes:+ ($causes)}" >"$f.result"
+        else
+            echo "$k of $lines handshakes succeeded${causes:+; $causes}" >"$f.result"
+        fi
+        [ "$lines" = "$n" ] || why="$why, $lines handshakes tried"
+        if [ "$svc" = rsa ]; then
+            [ "$k" = "$n" ] || why="$why, $k succeeded"
+        else
+            [ "$k" = 0 ] || why="$why, $k succeeded"
+        fi
+    fi
+    if [ -z "$why" ]; then
+        echo yes >"$f.check"
+    else
+        echo "no: ${why#, }" >"$f.check"
+    fi
+}
+
+# c_run KEY SERVICE RUN TOOL N OKRCS OUT CMD...: one measured run of
+# benchmark C and its check.
+c_run() {
+    local key=$1 svc=$2 run=$3 tool=$4 n=$5 okrcs=$6 out=$7
+    shift 7
+    rm -f "$out.result" "$out.check"
+    if measure "$key" "$svc" "$run" "$GUARD" "$okrcs" "$out" "$@"; then
+        if ! c_verdict "$tool" "$svc" "$n" "$out" "$BENCH_RC"; then
+            FAILURES+=("$key run $run: no result found in the output ($out)")
+        fi
+    fi
+}
+
+bench_c() {
+    local svc port n i d conf
+    for n in $C_COUNTS; do
+        bench_peers_file "$n" "$C_SUITES" >"$LOGS/C/peers-$n.conf" ||
+            die "cannot write $LOGS/C/peers-$n.conf"
+    done
+    for svc in $C_SERVICES; do
+        port=${PORT[$svc]}
+        for n in $C_COUNTS; do
+            d=$LOGS/C/$svc-$n
+            conf=$LOGS/C/peers-$n.conf
+            mkdir -p "$d"
+            say "benchmark C: $n peer(s), service $svc (port $port)"
+            for ((i = 0; i <= RUNS; i++)); do
+                c_run "C.$svc.$n.ours" "$svc" "$i" ours "$n" "0 1 2" \
+                    "$d/ours-$i.txt" \
+                    "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$port" -f "$conf"
+                c_run "C.$svc.$n.openssl" "$svc" "$i" openssl "$n" 0 \
+                    "$d/openssl-$i.txt" bash "$OPENSSL_PEERS" "$port" "$n"
+            done
+        done
+    done
+}
+
 # ---------------------------------------------------------------- report
 
 # runstat KEY FIELD: from the recorded runs of KEY, print FIELD: n (runs),
@@ -431,8 +545,9 @@ report() {
 # Benchmark: mxtls against sslscan, testssl.sh and openssl s_client
 
 How long the mxtls plugins take, and how many connections they open, to
-find out what a mail server offers, next to the tools a mail administrator
-would run instead.  This file is written by \`tests/bench/run.sh\`
+find out what a mail server offers and whether given clients get a
+handshake with it, next to the tools a mail administrator would run
+instead.  This file is written by \`tests/bench/run.sh\`
 (\`MXTLS_BENCH_WRITE_DOCS=1 make bench\`); do not edit it by hand.
 
 **The numbers come from one machine and one run of the script**: the
@@ -461,11 +576,12 @@ numbers.
 
 One private Postfix instance on 127.0.0.1 (\`tests/lib/postfix.sh\`),
 Postfix defaults apart from the certificates (TLSv1 to TLSv1.3, cipher
-grade "medium"), with two smtpd services:
+grade "medium"), with three smtpd services:
 
 * **dual**: RSA 2048 and ECDSA P-256 certificates (\`rsa2048.pem\`,
   \`ecdsa-p256.pem\` of \`tests/certs/mkcerts.sh\`);
-* **ecdsa**: the ECDSA P-256 certificate only.
+* **ecdsa**: the ECDSA P-256 certificate only;
+* **rsa**: the RSA 2048 certificate only.
 
 Each fast command runs $RUNS times (after one warm-up run that is not
 counted), the mxtls plugin and its rival taking turns; each testssl.sh
@@ -531,12 +647,65 @@ ecdsa_secp521r1_sha512, ed25519, ed448) one
 piped into \`openssl x509 -noout -text\` to read the key type.  It cannot
 see a DSA certificate (TLS 1.2 only) and needs a server with TLS 1.3.
 
+## Benchmark C: critical peers (services rsa and ecdsa)
+
+Whether each critical peer's TLS client gets a handshake with the server,
+for 1, 10 and 50 peers that each speak like the bank of the incident
+(TLSv1.2 only and its 12 suites, all of them RSA-authenticated or RSA key
+transport).  Against **rsa** (RSA 2048 only) every peer must negotiate;
+against **ecdsa** (ECDSA P-256 only) every peer must fail, because the
+server has no RSA certificate.  The openssl loop makes one handshake per
+peer, one after the other, as a shell loop does; mxtls runs with its
+default parallelism: $(c_parallel).
+
+| Service (configured) | Peers | Tool | Runs | Median time | Min–max | Time vs. mxtls | Connections | Result (first measured run) | As expected in every run |
+|---|--:|---|--:|--:|--:|--:|--:|---|---|
+$(for svc in $C_SERVICES; do
+        for n in $C_COUNTS; do
+            c_row "$svc" "$n" "mxtls \`check_tls_peers\`" ours
+            c_row "$svc" "$n" "openssl s_client loop" openssl
+        done
+    done)
+
+$(c_target)
+
+$(c_notes)
+
+Commands (FILE is the peers file with N peers, written by the script
+into the log directory; PORT is the port of the service):
+
+\`\`\`
+$C_OURS
+$C_OPENSSL
+\`\`\`
+
+Each of the N peers of FILE (bank01, bank02, ...):
+
+\`\`\`
+[bank01]
+description = the bank of the incident, copy 1 of N
+severity = critical
+protocols = TLSv1.2
+ciphers = $C_SUITES
+\`\`\`
+
+\`tests/bench/openssl-peers.sh\` is the loop a person would write with the
+openssl tool alone: for each peer one
+\`echo QUIT | openssl s_client -starttls smtp -connect 127.0.0.1:PORT -tls1_2 -cipher SUITES -ign_eof\`,
+SUITES being the same 12 suites; a handshake succeeded when s_client
+printed \`New, TLSv1.2, Cipher is ...\`, and the loop counts them.
+\`-ign_eof\` is needed for the QUIT to reach the server: without it
+s_client takes the "Q" of "QUIT" for its own command letter and closes
+the connection without sending anything.
+
 $(notes)
 
 ## How to read the tables
 
 * **Service (configured)**: the Postfix service measured, with the
   certificates it was configured with.
+* **Peers**: how many peers the peers file (mxtls) or the loop (openssl)
+  has.
 * **Tool**: the command measured, exactly as listed under the table.
 * **Runs**: how many measured runs the numbers are taken from (warm-up
   runs and failed runs are left out).
@@ -549,7 +718,8 @@ $(notes)
 * **Min–max**: the fastest and the slowest measured run (— for a single
   run).
 * **Time vs. mxtls**: the tool's median divided by the median of the mxtls
-  plugin against the same service; 40× means forty times as long.
+  plugin against the same service (and, in benchmark C, for the same
+  number of peers); 40× means forty times as long.
 * **Connections**: the TCP connections the command opened, counted on the
   server side from the Postfix log: the lines matching
   \`postfix/SERVICE/smtpd\[[0-9]+\]: connect from\` that were added to the
@@ -574,6 +744,20 @@ $(notes)
   reported (mxtls: the \`[OK] RSA 2048: ...\` lines; testssl.sh: its
   \`cert_keySize\` findings, one per "Server Certificate #N"; the openssl
   loop: the key of each certificate it got).
+* **Result (first measured run)**: mxtls: the state and summary of the
+  plugin's first line (\`TLS PEERS OK - 10 of 10 peers negotiate\`)
+  and, in parentheses, the causes it gives for the failing peers,
+  counted; the openssl loop: how many of its handshakes succeeded, and
+  for the failed ones what s_client said, counted.
+* **As expected in every run**: whether every measured run said what it
+  must.  Against rsa: mxtls exits 0, its summary says N of N peers
+  negotiate and there is an \`[OK] bankNN: TLSv1.2 ...\` line for each
+  peer; the openssl loop tried N handshakes and all N succeeded.  Against
+  ecdsa: mxtls exits 2 (CRITICAL), its summary says N of N critical peers
+  cannot negotiate, with "no RSA certificate" for each, and each peer has
+  a \`[CRITICAL] bankNN: no shared cipher - ... no RSA certificate ...;
+  add an RSA certificate ...\` line; the openssl loop tried N handshakes
+  and none succeeded.
 
 ## Reproduce
 
@@ -587,8 +771,9 @@ MXTLS_BENCH_RUNS=15 MXTLS_BENCH_SLOW_RUNS=3 make bench
 \`\`\`
 
 The script prints the report on stdout and keeps the raw output of every
-run (plugin output, sslscan XML, testssl.sh JSON, the Postfix log) in a
-directory under /tmp that it names at the end.
+run (plugin output, sslscan XML, testssl.sh JSON, the peers files of
+benchmark C, the Postfix log) in a directory under /tmp that it names at
+the end.
 EOF
     if [ ${#FAILURES[@]} -gt 0 ]; then
         printf '\n## Failed runs\n\n'
@@ -636,11 +821,22 @@ agreement_a() {
 # with the "connections=N" the plugins report in their own perfdata.
 selfcount() {
     local key file run ns rc conns self agree=0 differ=
-    for key in A.ours B.dual.ours B.ecdsa.ours; do
+    local svc n keys="A.ours B.dual.ours B.ecdsa.ours"
+    for svc in $C_SERVICES; do
+        for n in $C_COUNTS; do
+            keys="$keys C.$svc.$n.ours"
+        done
+    done
+    for key in $keys; do
         [ -f "$LOGS/$key.runs" ] || continue
         case $key in
         A.*) file=$LOGS/A/ours ;;
-        *) file=$LOGS/B/${key#B.} && file=${file%.ours}/ours ;;
+        B.*) file=$LOGS/B/${key#B.} && file=${file%.ours}/ours ;;
+        C.*)
+            file=${key#C.}
+            file=${file%.ours}
+            file=$LOGS/C/${file%%.*}-${file#*.}/ours
+            ;;
         esac
         while IFS=$'\t' read -r run ns rc conns; do
             self=$(head -n 1 "$file-$run.txt" 2>/dev/null |
@@ -738,11 +934,205 @@ b_summary() {
     fi
 }
 
+# c_parallel: the default parallelism of check_tls_peers, from its --help.
+c_parallel() {
+    local n
+    n=$("$CHECK_TLS_PEERS" --help 2>/dev/null |
+        sed -n -E 's/.*Connections at once \([0-9.]+, default ([0-9]+)\).*/\1/p' |
+        head -n 1)
+    if [ -n "$n" ]; then
+        echo "$n connections at once (\`--parallel\` is not given)"
+    else
+        echo "\`--parallel\` is not given"
+    fi
+}
+
+# c_result DIR TOOL: what the first measured run of TOOL said.
+c_result() {
+    local i
+    for ((i = 1; i <= RUNS; i++)); do
+        if [ -s "$1/$2-$i.txt.result" ]; then
+            cat "$1/$2-$i.txt.result"
+            return 0
+        fi
+    done
+    echo "—"
+    return 1
+}
+
+# c_expected DIR TOOL: "yes" when every measured run of TOOL said what it
+# must, else the runs that did not and why.
+c_expected() {
+    local i check bad='' seen=0
+    for ((i = 1; i <= RUNS; i++)); do
+        [ -s "$1/$2-$i.txt.check" ] || continue
+        seen=$((seen + 1))
+        check=$(cat "$1/$2-$i.txt.check")
+        [ "$check" = yes ] || bad="$bad; run $i: ${check#no: }"
+    done
+    if [ "$seen" = 0 ]; then
+        echo "—"
+    elif [ -z "$bad" ]; then
+        echo yes
+    else
+        echo "**no** (${bad#; })"
+    fi
+}
+
+# c_row SERVICE N TOOLNAME TOOL: one row of table C.
+c_row() {
+    local svc=$1 n=$2 name=$3 tool=$4 d=$LOGS/C/$1-$2
+    printf '| %s (%s) | %s | %s | %s | %s | %s |\n' "$svc" "${CONFIGURED[$svc]}" \
+        "$n" "$name" "$(row_numbers "C.$svc.$n.$tool" "C.$svc.$n.ours")" \
+        "$(c_result "$d" "$tool")" "$(c_expected "$d" "$tool")"
+}
+
+# c_and "A, B, C": "A, B and C".
+c_and() {
+    case $1 in
+    *", "*) echo "${1%, *} and ${1##*, }" ;;
+    *) echo "$1" ;;
+    esac
+}
+
+# c_conn KEY: the median connection count of KEY's measured runs.
+c_conn() {
+    local -a conn
+    read -r -a conn <<<"${R_CONN[$1]:-}"
+    bench_median "${conn[@]}" 2>/dev/null
+}
+
+# The issue's target: this many peers in under one second.
+C_TARGET_PEERS=50
+C_TARGET_NS=1000000000
+
+# c_target: the verdict on the issue's target, in plain words.
+c_target() {
+    local svc key n med max what verdict=met parts='' slow='' rivals=''
+    local -a ns
+    for svc in $C_SERVICES; do
+        key=C.$svc.$C_TARGET_PEERS.ours
+        n=$(runstat "$key" n)
+        if [ "$n" = 0 ]; then
+            verdict="not measured"
+            parts="$parts, no successful run against $svc"
+            continue
+        fi
+        med=$(runstat "$key" med)
+        read -r -a ns <<<"${R_NS[$key]}"
+        max=$(bench_max "${ns[@]}")
+        if [ "$med" -ge "$C_TARGET_NS" ] && [ "$verdict" != "not measured" ]; then
+            verdict="not met"
+        fi
+        if [ "$max" -ge "$C_TARGET_NS" ]; then
+            slow="$slow, against $svc the slowest run took $(bench_secs "$max")"
+        fi
+        what=
+        if [ "$(c_expected "$LOGS/C/$svc-$C_TARGET_PEERS" ours)" = yes ]; then
+            case $svc in
+            rsa) what=" (every peer negotiates)" ;;
+            ecdsa) what=" (every peer fails and is diagnosed)" ;;
+            esac
+        fi
+        parts="$parts, $(bench_secs "$med") against $svc$what"
+        n=$(runstat "C.$svc.$C_TARGET_PEERS.openssl" n)
+        if [ "$n" != 0 ]; then
+            rivals="$rivals, $(bench_secs "$(runstat "C.$svc.$C_TARGET_PEERS.openssl" med)") against $svc"
+        fi
+    done
+    echo "**The issue's target, $C_TARGET_PEERS peers in under one second on loopback"
+    echo "with the default parallelism: $verdict.**  Median time of"
+    echo "\`check_tls_peers\` for $C_TARGET_PEERS peers: $(c_and "${parts#, }")."
+    if [ -n "$slow" ]; then
+        echo "Not every run was under the limit: $(c_and "${slow#, }")."
+    elif [ "$verdict" = met ]; then
+        echo "Every measured run was under the limit."
+    fi
+    if [ -n "$rivals" ]; then
+        echo "The openssl loop took $(c_and "${rivals#, }") for the same $C_TARGET_PEERS peers."
+    fi
+}
+
+# c_notes: remarks on benchmark C that the table does not show.
+c_notes() {
+    local n i f reasons diag c ours conns='' counts='' a='' b='' fit=1
+    local nprev='' cprev=0
+    f=
+    for n in $C_COUNTS; do
+        for ((i = 1; i <= RUNS; i++)); do
+            if [ -s "$LOGS/C/ecdsa-$n/openssl-$i.txt.result" ]; then
+                f=$LOGS/C/ecdsa-$n/openssl-$i.txt
+                break 2
+            fi
+        done
+    done
+    ours=
+    for ((i = 1; i <= RUNS; i++)); do
+        if [ -s "$LOGS/C/ecdsa-1/ours-$i.txt.result" ]; then
+            ours=$LOGS/C/ecdsa-1/ours-$i.txt
+            break
+        fi
+    done
+    if [ -n "$f" ]; then
+        reasons=$(sed -n -E 's/^[^ ]+ failed (.*)$/"\1"/p' "$f" | LC_ALL=C sort -u |
+            paste -sd, | sed 's/,/, /g')
+        echo "* Against ecdsa the openssl loop fails every handshake and gives no"
+        echo "  diagnosis: all s_client prints is ${reasons:-no error at all},"
+        echo "  the alert the server sent, not what the two sides lack nor what to"
+        echo "  change."
+        if [ -n "$ours" ]; then
+            diag=$(sed -n -E '2 s/^\[CRITICAL\] [^:]+: //p' "$ours")
+            echo "  mxtls prints for each peer: \"$diag\"."
+        fi
+    fi
+    # Connections of mxtls against ecdsa: A + B per peer?
+    for n in $C_COUNTS; do
+        c=$(c_conn "C.ecdsa.$n.ours") || {
+            fit=0
+            break
+        }
+        conns="$conns, $c"
+        counts="$counts, $n"
+        if [ -z "$nprev" ]; then
+            nprev=$n
+            cprev=$c
+        elif [ -z "$b" ]; then
+            if [ $(((c - cprev) % (n - nprev))) != 0 ]; then
+                fit=0
+            else
+                b=$(((c - cprev) / (n - nprev)))
+                a=$((c - b * n))
+            fi
+        elif [ "$c" != $((a + b * n)) ]; then
+            fit=0
+        fi
+    done
+    if [ -n "$conns" ]; then
+        echo "* Connections of \`check_tls_peers\` against rsa: one per peer, like"
+        echo "  the openssl loop (see the table).  Against ecdsa: $(c_and "${conns#, }")"
+        echo "  connections for $(c_and "${counts#, }") peers"
+        if [ "$fit" = 1 ] && [ -n "$b" ]; then
+            echo "  ($b per failing peer plus $a): a failing peer costs more handshakes,"
+            echo "  those of its diagnosis.  The peers of each file are identical copies,"
+            echo "  and mxtls checks and diagnoses every one of them on its own."
+        else
+            echo "  (a failing peer costs more handshakes, those of its diagnosis)."
+        fi
+    fi
+    cat <<EOF
+* mxtls makes the handshakes of all peers in one process, several at
+  once; the openssl loop starts one openssl process per peer and waits
+  for each session to end (QUIT, the 221 reply, the server closing)
+  before it starts the next.
+EOF
+}
+
 # ---------------------------------------------------------------- main
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 bench_a
 bench_b
+bench_c
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 say "writing the report"
