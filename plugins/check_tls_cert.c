@@ -63,7 +63,7 @@ help(struct mx_buf *b)
         "without one.\n"
         "\n"
         "Usage:\n"
-        "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w DAYS] [-c DAYS]\n"
+        "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w RANGE] [-c RANGE]\n"
         "                 [--require=TYPES] [--min-bits=TYPE:BITS,...]\n"
         "                 [--ca-file=FILE] [--ca-path=DIR] [--match=NAME]\n"
         "\n"
@@ -112,6 +112,7 @@ parse_require(const char *arg, struct cfg *cfg, struct mx_error *err)
 {
     char tmp[256], *tok, *save = NULL;
     enum mx_keytype t;
+    int n = 0;
 
     if (strlen(arg) >= sizeof(tmp)) {
         mx_error_set(err, MX_E_USAGE, "--require: list too long");
@@ -121,6 +122,7 @@ parse_require(const char *arg, struct cfg *cfg, struct mx_error *err)
     snprintf(tmp, sizeof(tmp), "%s", arg);
     for (tok = strtok_r(tmp, ",", &save); tok != NULL;
          tok = strtok_r(NULL, ",", &save)) {
+        n++;
         if (strcmp(tok, "none") == 0)
             continue;
         t = mx_keytype_parse(tok);
@@ -132,6 +134,11 @@ parse_require(const char *arg, struct cfg *cfg, struct mx_error *err)
             return -1;
         }
         cfg->require[t] = 1;
+    }
+    if (n == 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--require: empty list (none requires no key type)");
+        return -1;
     }
     return 0;
 }

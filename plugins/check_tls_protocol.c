@@ -91,6 +91,7 @@ parse_versions(const char *arg, struct cfg *cfg, struct mx_error *err)
 {
     char tmp[256], *tok, *save = NULL;
     uint16_t v;
+    int n = 0;
 
     if (strlen(arg) >= sizeof(tmp)) {
         mx_error_set(err, MX_E_USAGE, "--require: list too long");
@@ -107,6 +108,11 @@ parse_versions(const char *arg, struct cfg *cfg, struct mx_error *err)
             return -1;
         }
         cfg->require[mx_version_index(v)] = 1;
+        n++;
+    }
+    if (n == 0) {
+        mx_error_set(err, MX_E_USAGE, "--require: empty list");
+        return -1;
     }
     return 0;
 }

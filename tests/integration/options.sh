@@ -35,6 +35,8 @@ bad '.*starttls.*|.*dialect.*' -H 127.0.0.1 -S smtps
 bad '--warning: ' -H 127.0.0.1 -w abc
 bad '--critical: ' -H 127.0.0.1 -c 20:10
 bad "--require: unknown key type 'rsa2048'" -H 127.0.0.1 --require=rsa2048
+bad '--require: empty list' -H 127.0.0.1 --require=
+bad '--require: empty list' -H 127.0.0.1 --require=,
 bad "--min-bits: 'rsa' is not TYPE:BITS" -H 127.0.0.1 --min-bits=rsa
 bad "--min-bits: unknown key type 'foo'" -H 127.0.0.1 --min-bits=foo:1
 bad "--min-bits: rsa bits 'abc'" -H 127.0.0.1 --min-bits=rsa:abc

@@ -111,6 +111,9 @@ t_is "$RC" 3 "--minimum=TLSv1.4: UNKNOWN"
 t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --minimum: unknown protocol version 'TLSv1\.4'$" "--minimum: message"
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --require=TLSv1.2,bogus
 t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --require: unknown protocol version 'bogus'$" "--require: message"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --require=
+t_is "$RC" 3 "--require with an empty list: UNKNOWN"
+t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --require: empty list$" "--require: empty list named"
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 --parallel=0
 t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --parallel: '0' is too small" "--parallel: bounds"
 for spelling in TLSv1.2 TLS1.2 tls1_2 1.2; do
