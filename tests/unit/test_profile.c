@@ -8,13 +8,14 @@
  * does not exist, a target that is a directory (rename fails), and a file
  * size limit (RLIMIT_FSIZE, SIGXFSZ ignored) that makes write(2) fail in
  * the middle of the temporary file. After each, the old profile must be
- * byte for byte what it was and no temporary file may be left. The mode
- * 0555 check runs only when not root. Everything lives in one mkdtemp
- * directory, removed at the end.
+ * byte for byte what it was and no temporary file may be left. A mode
+ * 0555 directory is tried too, as root by a child that has become nobody.
+ * Everything lives in one mkdtemp directory, removed at the end.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <dirent.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -466,25 +468,44 @@ test_write_failures(void)
     tap_ok(count_entries(cache, &hidden) == 1 && hidden == 0,
            "write: ... and no temporary file is left");
 
-    /* A directory that cannot be written (only meaningful if not root). */
+    /* A directory that cannot be written. Root ignores mode 0555, so as
+     * root the write is tried by a child that has become nobody. */
+    chmod(tmpdir, 0755);
+    chmod(cache, 0555);
+    sample(p);
+    p->suites[0] = 0x009c;
+    snprintf(want, sizeof(want),
+             "%s: cannot create a temporary file in the cache directory", path);
     if (geteuid() != 0) {
-        chmod(cache, 0555);
-        sample(p);
-        p->suites[0] = 0x009c;
-        snprintf(want, sizeof(want),
-                 "%s: cannot create a temporary file in the cache directory",
-                 path);
         write_fails(cache, p, want, "write: a read-only cache directory");
-        chmod(cache, 0755);
-        after = read_text(path);
-        tap_ok(before != NULL && after != NULL && strcmp(before, after) == 0,
-               "write: ... the old profile is unchanged");
-        free(after);
     } else {
-        tap_ok(1, "write: read-only cache directory # SKIP root ignores "
-                  "mode 0555");
-        tap_ok(1, "write: ... the old profile is unchanged # SKIP root");
+        pid_t pid;
+        int status = -1;
+
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+            mx_error_clear(&err);
+            if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+                setuid(65534) != 0)
+                _exit(2);
+            rc = mx_profile_write(cache, p, &err);
+            _exit(rc == -1 && err.code == MX_E_USAGE &&
+                          strncmp(err.msg, want, strlen(want)) == 0
+                      ? 0
+                      : 1);
+        }
+        if (pid > 0)
+            waitpid(pid, &status, 0);
+        tap_ok(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+               "write: a read-only cache directory (as nobody)");
     }
+    chmod(cache, 0755);
+    chmod(tmpdir, 0700);
+    after = read_text(path);
+    tap_ok(before != NULL && after != NULL && strcmp(before, after) == 0,
+           "write: ... the old profile is unchanged");
+    free(after);
     tap_ok(mx_profile_write(NULL, p, &err) == -1 &&
                mx_profile_write(cache, NULL, &err) == -1,
            "write: NULL arguments");
