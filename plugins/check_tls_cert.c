@@ -40,6 +40,7 @@ struct cfg {
     struct mx_range warn;
     struct mx_range crit;
     int require[MX_KEY_COUNT];
+    int require_given; /* a --require replaced the default */
     int min_bits[MX_KEY_COUNT];
     struct mx_range bits_range[MX_KEY_COUNT];
     const char *cafile;
@@ -81,6 +82,7 @@ help(struct mx_buf *b)
         "    missing: rsa, rsa-pss, ecdsa, ed25519, ed448, dsa (default: "
         "rsa);\n"
         "    'none' requires nothing beyond one certificate of any type.\n"
+        "    Repeated --require and --min-bits add up.\n"
         " --min-bits=TYPE:BITS[,TYPE:BITS...]\n"
         "    Smallest key size per type, CRITICAL below it "
         "(e.g. rsa:2048,ecdsa:256).\n"
@@ -118,7 +120,10 @@ parse_require(const char *arg, struct cfg *cfg, struct mx_error *err)
         mx_error_set(err, MX_E_USAGE, "--require: list too long");
         return -1;
     }
-    memset(cfg->require, 0, sizeof(cfg->require));
+    /* The first --require replaces the default; later ones add to it. */
+    if (!cfg->require_given)
+        memset(cfg->require, 0, sizeof(cfg->require));
+    cfg->require_given = 1;
     snprintf(tmp, sizeof(tmp), "%s", arg);
     for (tok = strtok_r(tmp, ",", &save); tok != NULL;
          tok = strtok_r(NULL, ",", &save)) {

@@ -56,7 +56,8 @@ enum {
 struct cfg {
     struct mx_std std;
     const char *peers_file;
-    const char *only; /* --peer: comma-separated names */
+    const char *only;    /* --peer: comma-separated names, or NULL */
+    char only_buf[1024]; /* every --peer, joined with commas */
     const char *peer_name;
     const char *peer_protocols;
     const char *peer_ciphers;
@@ -102,9 +103,8 @@ help(struct mx_buf *b)
         " -f, --peers-file=FILE\n"
         "    The peers, one section each (see peers.conf.example).\n"
         " --peer=NAME[,NAME...]\n"
-        "    Check only these peers of the file.\n"
-        " --peer-protocols=LIST, --peer-ciphers=LIST, --peer-groups=LIST,\n"
-        " --peer-sigalgs=LIST\n"
+        "    Check only these peers of the file (repeated --peer add up).\n"
+        " --peer-protocols, --peer-ciphers, --peer-groups, --peer-sigalgs=LIST\n"
         "    One peer described on the command line; lists take OpenSSL or "
         "IANA\n"
         "    names, hex codes, or (ciphers) OpenSSL cipher strings. What is "
@@ -154,6 +154,7 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     struct cfg *cfg = vcfg;
     const char *errstr;
     char rerr[128];
+    size_t used;
 
     switch (opt) {
     case 'f':
@@ -161,7 +162,19 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->peers_file = arg;
         return 1;
     case OPT_PEER:
-        cfg->only = arg;
+        /* Repeated --peer options add up. */
+        if (arg[strspn(arg, ", ")] == '\0') {
+            mx_error_set(err, MX_E_USAGE, "--peer: empty list");
+            return -1;
+        }
+        used = strlen(cfg->only_buf);
+        if (used + 1 + strlen(arg) >= sizeof(cfg->only_buf)) {
+            mx_error_set(err, MX_E_USAGE, "--peer: list too long");
+            return -1;
+        }
+        snprintf(cfg->only_buf + used, sizeof(cfg->only_buf) - used, "%s%s",
+                 used > 0 ? "," : "", arg);
+        cfg->only = cfg->only_buf;
         return 1;
     case OPT_PEER_NAME:
         cfg->peer_name = arg;

@@ -70,6 +70,7 @@ help(struct mx_buf *b)
         " --require=VERSION[,VERSION...]\n"
         "    Each version listed must be accepted; a refused one is "
         "CRITICAL.\n"
+        "    Repeated --require add up.\n"
         " --ciphers\n"
         "    Also list every suite accepted per version (and the order, the\n"
         "    groups, TLS_FALLBACK_SCSV): the full table, one line per "
@@ -97,7 +98,6 @@ parse_versions(const char *arg, struct cfg *cfg, struct mx_error *err)
         mx_error_set(err, MX_E_USAGE, "--require: list too long");
         return -1;
     }
-    memset(cfg->require, 0, sizeof(cfg->require));
     snprintf(tmp, sizeof(tmp), "%s", arg);
     for (tok = strtok_r(tmp, ", ", &save); tok != NULL;
          tok = strtok_r(NULL, ", ", &save)) {

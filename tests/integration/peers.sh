@@ -199,6 +199,11 @@ t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 2 critical peers cannot negotiate: a
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port hardened)" -f "$WORK/many.conf" --peer=old,modern
 t_is "$RC" 1 "file: only a failing warning peer is WARNING"
 t_like "$LINE1" '^TLS PEERS WARNING - 1 of 1 warning peer cannot negotiate: old \(protocol version\)' "file: --peer selects"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port hardened)" -f "$WORK/many.conf" --peer=old --peer=modern
+t_like "$LINE1" '^TLS PEERS WARNING - 1 of 1 warning peer cannot negotiate: old \(protocol version\) \| modern_time=' \
+    "file: repeated --peer add up"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port hardened)" -f "$WORK/many.conf" --peer=
+t_like "$LINE1" '^TLS PEERS UNKNOWN - --peer: empty list$' "file: --peer with an empty list"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" -w 0 -c 5
 t_is "$RC" 1 "-w 0 -c 5: one failing peer is WARNING"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" -w 5 -c 10

@@ -129,6 +129,14 @@ t_is "$RC" 2 "a missing Ed25519 certificate is CRITICAL"
 t_like "$LINE1" '^TLS CERT CRITICAL - no Ed25519 certificate \(ECDSA P-256 and RSA 2048 only\)' \
     "the missing type is named"
 
+# Repeated --require add up; the first replaces the default (rsa).
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" --require=rsa --require=ed25519
+t_like "$LINE1" '^TLS CERT CRITICAL - no Ed25519 certificate ' "--require twice: both lists count"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port ecdsa)" --require=ecdsa
+t_is "$RC" 0 "--require=ecdsa replaces the default rsa"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port ecdsa)" --require=ecdsa --require=rsa
+t_like "$LINE1" '^TLS CERT CRITICAL - no RSA certificate ' "--require=ecdsa --require=rsa: rsa is required again"
+
 # Connections: elimination costs one connection per certificate plus the
 # refusals that prove nothing else is there.
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)"

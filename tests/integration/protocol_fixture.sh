@@ -64,6 +64,9 @@ mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --require=TLSv1.3,TLS
 t_is "$RC" 2 "--require=TLSv1.3 against a server without it: CRITICAL"
 t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.3 not accepted \(required\)' \
     "the missing required version is named"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --require=TLSv1.2 --require=TLSv1.3
+t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.3 not accepted \(required\)' \
+    "repeated --require add up"
 
 # Hostile servers: a classified outcome each, within -t.
 hostile() {
