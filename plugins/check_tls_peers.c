@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -118,10 +119,11 @@ help(struct mx_buf *b)
         " --cache-dir=DIR\n"
         "    Learned peer profiles (default " MXTLS_CACHEDIR ").\n"
         " --max-age=DURATION\n"
-        "    A learned profile older than this is WARNING (default 30d; a "
-        "peer's\n"
-        "    max-age wins). DURATION: seconds, or a number with s, m, h, d, "
-        "w.\n"
+        "    A learned profile older than this is WARNING. Given, it holds "
+        "for every\n"
+        "    peer; else each peer's max-age does (default 30d). DURATION: "
+        "seconds,\n"
+        "    or a number with s, m, h, d, w.\n"
         " --learn\n"
         "    Learn the peers given by 'mx =' from their MX (as a server) and "
         "write\n"
@@ -277,6 +279,15 @@ parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
         return -1;
     if (cfg->std.want_help || cfg->std.want_version)
         return 0;
+    if (cfg->learn && cfg->peers_file == NULL) {
+        mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
+        return -1;
+    }
+    if (cfg->learn && cfg->std.host != NULL) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--learn takes no -H: it probes each peer's own MX");
+        return -1;
+    }
     if (cfg->peers_file == NULL && cfg->peer_ciphers == NULL &&
         cfg->peer_protocols == NULL && cfg->peer_groups == NULL &&
         cfg->peer_sigalgs == NULL && cfg->peer_hello == NULL) {
@@ -284,10 +295,6 @@ parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
                      "no peers: give a peers file (-f) or describe one with "
                      "--peer-ciphers, --peer-protocols, --peer-clienthello "
                      "(see --help)");
-        return -1;
-    }
-    if (cfg->learn && cfg->peers_file == NULL) {
-        mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
         return -1;
     }
     return 0;
@@ -403,16 +410,29 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     size_t i, k;
     int learned = 0, failed = 0;
 
+    /* A cache that cannot take the profiles is a local mistake: say so
+     * before spending minutes on foreign servers. */
+    if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "cannot write to cache directory %s: %s",
+                         cfg->cache_dir, strerror(errno));
+        return 0;
+    }
     for (i = 0; i < peers->n; i++) {
         const struct mx_peer *p = &peers->v[i];
         if (p->kind != MX_PEER_MX)
             continue;
         if (mx_learn(p->name, p->mx, cfg->dns_server, dl, (int)cfg->parallel,
-                     &prof, &err) != 0 ||
-            mx_profile_write(cfg->cache_dir, &prof, &err) != 0) {
+                     &prof, &err) != 0) {
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: cannot learn from %s: %s", p->name, p->mx,
                              err.msg);
+            mx_node_summary(n, "%s: %s", p->name, err.msg);
+            failed++;
+            continue;
+        }
+        if (mx_profile_write(cfg->cache_dir, &prof, &err) != 0) {
+            n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name, err.msg);
             mx_node_summary(n, "%s: %s", p->name, err.msg);
             failed++;
             continue;
@@ -430,7 +450,12 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
         learned++;
     }
     mx_buf_free(&b);
-    if (learned + failed == 0)
+    if (learned + failed == 0 && cfg->only != NULL)
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "none of the peers chosen with --peer (%s) is given "
+                         "by 'mx =': nothing to learn",
+                         cfg->only);
+    else if (learned + failed == 0)
         mx_check_summary(chk, MX_UNKNOWN,
                          "no peer in %s is given by 'mx =': nothing to learn",
                          cfg->peers_file);
@@ -447,15 +472,37 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     return 0;
 }
 
+/* A span of seconds for people: whole days from two days on (or an exact
+ * number of days), else exact hours or minutes, else hours from two hours
+ * on, else seconds: "3 days", "12 h", "90 min", "45 s". */
+static void
+show_span(char *out, size_t cap, double secs)
+{
+    long long v = secs < 0 ? 0 : (long long)secs;
+
+    if (v >= 2 * 86400 || (v >= 86400 && v % 86400 == 0))
+        snprintf(out, cap, "%lld day%s", v / 86400, v / 86400 == 1 ? "" : "s");
+    else if (v >= 3600 && v % 3600 == 0)
+        snprintf(out, cap, "%lld h", v / 3600);
+    else if (v >= 60 && v % 60 == 0)
+        snprintf(out, cap, "%lld min", v / 60);
+    else if (v >= 7200)
+        snprintf(out, cap, "%lld h", v / 3600);
+    else
+        snprintf(out, cap, "%lld s", v);
+}
+
 /* Read the profiles of mx peers; the ones that cannot run are marked in
- * skip[] with a node already added. */
+ * skip[], the stale ones (still checked) in stale[], each with a node
+ * already added. */
 static void
 apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
-               struct mx_check *chk, time_t now)
+               int *stale, struct mx_check *chk, time_t now)
 {
     struct mx_profile prof;
     struct mx_error err;
     struct mx_node *n;
+    char age[32], limit[32];
     long max_age;
     size_t i;
     int rc;
@@ -487,14 +534,16 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
         max_age =
             cfg->max_age_given || p->max_age <= 0 ? cfg->max_age : p->max_age;
         if (difftime(now, prof.learned) > (double)max_age) {
-            n = mx_check_add(
-                chk, NULL, MX_WARNING,
-                "%s: profile learned %ld days ago (max-age %ld "
-                "days); refresh: check_tls_peers --learn -f %s "
-                "--peer=%s",
-                p->name, (long)(difftime(now, prof.learned) / 86400),
-                max_age / 86400, cfg->peers_file ? cfg->peers_file : "FILE",
-                p->name);
+            stale[i] = 1;
+            show_span(age, sizeof(age), difftime(now, prof.learned));
+            show_span(limit, sizeof(limit), (double)max_age);
+            n = mx_check_add(chk, NULL, MX_WARNING,
+                             "%s: profile learned %s ago (max-age %s); "
+                             "refresh: check_tls_peers --learn -f %s "
+                             "--peer=%s",
+                             p->name, age, limit,
+                             cfg->peers_file ? cfg->peers_file : "FILE",
+                             p->name);
             mx_node_summary(n, "%s (stale profile)", p->name);
         }
     }
@@ -577,9 +626,35 @@ group_failures(struct mx_buf *b, const struct mx_peers *peers, const int *skip,
     }
 }
 
+/* "; LEAD: a, b, c and 2 more" for the peers marked in mark[]: the
+ * profile notes that a summary of failing peers would otherwise hide. */
+static void
+list_marked(struct mx_buf *b, const struct mx_peers *peers, const int *mark,
+            const char *lead)
+{
+    size_t i;
+    int named = 0, more = 0;
+
+    for (i = 0; i < peers->n; i++) {
+        if (!mark[i])
+            continue;
+        if (named == SUMMARY_NAMES) {
+            more++;
+            continue;
+        }
+        if (named == 0)
+            mx_buf_printf(b, "; %s: %s", lead, peers->v[i].name);
+        else
+            mx_buf_printf(b, ", %s", peers->v[i].name);
+        named++;
+    }
+    if (more > 0)
+        mx_buf_printf(b, " and %d more", more);
+}
+
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
-         const struct mx_peers *peers, const int *skip,
+         const struct mx_peers *peers, const int *skip, const int *stale,
          const struct mx_sim *sim)
 {
     struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
@@ -669,6 +744,8 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
                           b.len > 0 ? "; " : "", fwarn, nwarn,
                           nwarn == 1 ? "" : "s", mx_buf_str(&warn));
+        list_marked(&b, peers, skip, "not checked, no profile");
+        list_marked(&b, peers, stale, "stale profile");
         mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
                          "%s", mx_buf_str(&b));
         mx_buf_free(&b);
@@ -705,7 +782,7 @@ main(int argc, char **argv)
     struct mx_check *chk = NULL;
     struct mx_target t;
     struct mx_perf pd;
-    int *skip = NULL;
+    int *skip = NULL, *stale = NULL;
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN;
     size_t i, k;
@@ -754,12 +831,13 @@ main(int argc, char **argv)
     }
     sim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*sim));
     skip = calloc(peers.n > 0 ? peers.n : 1, sizeof(*skip));
-    if (sim == NULL || skip == NULL) {
+    stale = calloc(peers.n > 0 ? peers.n : 1, sizeof(*stale));
+    if (sim == NULL || skip == NULL || stale == NULL) {
         mx_error_set(&err, MX_E_INTERNAL, "out of memory");
         rc = mx_run_usage_error(LABEL, &err);
         goto out;
     }
-    apply_profiles(&cfg, &peers, skip, chk, time(NULL));
+    apply_profiles(&cfg, &peers, skip, stale, chk, time(NULL));
     mx_run_target(&cfg.std, &t);
     {
         /* simulate the peers that can run, in one scheduler run */
@@ -785,7 +863,7 @@ main(int argc, char **argv)
                     sim[i] = rsim[k++];
                     sim[i].peer = &peers.v[i];
                 }
-            evaluate(&cfg, chk, &peers, skip, sim);
+            evaluate(&cfg, chk, &peers, skip, stale, sim);
         }
         free(run);
         free(rsim);
@@ -807,6 +885,7 @@ out:
     mx_check_free(chk);
     free(sim);
     free(skip);
+    free(stale);
     mx_peers_free(&peers);
     mx_buf_free(&hb);
     mx_argv_free(nargc, nargv);

@@ -251,6 +251,31 @@ t_like "$OUT" '^\[WARNING\] arz: profile learned [0-9]+ days ago \(max-age 30 da
 t_like "$OUT" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384' "stale profile: still checked"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --max-age=3650d
 t_is "$RC" 0 "--max-age=3650d: not stale"
+sed -i "s/^learned = .*/learned = $(date -u -d '-150 seconds' +%Y-%m-%dT%H:%M:%SZ)/" "$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --max-age=60
+t_like "$OUT" '^\[WARNING\] arz: profile learned 1[5-9][0-9] s ago \(max-age 1 min\); refresh: ' \
+    "stale profile: short spans in seconds and minutes"
+
+# Peers that cannot be checked stay in the summary beside failing ones.
+cat >"$WORK/mixed.conf" <<INI
+[arz]
+protocols = TLSv1.2
+ciphers = $bank_suites
+
+[gone]
+mx = [127.0.0.1]:$(port bank)
+
+[old]
+mx = [127.0.0.1]:$(port bank)
+INI
+cp "$WORK/cache/arz.profile" "$WORK/old.profile"
+mkdir -p "$WORK/mixed-cache"
+sed -e 's/^peer = .*/peer = old/' -e 's/^learned = .*/learned = 2020-01-01T00:00:00Z/' \
+    "$WORK/old.profile" >"$WORK/mixed-cache/old.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/mixed.conf" --cache-dir="$WORK/mixed-cache"
+t_is "$RC" 2 "failing and unchecked peers: CRITICAL (the worst)"
+t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 2 critical peers cannot negotiate: arz, old \(no RSA certificate\); not checked, no profile: gone; stale profile: old \|' \
+    "failing and unchecked peers: all named in the summary"
 
 # Bad input: one line, UNKNOWN, nothing written.
 bad() { # REGEX ARGS...
@@ -283,8 +308,19 @@ ls "$WORK/cache" >"$WORK/cache.before"
 mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/bad1.conf" --cache-dir="$WORK/cache"
 t_is "$RC" 3 "--learn with a bad peers file: UNKNOWN"
 t_is "$(ls "$WORK/cache")" "$(cat "$WORK/cache.before")" "--learn with a bad peers file: nothing written"
+before=$(pf_lines "$WORK/pf")
 mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/peers.conf" --cache-dir="$WORK/no-such-dir"
-t_is "$RC" 1 "--learn into a missing cache directory: WARNING"
-t_like "$OUT" 'no-such-dir' "--learn into a missing cache directory: named"
+t_is "$RC" 3 "--learn into a missing cache directory: UNKNOWN"
+t_like "$LINE1" "^TLS PEERS UNKNOWN - cannot write to cache directory $WORK/no-such-dir: No such file or directory \\|" \
+    "--learn into a missing cache directory: named"
+t_is "$(pf_count "$WORK/pf" 'postfix/bank/smtpd\[[0-9]+\]: connect from' "$before")" 0 \
+    "--learn into a missing cache directory: no peer is probed"
+bad "--learn needs a peers file \\(-f\\)" --learn
+bad "--learn needs a peers file \\(-f\\)" --learn --peer-ciphers=AES128-SHA
+bad "--learn takes no -H" --learn -H 127.0.0.1 -f "$WORK/peers.conf"
+mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/mixed.conf" --peer=arz --cache-dir="$WORK/cache"
+t_is "$RC" 3 "--learn with --peer naming no mx peer: UNKNOWN"
+t_like "$LINE1" "^TLS PEERS UNKNOWN - none of the peers chosen with --peer \\(arz\\) is given by 'mx =': nothing to learn" \
+    "--learn with --peer naming no mx peer: named"
 
 t_done
