@@ -381,17 +381,17 @@ bench_join() {
 # that no two peers offer the same list (check_tls_peers simulates
 # identical peers once).
 bench_peers_file() {
-    local n=$1 i k r drop list
-    local -a s
-    IFS=: read -r -a s <<<"$2"
-    k=${#s[@]}
+    local n=$1 i j k r drop list
+    local -a suites
+    IFS=: read -r -a suites <<<"$2"
+    k=${#suites[@]}
     printf '# %s peers like the bank of the incident (written by tests/bench/run.sh)\n' "$n"
     for ((i = 1; i <= n; i++)); do
         r=$((i % k))
         drop=$(((i - 1) / k - 1))
         list=$(for ((j = 0; j < k; j++)); do
             [ "$j" = "$drop" ] && continue
-            printf '%s\n' "${s[$(((j + r) % k))]}"
+            printf '%s\n' "${suites[$(((j + r) % k))]}"
         done | paste -sd: -)
         printf '\n[bank%02d]\n' "$i"
         printf 'description = like the bank of the incident, variant %d of %d\n' "$i" "$n"
