@@ -1,11 +1,32 @@
 #!/bin/sh
 # quickstart.sh - on a fresh Debian 12 machine, as root: install what mxtls
-# needs to build and test (make check), build it, and run the incident demo (a private
-# Postfix with only an ECDSA certificate on 127.0.0.1, checked by
-# check_tls_cert). Nothing on the machine is reconfigured: the demo Postfix
-# lives in a temporary directory and is gone when the script ends.
+# needs to build and test (make check), build it, and run the incident
+# demo (a private Postfix with only an ECDSA certificate on 127.0.0.1,
+# checked by check_tls_peers, check_tls_cert and check_tls_protocol).
+# Nothing on the machine is reconfigured: the demo Postfix lives in a
+# temporary directory and is gone when the script ends.
+#
+#   quickstart.sh [--monitoring]
+#
+# --monitoring also installs Icinga 2, Nagios 4 and NRPE, so that make
+# check runs the plugins inside them (otherwise those tests are skipped),
+# builds an NRPE daemon that takes command arguments for the tests
+# (tests/setup/nrpe-args.sh: Debian's source, built with
+# --enable-command-args, put in /usr/local/lib/mxtls-test; not started),
+# and installs the Debian packaging tools for make check-package. The
+# packages start their daemons with Debian's default configuration.
 set -eu
 cd "$(dirname "$0")"
+
+monitoring=0
+case ${1:-} in
+"") ;;
+--monitoring) monitoring=1 ;;
+*)
+    echo "usage: $0 [--monitoring]" >&2
+    exit 2
+    ;;
+esac
 
 if [ "$(id -u)" != 0 ]; then
     echo "quickstart: run as root (apt-get, and a private Postfix on 127.0.0.1)" >&2
@@ -24,7 +45,11 @@ fi
 
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
-tcpdump tshark xxd gnutls-bin swaks"
+tcpdump tshark xxd gnutls-bin swaks help2man"
+if [ "$monitoring" = 1 ]; then
+    packages="$packages icinga2 nagios4-core nagios-nrpe-server
+nagios-nrpe-plugin curl jq man-db debhelper dpkg-dev lintian fakeroot"
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 # A fresh postfix package must not configure itself as a mail server.
@@ -35,6 +60,12 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the list is intended
 apt-get install -y -q --no-install-recommends $packages
+
+# Debian's NRPE refuses command arguments; the tests of
+# contrib/nrpe/mxtls-args.cfg need one built with them.
+if [ "$monitoring" = 1 ]; then
+    bash tests/setup/nrpe-args.sh
+fi
 
 autoreconf -fi
 ./configure --with-plugindir=/usr/lib/nagios/plugins
