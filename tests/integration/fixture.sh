@@ -34,6 +34,7 @@ t_like "$(cat "$FLOG")" 'mode=no-greeting .* rx=0 .*pre_greeting=0 ' \
 expect no-greeting 3 '^TLS CERT UNKNOWN - timeout waiting for the greeting' --timeout-result=UNKNOWN
 expect no-greeting 1 '^TLS CERT WARNING - timeout' -t 1:WARNING
 expect stall-greeting 2 '^TLS CERT CRITICAL - timeout waiting for the greeting'
+expect close-on-accept 2 '^TLS CERT CRITICAL - 127\.0\.0\.1 closed the connection while we waited for the greeting'
 expect greeting-421 2 '^TLS CERT CRITICAL - greeting refused service: 421 4\.3\.2 fixture\.test Service not available - try later'
 expect greeting-554 2 '^TLS CERT CRITICAL - greeting refused service: 554 5\.7\.1'
 expect no-starttls 2 '^TLS CERT CRITICAL - STARTTLS not offered in the EHLO reply'

@@ -175,6 +175,11 @@ t_like "$LINE1" '^TLS PEERS CRITICAL - STARTTLS not offered in the EHLO reply' "
 mx_fixture greeting-421 --concurrent --cert "$c/rsa2048.pem"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" --peer-name=any --peer-protocols=TLSv1.2
 t_like "$LINE1" '^TLS PEERS CRITICAL - greeting refused service: 421 ' "421: named"
+mx_fixture close-on-accept --concurrent --cert "$c/rsa2048.pem"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" --peer-name=any --peer-protocols=TLSv1.2
+t_is "$RC" 2 "closed before the greeting: CRITICAL"
+t_like "$LINE1" '^TLS PEERS CRITICAL - 127\.0\.0\.1 closed the connection while we waited for the greeting \|' \
+    "closed before the greeting: named"
 mx_fixture no-greeting --concurrent --cert "$c/rsa2048.pem"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 2 --peer-name=any --peer-protocols=TLSv1.2
 t_like "$LINE1" '^TLS PEERS CRITICAL - timeout waiting for the greeting' "no greeting: a timeout within -t"
