@@ -173,7 +173,7 @@ t_like "$("$plugindir/check_tls_peers" --help)" "^    Learned peer profiles \\(d
 # The installed plugins against a private Postfix, also as the
 # monitoring user.
 c=$CERTS
-bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
+bank_suites=$MX_BANK_SUITES
 only12="smtpd_tls_protocols=>=TLSv1.2, <=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2, <=TLSv1.2"
 pf_start "$WORK/pf" \
     "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \

@@ -36,43 +36,20 @@ mx_certs
 
 contrib=$MXTLS_SRCDIR/contrib/icinga2
 plugins=$MXTLS_BUILDDIR/plugins
-c=$CERTS
-pf_start "$WORK/pf" \
-    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \
-    "0:ecdsa:$c/ecdsa-p256.pem" \
-    "0:soon:$c/expiring-soon.pem" \
-    "0:modern:$c/rsa2048.pem,$c/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2" ||
-    t_bail "cannot start Postfix"
-mx_at_exit "pf_stop '$WORK/pf'"
-p_dual=$(pf_port "$WORK/pf" dual)
-p_ecdsa=$(pf_port "$WORK/pf" ecdsa)
-p_soon=$(pf_port "$WORK/pf" soon)
-p_modern=$(pf_port "$WORK/pf" modern)
+mon_postfix
 p_closed=$(pf_free_port)
 
 # The peers: the bank of the incident (contrib/peers.conf.example's [arz])
 # and a TLS 1.3 client that any of the services serves; a second file has
 # a peer given by its MX, which nothing has learned (an empty cache).
-bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
-cat >"$WORK/peers.conf" <<EOF
-[arz]
-description = the bank of the incident
-severity = critical
-protocols = TLSv1.2
-ciphers = $bank_suites
-
-[modern]
-description = a TLS 1.3 client
-severity = warning
-protocols = TLSv1.3
-EOF
+mon_peers_file "$WORK/peers.conf"
 cat >"$WORK/peers-mx.conf" <<EOF
 [bankmx]
 description = learned from its MX
 mx = [127.0.0.1]:$p_dual
 EOF
 mkdir -p "$WORK/empty-cache"
-chmod 644 "$WORK/peers.conf" "$WORK/peers-mx.conf"
+chmod 644 "$WORK/peers-mx.conf"
 read -r p_master p_agent < <(pf_free_ports 2 | paste -sd' ')
 
 master=$WORK/i2-master

@@ -25,32 +25,11 @@ mon_need_user
 mx_certs
 
 contrib=$MXTLS_SRCDIR/contrib/nagios
-c=$CERTS
-pf_start "$WORK/pf" \
-    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \
-    "0:ecdsa:$c/ecdsa-p256.pem" \
-    "0:soon:$c/expiring-soon.pem" ||
-    t_bail "cannot start Postfix"
-mx_at_exit "pf_stop '$WORK/pf'"
-p_dual=$(pf_port "$WORK/pf" dual)
-p_ecdsa=$(pf_port "$WORK/pf" ecdsa)
-p_soon=$(pf_port "$WORK/pf" soon)
+mon_postfix
 
 # The peers file: the bank of the incident (contrib/peers.conf.example's
 # [arz]) and a TLS 1.3 client that both services serve.
-bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
-cat >"$WORK/peers.conf" <<EOF
-[arz]
-description = the bank of the incident
-protocols = TLSv1.2
-ciphers = $bank_suites
-
-[modern]
-description = a TLS 1.3 client
-severity = warning
-protocols = TLSv1.3
-EOF
-chmod 644 "$WORK/peers.conf"
+mon_peers_file "$WORK/peers.conf"
 
 n=$WORK/nagios
 mkdir -p "$n"

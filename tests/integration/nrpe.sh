@@ -33,36 +33,13 @@ mx_certs
 
 contrib=$MXTLS_SRCDIR/contrib/nrpe
 plugins=$MXTLS_BUILDDIR/plugins
-c=$CERTS
-pf_start "$WORK/pf" \
-    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \
-    "0:ecdsa:$c/ecdsa-p256.pem" \
-    "0:soon:$c/expiring-soon.pem" \
-    "0:modern:$c/rsa2048.pem,$c/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2" ||
-    t_bail "cannot start Postfix"
-mx_at_exit "pf_stop '$WORK/pf'"
-p_dual=$(pf_port "$WORK/pf" dual)
-p_ecdsa=$(pf_port "$WORK/pf" ecdsa)
-p_soon=$(pf_port "$WORK/pf" soon)
-p_modern=$(pf_port "$WORK/pf" modern)
+mon_postfix
 read -r p_safe p_deb p_args < <(pf_free_ports 3 | paste -sd' ')
 nrpe_args=${MXTLS_NRPE_ARGS:-/usr/local/lib/mxtls-test/nrpe}
 
 # The peers file in place of /etc/mxtls/peers.conf: the bank of the
 # incident (contrib/peers.conf.example's [arz]) and a TLS 1.3 client.
-bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
-cat >"$WORK/peers.conf" <<EOF
-[arz]
-description = the bank of the incident
-protocols = TLSv1.2
-ciphers = $bank_suites
-
-[modern]
-description = a TLS 1.3 client
-severity = warning
-protocols = TLSv1.3
-EOF
-chmod 644 "$WORK/peers.conf"
+mon_peers_file "$WORK/peers.conf"
 
 # The snippets with the build tree's plugins and the test's peers file;
 # the fixed check_tls_cert and check_tls_peers ask the ECDSA-only service,

@@ -20,7 +20,7 @@ command -v tcpdump >/dev/null 2>&1 ||
     t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
 CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 c=$CERTS
-bank_suites="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
+bank_suites=$MX_BANK_SUITES
 only12="smtpd_tls_protocols=>=TLSv1.2, <=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2, <=TLSv1.2"
 pf_start "$WORK/pf" \
     "0:ecdsa:$c/ecdsa-p256.pem" \

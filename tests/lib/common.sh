@@ -62,6 +62,11 @@ mx_need_postfix() {
     fi
 }
 
+# The 12 suites the bank's client offered in the incident, in its order:
+# TLS 1.2 only, each RSA-authenticated or RSA key transport.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MX_BANK_SUITES="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:AES256-GCM-SHA384:AES256-SHA256:AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA"
+
 # mx_certs: make the test PKI once per build tree (concurrent test scripts
 # wait for each other) and set CERTS.
 mx_certs() {

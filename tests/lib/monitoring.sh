@@ -28,6 +28,14 @@
 #                               nothing and returns 0 when none is left
 #   mon_pki DIR NAME...         a private CA (DIR/ca.crt) and, per NAME, a
 #                               certificate DIR/NAME.crt + DIR/NAME.key
+#   mon_postfix                 a private Postfix in $WORK/pf with the
+#                               services dual (RSA + ECDSA), ecdsa (ECDSA
+#                               only), soon (RSA, expires in days), modern
+#                               (RSA + ECDSA, TLSv1.2 and up); sets p_dual,
+#                               p_ecdsa, p_soon, p_modern (needs mx_certs)
+#   mon_peers_file FILE         the peers file: [arz], the bank of the
+#                               incident (critical), and [modern], a TLS
+#                               1.3 client (warning); readable by all
 #                               with CN and DNS subjectAltName NAME
 #   mon_help_check PLUGIN PREFIX
 #                               TAP checks of PLUGIN --help (layout, 80
@@ -96,6 +104,41 @@ mon_need_user() {
 
 mon_own() {
     chown -R "$MON_USER:$MON_GROUP" "$@"
+}
+
+mon_postfix() {
+    local c=$CERTS
+    pf_start "$WORK/pf" \
+        "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" \
+        "0:ecdsa:$c/ecdsa-p256.pem" \
+        "0:soon:$c/expiring-soon.pem" \
+        "0:modern:$c/rsa2048.pem,$c/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2" ||
+        t_bail "cannot start Postfix"
+    mx_at_exit "pf_stop '$WORK/pf'"
+    # shellcheck disable=SC2034 # the ports are for the calling script
+    p_dual=$(pf_port "$WORK/pf" dual)
+    # shellcheck disable=SC2034
+    p_ecdsa=$(pf_port "$WORK/pf" ecdsa)
+    # shellcheck disable=SC2034
+    p_soon=$(pf_port "$WORK/pf" soon)
+    # shellcheck disable=SC2034
+    p_modern=$(pf_port "$WORK/pf" modern)
+}
+
+mon_peers_file() {
+    cat >"$1" <<EOF
+[arz]
+description = the bank of the incident
+severity = critical
+protocols = TLSv1.2
+ciphers = $MX_BANK_SUITES
+
+[modern]
+description = a TLS 1.3 client
+severity = warning
+protocols = TLSv1.3
+EOF
+    chmod 644 "$1"
 }
 
 mon_wait() {
