@@ -527,7 +527,8 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             else
                 n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
                                  err.msg);
-            mx_node_summary(n, "%s (no profile)", p->name);
+            mx_node_summary(n, "%s (%s profile)", p->name,
+                            rc > 0 ? "no" : "unusable");
             continue;
         }
         mx_profile_apply(&prof, p);
@@ -744,7 +745,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
                           b.len > 0 ? "; " : "", fwarn, nwarn,
                           nwarn == 1 ? "" : "s", mx_buf_str(&warn));
-        list_marked(&b, peers, skip, "not checked, no profile");
+        list_marked(&b, peers, skip, "not checked, no usable profile");
         list_marked(&b, peers, stale, "stale profile");
         mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
                          "%s", mx_buf_str(&b));

@@ -248,6 +248,12 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --c
 t_is "$RC" 3 "missing profile: UNKNOWN"
 t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: check_tls_peers --learn -f $WORK/nomx.conf --peer=gone\$" \
     "missing profile: says how to learn it"
+echo "not a profile" >"$WORK/cache/gone.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"
+t_is "$RC" 3 "unusable profile: UNKNOWN"
+t_like "$LINE1" '^TLS PEERS UNKNOWN - gone \(unusable profile\) \|' "unusable profile: in the summary"
+t_like "$OUT" "^\\[UNKNOWN\\] gone: .*gone\\.profile" "unusable profile: the file is named"
+rm -f "$WORK/cache/gone.profile"
 sed -i 's/^learned = .*/learned = 2020-01-01T00:00:00Z/' "$WORK/cache/arz.profile"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache"
 t_is "$RC" 1 "stale profile: WARNING"
@@ -279,7 +285,7 @@ sed -e 's/^peer = .*/peer = old/' -e 's/^learned = .*/learned = 2020-01-01T00:00
     "$WORK/old.profile" >"$WORK/mixed-cache/old.profile"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/mixed.conf" --cache-dir="$WORK/mixed-cache"
 t_is "$RC" 2 "failing and unchecked peers: CRITICAL (the worst)"
-t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 2 critical peers cannot negotiate: arz, old \(no RSA certificate\); not checked, no profile: gone; stale profile: old \|' \
+t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 2 critical peers cannot negotiate: arz, old \(no RSA certificate\); not checked, no usable profile: gone; stale profile: old \|' \
     "failing and unchecked peers: all named in the summary"
 
 # Bad input: one line, UNKNOWN, nothing written.
