@@ -227,8 +227,9 @@ cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
 }
 
 static int
-parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
+parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 {
+    struct cfg *cfg = vcfg;
     static const struct option longopts[] = {
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
@@ -493,7 +494,6 @@ main(int argc, char **argv)
 {
     struct cfg cfg;
     struct mx_error err;
-    struct mx_buf hb = MX_BUF_INIT;
     struct mx_certscan scan;
     struct mx_target t;
     struct mx_check *chk = NULL;
@@ -514,22 +514,11 @@ main(int argc, char **argv)
         mx_error_set(&err, MX_E_INTERNAL, "%s", rerr);
         return mx_run_usage_error(LABEL, &err);
     }
-    if (mx_extra_opts(argc, argv, "check_tls_cert", &nargc, &nargv, &err) != 0)
-        return mx_run_usage_error(LABEL, &err);
-    if (parse_args(nargc, nargv, &cfg, &err) != 0) {
-        rc = mx_run_usage_error(LABEL, &err);
+    rc = mx_run_start(argc, argv, "check_tls_cert", LABEL, parse_args, help,
+                      &cfg, &cfg.std, &nargc, &nargv);
+    if (rc >= 0)
         goto out;
-    }
-    if (cfg.std.want_help) {
-        help(&hb);
-        rc = mx_run_help(&hb);
-        goto out;
-    }
-    if (cfg.std.want_version) {
-        rc = mx_run_version("check_tls_cert");
-        goto out;
-    }
-    mx_run_verbose(cfg.std.verbosity);
+    rc = MX_UNKNOWN;
     if (cfg.cafile != NULL || cfg.capath != NULL) {
         store = mx_trust_load(cfg.cafile, cfg.capath, &err);
         if (store == NULL) {
@@ -567,7 +556,6 @@ out:
     mx_check_free(chk);
     mx_certscan_free(&scan);
     X509_STORE_free(store);
-    mx_buf_free(&hb);
     mx_argv_free(nargc, nargv);
     return rc;
 }

@@ -86,6 +86,33 @@ mx_run_verbose(int verbosity)
 }
 
 int
+mx_run_start(int argc, char **argv, const char *progname, const char *label,
+             mx_parse_fn parse, mx_help_fn help, void *cfg,
+             const struct mx_std *std, int *nargc, char ***nargv)
+{
+    struct mx_buf hb = MX_BUF_INIT;
+    struct mx_error err;
+    int rc;
+
+    mx_error_clear(&err);
+    *nargc = 0;
+    *nargv = NULL;
+    if (mx_extra_opts(argc, argv, progname, nargc, nargv, &err) != 0 ||
+        parse(*nargc, *nargv, cfg, &err) != 0)
+        return mx_run_usage_error(label, &err);
+    if (std->want_help) {
+        help(&hb);
+        rc = mx_run_help(&hb);
+        mx_buf_free(&hb);
+        return rc;
+    }
+    if (std->want_version)
+        return mx_run_version(progname);
+    mx_run_verbose(std->verbosity);
+    return -1;
+}
+
+int
 mx_run_usage_error(const char *label, const struct mx_error *err)
 {
     printf("%s UNKNOWN - %s\n", label, err->msg);

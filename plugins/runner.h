@@ -35,6 +35,27 @@ int mx_run_options(int argc, char **argv, const char *shortopts,
                    const struct option *longopts, mx_opt_fn fn, void *cfg,
                    struct mx_std *std, struct mx_error *err);
 
+/* A plugin's whole command line: parse argv into cfg (mx_run_options
+ * underneath); 0 or -1 with err set. */
+typedef int (*mx_parse_fn)(int argc, char **argv, void *cfg,
+                           struct mx_error *err);
+
+/* Append a plugin's --help text. */
+typedef void (*mx_help_fn)(struct mx_buf *b);
+
+/*
+ * The start of every plugin: the options of --extra-opts (section
+ * progname) before argv, parsed by parse into cfg (whose standard options
+ * are std); --help and --version answered; the -v sink installed. Returns
+ * -1 when the plugin goes on, else the exit code to return (a usage error,
+ * help or version was printed). nargc and nargv get the merged arguments,
+ * which cfg may point into: free them with mx_argv_free() at the end,
+ * whatever this returned.
+ */
+int mx_run_start(int argc, char **argv, const char *progname, const char *label,
+                 mx_parse_fn parse, mx_help_fn help, void *cfg,
+                 const struct mx_std *std, int *nargc, char ***nargv);
+
 /* Install the -v sink (stderr) for verbosity 0..3, and ignore SIGPIPE
  * (call before any network work). */
 void mx_run_verbose(int verbosity);
