@@ -60,6 +60,18 @@ mx_error_set(struct mx_error *e, enum mx_err code, const char *fmt, ...)
     va_end(ap);
 }
 
+int
+mx_error_vat(struct mx_error *e, const char *path, int line, const char *fmt,
+             va_list ap)
+{
+    char what[400];
+
+    if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
+        what[0] = '\0';
+    mx_error_set(e, MX_E_USAGE, "%s:%d: %s", path, line, what);
+    return -1;
+}
+
 void
 mx_error_clear(struct mx_error *e)
 {

@@ -9,6 +9,7 @@
 #ifndef MX_ERR_H
 #define MX_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "state.h"
@@ -35,6 +36,12 @@ struct mx_error {
 void mx_error_set(struct mx_error *e, enum mx_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void mx_error_clear(struct mx_error *e);
+
+/* A usage error about line `line` of the file `path`: "PATH:LINE: what",
+ * with what from fmt and ap. Returns -1, for "return mx_error_vat(...)". */
+int mx_error_vat(struct mx_error *e, const char *path, int line,
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Short identifier ("timeout", "refused", ...) for -v output and tests. */
 const char *mx_err_name(enum mx_err code);

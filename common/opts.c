@@ -307,6 +307,20 @@ mx_parse_duration(const char *s, const char *what, long *secs,
     return -1;
 }
 
+int
+mx_parse_bounded(const char *s, const char *name, long long lo, long long hi,
+                 long long *out, struct mx_error *err)
+{
+    const char *why;
+
+    if (mx_strtonum(s, lo, hi, out, &why) != 0) {
+        mx_error_set(err, MX_E_USAGE, "%s: '%.20s' %s (%lld..%lld)", name, s,
+                     why, lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
 void
 mx_std_help(struct mx_buf *b)
 {

@@ -118,6 +118,11 @@ int mx_parse_timeout(const char *s, double *secs, enum mx_state *st,
 int mx_parse_duration(const char *s, const char *what, long *secs,
                       struct mx_error *err);
 
+/* Parse a whole number lo..hi given to option name: 0, or -1 with err
+ * ("--parallel: '0' is too small (1..64)"). */
+int mx_parse_bounded(const char *s, const char *name, long long lo,
+                     long long hi, long long *out, struct mx_error *err);
+
 /* Parse a TCP port 1..65535. */
 int mx_parse_port(const char *s, int *port, struct mx_error *err);
 

@@ -545,14 +545,11 @@ static int fail(struct loader *ld, const char *fmt, ...)
 static int
 fail(struct loader *ld, const char *fmt, ...)
 {
-    char what[400];
     va_list ap;
 
     va_start(ap, fmt);
-    if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
-        what[0] = '\0';
+    mx_error_vat(ld->err, ld->path, ld->line, fmt, ap);
     va_end(ap);
-    mx_error_set(ld->err, MX_E_USAGE, "%s:%d: %s", ld->path, ld->line, what);
     return -1;
 }
 

@@ -515,14 +515,11 @@ static int bad(struct reader *r, const char *fmt, ...)
 static int
 bad(struct reader *r, const char *fmt, ...)
 {
-    char what[400];
     va_list ap;
 
     va_start(ap, fmt);
-    if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
-        what[0] = '\0';
+    mx_error_vat(r->err, r->path, r->line, fmt, ap);
     va_end(ap);
-    mx_error_set(r->err, MX_E_USAGE, "%s:%d: %s", r->path, r->line, what);
     return -1;
 }
 

@@ -154,7 +154,6 @@ static int
 peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
 {
     struct cfg *cfg = vcfg;
-    const char *errstr;
     char rerr[128];
     size_t used;
 
@@ -222,12 +221,10 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->dns_server = arg;
         return 1;
     case OPT_PARALLEL:
-        if (mx_strtonum(arg, 1, MX_SCHED_MAX, &cfg->parallel, &errstr) != 0) {
-            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)", arg,
-                         errstr, MX_SCHED_MAX);
-            return -1;
-        }
-        return 1;
+        return mx_parse_bounded(arg, "--parallel", 1, MX_SCHED_MAX,
+                                &cfg->parallel, err) == 0
+                   ? 1
+                   : -1;
     case 'w':
     case 'c':
         if (mx_range_parse(arg, opt == 'w' ? &cfg->warn : &cfg->crit, rerr,
@@ -247,8 +244,9 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
 }
 
 static int
-parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
+parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 {
+    struct cfg *cfg = vcfg;
     static const struct option longopts[] = {
         {"peers-file", required_argument, NULL, OPT_PEERS_FILE},
         {"peer", required_argument, NULL, OPT_PEER},
@@ -776,7 +774,6 @@ main(int argc, char **argv)
 {
     struct cfg cfg;
     struct mx_error err;
-    struct mx_buf hb = MX_BUF_INIT;
     struct mx_peers peers;
     struct mx_probe_stats stats;
     struct mx_sim *sim = NULL;
@@ -798,22 +795,11 @@ main(int argc, char **argv)
     cfg.cache_dir = MXTLS_CACHEDIR;
     cfg.max_age = DEFAULT_MAX_AGE;
     cfg.parallel = 8;
-    if (mx_extra_opts(argc, argv, "check_tls_peers", &nargc, &nargv, &err) != 0)
-        return mx_run_usage_error(LABEL, &err);
-    if (parse_args(nargc, nargv, &cfg, &err) != 0) {
-        rc = mx_run_usage_error(LABEL, &err);
+    rc = mx_run_start(argc, argv, "check_tls_peers", LABEL, parse_args, help,
+                      &cfg, &cfg.std, &nargc, &nargv);
+    if (rc >= 0)
         goto out;
-    }
-    if (cfg.std.want_help) {
-        help(&hb);
-        rc = mx_run_help(&hb);
-        goto out;
-    }
-    if (cfg.std.want_version) {
-        rc = mx_run_version("check_tls_peers");
-        goto out;
-    }
-    mx_run_verbose(cfg.std.verbosity);
+    rc = MX_UNKNOWN;
     if (cfg.learn && !cfg.std.timeout_given)
         cfg.std.timeout = LEARN_TIMEOUT;
     if (load_peers(&cfg, &peers, &err) != 0) {
@@ -888,7 +874,6 @@ out:
     free(skip);
     free(stale);
     mx_peers_free(&peers);
-    mx_buf_free(&hb);
     mx_argv_free(nargc, nargv);
     return rc;
 }

@@ -121,7 +121,6 @@ static int
 protocol_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
 {
     struct cfg *cfg = vcfg;
-    const char *errstr;
 
     switch (opt) {
     case OPT_MINIMUM:
@@ -138,20 +137,19 @@ protocol_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->ciphers = 1;
         return 1;
     case OPT_PARALLEL:
-        if (mx_strtonum(arg, 1, MX_SCHED_MAX, &cfg->parallel, &errstr) != 0) {
-            mx_error_set(err, MX_E_USAGE, "--parallel: '%.20s' %s (1..%d)", arg,
-                         errstr, MX_SCHED_MAX);
-            return -1;
-        }
-        return 1;
+        return mx_parse_bounded(arg, "--parallel", 1, MX_SCHED_MAX,
+                                &cfg->parallel, err) == 0
+                   ? 1
+                   : -1;
     default:
         return 0;
     }
 }
 
 static int
-parse_args(int argc, char **argv, struct cfg *cfg, struct mx_error *err)
+parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 {
+    struct cfg *cfg = vcfg;
     static const struct option longopts[] = {
         {"minimum", required_argument, NULL, OPT_MINIMUM},
         {"require", required_argument, NULL, OPT_REQUIRE},
@@ -357,7 +355,6 @@ main(int argc, char **argv)
 {
     struct cfg cfg;
     struct mx_error err;
-    struct mx_buf hb = MX_BUF_INIT;
     struct mx_enum *e = NULL;
     struct mx_enum_opts eo;
     struct mx_target t;
@@ -372,23 +369,11 @@ main(int argc, char **argv)
     mx_std_init(&cfg.std, "check_tls_protocol");
     cfg.minimum = MX_TLS10;
     cfg.parallel = 8;
-    if (mx_extra_opts(argc, argv, "check_tls_protocol", &nargc, &nargv, &err) !=
-        0)
-        return mx_run_usage_error(LABEL, &err);
-    if (parse_args(nargc, nargv, &cfg, &err) != 0) {
-        rc = mx_run_usage_error(LABEL, &err);
+    rc = mx_run_start(argc, argv, "check_tls_protocol", LABEL, parse_args, help,
+                      &cfg, &cfg.std, &nargc, &nargv);
+    if (rc >= 0)
         goto out;
-    }
-    if (cfg.std.want_help) {
-        help(&hb);
-        rc = mx_run_help(&hb);
-        goto out;
-    }
-    if (cfg.std.want_version) {
-        rc = mx_run_version("check_tls_protocol");
-        goto out;
-    }
-    mx_run_verbose(cfg.std.verbosity);
+    rc = MX_UNKNOWN;
     chk = mx_check_new(LABEL);
     e = calloc(1, sizeof(*e));
     if (chk == NULL || e == NULL) {
@@ -421,7 +406,6 @@ main(int argc, char **argv)
 out:
     mx_check_free(chk);
     free(e);
-    mx_buf_free(&hb);
     mx_argv_free(nargc, nargv);
     return rc;
 }
