@@ -23,6 +23,13 @@
 # rsa every peer must negotiate, against ecdsa every one must fail (and
 # mxtls must diagnose it).
 #
+# Benchmark D (the server's log), services "dual", "ecdsa" and "tls13"
+# (RSA 2048 + ECDSA P-256, TLSv1.3 only): how many lines each command adds
+# to the Postfix log that an administrator reads as TLS trouble, and how
+# many of them are refused handshakes: the three plugins, check_ssl_cert
+# (Debian's monitoring-plugins-contrib), sslscan and one openssl s_client
+# handshake.
+#
 # For each command: the median wall time of its runs, and the TCP
 # connections it opened, counted from the Postfix log ("connect from"
 # lines of that service logged during the run).
@@ -44,6 +51,11 @@
 #   MXTLS_BENCH_GUARD       seconds after which a fast command is killed and
 #                           counted as failed (default 300)
 #   MXTLS_BENCH_SLOW_GUARD  the same for testssl.sh (default 1800)
+#   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "A B"
+#                           (default "A B C D"); docs/benchmark.md is
+#                           written only when all four ran
+#   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmark D (default
+#                           /usr/lib/nagios/plugins/check_ssl_cert)
 #
 # Exit status: 0 when every run of every command succeeded and its result
 # could be read (whatever the numbers); 1 when a tool is missing or a run
@@ -86,6 +98,14 @@ export MXTLS_SRCDIR MXTLS_BUILDDIR
 RUNS=${MXTLS_BENCH_RUNS:-7}
 SLOW_RUNS=${MXTLS_BENCH_SLOW_RUNS:-1}
 WRITE_DOCS=${MXTLS_BENCH_WRITE_DOCS:-0}
+read -r -a ONLY_LIST <<<"${MXTLS_BENCH_ONLY:-A B C D}"
+ONLY=${ONLY_LIST[*]}
+for b in $ONLY; do
+    case $b in
+    A | B | C | D) ;;
+    *) usage_error "MXTLS_BENCH_ONLY takes A, B, C and D (got \"$b\")" ;;
+    esac
+done
 GUARD=${MXTLS_BENCH_GUARD:-300}
 SLOW_GUARD=${MXTLS_BENCH_SLOW_GUARD:-1800}
 for v in RUNS:MXTLS_BENCH_RUNS SLOW_RUNS:MXTLS_BENCH_SLOW_RUNS \
@@ -100,10 +120,14 @@ case $WRITE_DOCS in
 0 | 1) ;;
 *) usage_error "MXTLS_BENCH_WRITE_DOCS must be 0 or 1" ;;
 esac
+if [ "$WRITE_DOCS" = 1 ] && [ "$ONLY" != "A B C D" ]; then
+    usage_error "MXTLS_BENCH_WRITE_DOCS=1 needs every benchmark (MXTLS_BENCH_ONLY unset)"
+fi
 
 CHECK_TLS_PROTOCOL=$MXTLS_BUILDDIR/plugins/check_tls_protocol
 CHECK_TLS_CERT=$MXTLS_BUILDDIR/plugins/check_tls_cert
 CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
+CHECK_SSL_CERT=${MXTLS_BENCH_CHECK_SSL_CERT:-/usr/lib/nagios/plugins/check_ssl_cert}
 OPENSSL_CERTS=$BENCH_DIR/openssl-certs.sh
 OPENSSL_PEERS=$BENCH_DIR/openssl-peers.sh
 DOCS=$MXTLS_SRCDIR/docs/benchmark.md
@@ -124,6 +148,12 @@ done
 if ! command -v postfix >/dev/null 2>&1; then
     missing+=(postfix)
 fi
+case " $ONLY " in
+*" D "*)
+    [ -x "$CHECK_SSL_CERT" ] ||
+        missing+=("$CHECK_SSL_CERT (Debian package monitoring-plugins-contrib)")
+    ;;
+esac
 for f in "$CHECK_TLS_PROTOCOL" "$CHECK_TLS_CERT" "$CHECK_TLS_PEERS"; do
     [ -x "$f" ] || missing+=("$f (run make in $MXTLS_BUILDDIR)")
 done
@@ -163,7 +193,7 @@ else
     LOGS=$(mktemp -d /tmp/mxtls-bench-logs.XXXXXX) || die "mktemp failed"
 fi
 LOGS=$(cd "$LOGS" && pwd -P)
-mkdir -p "$LOGS/A" "$LOGS/B" "$LOGS/C" || die "cannot write to $LOGS"
+mkdir -p "$LOGS/A" "$LOGS/B" "$LOGS/C" "$LOGS/D" || die "cannot write to $LOGS"
 PF=$WORK/pf
 
 # The test PKI, shared with the integration tests (same lock).
@@ -179,14 +209,16 @@ say "starting Postfix in $PF"
 pf_start "$PF" \
     "0:dual:$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem" \
     "0:ecdsa:$CERTS/ecdsa-p256.pem" \
-    "0:rsa:$CERTS/rsa2048.pem" || die "cannot start Postfix"
+    "0:rsa:$CERTS/rsa2048.pem" \
+    "0:tls13:$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.3;smtpd_tls_mandatory_protocols=>=TLSv1.3" ||
+    die "cannot start Postfix"
 declare -A PORT
-for svc in dual ecdsa rsa; do
+for svc in dual ecdsa rsa tls13; do
     PORT[$svc]=$(pf_port "$PF" "$svc") || die "no port for service $svc"
 done
 # What the services were configured with, as the certificate sets name it.
 declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256"
-    [rsa]="RSA 2048")
+    [rsa]="RSA 2048" [tls13]="ECDSA P-256, RSA 2048")
 
 # ---------------------------------------------------------------- runs
 
@@ -421,6 +453,108 @@ bench_c() {
     done
 }
 
+# ---- Benchmark D: lines in the server's log, per run
+
+# What an administrator reads as TLS trouble in a Postfix log, and the
+# part of it that is a refused or failed handshake.
+D_NOISE='SSL_accept error|TLS library problem|lost connection|warning:'
+D_REFUSED='SSL_accept error'
+D_SERVICES="dual ecdsa tls13"
+D_TOOLS="cert protocol ciphers peers check_ssl_cert sslscan openssl"
+declare -A D_LINES D_REFUSALS
+declare -A D_LABEL=(
+    [cert]="check_tls_cert"
+    [protocol]="check_tls_protocol"
+    [ciphers]="check_tls_protocol --ciphers"
+    [peers]="check_tls_peers (the bank of the incident)"
+    [check_ssl_cert]="check_ssl_cert -P smtp"
+    [sslscan]="sslscan --starttls-smtp"
+    [openssl]="one openssl s_client handshake"
+)
+
+# d_cmd TOOL PORT: the command line of TOOL against PORT, one word a line.
+d_cmd() {
+    local port=$2
+    case $1 in
+    cert) printf '%s\n' "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$port" \
+        --require=none "--ca-file=$CERTS/ca.pem" ;;
+    protocol) printf '%s\n' "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$port" ;;
+    ciphers) printf '%s\n' "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$port" --ciphers ;;
+    peers) printf '%s\n' "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$port" \
+        --peer-name=bank --peer-protocols=TLSv1.2 "--peer-ciphers=$C_SUITES" ;;
+    check_ssl_cert) printf '%s\n' "$CHECK_SSL_CERT" -H 127.0.0.1 -p "$port" \
+        -P smtp --rootcert-file "$CERTS/ca.pem" --ignore-ocsp --ignore-sct ;;
+    sslscan) printf '%s\n' sslscan --starttls-smtp "127.0.0.1:$port" ;;
+    openssl) printf '%s\n' sh -c "openssl s_client -connect 127.0.0.1:$port \
+-starttls smtp </dev/null" ;;
+    esac
+}
+
+bench_d() {
+    local svc tool i d before lines refused
+    local -a cmd
+    for svc in $D_SERVICES; do
+        d=$LOGS/D/$svc
+        mkdir -p "$d"
+        say "benchmark D: the server's log, service $svc (port ${PORT[$svc]})"
+        for tool in $D_TOOLS; do
+            mapfile -t cmd < <(d_cmd "$tool" "${PORT[$svc]}")
+            for ((i = 0; i <= 3; i++)); do
+                before=$(pf_lines "$PF")
+                # Any exit status: the log is what is measured here.
+                measure "D.$svc.$tool" "$svc" "$i" "$GUARD" "0 1 2 3" \
+                    "$d/$tool-$i.txt" "${cmd[@]}" || continue
+                lines=$(pf_count "$PF" "postfix/$svc/smtpd\[[0-9]+\]: .*($D_NOISE)" "$before")
+                refused=$(pf_count "$PF" "postfix/$svc/smtpd\[[0-9]+\]: .*($D_REFUSED)" "$before")
+                tail -n "+$((before + 1))" "$PF/maillog" >"$d/$tool-$i.log"
+                if [ "$i" != 0 ]; then
+                    D_LINES[$svc.$tool]="${D_LINES[$svc.$tool]:-} $lines"
+                    D_REFUSALS[$svc.$tool]="${D_REFUSALS[$svc.$tool]:-} $refused"
+                fi
+            done
+        done
+    done
+}
+
+# d_report: table D.
+d_report() {
+    local tool svc l r
+    cat <<EOF
+## D. Lines in the server's log
+
+A plugin runs against production servers every few minutes, and each
+refused or broken handshake is a line in the server's log that hides
+real failures and can trip log-based banning.  For each command, the
+lines it added to the Postfix log of the service (median of 3 runs after
+a warm-up): every line that reads as TLS trouble (\`SSL_accept error\`,
+\`TLS library problem\`, \`lost connection\`, \`warning:\`), and in
+brackets the refused or failed handshakes among them (\`SSL_accept
+error\`).  Services: **dual** (RSA 2048 + ECDSA P-256, Postfix
+defaults), **ecdsa** (ECDSA P-256 only), **tls13** (both certificates,
+\`smtpd_tls_protocols = >=TLSv1.3\`).  The raw log of every run is kept
+in the log directory (\`D/SERVICE/TOOL-N.log\`).
+
+| command | dual | ecdsa | tls13 |
+|---|---|---|---|
+EOF
+    for tool in $D_TOOLS; do
+        printf '| %s |' "${D_LABEL[$tool]}"
+        for svc in $D_SERVICES; do
+            if [ -n "${D_LINES[$svc.$tool]:-}" ]; then
+                # shellcheck disable=SC2086 # the list is meant to split
+                l=$(bench_median ${D_LINES[$svc.$tool]})
+                # shellcheck disable=SC2086
+                r=$(bench_median ${D_REFUSALS[$svc.$tool]})
+                printf ' %s (%s) |' "$l" "$r"
+            else
+                printf ' failed |'
+            fi
+        done
+        echo
+    done
+    echo
+}
+
 # ---------------------------------------------------------------- report
 
 # runstat KEY FIELD: from the recorded runs of KEY, print FIELD: n (runs),
@@ -576,12 +710,13 @@ numbers.
 
 One private Postfix instance on 127.0.0.1 (\`tests/lib/postfix.sh\`),
 Postfix defaults apart from the certificates (TLSv1 to TLSv1.3, cipher
-grade "medium"), with three smtpd services:
+grade "medium"), with four smtpd services:
 
 * **dual**: RSA 2048 and ECDSA P-256 certificates (\`rsa2048.pem\`,
   \`ecdsa-p256.pem\` of \`tests/certs/mkcerts.sh\`);
 * **ecdsa**: the ECDSA P-256 certificate only;
-* **rsa**: the RSA 2048 certificate only.
+* **rsa**: the RSA 2048 certificate only;
+* **tls13**: both certificates, \`smtpd_tls_protocols = >=TLSv1.3\`.
 
 Each fast command runs $RUNS times (after one warm-up run that is not
 counted), the mxtls plugin and its rival taking turns; each testssl.sh
@@ -700,6 +835,8 @@ the connection without sending anything.
 
 $(notes)
 
+$(d_report)
+
 ## How to read the tables
 
 * **Service (configured)**: the Postfix service measured, with the
@@ -762,12 +899,14 @@ $(notes)
 ## Reproduce
 
 From a configured build directory, as root, with postfix, sslscan,
-testssl.sh and openssl installed:
+testssl.sh, openssl and check_ssl_cert (monitoring-plugins-contrib)
+installed:
 
 \`\`\`
 make bench                                   # print the report
 MXTLS_BENCH_WRITE_DOCS=1 make bench          # also rewrite docs/benchmark.md
 MXTLS_BENCH_RUNS=15 MXTLS_BENCH_SLOW_RUNS=3 make bench
+MXTLS_BENCH_ONLY=D make bench                # only the server's log
 \`\`\`
 
 The script prints the report on stdout and keeps the raw output of every
@@ -1130,13 +1269,31 @@ EOF
 # ---------------------------------------------------------------- main
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
-bench_a
-bench_b
-bench_c
+for b in $ONLY; do
+    case $b in
+    A) bench_a ;;
+    B) bench_b ;;
+    C) bench_c ;;
+    D) bench_d ;;
+    esac
+done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 say "writing the report"
-report >"$WORK/report.md"
+if [ "$ONLY" = "A B C D" ]; then
+    report >"$WORK/report.md"
+else
+    {
+        echo "# Benchmark $ONLY of mxtls (partial run)"
+        echo
+        case " $ONLY " in *" D "*) d_report ;; esac
+        echo "Tables A, B and C are written by a full run only."
+        if [ ${#FAILURES[@]} -gt 0 ]; then
+            printf '\n## Failed runs\n\n'
+            printf -- '* %s\n' "${FAILURES[@]}"
+        fi
+    } >"$WORK/report.md"
+fi
 cp "$WORK/report.md" "$LOGS/benchmark.md"
 cat "$WORK/report.md"
 
