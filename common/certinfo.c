@@ -7,6 +7,7 @@
  * is drained into -v output.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -172,6 +173,18 @@ mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
         return NULL;
     }
     ERR_clear_error();
+    if (cafile == NULL && capath == NULL) {
+        if (X509_STORE_set_default_paths(st) != 1) {
+            drain();
+            mx_error_set(err, MX_E_INTERNAL,
+                         "cannot use the system's CA certificates");
+            goto fail;
+        }
+        /* A missing file or directory is not an error here: nothing is
+         * trusted then, and each verification says so. */
+        ERR_clear_error();
+        return st;
+    }
     if (cafile != NULL && X509_STORE_load_file(st, cafile) != 1) {
         drain();
         mx_error_set(err, MX_E_USAGE,
@@ -189,6 +202,14 @@ mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
 fail:
     X509_STORE_free(st);
     return NULL;
+}
+
+const char *
+mx_trust_system_dir(void)
+{
+    const char *env = getenv(X509_get_default_cert_dir_env());
+
+    return env != NULL && *env != '\0' ? env : X509_get_default_cert_dir();
 }
 
 int
