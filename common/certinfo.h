@@ -49,7 +49,8 @@ const char *mx_trust_system_dir(void);
 
 /*
  * Verify chain (leaf first, the rest untrusted intermediates) against
- * store at the current time, for TLS server use. Returns 1 if trusted,
+ * store, for TLS server use, without looking at validity dates (the
+ * caller checks those per certificate). Returns 1 if trusted,
  * 0 if not (why gets the verifier's reason), -1 on an internal failure.
  */
 int mx_cert_verify(X509_STORE *store, STACK_OF(X509) * chain, char *why,
