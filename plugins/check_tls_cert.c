@@ -4,7 +4,8 @@
  * Finds every certificate the server can present (RSA, RSA-PSS, ECDSA per
  * curve, Ed25519, Ed448, DSA; dual and triple setups) in one run, and
  * checks the required key types, minimum key sizes, days until expiry
- * (leaf and presented intermediates), and optionally trust and name.
+ * (leaf and presented intermediates), the chain against the system's (or
+ * a given) trust store, and the name (-H or --match).
  * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments,
  * internal failure).
  */
@@ -85,26 +86,29 @@ help(struct mx_buf *b)
         "check_tls_cert (" PACKAGE_NAME " " PACKAGE_VERSION ")\n"
         "Finds every certificate a mail server presents (RSA, ECDSA per "
         "curve,\n"
-        "Ed25519, Ed448, DSA, dual setups) and checks key types, key sizes "
-        "and\n"
-        "expiry. By default an RSA certificate is required: peers whose TLS\n"
-        "clients offer only RSA-authenticated suites cannot deliver to a "
-        "server\n"
-        "without one.\n"
+        "Ed25519, Ed448, DSA, dual setups) and checks key types, key sizes,\n"
+        "expiry, the chain against the system's trust store and the name. By\n"
+        "default an RSA certificate is required: peers whose TLS clients "
+        "offer\n"
+        "only RSA-authenticated suites cannot deliver to a server without "
+        "one.\n"
         "\n"
         "Usage:\n"
-        "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w RANGE] [-c RANGE]\n"
+        "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w DAYS] [-c DAYS]\n"
         "                 [--require=TYPES] [--min-bits=TYPE:BITS,...]\n"
         "                 [--ca-file=FILE] [--ca-path=DIR] [--match=NAME]\n"
+        "                 [--trust=STATE] [--name=STATE]\n"
         "\n"
         "Options:\n"
-        " -w, --warning=RANGE\n"
-        "    Days until expiry that raise a WARNING (default: 30:, i.e. fewer "
-        "than\n"
-        "    30 days). Checked for every certificate presented, "
-        "intermediates too.\n"
-        " -c, --critical=RANGE\n"
-        "    Days until expiry that raise a CRITICAL (default: 14:).\n"
+        " -w, --warning=DAYS\n"
+        "    WARNING when a certificate has fewer than DAYS days left "
+        "(default:\n"
+        "    30). Checked for every certificate presented, intermediates "
+        "too.\n"
+        " -c, --critical=DAYS\n"
+        "    CRITICAL when fewer than DAYS days are left (default: 14). A "
+        "warning\n"
+        "    below the critical number is an error (UNKNOWN).\n"
         " --require=TYPES\n"
         "    Comma-separated key types that must be presented, each "
         "CRITICAL when\n"
@@ -116,25 +120,58 @@ help(struct mx_buf *b)
         "    Smallest key size per type, CRITICAL below it "
         "(e.g. rsa:2048,ecdsa:256).\n"
         " --ca-file=FILE\n"
-        "    Verify each chain against the CA certificates in FILE "
-        "(PEM).\n"
+        "    Verify each chain against the CA certificates in FILE (PEM) "
+        "instead\n"
+        "    of the system's trust store.\n"
         " --ca-path=DIR\n"
-        "    Verify each chain against the hashed CA directory DIR.\n"
+        "    Verify each chain against the hashed CA directory DIR instead "
+        "of the\n"
+        "    system's trust store.\n"
         " --match=NAME\n"
-        "    Each certificate must cover NAME (DNS name or IP address).\n");
+        "    Each certificate must cover NAME (DNS name or IP address); "
+        "default:\n"
+        "    -H when it is a name (an address is not checked).\n"
+        " --trust=STATE\n"
+        "    State of a chain that does not verify: critical, warning, or ok "
+        "(also\n"
+        "    'ignore': reported in the long output only). Default: warning "
+        "for\n"
+        "    SMTP or LMTP with STARTTLS on any port but 587 (opportunistic "
+        "TLS),\n"
+        "    critical for port 587, implicit TLS, IMAP and POP3, and "
+        "critical\n"
+        "    whenever --ca-file or --ca-path is given.\n"
+        " --name=STATE\n"
+        "    State of a certificate that does not cover the name, the same "
+        "way;\n"
+        "    critical whenever --match is given.\n");
     mx_std_help(b);
     mx_buf_append(
         b,
         "\n"
-        "Thresholds are ranges as in the Monitoring Plugins guidelines: "
-        "\"30:\"\n"
-        "alerts below 30, \"@0:30\" alerts from 0 to 30, \"30\" alerts "
-        "outside\n"
-        "0..30 (so a plain number is rarely what you want for days left).\n"
+        "Thresholds are in days left, as check_ssl_cert and check_http -C "
+        "take\n"
+        "them: -w 30 -c 14 warns below 30 days and is critical below 14. "
+        "Text\n"
+        "with ':' or '@' is a range as in the Monitoring Plugins "
+        "guidelines\n"
+        "(\"30:\" is the same as 30, \"@0:30\" alerts from 0 to 30 "
+        "inclusive).\n"
+        "\n"
+        "The first line names at most about 100 characters of problems, "
+        "grouped\n"
+        "by cause; the long output has one line per certificate (in its "
+        "worst\n"
+        "state) with every finding below it, and a last line with the "
+        "number of\n"
+        "connections and of refused handshakes (each one a TLS error in "
+        "the\n"
+        "server's log; none for a server that follows the client's order).\n"
         "\n"
         "Examples:\n"
         "  check_tls_cert -H mx.example.org\n"
-        "  check_tls_cert -H mx.example.org --require=rsa,ecdsa -w 21: -c 7:\n"
+        "  check_tls_cert -H mx.example.org --require=rsa,ecdsa -w 21 -c 7\n"
+        "  check_tls_cert -H mx.example.org -p 587 --trust=warning\n"
         "  check_tls_cert -H 127.0.0.1 -p 465 -S none --min-bits=rsa:3072\n");
 }
 
@@ -580,9 +617,9 @@ append_fit(struct mx_buf *b, const char *text, size_t cap)
 
 /*
  * The first line for the problems found: the problem's own sentence when
- * there is one, else "N problems: " and the causes, CRITICAL ones first,
- * each with the certificates it hits ("untrusted (RSA 2048, ECDSA
- * P-256)", "all 3" when it hits every one). A cause whose list does not
+ * there is one, else the causes, CRITICAL ones first, each with the
+ * certificates it hits ("no RSA certificate; untrusted (ECDSA P-256,
+ * Ed25519)", "all 3" when it hits every one). A cause whose list does not
  * fit is given with a count; one that does not fit at all is left for a
  * final "+K more" (K problems), and later, shorter ones may still fit.
  * The text stays within cap bytes; the long output has every detail.
@@ -593,14 +630,13 @@ summarize(const struct problems *pr, size_t ncerts, size_t cap,
 {
     static const enum mx_state order[] = {MX_CRITICAL, MX_WARNING};
     struct mx_buf piece = MX_BUF_INIT, labels = MX_BUF_INIT;
-    size_t i, j, o, k, hidden = 0, total = pr->n + (size_t)pr->dropped;
-    int seen, shown = 0;
+    size_t i, j, o, k, n, hidden = 0, total = pr->n + (size_t)pr->dropped;
+    int seen, shown = 0, missing;
 
     if (total == 1 && pr->n == 1) {
         append_fit(out, pr->v[0].alone, cap);
         return;
     }
-    mx_buf_printf(out, "%zu problems: ", total);
     for (o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
         for (i = 0; i < pr->n; i++) {
             if (pr->v[i].st != order[o])
@@ -610,18 +646,27 @@ summarize(const struct problems *pr, size_t ncerts, size_t cap,
                        strcmp(pr->v[j].cause, pr->v[i].cause) == 0;
             if (seen)
                 continue;
+            missing = strcmp(pr->v[i].cause, "missing") == 0;
+            for (n = 0, j = i; j < pr->n; j++)
+                n += pr->v[j].st == order[o] &&
+                     strcmp(pr->v[j].cause, pr->v[i].cause) == 0;
             mx_buf_reset(&labels);
             for (k = 0, j = i; j < pr->n; j++) {
                 if (pr->v[j].st != order[o] ||
                     strcmp(pr->v[j].cause, pr->v[i].cause) != 0)
                     continue;
                 if (pr->v[j].label[0] != '\0')
-                    mx_buf_printf(&labels, "%s%s", k > 0 ? ", " : "",
+                    mx_buf_printf(&labels, "%s%s",
+                                  k == 0                  ? ""
+                                  : missing && k + 1 == n ? " or "
+                                                          : ", ",
                                   pr->v[j].label);
                 k++;
             }
             mx_buf_reset(&piece);
-            if (labels.len == 0)
+            if (missing)
+                mx_buf_printf(&piece, "no %s certificate", mx_buf_str(&labels));
+            else if (labels.len == 0)
                 mx_buf_printf(&piece, "%s", pr->v[i].cause);
             else if (k == ncerts && k > 2)
                 mx_buf_printf(&piece, "%s (all %zu)", pr->v[i].cause, k);
@@ -629,7 +674,8 @@ summarize(const struct problems *pr, size_t ncerts, size_t cap,
                 mx_buf_printf(&piece, "%s (%s)", pr->v[i].cause,
                               mx_buf_str(&labels));
             /* room for "; +99 more" after this piece */
-            if (out->len + 2 + piece.len + 10 > cap && labels.len > 0) {
+            if (out->len + 2 + piece.len + 10 > cap && labels.len > 0 &&
+                !missing) {
                 mx_buf_reset(&piece);
                 mx_buf_printf(&piece, "%s (%zu)", pr->v[i].cause, k);
             }
