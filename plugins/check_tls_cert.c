@@ -108,7 +108,9 @@ help(struct mx_buf *b)
         " -c, --critical=DAYS\n"
         "    CRITICAL when fewer than DAYS days are left (default: 14). A "
         "warning\n"
-        "    below the critical number is an error (UNKNOWN).\n"
+        "    below the critical number is an error (UNKNOWN); given alone, "
+        "-c 40\n"
+        "    raises the warning to 40 and -w 7 lowers the critical to 7.\n"
         " --require=TYPES\n"
         "    Comma-separated key types that must be presented, each "
         "CRITICAL when\n"
@@ -849,6 +851,14 @@ main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = MX_UNKNOWN;
+    /* Given alone, -c 40 or -w 7 moves the other default along (-w 40,
+     * -c 7); both given the wrong way round are an error. */
+    if (mx_range_floor(&cfg.warn, &wf) && mx_range_floor(&cfg.crit, &cf) &&
+        wf < cf && cfg.warn_arg == NULL)
+        cfg.warn = cfg.crit;
+    else if (mx_range_floor(&cfg.warn, &wf) && mx_range_floor(&cfg.crit, &cf) &&
+             wf < cf && cfg.crit_arg == NULL)
+        cfg.crit = cfg.warn;
     if (mx_range_floor(&cfg.warn, &wf) && mx_range_floor(&cfg.crit, &cf) &&
         wf < cf) {
         mx_error_set(&err, MX_E_USAGE,
