@@ -132,7 +132,7 @@ help(struct mx_buf *b)
         " --match=NAME\n"
         "    Each certificate must cover NAME (DNS name or IP address); "
         "default:\n"
-        "    -H when it is a name (an address is not checked).\n"
+        "    --sni, else -H when it is a name (an address is not checked).\n"
         " --trust=STATE\n"
         "    State of a chain that does not verify: critical, warning, or ok "
         "(also\n"
@@ -902,8 +902,12 @@ main(int argc, char **argv)
     run->name_st = cfg.name != MX_STATE_INVALID ? cfg.name
                    : cfg.match != NULL          ? MX_CRITICAL
                                                 : verdict_default(&cfg.std);
+    /* The name asked for: --match, else the name sent as SNI (--sni), else
+     * -H when it is a name. */
     if (cfg.match != NULL)
         run->name = cfg.match;
+    else if (cfg.std.sni_given && cfg.std.sni != NULL)
+        run->name = cfg.std.sni;
     else if (!mx_is_address(cfg.std.host))
         run->name = cfg.std.host;
     run->chk = mx_check_new(LABEL);

@@ -293,6 +293,10 @@ mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port wrongname)" "${CA[@]}" --name=c
 t_is "$RC" 2 "--name=critical: a mismatch is CRITICAL"
 mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port wrongname)" "${CA[@]}" --name=ok
 t_is "$RC" 0 "--name=ok: reported, not alerting"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" --sni=other.example.test "${CA[@]}"
+t_is "$RC" 1 "--sni names the server: it is the name checked"
+t_like "$LINE1" '^TLS CERT WARNING - does not cover other\.example\.test \(ECDSA P-256, RSA 2048\) \|' \
+    "--sni: the mismatch is grouped for both certificates"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port selfsigned)" "${CA[@]}"
 t_like "$OUT" '^\[CRITICAL\] RSA 2048: ' "self-signed: the certificate's line is CRITICAL"
 
