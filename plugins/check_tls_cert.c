@@ -679,7 +679,8 @@ summarize(const struct problems *pr, size_t ncerts, size_t cap,
             if (out->len + 2 + piece.len + 10 > cap && labels.len > 0 &&
                 !missing) {
                 mx_buf_reset(&piece);
-                mx_buf_printf(&piece, "%s (%zu)", pr->v[i].cause, k);
+                mx_buf_printf(&piece, "%s (%zu certificates)", pr->v[i].cause,
+                              k);
             }
             if (out->len + 2 + piece.len + 10 > cap) {
                 hidden += k;
@@ -690,7 +691,9 @@ summarize(const struct problems *pr, size_t ncerts, size_t cap,
         }
     }
     hidden += (size_t)pr->dropped;
-    if (hidden > 0)
+    if (shown == 0)
+        mx_buf_printf(out, "%zu problems (see the long output)", total);
+    else if (hidden > 0)
         mx_buf_printf(out, "; +%zu more", hidden);
     mx_buf_free(&piece);
     mx_buf_free(&labels);
