@@ -36,15 +36,21 @@ int mx_certinfo_get(X509 *x, struct mx_certinfo *ci, struct mx_error *err);
 double mx_cert_days_left(const struct mx_certinfo *ci, time_t now);
 
 /*
- * Load trust anchors from cafile and/or capath. NULL on failure with
- * err = USAGE naming the file. Free with X509_STORE_free().
+ * Load trust anchors from cafile and/or capath; with neither, the
+ * system's (OpenSSL's default file and directory, i.e. ca-certificates on
+ * Debian; SSL_CERT_FILE and SSL_CERT_DIR override them). NULL on failure
+ * with err = USAGE naming the file. Free with X509_STORE_free().
  */
 X509_STORE *mx_trust_load(const char *cafile, const char *capath,
                           struct mx_error *err);
 
+/* The system's CA directory as mx_trust_load(NULL, NULL) uses it. */
+const char *mx_trust_system_dir(void);
+
 /*
  * Verify chain (leaf first, the rest untrusted intermediates) against
- * store at the current time, for TLS server use. Returns 1 if trusted,
+ * store, for TLS server use, without looking at validity dates (the
+ * caller checks those per certificate). Returns 1 if trusted,
  * 0 if not (why gets the verifier's reason), -1 on an internal failure.
  */
 int mx_cert_verify(X509_STORE *store, STACK_OF(X509) * chain, char *why,

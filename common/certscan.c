@@ -31,7 +31,57 @@ struct scan {
     size_t nlib;
     struct kind found[MX_SCAN_MAX_CERTS * 2];
     size_t nfound;
+    /* The server follows the client's order: every round after the
+     * first ends on a certificate already seen (see pick_fallback). */
+    int fallback;
 };
+
+/*
+ * Marker suites, offered first in the first probe: AES-128-GCM, which a
+ * server that orders suites itself ranks below AES-256-GCM (OpenSSL's
+ * default order, Postfix's @STRENGTH). The server follows the client's
+ * order when it picks the marker of the class of the certificate it
+ * presents.
+ */
+static const struct {
+    uint16_t code;
+    enum mx_auth auth;
+} markers[] = {
+    {0x1301, MX_AUTH_TLS13}, /* TLS_AES_128_GCM_SHA256 */
+    {0xC02B, MX_AUTH_ECDSA}, /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    {0xC02F, MX_AUTH_RSA},   /* ECDHE-RSA-AES128-GCM-SHA256 */
+    {0x00A2, MX_AUTH_DSS},   /* DHE-DSS-AES128-GCM-SHA256 */
+};
+
+static int
+is_marker(uint16_t code)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+        if (markers[i].code == code)
+            return 1;
+    return 0;
+}
+
+/* The authentication class that serves a key type below TLS 1.3. */
+static enum mx_auth
+key_class(enum mx_keytype k)
+{
+    switch (k) {
+    case MX_KEY_RSA:
+    case MX_KEY_RSA_PSS:
+        return MX_AUTH_RSA;
+    case MX_KEY_ECDSA:
+    case MX_KEY_ED25519:
+    case MX_KEY_ED448:
+        return MX_AUTH_ECDSA;
+    case MX_KEY_DSA:
+        return MX_AUTH_DSS;
+    default:
+        return MX_AUTH_OTHER;
+    }
+}
 
 static int
 kind_found(const struct scan *sc, enum mx_keytype type, uint16_t curve,
@@ -64,23 +114,56 @@ auth_serves(enum mx_auth a, enum mx_keytype k)
 
 /*
  * Build the offer of one round. phase 0: the first probe (everything, all
- * versions); 13: TLS 1.3 only; 12: below TLS 1.3, suites of one
- * authentication class only. Returns 0 when there is nothing left to
- * offer.
+ * versions, marker suites first); 13: TLS 1.3 only; 12: below TLS 1.3,
+ * suites of one authentication class only. Returns 0 when there is nothing
+ * left to offer.
  *
  * Below TLS 1.3 a server picks the certificate from the suite it chose,
  * and only then looks at the signature schemes: an OpenSSL server with an
  * RSA certificate chooses an RSA suite even when none of the offered
  * schemes can sign with that key, and fails. So each class is asked on its
  * own, with the schemes of the key types in it that are still unseen.
+ *
+ * With the fallback (a server that follows the client's order), the
+ * first certificate's scheme and, below TLS 1.3, its class's suites come
+ * last: a server that has nothing unseen answers with that certificate
+ * again instead of refusing, and the round ends with a complete handshake.
+ */
+/*
+ * The certificate a round falls back on, offered last: in TLS 1.3 the
+ * first one found; below it one of the round's own class when there is
+ * one (an OpenSSL server picks an RSA or DSA certificate from the suite
+ * alone, so a class with a certificate seen must fall back on it), else
+ * the first one. -1 when its signature scheme is unknown.
  */
 static int
+pick_fallback(const struct scan *sc, int phase, enum mx_auth cls)
+{
+    const struct mx_certscan *s = sc->s;
+    const struct mx_sigalg *sa;
+    size_t i, f = 0;
+
+    if (phase == 0 || !sc->fallback || s->n == 0)
+        return -1;
+    if (phase == 12)
+        for (i = s->n; i-- > 0;)
+            if (key_class(s->certs[i].info.type) == cls)
+                f = i;
+    sa = mx_sigalg_by_code(s->certs[f].sigalg);
+    if (sa == NULL || sa->openssl == NULL || (phase == 13 && !sa->tls13) ||
+        key_class(s->certs[f].info.type) == MX_AUTH_OTHER)
+        return -1;
+    return (int)f;
+}
+
+static int
 build_offer(const struct scan *sc, int phase, enum mx_auth cls,
-            uint16_t *suites, uint16_t *sigalgs, struct mx_offer *o)
+            uint16_t *suites, uint16_t *sigalgs, struct mx_offer *o, int *fbi)
 {
     const struct mx_sigalg *sa;
-    size_t i, nsa, ns = 0, ng = 0;
-    int k, any;
+    size_t i, j, nsa, ns = 0, ng = 0;
+    int k, any, fb = pick_fallback(sc, phase, cls);
+    enum mx_auth fbc = MX_AUTH_OTHER;
 
     memset(o, 0, sizeof(*o));
     o->sni = sc->sni;
@@ -88,7 +171,7 @@ build_offer(const struct scan *sc, int phase, enum mx_auth cls,
     o->max_version = phase == 12 ? MX_TLS12 : MX_TLS13;
 
     sa = mx_sigalgs(&nsa);
-    for (i = 0; i < nsa; i++) {
+    for (i = 0; i < nsa && ng < MAX_SIGALGS - 1; i++) {
         if (sa[i].openssl == NULL)
             continue;
         if (phase == 13 &&
@@ -99,8 +182,23 @@ build_offer(const struct scan *sc, int phase, enum mx_auth cls,
             continue;
         sigalgs[ng++] = sa[i].code;
     }
+    *fbi = -1;
+    if (ng == 0)
+        return 0;
+    if (fb >= 0) {
+        *fbi = fb;
+        sigalgs[ng++] = sc->s->certs[fb].sigalg;
+        fbc = key_class(sc->s->certs[fb].info.type);
+    }
+    if (phase == 0)
+        for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+            for (j = 0; j < sc->nlib; j++)
+                if (sc->lib[j].code == markers[i].code)
+                    suites[ns++] = markers[i].code;
     for (i = 0; i < sc->nlib; i++) {
         const struct mx_lib_suite *ls = &sc->lib[i];
+        if (phase == 0 && is_marker(ls->code))
+            continue;
         if (ls->auth == MX_AUTH_TLS13) {
             if (phase != 12)
                 suites[ns++] = ls->code;
@@ -113,13 +211,37 @@ build_offer(const struct scan *sc, int phase, enum mx_auth cls,
         if (any)
             suites[ns++] = ls->code;
     }
-    if (ns == 0 || ng == 0)
+    if (fb >= 0 && phase == 12 && fbc != cls)
+        for (i = 0; i < sc->nlib; i++)
+            if (sc->lib[i].auth == fbc)
+                suites[ns++] = sc->lib[i].code;
+    if (ns == 0)
         return 0;
     o->suites = suites;
     o->nsuites = ns;
     o->sigalgs = sigalgs;
     o->nsigalgs = ng;
     return 1;
+}
+
+/* After the first certificate: does the server follow the client's order
+ * (it chose the marker of its certificate's class)? */
+static void
+set_fallback(struct scan *sc)
+{
+    const struct mx_scanned_cert *c0 = &sc->s->certs[0];
+    enum mx_auth want =
+        c0->version == MX_TLS13 ? MX_AUTH_TLS13 : key_class(c0->info.type);
+    size_t i;
+
+    for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+        if (markers[i].auth == want)
+            sc->s->client_order = markers[i].code == c0->suite_code;
+    sc->fallback = sc->s->client_order;
+    mx_log(1, "scan: the server %s the client's suite order%s",
+           sc->s->client_order ? "follows" : "does not follow",
+           sc->fallback ? "; later rounds end on the first certificate"
+                        : "; later rounds end with a refusal");
 }
 
 /*
@@ -137,9 +259,9 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
     struct mx_offer o;
     X509 *leaf;
     size_t i;
-    int rc = 0, tls13;
+    int rc = 0, tls13, fbi;
 
-    if (!build_offer(sc, phase, cls, suites, sigalgs, &o)) {
+    if (!build_offer(sc, phase, cls, suites, sigalgs, &o, &fbi)) {
         mx_log(2, "scan: nothing left to offer %s",
                phase == 13 ? "in TLSv1.3" : "below TLSv1.3");
         return 0;
@@ -164,6 +286,7 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
     if (phase == 0)
         s->first_handshake_ms = r.hs.ms;
     if (!r.hs.accepted) {
+        s->refusals++;
         if (s->n == 0)
             snprintf(s->refusal, sizeof(s->refusal), "%s", r.hs.reason);
         goto out;
@@ -184,6 +307,11 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
     for (i = 0; i < s->n; i++)
         if (strcmp(s->certs[i].info.fingerprint, ci.fingerprint) == 0)
             break;
+    if (fbi >= 0 && i == (size_t)fbi) {
+        mx_log(1, "scan: the fallback answered: nothing more %s",
+               phase == 13 ? "in TLSv1.3" : "in this class");
+        goto out;
+    }
     if (i < s->n || kind_found(sc, ci.type, ci.curve, tls13)) {
         snprintf(s->note, sizeof(s->note),
                  "the server presented %s again although the offer "
@@ -200,6 +328,7 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
         sc_cert->info = ci;
         sc_cert->version = r.hs.version;
         snprintf(sc_cert->suite, sizeof(sc_cert->suite), "%s", r.hs.suite_ossl);
+        sc_cert->suite_code = r.hs.suite;
         sc_cert->sigalg = r.hs.sigalg;
         mx_log(1, "scan: found %s (%s)", ci.label, ci.subject);
     }
@@ -248,6 +377,7 @@ mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
         result = rc == 0 ? 0 : -1;
         goto out;
     }
+    set_fallback(sc);
     if (s->tls13) {
         while ((rc = round_once(sc, 13, MX_AUTH_OTHER, err)) > 0)
             ;

@@ -17,6 +17,10 @@
  * An alert is raised for a value outside [start, end] (both ends inclusive),
  * or inside it with "@". NaN always alerts.
  *
+ * mx_range_parse_min reads a plain number N as "N:" (alert below N), for
+ * thresholds on something that alerts when low; everything with ':' or
+ * '@' it leaves to mx_range_parse.
+ *
  * mx_range_parse returns 0, or -1 with a one-line reason in err (when err
  * is not NULL and errlen > 0) and *r left untouched. A range text that does
  * not fit into r->text is an error, never truncated. Nothing here prints.
@@ -118,4 +122,40 @@ mx_range_alert(const struct mx_range *r, double x)
         return 1;
     outside = (!r->start_inf && x < r->start) || (!r->end_inf && x > r->end);
     return r->inside ? !outside : outside;
+}
+
+int
+mx_range_parse_min(const char *s, struct mx_range *r, char *err, size_t errlen)
+{
+    char tmp[sizeof(r->text)];
+    size_t len;
+    int n;
+
+    if (s == NULL || *s == '\0' || strchr(s, ':') != NULL || *s == '@')
+        return mx_range_parse(s, r, err, errlen);
+    len = strlen(s);
+    n = snprintf(tmp, sizeof(tmp), "%s:", s);
+    if (n < 0 || (size_t)n >= sizeof(tmp) || len + 1 >= sizeof(tmp)) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "\"%.40s\" is too long", s);
+        return -1;
+    }
+    if (mx_range_parse(tmp, r, NULL, 0) != 0) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen,
+                     "\"%.40s\" is neither a number (N: fewer than N) nor a "
+                     "range (N:, @N:M, ...)",
+                     s);
+        return -1;
+    }
+    return 0;
+}
+
+int
+mx_range_floor(const struct mx_range *r, double *floor)
+{
+    if (r->inside || r->start_inf || !r->end_inf)
+        return 0;
+    *floor = r->start;
+    return 1;
 }

@@ -30,6 +30,24 @@ struct mx_range {
 
 int mx_range_parse(const char *s, struct mx_range *r, char *err, size_t errlen);
 
+/*
+ * For thresholds on a quantity that alerts when it runs low (days until a
+ * certificate expires), as administrators type them for check_ssl_cert or
+ * check_http -C: a plain number N means "fewer than N", i.e. the range
+ * "N:" (and r->text becomes "N:", so that perfdata says what is checked).
+ * Text with ':' or '@' is a range exactly as mx_range_parse reads it.
+ * Errors as mx_range_parse, with a hint at both forms.
+ */
+int mx_range_parse_min(const char *s, struct mx_range *r, char *err,
+                       size_t errlen);
+
+/*
+ * 1 and *floor set when r alerts exactly for values below a number (the
+ * form "N:"), 0 for any other range. Lets a plugin compare a warning and a
+ * critical floor.
+ */
+int mx_range_floor(const struct mx_range *r, double *floor);
+
 /* 1 if value x raises an alert for range r, 0 if not. */
 int mx_range_alert(const struct mx_range *r, double x);
 

@@ -62,11 +62,11 @@ show 2 "$peers" -H 127.0.0.1 -p "$incident" --peer-name=arz \
 ok0=$?
 echo "Which certificates does the server present?"
 echo
-show 2 "$plugin" -H 127.0.0.1 -p "$incident" --require=rsa
+show 2 "$plugin" -H 127.0.0.1 -p "$incident" --require=rsa --ca-file="$work/certs/ca.pem"
 ok1=$?
 echo "The same Postfix with smtpd_tls_chain_files = RSA key+cert, ECDSA key+cert (port $fixed):"
 echo
-show 0 "$plugin" -H 127.0.0.1 -p "$fixed" --require=rsa
+show 0 "$plugin" -H 127.0.0.1 -p "$fixed" --require=rsa --ca-file="$work/certs/ca.pem"
 ok2=$?
 show 0 "$peers" -H 127.0.0.1 -p "$fixed" --peer-name=arz \
     --peer-protocols=TLSv1.2 --peer-ciphers="$bank"

@@ -184,7 +184,7 @@ mx_at_exit "pf_stop '$WORK/pf'"
 p_dual=$(pf_port "$WORK/pf" dual)
 p_ecdsa=$(pf_port "$WORK/pf" ecdsa)
 p_bank=$(pf_port "$WORK/pf" bank)
-mx_run "$plugindir/check_tls_cert" -H 127.0.0.1 -p "$p_dual"
+mx_run "$plugindir/check_tls_cert" -H 127.0.0.1 -p "$p_dual" --ca-file="$CERTS/ca.pem"
 t_is "$RC" 0 "installed check_tls_cert: RSA + ECDSA -> OK"
 t_like "$LINE1" '^TLS CERT OK - ECDSA P-256 and RSA 2048' "installed check_tls_cert: output"
 mx_run "$plugindir/check_tls_cert" -H 127.0.0.1 -p "$p_ecdsa"
@@ -194,7 +194,8 @@ mx_run "$plugindir/check_tls_protocol" -H 127.0.0.1 -p "$p_dual"
 t_is "$RC" 0 "installed check_tls_protocol: default minimum -> OK"
 mx_run "$plugindir/check_tls_protocol" -H 127.0.0.1 -p "$p_dual" --minimum=TLSv1.2
 t_is "$RC" 2 "installed check_tls_protocol: TLSv1.0 accepted, --minimum=TLSv1.2 -> CRITICAL"
-mx_run runuser -u "$MON_USER" -- "$plugindir/check_tls_cert" -H 127.0.0.1 -p "$p_dual"
+mx_run runuser -u "$MON_USER" -- "$plugindir/check_tls_cert" -H 127.0.0.1 -p "$p_dual" \
+    --ca-file="$CERTS/ca.pem"
 t_is "$RC" 0 "installed check_tls_cert runs as the user $MON_USER"
 
 # check_tls_peers: the bank of the incident twice, by its 12 suites

@@ -17,7 +17,7 @@ expect() {
     local mode=$1 state=$2 regex=$3
     shift 3
     mx_fixture "$mode" --cert "$crt"
-    mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 2 "$@"
+    mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$FPORT" -t 2 --ca-file="$CERTS/ca.pem" "$@"
     t_is "$RC" "$state" "$mode: exit status $state"
     t_like "$LINE1" "$regex" "$mode: message"
 }
@@ -76,7 +76,7 @@ flog_accepted() {
 # A host name (resolved from /etc/hosts; no query leaves the machine) is
 # sent as SNI; an address is not; --sni and --no-sni override.
 mx_fixture good --cert "$crt"
-mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$FPORT" -t 5
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$FPORT" -t 5 --ca-file="$CERTS/ca.pem"
 t_is "$RC" 0 "-H localhost -4: resolved and checked"
 t_like "$(flog_accepted)" ' sni=localhost ' "-H localhost: SNI localhost"
 : >"$FLOG"
@@ -98,7 +98,7 @@ t_like "$ERR" '^< 220 fixture\.test ESMTP' "-vv shows the dialogue"
 # IPv6 loopback.
 if pf_has_ipv6; then
     mx_fixture good --cert "$crt" --listen ::1
-    mx_run "$CHECK_TLS_CERT" -H ::1 -p "$FPORT" -t 5
+    mx_run "$CHECK_TLS_CERT" -H ::1 -p "$FPORT" -t 5 --ca-file="$CERTS/ca.pem"
     t_is "$RC" 0 "-H ::1: checked over IPv6"
     t_like "$OUT" "::1 port $FPORT" "-H ::1: the address is reported"
     mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -6 -p "$FPORT" -t 5

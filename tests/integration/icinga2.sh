@@ -151,6 +151,7 @@ object Host "mx-dual" {
 	address = "127.0.0.1"
 	vars.mxtls_starttls = "smtp"
 	vars.mxtls_port = $p_dual
+	vars.tls_cert_ca_file = "$CERTS/ca.pem"
 	vars.mxtls_peers_file = "$WORK/peers.conf"
 	vars.mxtls_peers_port = $p_dual
 	vars.tls_peers_peer = [ "arz", "modern" ]
@@ -174,6 +175,7 @@ object Host "mx-soon" {
 object Host "mx-multi" {
 	import "generic-host"
 	address = "127.0.0.1"
+	vars.tls_cert_ca_file = "$CERTS/ca.pem"
 	vars.mxtls_services["modern"] = {
 		starttls = "smtp"
 		port = $p_modern
@@ -350,7 +352,7 @@ cmdline() {
     result "$1" command | jq -r 'join(" ")' 2>/dev/null || result "$1" command
 }
 t_is "$(cmdline 'mx-dual!tls-cert')" \
-    "$plugins/check_tls_cert -H 127.0.0.1 -S smtp -p $p_dual" \
+    "$plugins/check_tls_cert -H 127.0.0.1 --ca-file $CERTS/ca.pem -S smtp -p $p_dual" \
     "tls_cert: the command line from the host's variables"
 t_like "$(cmdline 'mx-multi!tls-cert-modern')" ' --require rsa --require ecdsa( |$)' \
     "tls_cert: an array for --require is repeated (repeat_key)"

@@ -97,6 +97,7 @@ define host {
     host_name               mx-dual
     address                 127.0.0.1
     _MXTLS_PORT             $p_dual
+    _MXTLS_CERT_OPTIONS     --require=rsa --ca-file=$CERTS/ca.pem
     _MXTLS_PEERS_FILE       $WORK/peers.conf
     _MXTLS_PEERS_PORT       $p_dual
     _MXTLS_PEERS_OPTIONS    --peer=arz

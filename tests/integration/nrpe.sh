@@ -150,12 +150,12 @@ if [ "$have_args" != 1 ]; then
     t_skip "NRPE with command arguments" \
         "no $nrpe_args that takes command arguments: build it with tests/setup/nrpe-args.sh"
 else
-    nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_dual"
+    nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_dual" "--ca-file=$CERTS/ca.pem"
     t_is "$RC" 0 "arguments: RSA + ECDSA -> OK (0)"
     t_like "$LINE1" '^TLS CERT OK - ' "arguments: check_tls_cert output"
     nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_ecdsa"
     t_is "$RC" 2 "arguments: ECDSA only with the default --require=rsa -> CRITICAL (2)"
-    nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_ecdsa" '-S smtp --require=ecdsa'
+    nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_ecdsa" "-S smtp --require=ecdsa --ca-file=$CERTS/ca.pem"
     t_is "$RC" 0 "arguments: ECDSA only with --require=ecdsa in \$ARG3\$ -> OK (0)"
     nrpe "$p_args" -c check_tls_cert_args -a 127.0.0.1 "$p_soon"
     t_is "$RC" 2 "arguments: a certificate that expires in 5 days, default -c 14: -> CRITICAL (2)"

@@ -187,6 +187,88 @@ test_nan(void)
     tap_is_int(mx_range_alert(&r, NAN), 1, "NaN alerts for \"@10:20\"");
 }
 
+/* Days-left thresholds: a plain number is "fewer than N". */
+static void
+check_min(const char *text, const char *want_text, const struct probe *p,
+          size_t n)
+{
+    struct mx_range r;
+    char err[160] = "", name[128];
+    size_t i;
+
+    snprintf(name, sizeof(name), "parse_min \"%s\"", text);
+    if (!tap_is_int(mx_range_parse_min(text, &r, err, sizeof(err)), 0, name)) {
+        printf("#   err: %s\n", err);
+        return;
+    }
+    snprintf(name, sizeof(name), "parse_min \"%s\" reads as \"%s\"", text,
+             want_text);
+    tap_is_str(r.text, want_text, name);
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "min \"%s\" with %g %s", text, p[i].x,
+                 p[i].alert ? "alerts" : "does not alert");
+        tap_is_int(mx_range_alert(&r, p[i].x), p[i].alert, name);
+    }
+}
+
+#define CHECK_MIN(text, want, ...)                                            \
+    do {                                                                      \
+        static const struct probe probes_[] = {__VA_ARGS__};                  \
+        check_min(text, want, probes_, sizeof(probes_) / sizeof(probes_[0])); \
+    } while (0)
+
+static void
+test_min(void)
+{
+    struct mx_range r;
+    char err[160];
+    double f = -1;
+
+    /* -w 30: fewer than 30 days left warns; 824 days left does not. */
+    CHECK_MIN("30", "30:", {824, 0}, {30, 0}, {29.99, 1}, {0, 1}, {-3, 1});
+    CHECK_MIN("14.5", "14.5:", {14.5, 0}, {14.4, 1});
+    CHECK_MIN("0", "0:", {0, 0}, {-0.01, 1});
+    /* Explicit ranges keep the guideline meaning. */
+    CHECK_MIN("30:", "30:", {31, 0}, {29, 1});
+    CHECK_MIN("@0:30", "@0:30", {31, 0}, {30, 1}, {0, 1}, {-1, 0});
+    CHECK_MIN("~:100", "~:100", {-5, 0}, {101, 1});
+    CHECK_MIN("10:20", "10:20", {9, 1}, {15, 0}, {21, 1});
+
+    tap_is_int(mx_range_parse_min("30,14", &r, err, sizeof(err)), -1,
+               "parse_min \"30,14\" fails");
+    tap_is_str(err,
+               "\"30,14\" is neither a number (N: fewer than N) nor a range "
+               "(N:, @N:M, ...)",
+               "the reason names both forms");
+    tap_is_int(mx_range_parse_min("", &r, err, sizeof(err)), -1,
+               "parse_min \"\" fails");
+    tap_is_int(mx_range_parse_min("30 days", &r, err, sizeof(err)), -1,
+               "parse_min \"30 days\" fails");
+    tap_is_int(mx_range_parse_min("1e3", &r, err, sizeof(err)), -1,
+               "parse_min \"1e3\" fails");
+    tap_is_int(mx_range_parse_min("30:14", &r, err, sizeof(err)), -1,
+               "parse_min \"30:14\" fails as a range");
+    tap_is_str(err, "range \"30:14\": has its start above its end",
+               "the range error is mx_range_parse's");
+    tap_is_int(mx_range_parse_min("123456789012345678901234567890123456789012"
+                                  "34567890123456789012345",
+                                  &r, err, sizeof(err)),
+               -1, "parse_min of an overlong number fails");
+
+    mx_range_parse_min("30", &r, NULL, 0);
+    tap_is_int(mx_range_floor(&r, &f), 1, "\"30\" has a floor");
+    tap_ok(f == 30, "the floor of \"30\" is 30");
+    mx_range_parse_min("14:", &r, NULL, 0);
+    tap_is_int(mx_range_floor(&r, &f), 1, "\"14:\" has a floor");
+    tap_ok(f == 14, "the floor of \"14:\" is 14");
+    mx_range_parse_min("@0:30", &r, NULL, 0);
+    tap_is_int(mx_range_floor(&r, &f), 0, "\"@0:30\" has no floor");
+    mx_range_parse_min("10:20", &r, NULL, 0);
+    tap_is_int(mx_range_floor(&r, &f), 0, "\"10:20\" has no floor");
+    mx_range_parse_min("~:", &r, NULL, 0);
+    tap_is_int(mx_range_floor(&r, &f), 0, "\"~:\" has no floor");
+}
+
 int
 main(void)
 {
@@ -195,5 +277,6 @@ main(void)
     test_fields();
     test_errors();
     test_nan();
+    test_min();
     return tap_done();
 }
