@@ -13,6 +13,7 @@
 #include "log.h"
 #include "registry.h"
 #include "rawtls.h"
+#include "shcheck.h"
 #include "text.h"
 
 int
@@ -54,6 +55,8 @@ finish(struct mx_raw_run *run, struct mx_raw_result *r)
     r->flight = run->flight;
     run->flight = NULL;
     r->us = mx_now_us() - run->t0_us;
+    r->hello = run->hello;
+    r->hello_len = run->len;
 }
 
 /* Has the ServerHello named a suite that was not offered? */
@@ -62,7 +65,7 @@ outside_offer(const struct mx_raw_run *run)
 {
     size_t i;
 
-    if (run->offered == NULL || run->flight->suite == 0)
+    if (run->offered == NULL || !run->flight->have_hello)
         return 0;
     for (i = 0; i < run->noffered; i++)
         if (run->offered[i] == run->flight->suite)
@@ -117,6 +120,35 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
     }
 }
 
+/* The answer against the hello that was sent, as a real client checks
+ * it (shcheck.h): 1, or -1 with err. A hello that does not decode (a
+ * recording only the capture reader took) is not checked further. */
+static int
+strict(const struct mx_raw_result *r, const char *addr, struct mx_error *err)
+{
+    struct mx_hello_view *ch;
+    struct mx_error e;
+    char why[200];
+    int rc = 1;
+
+    if (r->hello == NULL)
+        return 1;
+    ch = malloc(sizeof(*ch));
+    if (ch == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (mx_hello_decode(r->hello, r->hello_len, ch, &e) == 0 &&
+        mx_sh_check(ch, r->flight, why, sizeof(why)) != 0) {
+        mx_error_set(err, MX_E_TLS, "%s sent a %s a client rejects: %s", addr,
+                     r->flight->hrr ? "HelloRetryRequest" : "ServerHello",
+                     why);
+        rc = -1;
+    }
+    free(ch);
+    return rc;
+}
+
 int
 mx_raw_judge(const struct mx_raw_result *r, const char *addr,
              const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
@@ -136,7 +168,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                  r->reset ? "reset" : "closed");
         return 0;
     }
-    if (f->verdict == MX_V_NEED_MORE && f->suite != 0 &&
+    if (f->verdict == MX_V_NEED_MORE && f->have_hello &&
         !mx_code_listed(suites, n, f->suite)) {
         mx_error_set(err, MX_E_TLS,
                      "%s chose suite 0x%04X, which was not offered", addr,
@@ -181,7 +213,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                          f->suite);
             return -1;
         }
-        return 1;
+        return strict(r, addr, err);
     case MX_V_MALFORMED:
     default:
         mx_error_set(err, MX_E_TLS, "%s answered with broken TLS: %s", addr,

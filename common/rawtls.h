@@ -34,6 +34,8 @@ struct mx_raw_result {
     int closed;               /* the server closed before a verdict */
     int reset;                /* ... or reset the connection */
     int64_t us;               /* from the first byte sent to the verdict */
+    const uint8_t *hello;     /* the ClientHello sent (the caller's bytes) */
+    size_t hello_len;
 };
 
 /*
@@ -57,7 +59,8 @@ void mx_raw_abort(struct mx_raw_run *run);
  * alert, a close or reset before answering, a lower version than
  * offered); -1 when its answer breaks the protocol (err, TLS: a version or
  * suite that was not offered, malformed TLS, a close or reset in the
- * middle of its answer). addr names the server in messages.
+ * middle of its answer, or a hello a real client would not take: see
+ * shcheck.h). addr names the server in messages.
  */
 int mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                  const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
