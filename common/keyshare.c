@@ -265,6 +265,5 @@ mx_keyshare_server_len(uint16_t group, int *point_at)
         return 0;
     if (point_at != NULL)
         *point_at = table[i].a.kind == K_EC ? 0 : -1;
-    return (long)(server_part_len(&table[i].a) +
-                  server_part_len(&table[i].b));
+    return (long)(server_part_len(&table[i].a) + server_part_len(&table[i].b));
 }

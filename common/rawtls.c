@@ -73,6 +73,52 @@ outside_offer(const struct mx_raw_run *run)
     return 1;
 }
 
+/* The answer against the hello that was sent, as a real client checks
+ * it (shcheck.h): 1, or -1 with err. A hello that does not decode (a
+ * recording only the capture reader took) is not checked further. */
+static int
+strict(const struct mx_raw_result *r, const char *addr, struct mx_error *err)
+{
+    struct mx_hello_view *ch;
+    struct mx_error e;
+    char why[200];
+    int rc = 1;
+
+    if (r->hello == NULL)
+        return 1;
+    ch = malloc(sizeof(*ch));
+    if (ch == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (mx_hello_decode(r->hello, r->hello_len, ch, &e) == 0 &&
+        mx_sh_check(ch, r->flight, why, sizeof(why)) != 0) {
+        mx_error_set(err, MX_E_TLS, "%s sent a %s a client rejects: %s", addr,
+                     r->flight->hrr ? "HelloRetryRequest" : "ServerHello", why);
+        rc = -1;
+    }
+    free(ch);
+    return rc;
+}
+
+/* Has the ServerHello, once parsed, a fault that ends the handshake? Then
+ * the rest of the flight is not waited for. Checked once. */
+static int
+rejected(struct mx_raw_run *run)
+{
+    struct mx_raw_result r;
+    struct mx_error e;
+
+    if (!run->flight->have_hello || run->checked)
+        return 0;
+    run->checked = 1;
+    memset(&r, 0, sizeof(r));
+    r.flight = run->flight;
+    r.hello = run->hello;
+    r.hello_len = run->len;
+    return strict(&r, "", &e) < 0;
+}
+
 int
 mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
             struct mx_error *err)
@@ -111,7 +157,7 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
             return MX_DONE;
         }
         if (mx_flight_feed(run->flight, buf, n) != MX_V_NEED_MORE ||
-            outside_offer(run)) {
+            outside_offer(run) || rejected(run)) {
             finish(run, r);
             mx_log(2, "raw: verdict %s after %zu bytes",
                    mx_verdict_name(r->flight->verdict), r->flight->total);
@@ -120,41 +166,13 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
     }
 }
 
-/* The answer against the hello that was sent, as a real client checks
- * it (shcheck.h): 1, or -1 with err. A hello that does not decode (a
- * recording only the capture reader took) is not checked further. */
-static int
-strict(const struct mx_raw_result *r, const char *addr, struct mx_error *err)
-{
-    struct mx_hello_view *ch;
-    struct mx_error e;
-    char why[200];
-    int rc = 1;
-
-    if (r->hello == NULL)
-        return 1;
-    ch = malloc(sizeof(*ch));
-    if (ch == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    if (mx_hello_decode(r->hello, r->hello_len, ch, &e) == 0 &&
-        mx_sh_check(ch, r->flight, why, sizeof(why)) != 0) {
-        mx_error_set(err, MX_E_TLS, "%s sent a %s a client rejects: %s", addr,
-                     r->flight->hrr ? "HelloRetryRequest" : "ServerHello",
-                     why);
-        rc = -1;
-    }
-    free(ch);
-    return rc;
-}
-
 int
 mx_raw_judge(const struct mx_raw_result *r, const char *addr,
              const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,
              char *detail, size_t cap, struct mx_error *err)
 {
     const struct mx_flight *f = r->flight;
+    enum mx_verdict v;
 
     if ((r->closed || r->reset) && f != NULL && f->total > 0) {
         mx_error_set(err, MX_E_TLS,
@@ -175,7 +193,11 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                      f->suite);
         return -1;
     }
-    switch (f->verdict) {
+    /* a run stopped at a ServerHello it need not read past */
+    v = f->verdict;
+    if (v == MX_V_NEED_MORE && f->have_hello)
+        v = f->hrr ? MX_V_HRR : MX_V_SERVER_HELLO;
+    switch (v) {
     case MX_V_ALERT:
         snprintf(detail, cap, "alert %s", mx_alert_name(f->alert_desc));
         return 0;

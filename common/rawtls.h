@@ -27,6 +27,7 @@ struct mx_raw_run {
     size_t sent;
     struct mx_flight *flight; /* heap; handed to the result */
     int64_t t0_us;
+    int checked; /* the ServerHello was checked against the hello */
 };
 
 struct mx_raw_result {
@@ -41,8 +42,9 @@ struct mx_raw_result {
 /*
  * 0, or -1 (INTERNAL: out of memory). stop is MX_FLIGHT_STOP_*. When
  * offered is given and the server's ServerHello names a suite outside it,
- * the run ends there, without waiting for the rest of the flight (the
- * flight's verdict is then still MX_V_NEED_MORE, with the suite set).
+ * or the ServerHello is one a client rejects (shcheck.h), the run ends
+ * there, without waiting for the rest of the flight (the flight's verdict
+ * is then still MX_V_NEED_MORE, with have_hello set).
  */
 int mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
                  int stop, const uint16_t *offered, size_t noffered,

@@ -93,19 +93,18 @@ check_extensions(const struct mx_hello_view *ch, const struct mx_flight *f,
     static const uint16_t sh13[] = {EXT_KEY_SHARE, EXT_PSK, EXT_VERSIONS};
     static const uint16_t hrr[] = {EXT_KEY_SHARE, EXT_COOKIE, EXT_VERSIONS};
     static const uint16_t not12[] = {
-        EXT_SIGALGS,     EXT_PADDING,    EXT_PSK,         EXT_EARLY_DATA,
-        EXT_VERSIONS,    EXT_COOKIE,     EXT_PSK_MODES,   EXT_CERT_AUTHS,
-        EXT_OID_FILTERS, EXT_POST_HS,    EXT_SIGALGS_CRT, EXT_KEY_SHARE};
+        EXT_SIGALGS,     EXT_PADDING, EXT_PSK,         EXT_EARLY_DATA,
+        EXT_VERSIONS,    EXT_COOKIE,  EXT_PSK_MODES,   EXT_CERT_AUTHS,
+        EXT_OID_FILTERS, EXT_POST_HS, EXT_SIGALGS_CRT, EXT_KEY_SHARE};
     const char *msg = f->hrr ? "HelloRetryRequest" : "ServerHello";
     uint16_t t;
     size_t i;
 
     for (i = 0; i < f->nextensions; i++) {
         t = f->extensions[i];
-        if (f->hrr ? !listed(hrr, 3, t)
-            : tls13
-                ? !listed(sh13, 3, t)
-                : listed(not12, sizeof(not12) / sizeof(not12[0]), t))
+        if (f->hrr  ? !listed(hrr, 3, t)
+            : tls13 ? !listed(sh13, 3, t)
+                    : listed(not12, sizeof(not12) / sizeof(not12[0]), t))
             return fail(why, cap, "extension %u is not allowed in a %s%s", t,
                         tls13 && !f->hrr ? "TLS 1.3 " : "", msg);
         if (t == EXT_COOKIE && f->hrr)
@@ -186,8 +185,7 @@ check_tls13(const struct mx_hello_view *ch, const struct mx_flight *f,
         return fail(why, cap,
                     "key_share for group %s, for which no share was sent",
                     group_name(g, gb, sizeof(gb)));
-    return check_share(g, f->share_len, f->share_first, "key_share", why,
-                       cap);
+    return check_share(g, f->share_len, f->share_first, "key_share", why, cap);
 }
 
 static uint16_t
@@ -243,8 +241,7 @@ mx_sh_check(const struct mx_hello_view *ch, const struct mx_flight *f,
                         "supported_versions)",
                         f->version);
         if (f->version > client_max(ch))
-            return fail(why, cap, "version 0x%04X was not offered",
-                        f->version);
+            return fail(why, cap, "version 0x%04X was not offered", f->version);
     }
     tls13 = sv;
     /* the suite */
