@@ -10,9 +10,8 @@
  *
  *   1. version: the peer's versions with everything else open (every
  *      suite, group and signature scheme). Refused: the cause is the
- *      protocol version; the server's highest version (every version
- *      offered) and its lowest one above the peer's (one version at a
- *      time, upwards, until one is accepted) name what the server takes.
+ *      protocol version, and one more probe with every version finds the
+ *      server's highest (its lowest would cost a refusal per version).
  *   2. auth (when the peer has suites below TLS 1.3): every suite of the
  *      peer's authentication types (RSA, ECDSA, DSA) at the peer's
  *      versions. Refused: the server has no certificate of the peer's
@@ -52,7 +51,6 @@
 #include "text.h"
 
 #define HELLO_CAP 16400
-#define NVERS     4 /* TLS 1.0 .. TLS 1.3 */
 #define MAX_OFFER (MX_PEER_MAX_SUITES * 2)
 #define MAX_GROUP (MX_PEER_MAX_LIST * 2)
 #define MAX_SIGS  128
@@ -76,9 +74,6 @@ static const char *const stage_names[NSTAGE] = {
     "certificate type", "same ciphers, other certificates",
     "any group",        "any signature scheme",
     "any suite"};
-
-static const uint16_t tls_versions[NVERS] = {MX_TLS10, MX_TLS11, MX_TLS12,
-                                             MX_TLS13};
 
 struct sctx;
 struct pjob;
@@ -113,8 +108,7 @@ struct pjob {
     struct mx_sim *out;
     struct ptask main;
     struct ptask d[NSTAGE];
-    struct ptask low[NVERS]; /* the server's lowest version, upwards */
-    unsigned keys;           /* key types seen (1 << mx_keytype) */
+    unsigned keys; /* key types seen (1 << mx_keytype) */
 };
 
 struct sctx {
@@ -605,35 +599,17 @@ stage_lists(struct pjob *pj, enum stage k, struct ptask *pt)
 /* The next probe the diagnosis needs, or NULL when the answers so far
  * name the cause (or cannot go further). */
 static struct ptask *
-next_probe(struct pjob *pj, enum stage *k, int *low)
+next_probe(struct pjob *pj, enum stage *k)
 {
     const struct mx_peer *p = pj->peer;
     struct ptask *d = pj->d;
-    uint16_t phi = highest(p), v;
-    size_t i;
 
-    *low = -1;
     if (!d[D_VERSION].ran)
         return *k = D_VERSION, &d[D_VERSION];
     if (d[D_VERSION].ok < 0)
         return NULL;
-    if (d[D_VERSION].ok == 0) {
-        if (!d[D_VHIGH].ran)
-            return *k = D_VHIGH, &d[D_VHIGH];
-        if (d[D_VHIGH].ok != 1 || d[D_VHIGH].version <= phi)
-            return NULL;
-        /* upwards from the peer's highest version to the server's */
-        for (i = 0; i < NVERS; i++) {
-            v = tls_versions[i];
-            if (v <= phi || v >= d[D_VHIGH].version)
-                continue;
-            if (!pj->low[i].ran)
-                return *low = (int)i, &pj->low[i];
-            if (pj->low[i].ok != 0)
-                return NULL;
-        }
-        return NULL;
-    }
+    if (d[D_VERSION].ok == 0)
+        return d[D_VHIGH].ran ? NULL : (*k = D_VHIGH, &d[D_VHIGH]);
     if (peer_auths(p) != 0) {
         if (!d[D_AUTH].ran)
             return *k = D_AUTH, &d[D_AUTH];
@@ -667,22 +643,11 @@ advance(struct pjob *pj)
 {
     struct ptask *pt;
     enum stage k = NSTAGE;
-    int low;
 
-    while ((pt = next_probe(pj, &k, &low)) != NULL) {
-        if (low >= 0) {
-            copy_lists(pt, pj->peer);
-            pt->vmin = pt->vmax = tls_versions[low];
-            open_suites(pt, pj->c, 0);
-            open_groups(pt);
-            open_sigalgs(pt);
-            if (start_probe(pj, pt, "one version") == 0)
-                return;
-        } else {
-            stage_lists(pj, k, pt);
-            if (start_probe(pj, pt, stage_names[k]) == 0)
-                return;
-        }
+    while ((pt = next_probe(pj, &k)) != NULL) {
+        stage_lists(pj, k, pt);
+        if (start_probe(pj, pt, stage_names[k]) == 0)
+            return;
     }
     conclude(pj);
 }
@@ -840,26 +805,20 @@ conclude(struct pjob *pj)
     struct mx_sim *o = pj->out;
     struct mx_buf b = MX_BUF_INIT;
     const struct mx_suite *s, *ps;
-    uint16_t slo = 0, shi = 0, plo = lowest(p), phi = highest(p);
+    uint16_t shi, plo = lowest(p), phi = highest(p);
     unsigned auths = peer_auths(p);
     enum mx_sauth need = MX_SAUTH_RSA;
     size_t i, k;
 
     if (d[D_VERSION].ok == 0 && d[D_VHIGH].ok == 1) {
         shi = d[D_VHIGH].version;
-        slo = shi;
-        for (k = 0; k < NVERS; k++)
-            if (pj->low[k].ran && pj->low[k].ok == 1) {
-                slo = tls_versions[k];
-                break;
-            }
         o->diag = MX_DIAG_PROTOCOL;
         snprintf(o->why, sizeof(o->why), "protocol version");
         mx_buf_append(&b, "no common protocol version - the peer offers ");
         version_range(&b, plo, phi);
-        mx_buf_append(&b, ", the server accepts ");
-        version_range(&b, slo, shi);
-        if (phi < slo)
+        mx_buf_printf(&b, ", the server refuses %s (its highest is %s)",
+                      plo == phi ? "it" : "them", mx_version_name(shi));
+        if (phi < shi)
             mx_buf_printf(&b,
                           "; allow %s on the server (Postfix: "
                           "smtpd_tls_protocols = >=%s, and "
@@ -1122,8 +1081,6 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         mx_task_init(&pj[i].main.task);
         for (k = 0; k < NSTAGE; k++)
             mx_task_init(&pj[i].d[k].task);
-        for (k = 0; k < NVERS; k++)
-            mx_task_init(&pj[i].low[k].task);
         /* a peer that offers what an earlier one offers shares its run */
         for (leader[i] = 0; leader[i] < i; leader[i]++)
             if (leader[leader[i]] == leader[i] &&
@@ -1154,8 +1111,6 @@ out:
         free_task(&pj[i].main);
         for (k = 0; k < NSTAGE; k++)
             free_task(&pj[i].d[k]);
-        for (k = 0; k < NVERS; k++)
-            free_task(&pj[i].low[k]);
     }
     free(leader);
     free(pj);
