@@ -18,10 +18,11 @@
  *      type; then
  *   3. cert: the peer's ciphers with the other certificate types tells
  *      whether the peer's ciphers are enabled at all.
- *   4. group (when the peer lists groups and a group matters), 5.
- *      signature scheme (when it lists them), 6. cipher: the peer's offer
- *      with that one list opened. The first accepted names the cause;
- *      when none is, the cause is unknown.
+ *   4. group (when a group matters for the peer, and the group the
+ *      server took in probe 1 is not one the peer offers), 5. signature
+ *      scheme (likewise), 6. cipher: the peer's offer with that one list
+ *      opened. The first accepted names the cause; when none is, the
+ *      cause is unknown.
  *
  * A probe whose lists the linked OpenSSL can offer runs on the OpenSSL
  * engine, so that an accepted one ends as a normal session (EHLO, QUIT,
@@ -98,6 +99,7 @@ struct ptask {
     uint16_t suite; /* accepted: what the server chose */
     uint16_t group;
     uint16_t version;
+    uint16_t sigalg;     /* accepted: the server's signature scheme, or 0 */
     enum mx_keytype key; /* accepted: the leaf's key type, if seen */
     char detail[512];    /* refused: how; no verdict: why */
 };
@@ -361,6 +363,7 @@ judge(struct ptask *pt)
             pt->version = t->hs.version;
             pt->suite = t->hs.suite;
             pt->group = t->hs.group;
+            pt->sigalg = t->hs.sigalg;
             if (t->hs.chain != NULL && sk_X509_num(t->hs.chain) > 0 &&
                 (leaf = sk_X509_value(t->hs.chain, 0)) != NULL &&
                 mx_certinfo_get(leaf, &ci, &e) == 0)
@@ -382,6 +385,7 @@ judge(struct ptask *pt)
         pt->version = f->version;
         pt->suite = f->suite;
         pt->group = f->hrr ? f->hrr_group : f->group;
+        pt->sigalg = f->ske_sigalg;
         pt->key = der_keytype(f->leaf, f->leaf_len, NULL, 0);
     }
 }
@@ -618,13 +622,19 @@ next_probe(struct pjob *pj, enum stage *k)
         if (d[D_AUTH].ok == 0)
             return d[D_CERT].ran ? NULL : (*k = D_CERT, &d[D_CERT]);
     }
-    if (p->ngroups > 0 && peer_uses_groups(p)) {
+    /* a group or scheme the server took with the versions probe and the
+     * peer offers too is not the cause: no probe for it */
+    if (p->ngroups > 0 && peer_uses_groups(p) &&
+        !(d[D_VERSION].group != 0 &&
+          mx_code_listed(p->groups, p->ngroups, d[D_VERSION].group))) {
         if (!d[D_GROUP].ran)
             return *k = D_GROUP, &d[D_GROUP];
         if (d[D_GROUP].ok == 1)
             return NULL;
     }
-    if (p->nsigalgs > 0) {
+    if (p->nsigalgs > 0 &&
+        !(d[D_VERSION].sigalg != 0 &&
+          mx_code_listed(p->sigalgs, p->nsigalgs, d[D_VERSION].sigalg))) {
         if (!d[D_SIGALG].ran)
             return *k = D_SIGALG, &d[D_SIGALG];
         if (d[D_SIGALG].ok == 1)
@@ -926,8 +936,8 @@ conclude(struct pjob *pj)
         if (broke != NULL)
             mx_buf_printf(&b,
                           "the server refused the peer's offer (%s); the "
-                          "diagnosis stopped: the probe with %s got no "
-                          "answer (%s)",
+                          "diagnosis stopped where the probe with %s "
+                          "failed: %s",
                           o->refusal, broke->name, broke->detail);
         else
             mx_buf_printf(&b,

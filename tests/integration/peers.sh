@@ -266,8 +266,10 @@ t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*(TLS library problem|SSL_accept 
 t_unlike "$OUT" 'server log:' "a peer that is fine: no refused handshake reported"
 
 # The server's log for a failing peer: its own refusal and the ones the
-# diagnosis needs (no RSA certificate: the probe with every RSA suite; a
-# protocol version: the probe with the peer's versions); the other probes
+# diagnosis needs (no RSA certificate: the probe with every RSA suite, and
+# the peer's ciphers with the server's certificates when those are not
+# enabled either; a protocol version: the probe with the peer's versions;
+# a group, a signature scheme or a cipher: none); the other probes
 # complete (EHLO, QUIT). The long output counts what the log shows.
 failing() { # NAME SERVICE REFUSALS PROBES ARGS...
     local name=$1 svc=$2 want=$3 probes=$4 errs
@@ -288,6 +290,9 @@ failing bank-ecdsa ecdsa 2 4 --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suit
 failing bank-ed25519 ed25519 2 4 --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
 failing p384 curves 1 4 --peer-protocols=TLSv1.2 --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384 --peer-groups=secp384r1,secp521r1
 failing old hardened 2 3 --peer-protocols=TLSv1.0
+failing kt-3des ecdsa 3 4 --peer-protocols=TLSv1.2 --peer-ciphers=DES-CBC3-SHA
+failing camellia hardened 1 4 --peer-protocols=TLSv1.2 --peer-ciphers=CAMELLIA256-SHA:CAMELLIA128-SHA
+failing pss ecdsa 1 3 --peer-protocols=TLSv1.3 --peer-sigalgs=rsa_pss_rsae_sha256:rsa_pkcs1_sha256
 
 # The profile cache: missing and stale profiles.
 cat >"$WORK/nomx.conf" <<INI
