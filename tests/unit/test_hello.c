@@ -2597,6 +2597,37 @@ sc_case(const char *name, unsigned legacy, int sid, unsigned suite,
         printf("#   rc %d, why: %s\n", rc, why);
 }
 
+/* The length of a server's share per group (RFC 8446 4.2.8, RFC 7919,
+ * FIPS 203 ciphertexts, the hybrid drafts). */
+static void
+test_server_share_len(void)
+{
+    static const struct {
+        uint16_t group;
+        long len;
+        int point_at;
+    } want[] = {
+        {0x001d, 32, -1},   {0x001e, 56, -1},  {0x0017, 65, 0},
+        {0x0018, 97, 0},    {0x0019, 133, 0},  {0x0100, 256, -1},
+        {0x0101, 384, -1},  {0x0102, 512, -1}, {0x0103, 768, -1},
+        {0x0104, 1024, -1}, {0x0200, 768, -1}, {0x0201, 1088, -1},
+        {0x0202, 1568, -1}, {0x11eb, 1153, 0}, {0x11ec, 1120, -1},
+        {0x11ed, 1665, 0},  {0x7777, 0, -1},
+    };
+    char label[80];
+    size_t i;
+    int at;
+
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        at = -1;
+        snprintf(label, sizeof(label), "server share of 0x%04x: %ld bytes",
+                 want[i].group, want[i].len);
+        tap_ok(mx_keyshare_server_len(want[i].group, &at) == want[i].len &&
+                   (want[i].len == 0 || at == want[i].point_at),
+               label);
+    }
+}
+
 static void
 test_sh_check(void)
 {
@@ -2768,6 +2799,7 @@ main(void)
     test_flight_rules();
     test_flight_malformed();
     test_regressions();
+    test_server_share_len();
     test_sh_check();
     if (ok) {
         test_ssl2_server();
