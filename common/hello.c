@@ -894,13 +894,13 @@ ske_signature(struct rd *r, int tls12, unsigned *sigalg)
 
 /* ServerECDHParams with a named curve (RFC 8422 5.4). */
 static int
-ske_ecdhe(struct rd r, int tls12, unsigned *group, unsigned *sigalg)
+ske_ecdhe(struct rd r, int tls12, unsigned *group, unsigned *sigalg,
+          struct rd *point)
 {
     unsigned type = 0, n = 0;
-    struct rd point;
 
     if (rd_u8(&r, &type) < 0 || type != 3 || rd_u16(&r, group) < 0 ||
-        rd_u8(&r, &n) < 0 || n == 0 || rd_sub(&r, n, &point) < 0)
+        rd_u8(&r, &n) < 0 || n == 0 || rd_sub(&r, n, point) < 0)
         return -1;
     return ske_signature(&r, tls12, sigalg);
 }
@@ -940,11 +940,14 @@ server_key_exchange(struct mx_flight *f, struct rd r)
 {
     int tls12 = f->version == 0x0303;
     unsigned group = 0, sigalg = 0;
+    struct rd point = {NULL, 0, 0};
     int bits = 0;
 
-    if (ske_ecdhe(r, tls12, &group, &sigalg) == 0) {
+    if (ske_ecdhe(r, tls12, &group, &sigalg, &point) == 0) {
         f->group = (uint16_t)group;
         f->ske_sigalg = (uint16_t)sigalg;
+        f->ske_point_len = rd_left(&point);
+        f->ske_point_first = point.b[point.pos];
     } else if (ske_dhe(r, tls12, &bits, &sigalg) == 0) {
         f->dh_bits = bits;
         f->ske_sigalg = (uint16_t)sigalg;
@@ -1010,6 +1013,8 @@ sh_extension(struct mx_flight *f, unsigned type, struct rd e, int hrr,
             return -1;
         }
         f->group = (uint16_t)v;
+        f->share_len = n;
+        f->share_first = e.b[e.pos];
         return 0;
     case EXT_EMS:
         if (rd_left(&e) != 0) {
@@ -1035,8 +1040,7 @@ server_hello(struct mx_flight *f, struct rd r)
 {
     unsigned v = 0, sidlen = 0, suite = 0, comp = 0, n = 0, type = 0;
     unsigned elen = 0, sv = 0;
-    unsigned seen[64];
-    size_t nseen = 0, i;
+    size_t i;
     const uint8_t *random;
     struct rd ext, e;
     int hrr;
@@ -1060,6 +1064,8 @@ server_hello(struct mx_flight *f, struct rd r)
         bad(f, "ServerHello too short");
         return;
     }
+    memcpy(f->session_id, r.b + r.pos, sidlen);
+    f->session_id_len = sidlen;
     r.pos += sidlen;
     if (rd_u16(&r, &suite) < 0 || rd_u8(&r, &comp) < 0) {
         bad(f, "ServerHello too short");
@@ -1080,21 +1086,22 @@ server_hello(struct mx_flight *f, struct rd r)
                 bad(f, "ServerHello extension overflows its block");
                 return;
             }
-            for (i = 0; i < nseen; i++)
-                if (seen[i] == type) {
+            for (i = 0; i < f->nextensions; i++)
+                if (f->extensions[i] == type) {
                     bad(f, "duplicate ServerHello extension %u", type);
                     return;
                 }
-            if (nseen >= sizeof(seen) / sizeof(seen[0])) {
+            if (f->nextensions >= sizeof(f->extensions) / sizeof(uint16_t)) {
                 bad(f, "more than 64 ServerHello extensions");
                 return;
             }
-            seen[nseen++] = type;
+            f->extensions[f->nextensions++] = (uint16_t)type;
             if (sh_extension(f, type, e, hrr, &sv) < 0)
                 return;
         }
     }
     f->version = (uint16_t)(sv != 0 ? sv : v);
+    f->have_hello = 1;
     if (!hrr && memcmp(random + 24, downgrade_prefix, 7) == 0) {
         if (random[31] == 1)
             f->downgrade = MX_DOWNGRADE_TLS12;

@@ -93,6 +93,16 @@ int mx_hello_encode(const struct mx_hello *h, uint8_t *out, size_t cap,
  */
 long mx_keyshare_make(uint16_t group, uint8_t *out, size_t cap);
 
+/*
+ * The length of the share a server answers with for group (RFC 8446
+ * 4.2.8: the same encoding as the client's for the classic groups; for
+ * ML-KEM the ciphertext, in the hybrids beside the classic share), 0 when
+ * the group is not in the table. *point_at (may be NULL) is the offset of
+ * an uncompressed EC point's 0x04 in it, or -1 for none. A classic group
+ * is also what a TLS 1.2 ServerKeyExchange point is as long as.
+ */
+long mx_keyshare_server_len(uint16_t group, int *point_at);
+
 /* A decoded ClientHello (for replaying recordings, and for the tests). */
 #define MX_HELLO_MAX_LIST 512
 struct mx_hello_view {
@@ -155,15 +165,24 @@ struct mx_flight {
     uint16_t version;        /* negotiated: supported_versions or legacy */
     uint16_t suite;
     uint8_t compression;
-    uint16_t group;      /* TLS 1.3 key_share, or ECDHE curve from SKE */
-    uint16_t hrr_group;  /* HRR: the group the server asks for */
-    int hrr;             /* saw a HelloRetryRequest */
-    int ems;             /* extended_master_secret echoed */
-    int reneg;           /* renegotiation_info echoed */
-    int dh_bits;         /* DHE: prime size from SKE */
-    uint16_t ske_sigalg; /* TLS 1.2 SKE signature scheme */
-    int downgrade;       /* MX_DOWNGRADE_*: sentinel in the random */
-    int done;            /* saw ServerHelloDone */
+    uint16_t group;         /* TLS 1.3 key_share, or ECDHE curve from SKE */
+    uint16_t hrr_group;     /* HRR: the group the server asks for */
+    int have_hello;         /* a ServerHello (or HRR) was parsed */
+    uint8_t session_id[32]; /* legacy_session_id_echo */
+    size_t session_id_len;
+    uint16_t extensions[64]; /* ServerHello extension types, in order */
+    size_t nextensions;
+    size_t share_len;        /* TLS 1.3 key_share: key_exchange length */
+    uint8_t share_first;     /* ... and its first byte */
+    size_t ske_point_len;    /* ECDHE ServerKeyExchange: the point's length */
+    uint8_t ske_point_first; /* ... and its first byte */
+    int hrr;                 /* saw a HelloRetryRequest */
+    int ems;                 /* extended_master_secret echoed */
+    int reneg;               /* renegotiation_info echoed */
+    int dh_bits;             /* DHE: prime size from SKE */
+    uint16_t ske_sigalg;     /* TLS 1.2 SKE signature scheme */
+    int downgrade;           /* MX_DOWNGRADE_*: sentinel in the random */
+    int done;                /* saw ServerHelloDone */
     /* Certificate (below TLS 1.3): the leaf, DER */
     const uint8_t *leaf; /* points into the flight's own buffer */
     size_t leaf_len;

@@ -89,6 +89,24 @@ static const struct {
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
+/* The server's side of a KEM: an ML-KEM ciphertext is 768, 1088 or 1568
+ * bytes for an encapsulation key of 800, 1184 or 1568 (FIPS 203 8). The
+ * classic groups answer with a share of the client's size. */
+static size_t
+server_part_len(const struct part *p)
+{
+    if (p->kind != K_MLKEM)
+        return p->len;
+    switch (p->len) {
+    case 800:
+        return 768;
+    case 1184:
+        return 1088;
+    default:
+        return 1568;
+    }
+}
+
 #define MLKEM_Q 3329
 
 /* A fresh key pair of algorithm alg (group set when group != NULL). */
@@ -233,4 +251,19 @@ mx_keyshare_make(uint16_t group, uint8_t *out, size_t cap)
         make_part(&table[i].b, out + table[i].a.len) < 0)
         return -1;
     return (long)total;
+}
+
+long
+mx_keyshare_server_len(uint16_t group, int *point_at)
+{
+    size_t i;
+
+    for (i = 0; i < NTABLE; i++)
+        if (table[i].group == group)
+            break;
+    if (i == NTABLE)
+        return 0;
+    if (point_at != NULL)
+        *point_at = table[i].a.kind == K_EC ? 0 : -1;
+    return (long)(server_part_len(&table[i].a) + server_part_len(&table[i].b));
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "registry.h"
 #include "rawtls.h"
+#include "shcheck.h"
 #include "text.h"
 
 int
@@ -54,6 +55,8 @@ finish(struct mx_raw_run *run, struct mx_raw_result *r)
     r->flight = run->flight;
     run->flight = NULL;
     r->us = mx_now_us() - run->t0_us;
+    r->hello = run->hello;
+    r->hello_len = run->len;
 }
 
 /* Has the ServerHello named a suite that was not offered? */
@@ -62,12 +65,58 @@ outside_offer(const struct mx_raw_run *run)
 {
     size_t i;
 
-    if (run->offered == NULL || run->flight->suite == 0)
+    if (run->offered == NULL || !run->flight->have_hello)
         return 0;
     for (i = 0; i < run->noffered; i++)
         if (run->offered[i] == run->flight->suite)
             return 0;
     return 1;
+}
+
+/* The answer against the hello that was sent, as a real client checks
+ * it (shcheck.h): 1, or -1 with err. A hello that does not decode (a
+ * recording only the capture reader took) is not checked further. */
+static int
+strict(const struct mx_raw_result *r, const char *addr, struct mx_error *err)
+{
+    struct mx_hello_view *ch;
+    struct mx_error e;
+    char why[200];
+    int rc = 1;
+
+    if (r->hello == NULL)
+        return 1;
+    ch = malloc(sizeof(*ch));
+    if (ch == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (mx_hello_decode(r->hello, r->hello_len, ch, &e) == 0 &&
+        mx_sh_check(ch, r->flight, why, sizeof(why)) != 0) {
+        mx_error_set(err, MX_E_TLS, "%s sent a %s a client rejects: %s", addr,
+                     r->flight->hrr ? "HelloRetryRequest" : "ServerHello", why);
+        rc = -1;
+    }
+    free(ch);
+    return rc;
+}
+
+/* Has the ServerHello, once parsed, a fault that ends the handshake? Then
+ * the rest of the flight is not waited for. Checked once. */
+static int
+rejected(struct mx_raw_run *run)
+{
+    struct mx_raw_result r;
+    struct mx_error e;
+
+    if (!run->flight->have_hello || run->checked)
+        return 0;
+    run->checked = 1;
+    memset(&r, 0, sizeof(r));
+    r.flight = run->flight;
+    r.hello = run->hello;
+    r.hello_len = run->len;
+    return strict(&r, "", &e) < 0;
 }
 
 int
@@ -108,7 +157,7 @@ mx_raw_step(struct mx_raw_run *run, struct mx_conn *c, struct mx_raw_result *r,
             return MX_DONE;
         }
         if (mx_flight_feed(run->flight, buf, n) != MX_V_NEED_MORE ||
-            outside_offer(run)) {
+            outside_offer(run) || rejected(run)) {
             finish(run, r);
             mx_log(2, "raw: verdict %s after %zu bytes",
                    mx_verdict_name(r->flight->verdict), r->flight->total);
@@ -123,6 +172,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
              char *detail, size_t cap, struct mx_error *err)
 {
     const struct mx_flight *f = r->flight;
+    enum mx_verdict v;
 
     if ((r->closed || r->reset) && f != NULL && f->total > 0) {
         mx_error_set(err, MX_E_TLS,
@@ -136,14 +186,18 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                  r->reset ? "reset" : "closed");
         return 0;
     }
-    if (f->verdict == MX_V_NEED_MORE && f->suite != 0 &&
+    if (f->verdict == MX_V_NEED_MORE && f->have_hello &&
         !mx_code_listed(suites, n, f->suite)) {
         mx_error_set(err, MX_E_TLS,
                      "%s chose suite 0x%04X, which was not offered", addr,
                      f->suite);
         return -1;
     }
-    switch (f->verdict) {
+    /* a run stopped at a ServerHello it need not read past */
+    v = f->verdict;
+    if (v == MX_V_NEED_MORE && f->have_hello)
+        v = f->hrr ? MX_V_HRR : MX_V_SERVER_HELLO;
+    switch (v) {
     case MX_V_ALERT:
         snprintf(detail, cap, "alert %s", mx_alert_name(f->alert_desc));
         return 0;
@@ -181,7 +235,7 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                          f->suite);
             return -1;
         }
-        return 1;
+        return strict(r, addr, err);
     case MX_V_MALFORMED:
     default:
         mx_error_set(err, MX_E_TLS, "%s answered with broken TLS: %s", addr,

@@ -27,6 +27,7 @@ struct mx_raw_run {
     size_t sent;
     struct mx_flight *flight; /* heap; handed to the result */
     int64_t t0_us;
+    int checked; /* the ServerHello was checked against the hello */
 };
 
 struct mx_raw_result {
@@ -34,13 +35,16 @@ struct mx_raw_result {
     int closed;               /* the server closed before a verdict */
     int reset;                /* ... or reset the connection */
     int64_t us;               /* from the first byte sent to the verdict */
+    const uint8_t *hello;     /* the ClientHello sent (the caller's bytes) */
+    size_t hello_len;
 };
 
 /*
  * 0, or -1 (INTERNAL: out of memory). stop is MX_FLIGHT_STOP_*. When
  * offered is given and the server's ServerHello names a suite outside it,
- * the run ends there, without waiting for the rest of the flight (the
- * flight's verdict is then still MX_V_NEED_MORE, with the suite set).
+ * or the ServerHello is one a client rejects (shcheck.h), the run ends
+ * there, without waiting for the rest of the flight (the flight's verdict
+ * is then still MX_V_NEED_MORE, with have_hello set).
  */
 int mx_raw_start(struct mx_raw_run *run, const uint8_t *hello, size_t len,
                  int stop, const uint16_t *offered, size_t noffered,
@@ -57,7 +61,8 @@ void mx_raw_abort(struct mx_raw_run *run);
  * alert, a close or reset before answering, a lower version than
  * offered); -1 when its answer breaks the protocol (err, TLS: a version or
  * suite that was not offered, malformed TLS, a close or reset in the
- * middle of its answer). addr names the server in messages.
+ * middle of its answer, or a hello a real client would not take: see
+ * shcheck.h). addr names the server in messages.
  */
 int mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                  const uint16_t *suites, size_t n, uint16_t vmin, uint16_t vmax,

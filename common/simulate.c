@@ -3,15 +3,35 @@
  * (see simulate.h).
  *
  * A peer is one "pjob": the main task (the peer's offer), and, when the
- * server refuses it, the diagnosis tasks: four relaxations of the peer's
- * own offer (other certificate types for its ciphers; any group; any
- * signature scheme; any suite), and the four version probes (TLS 1.0 to
- * 1.3, everything else as open as possible), which depend on the server
- * only and so run once for all failing peers. When the last of a peer's
- * probes ends, the cause is decided in this order: protocol version,
- * certificate type, group, signature algorithm, cipher; if nothing
- * helped, the cause is unknown. Peers that offer exactly the same share
- * one simulation.
+ * server refuses it, a chain of diagnosis probes run one after the other,
+ * each asking one question and started only when the answers so far do
+ * not name the cause yet, so that the server sees as few refused
+ * handshakes as the diagnosis needs:
+ *
+ *   1. version: the peer's versions with everything else open (every
+ *      suite, group and signature scheme). Refused: the cause is the
+ *      protocol version, and one more probe with every version finds the
+ *      server's highest (its lowest would cost a refusal per version).
+ *   2. auth (when the peer has suites below TLS 1.3): every suite of the
+ *      peer's authentication types (RSA, ECDSA, DSA) at the peer's
+ *      versions. Refused: the server has no certificate of the peer's
+ *      type; then
+ *   3. cert: the peer's ciphers with the other certificate types tells
+ *      whether the peer's ciphers are enabled at all.
+ *   4. group (when a group matters for the peer, and the group the
+ *      server took in probe 1 is not one the peer offers), 5. signature
+ *      scheme (likewise), 6. cipher: the peer's offer with that one list
+ *      opened. The first accepted names the cause; when none is, the
+ *      cause is unknown.
+ *
+ * A probe whose lists the linked OpenSSL can offer runs on the OpenSSL
+ * engine, so that an accepted one ends as a normal session (EHLO, QUIT,
+ * close_notify) and leaves no error in the server's log; the open lists
+ * are the library's for that reason. Each probe the server refuses, and
+ * each raw probe (cut short after the first flight), is counted in
+ * mx_sim.refusals. Accepted probes also show the server's certificates:
+ * their key types are what the certificate diagnosis names. Peers that
+ * offer exactly the same share one simulation.
  *
  * Error contract: see simulate.h. Everything allocated here is freed
  * before mx_simulate returns.
@@ -32,15 +52,29 @@
 #include "text.h"
 
 #define HELLO_CAP 16400
-#define NVPROBES  4 /* TLS 1.0 .. TLS 1.3 */
 #define MAX_OFFER (MX_PEER_MAX_SUITES * 2)
+#define MAX_GROUP (MX_PEER_MAX_LIST * 2)
+#define MAX_SIGS  128
 #define PREF_MAX  512
+#define OPEN_MAX  256 /* suites of an open offer: a hello servers take */
 
-enum relax { R_CERT = 0, R_GROUP, R_SIGALG, R_CIPHER, NRELAX };
-enum kind { K_MAIN, K_VERSION, K_RELAX };
+/* The diagnosis probes, in the order they may run. */
+enum stage {
+    D_VERSION = 0, /* the peer's versions, all else open */
+    D_VHIGH,       /* every version: the server's highest */
+    D_AUTH,        /* every suite of the peer's certificate types */
+    D_CERT,        /* the peer's ciphers with other certificate types */
+    D_GROUP,       /* the peer's offer, any group */
+    D_SIGALG,      /* ... any signature scheme */
+    D_CIPHER,      /* ... any suite */
+    NSTAGE
+};
 
-static const uint16_t tls_versions[NVPROBES] = {MX_TLS10, MX_TLS11, MX_TLS12,
-                                                MX_TLS13};
+static const char *const stage_names[NSTAGE] = {
+    "version",          "highest version",
+    "certificate type", "same ciphers, other certificates",
+    "any group",        "any signature scheme",
+    "any suite"};
 
 struct sctx;
 struct pjob;
@@ -48,14 +82,15 @@ struct pjob;
 struct ptask {
     struct mx_task task;
     struct pjob *pj;
-    enum kind kind;
-    int index;
+    int is_main;
+    int ran;          /* started */
+    const char *name; /* for -v */
     uint16_t vmin, vmax;
     uint16_t suites[MAX_OFFER];
     size_t nsuites;
-    uint16_t groups[MX_PEER_MAX_LIST * 2];
+    uint16_t groups[MAX_GROUP];
     size_t ngroups;
-    uint16_t sigalgs[128];
+    uint16_t sigalgs[MAX_SIGS];
     size_t nsigalgs;
     uint8_t *hello; /* raw engine: malloc'd, or the peer's recording */
     int own_hello;
@@ -64,7 +99,9 @@ struct ptask {
     uint16_t suite; /* accepted: what the server chose */
     uint16_t group;
     uint16_t version;
-    char detail[512]; /* refused: how */
+    uint16_t sigalg;     /* accepted: the server's signature scheme, or 0 */
+    enum mx_keytype key; /* accepted: the leaf's key type, if seen */
+    char detail[512];    /* refused: how; no verdict: why */
 };
 
 struct pjob {
@@ -72,9 +109,8 @@ struct pjob {
     const struct mx_peer *peer;
     struct mx_sim *out;
     struct ptask main;
-    struct ptask r[NRELAX];
-    int pending; /* its relaxations, and the version probes */
-    int waits_for_versions;
+    struct ptask d[NSTAGE];
+    unsigned keys; /* key types seen (1 << mx_keytype) */
 };
 
 struct sctx {
@@ -83,12 +119,6 @@ struct sctx {
     const char *sni;
     uint16_t pref[PREF_MAX];
     size_t npref;
-    struct pjob vjob;         /* owner of the shared version probes */
-    struct ptask v[NVPROBES]; /* the server's versions, asked once */
-    int vstarted;
-    int vpending;
-    struct pjob **waiting; /* failing peers waiting for them */
-    size_t nwaiting;
 };
 
 const char *
@@ -133,28 +163,37 @@ highest(const struct mx_peer *p)
     return v;
 }
 
-/* Can the OpenSSL engine offer exactly what the peer offers? */
+/* Can the OpenSSL engine offer exactly these lists? */
 static int
-library_can_offer(const struct mx_peer *p)
+library_can_offer(uint16_t vmin, uint16_t vmax, const uint16_t *suites,
+                  size_t nsuites, const uint16_t *groups, size_t ngroups,
+                  const uint16_t *sigalgs, size_t nsigalgs)
 {
     const struct mx_group *g;
     const struct mx_sigalg *s;
     size_t i;
 
-    if (lowest(p) < MX_TLS10 || highest(p) > MX_TLS13)
+    if (vmin < MX_TLS10 || vmax > MX_TLS13 || nsuites == 0)
         return 0;
-    for (i = 0; i < p->nsuites; i++)
-        if (p->suites[i] != 0x00ff && p->suites[i] != 0x5600 &&
-            !mx_suite_in_library(p->suites[i]))
+    for (i = 0; i < nsuites; i++)
+        if (suites[i] != 0x00ff && suites[i] != 0x5600 &&
+            !mx_suite_in_library(suites[i]))
             return 0;
-    for (i = 0; i < p->ngroups; i++)
-        if ((g = mx_group_by_code(p->groups[i])) == NULL || g->openssl == NULL)
+    for (i = 0; i < ngroups; i++)
+        if ((g = mx_group_by_code(groups[i])) == NULL || g->openssl == NULL)
             return 0;
-    for (i = 0; i < p->nsigalgs; i++)
-        if ((s = mx_sigalg_by_code(p->sigalgs[i])) == NULL ||
-            s->openssl == NULL)
+    for (i = 0; i < nsigalgs; i++)
+        if ((s = mx_sigalg_by_code(sigalgs[i])) == NULL || s->openssl == NULL)
             return 0;
-    return p->nsuites > 0;
+    return 1;
+}
+
+static int
+pt_in_library(const struct ptask *pt)
+{
+    return library_can_offer(pt->vmin, pt->vmax, pt->suites, pt->nsuites,
+                             pt->groups, pt->ngroups, pt->sigalgs,
+                             pt->nsigalgs);
 }
 
 static void task_done(struct mx_sched *s, struct mx_task *task);
@@ -168,6 +207,25 @@ task_setup(struct ptask *pt, enum mx_engine engine)
     pt->task.done = task_done;
     pt->task.arg = pt;
     pt->ok = -1;
+    pt->key = MX_KEY_NONE;
+}
+
+/* An OpenSSL task that offers pt's lists. */
+static void
+openssl_from_lists(struct ptask *pt)
+{
+    struct mx_offer *o = &pt->task.offer;
+
+    task_setup(pt, MX_ENGINE_OPENSSL);
+    o->min_version = pt->vmin;
+    o->max_version = pt->vmax;
+    o->suites = pt->suites;
+    o->nsuites = pt->nsuites;
+    o->groups = pt->ngroups > 0 ? pt->groups : NULL;
+    o->ngroups = pt->ngroups;
+    o->sigalgs = pt->nsigalgs > 0 ? pt->sigalgs : NULL;
+    o->nsigalgs = pt->nsigalgs;
+    o->sni = pt->pj->c->sni;
 }
 
 /* A raw task that sends pt's lists as a real client would. */
@@ -216,9 +274,9 @@ copy_lists(struct ptask *pt, const struct mx_peer *p)
     for (i = 0; i < p->nsuites; i++)
         add(pt->suites, &pt->nsuites, MAX_OFFER, p->suites[i]);
     for (i = 0; i < p->ngroups; i++)
-        add(pt->groups, &pt->ngroups, MX_PEER_MAX_LIST * 2, p->groups[i]);
+        add(pt->groups, &pt->ngroups, MAX_GROUP, p->groups[i]);
     for (i = 0; i < p->nsigalgs; i++)
-        add(pt->sigalgs, &pt->nsigalgs, 128, p->sigalgs[i]);
+        add(pt->sigalgs, &pt->nsigalgs, MAX_SIGS, p->sigalgs[i]);
     pt->vmin = lowest(p);
     pt->vmax = highest(p);
 }
@@ -229,22 +287,13 @@ setup_main(struct pjob *pj, struct mx_error *err)
 {
     const struct mx_peer *p = pj->peer;
     struct ptask *pt = &pj->main;
-    struct mx_offer *o = &pt->task.offer;
 
     pt->pj = pj;
-    pt->kind = K_MAIN;
+    pt->is_main = 1;
+    pt->name = "the peer's offer";
     copy_lists(pt, p);
-    if (library_can_offer(p)) {
-        task_setup(pt, MX_ENGINE_OPENSSL);
-        o->min_version = pt->vmin;
-        o->max_version = pt->vmax;
-        o->suites = pt->suites;
-        o->nsuites = pt->nsuites;
-        o->groups = pt->ngroups > 0 ? pt->groups : NULL;
-        o->ngroups = pt->ngroups;
-        o->sigalgs = pt->nsigalgs > 0 ? pt->sigalgs : NULL;
-        o->nsigalgs = pt->nsigalgs;
-        o->sni = pj->c->sni;
+    if (pt_in_library(pt)) {
+        openssl_from_lists(pt);
         pj->out->engine = MX_ENGINE_OPENSSL;
         return 0;
     }
@@ -267,22 +316,28 @@ setup_main(struct pjob *pj, struct mx_error *err)
     return raw_from_lists(pt, MX_FLIGHT_STOP_DONE, err);
 }
 
-/* The certificate of a raw TLS <= 1.2 flight, as a label. */
-static void
-leaf_label(const struct mx_flight *f, char *out, size_t cap)
+/* The key type of a DER certificate, MX_KEY_NONE if unreadable. */
+static enum mx_keytype
+der_keytype(const unsigned char *der, size_t len, char *label, size_t cap)
 {
-    const unsigned char *p = f->leaf;
+    const unsigned char *p = der;
+    enum mx_keytype k = MX_KEY_NONE;
     struct mx_certinfo ci;
     struct mx_error e;
     X509 *x;
 
-    out[0] = '\0';
-    if (f->leaf == NULL || f->leaf_len == 0)
-        return;
-    x = d2i_X509(NULL, &p, (long)f->leaf_len);
-    if (x != NULL && mx_certinfo_get(x, &ci, &e) == 0)
-        snprintf(out, cap, "%s", ci.label);
+    if (label != NULL && cap > 0)
+        label[0] = '\0';
+    if (der == NULL || len == 0)
+        return k;
+    x = d2i_X509(NULL, &p, (long)len);
+    if (x != NULL && mx_certinfo_get(x, &ci, &e) == 0) {
+        k = ci.type;
+        if (label != NULL)
+            snprintf(label, cap, "%s", ci.label);
+    }
     X509_free(x);
+    return k;
 }
 
 /* Judge a finished task into pt->ok and its fields. */
@@ -291,18 +346,28 @@ judge(struct ptask *pt)
 {
     const struct mx_task *t = &pt->task;
     const struct mx_flight *f;
+    struct mx_certinfo ci;
     struct mx_error e;
+    X509 *leaf;
     int rc;
 
     pt->ok = -1;
-    if (t->rc != 0)
+    pt->key = MX_KEY_NONE;
+    if (t->rc != 0) {
+        snprintf(pt->detail, sizeof(pt->detail), "%s", t->err.msg);
         return;
+    }
     if (t->engine == MX_ENGINE_OPENSSL) {
         pt->ok = t->hs.accepted;
         if (pt->ok) {
             pt->version = t->hs.version;
             pt->suite = t->hs.suite;
             pt->group = t->hs.group;
+            pt->sigalg = t->hs.sigalg;
+            if (t->hs.chain != NULL && sk_X509_num(t->hs.chain) > 0 &&
+                (leaf = sk_X509_value(t->hs.chain, 0)) != NULL &&
+                mx_certinfo_get(leaf, &ci, &e) == 0)
+                pt->key = ci.type;
         } else {
             snprintf(pt->detail, sizeof(pt->detail), "%s", t->hs.reason);
         }
@@ -320,112 +385,281 @@ judge(struct ptask *pt)
         pt->version = f->version;
         pt->suite = f->suite;
         pt->group = f->hrr ? f->hrr_group : f->group;
+        pt->sigalg = f->ske_sigalg;
+        pt->key = der_keytype(f->leaf, f->leaf_len, NULL, 0);
     }
+}
+
+/* Has the server's log an error for this finished probe: refused, or a
+ * raw probe dropped after the first flight? */
+static int
+left_error(const struct ptask *pt)
+{
+    return pt->ok == 0 || (pt->ok == 1 && pt->task.engine == MX_ENGINE_RAW);
+}
+
+/* The peer's authentication types below TLS 1.3 (1 << mx_sauth). */
+static unsigned
+peer_auths(const struct mx_peer *p)
+{
+    const struct mx_suite *s;
+    uint16_t plo = lowest(p), phi = highest(p);
+    unsigned a = 0;
+    size_t i;
+
+    for (i = 0; i < p->nsuites; i++)
+        if ((s = mx_suite_by_code(p->suites[i])) != NULL &&
+            s->auth != MX_SAUTH_TLS13 && plo < MX_TLS13 &&
+            mx_suite_valid_for(s, phi < MX_TLS13 ? phi : MX_TLS12) &&
+            (s->auth == MX_SAUTH_RSA || s->auth == MX_SAUTH_ECDSA ||
+             s->auth == MX_SAUTH_DSS))
+            a |= 1u << s->auth;
+    return a;
+}
+
+/* Do all of the peer's suites below TLS 1.3 use RSA key transport? */
+static int
+peer_kx_rsa_only(const struct mx_peer *p)
+{
+    const struct mx_suite *s;
+    size_t i, n = 0;
+
+    for (i = 0; i < p->nsuites; i++) {
+        s = mx_suite_by_code(p->suites[i]);
+        if (s == NULL || s->auth == MX_SAUTH_TLS13 ||
+            (s->flags & MX_SUITE_SCSV))
+            continue;
+        if (s->kx != MX_KX_RSA)
+            return 0;
+        n++;
+    }
+    return n > 0;
+}
+
+/* Does a group matter for the peer (TLS 1.3, or an (EC)DHE suite)? */
+static int
+peer_uses_groups(const struct mx_peer *p)
+{
+    const struct mx_suite *s;
+    size_t i;
+
+    if (highest(p) >= MX_TLS13)
+        return 1;
+    for (i = 0; i < p->nsuites; i++)
+        if ((s = mx_suite_by_code(p->suites[i])) != NULL &&
+            (s->kx == MX_KX_ECDHE || s->kx == MX_KX_DHE))
+            return 1;
+    return 0;
+}
+
+/* Every suite valid for versions vmin..vmax, the library's ones only when
+ * the library can offer those versions (then an accepted probe is a
+ * normal session), of the authentication types in auths (0: any). */
+static void
+open_suites(struct ptask *pt, const struct sctx *c, unsigned auths)
+{
+    const struct mx_suite *s;
+    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
+    uint16_t u[128], v;
+    size_t i, nu;
+
+    pt->nsuites = 0;
+    for (v = pt->vmax; v >= pt->vmin && v != 0; v--) {
+        nu = mx_offer_universe(v, c->pref, c->npref, u, 128);
+        for (i = 0; i < nu; i++) {
+            s = mx_suite_by_code(u[i]);
+            if (s == NULL || s->kx == MX_KX_NULL ||
+                (library && !mx_suite_in_library(u[i])) ||
+                (auths != 0 && !(auths & (1u << s->auth))))
+                continue;
+            add(pt->suites, &pt->nsuites, OPEN_MAX, u[i]);
+        }
+        if (v == MX_SSL3 || v == MX_SSL2)
+            break;
+    }
+}
+
+/* Every group (usable at vmax), the library's ones when it can. */
+static void
+open_groups(struct ptask *pt)
+{
+    const struct mx_group *g;
+    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
+    size_t i, n;
+
+    g = mx_groups(&n);
+    pt->ngroups = 0;
+    for (i = 0; i < n; i++)
+        if ((pt->vmax == MX_TLS13 ? g[i].tls13 : g[i].code < 0x0100) &&
+            (!library || g[i].openssl != NULL))
+            add(pt->groups, &pt->ngroups, MAX_GROUP, g[i].code);
+}
+
+/* Every signature scheme, the library's ones when it can. */
+static void
+open_sigalgs(struct ptask *pt)
+{
+    const struct mx_sigalg *sa;
+    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
+    size_t i, n;
+
+    sa = mx_sigalgs(&n);
+    pt->nsigalgs = 0;
+    for (i = 0; i < n; i++)
+        if (!library || sa[i].openssl != NULL)
+            add(pt->sigalgs, &pt->nsigalgs, MAX_SIGS, sa[i].code);
+}
+
+/* Start pt on the scheduler: the OpenSSL engine when it can offer the
+ * lists, else the raw engine reading the flight to its end (so that a
+ * TLS <= 1.2 certificate is seen). 0, or -1 (pt->ok -1, detail set). */
+static int
+start_probe(struct pjob *pj, struct ptask *pt, const char *name)
+{
+    struct mx_error err;
+
+    pt->pj = pj;
+    pt->name = name;
+    pt->ran = 1;
+    if (pt->nsuites > OPEN_MAX)
+        pt->nsuites = OPEN_MAX; /* keep the hello a size servers take */
+    if (pt_in_library(pt)) {
+        openssl_from_lists(pt);
+    } else if (raw_from_lists(pt, MX_FLIGHT_STOP_DONE, &err) != 0) {
+        pt->ok = -1;
+        snprintf(pt->detail, sizeof(pt->detail), "%s", err.msg);
+        return -1;
+    }
+    mx_sched_add(&pj->c->s, &pt->task);
+    return 0;
+}
+
+/* The lists of diagnosis stage k, from the peer's. */
+static void
+stage_lists(struct pjob *pj, enum stage k, struct ptask *pt)
+{
+    const struct mx_peer *p = pj->peer;
+    const struct mx_suite *s, *t;
+    size_t i, j, n, ns;
+
+    copy_lists(pt, p);
+    switch (k) {
+    case D_VERSION:
+        open_suites(pt, pj->c, 0);
+        open_groups(pt);
+        open_sigalgs(pt);
+        break;
+    case D_VHIGH:
+        pt->vmin = MX_TLS10;
+        pt->vmax = MX_TLS13;
+        open_suites(pt, pj->c, 0);
+        open_groups(pt);
+        open_sigalgs(pt);
+        break;
+    case D_AUTH: /* below TLS 1.3: the certificate is chosen by the suite */
+        if (pt->vmax > MX_TLS12)
+            pt->vmax = MX_TLS12;
+        open_suites(pt, pj->c, peer_auths(p));
+        open_groups(pt);
+        open_sigalgs(pt);
+        break;
+    case D_CERT: /* the same ciphers with other certificate types */
+        if (pt->vmax > MX_TLS12)
+            pt->vmax = MX_TLS12;
+        t = mx_suites(&n);
+        for (i = 0, ns = pt->nsuites; i < ns; i++) {
+            s = mx_suite_by_code(pt->suites[i]);
+            if (s == NULL || s->auth == MX_SAUTH_TLS13)
+                continue;
+            for (j = 0; j < n; j++)
+                if (t[j].auth != s->auth &&
+                    (t[j].auth == MX_SAUTH_RSA || t[j].auth == MX_SAUTH_ECDSA ||
+                     t[j].auth == MX_SAUTH_DSS) &&
+                    (t[j].kx == MX_KX_ECDHE || t[j].kx == MX_KX_DHE ||
+                     t[j].kx == MX_KX_RSA) &&
+                    t[j].bits == s->bits && t[j].enc != NULL &&
+                    s->enc != NULL && strcmp(t[j].enc, s->enc) == 0 &&
+                    t[j].mac != NULL && s->mac != NULL &&
+                    strcmp(t[j].mac, s->mac) == 0 &&
+                    !(t[j].flags & MX_SUITE_EXPORT))
+                    add(pt->suites, &pt->nsuites, MAX_OFFER, t[j].code);
+        }
+        pt->nsigalgs = 0; /* the default schemes */
+        break;
+    case D_GROUP:
+        open_groups(pt);
+        break;
+    case D_SIGALG:
+        open_sigalgs(pt);
+        break;
+    case D_CIPHER:
+        open_suites(pt, pj->c, 0);
+        break;
+    case NSTAGE:
+        break;
+    }
+}
+
+/* The next probe the diagnosis needs, or NULL when the answers so far
+ * name the cause (or cannot go further). */
+static struct ptask *
+next_probe(struct pjob *pj, enum stage *k)
+{
+    const struct mx_peer *p = pj->peer;
+    struct ptask *d = pj->d;
+
+    if (!d[D_VERSION].ran)
+        return *k = D_VERSION, &d[D_VERSION];
+    if (d[D_VERSION].ok < 0)
+        return NULL;
+    if (d[D_VERSION].ok == 0)
+        return d[D_VHIGH].ran ? NULL : (*k = D_VHIGH, &d[D_VHIGH]);
+    if (peer_auths(p) != 0) {
+        if (!d[D_AUTH].ran)
+            return *k = D_AUTH, &d[D_AUTH];
+        if (d[D_AUTH].ok < 0)
+            return NULL;
+        if (d[D_AUTH].ok == 0)
+            return d[D_CERT].ran ? NULL : (*k = D_CERT, &d[D_CERT]);
+    }
+    /* a group or scheme the server took with the versions probe and the
+     * peer offers too is not the cause: no probe for it */
+    if (p->ngroups > 0 && peer_uses_groups(p) &&
+        !(d[D_VERSION].group != 0 &&
+          mx_code_listed(p->groups, p->ngroups, d[D_VERSION].group))) {
+        if (!d[D_GROUP].ran)
+            return *k = D_GROUP, &d[D_GROUP];
+        if (d[D_GROUP].ok == 1)
+            return NULL;
+    }
+    if (p->nsigalgs > 0 &&
+        !(d[D_VERSION].sigalg != 0 &&
+          mx_code_listed(p->sigalgs, p->nsigalgs, d[D_VERSION].sigalg))) {
+        if (!d[D_SIGALG].ran)
+            return *k = D_SIGALG, &d[D_SIGALG];
+        if (d[D_SIGALG].ok == 1)
+            return NULL;
+    }
+    if (!d[D_CIPHER].ran)
+        return *k = D_CIPHER, &d[D_CIPHER];
+    return NULL;
 }
 
 static void conclude(struct pjob *pj);
 
+/* Start the next probe of the diagnosis, or conclude. */
 static void
-start_diagnosis(struct pjob *pj)
+advance(struct pjob *pj)
 {
-    struct sctx *c = pj->c;
-    const struct mx_peer *p = pj->peer;
-    const struct mx_suite *s, *t;
-    const struct mx_group *g;
-    const struct mx_sigalg *sa;
     struct ptask *pt;
-    struct mx_error err;
-    size_t i, j, n, ns, k;
-    uint16_t v;
+    enum stage k = NSTAGE;
 
-    /* versions: is any of the peer's versions accepted at all? The
-     * probes are the same for every peer: they run once. */
-    if (!c->vstarted) {
-        c->vstarted = 1;
-        c->vjob.c = c;
-        for (k = 0; k < NVPROBES; k++) {
-            pt = &c->v[k];
-            pt->pj = &c->vjob;
-            pt->kind = K_VERSION;
-            pt->index = (int)k;
-            v = tls_versions[k];
-            pt->vmin = pt->vmax = v;
-            pt->nsuites =
-                mx_offer_universe(v, c->pref, c->npref, pt->suites, 128);
-            pt->ngroups = pt->nsigalgs = 0;
-            if (raw_from_lists(pt, MX_FLIGHT_STOP_HELLO, &err) == 0) {
-                c->vpending++;
-                mx_sched_add(&c->s, &pt->task);
-            }
-        }
+    while ((pt = next_probe(pj, &k)) != NULL) {
+        stage_lists(pj, k, pt);
+        if (start_probe(pj, pt, stage_names[k]) == 0)
+            return;
     }
-    if (c->vpending > 0) {
-        c->waiting[c->nwaiting++] = pj;
-        pj->waits_for_versions = 1;
-        pj->pending++;
-    }
-    for (k = 0; k < NRELAX; k++) {
-        pt = &pj->r[k];
-        pt->pj = pj;
-        pt->kind = K_RELAX;
-        pt->index = (int)k;
-        copy_lists(pt, p);
-        switch (k) {
-        case R_CERT: /* the same ciphers with other certificate types */
-            t = mx_suites(&n);
-            for (i = 0, ns = pt->nsuites; i < ns; i++) {
-                s = mx_suite_by_code(pt->suites[i]);
-                if (s == NULL || s->auth == MX_SAUTH_TLS13)
-                    continue;
-                for (j = 0; j < n; j++)
-                    if (t[j].auth != s->auth &&
-                        (t[j].auth == MX_SAUTH_RSA ||
-                         t[j].auth == MX_SAUTH_ECDSA ||
-                         t[j].auth == MX_SAUTH_DSS) &&
-                        (t[j].kx == MX_KX_ECDHE || t[j].kx == MX_KX_DHE ||
-                         t[j].kx == MX_KX_RSA) &&
-                        t[j].bits == s->bits && t[j].enc != NULL &&
-                        s->enc != NULL && strcmp(t[j].enc, s->enc) == 0 &&
-                        t[j].mac != NULL && s->mac != NULL &&
-                        strcmp(t[j].mac, s->mac) == 0 &&
-                        !(t[j].flags & MX_SUITE_EXPORT))
-                        add(pt->suites, &pt->nsuites, MAX_OFFER, t[j].code);
-            }
-            pt->nsigalgs = 0; /* every scheme */
-            break;
-        case R_GROUP:
-            g = mx_groups(&n);
-            for (i = 0; i < n; i++)
-                if (pt->vmax == MX_TLS13 ? g[i].tls13 : g[i].code < 0x0100)
-                    add(pt->groups, &pt->ngroups, MX_PEER_MAX_LIST * 2,
-                        g[i].code);
-            break;
-        case R_SIGALG:
-            sa = mx_sigalgs(&n);
-            for (i = 0; i < n; i++)
-                add(pt->sigalgs, &pt->nsigalgs, 128, sa[i].code);
-            break;
-        case R_CIPHER:
-            for (v = pt->vmin; v <= pt->vmax && v != 0; v++) {
-                uint16_t u[128];
-                size_t nu = mx_offer_universe(v, c->pref, c->npref, u, 128);
-                for (i = 0; i < nu; i++)
-                    add(pt->suites, &pt->nsuites, MAX_OFFER, u[i]);
-            }
-            break;
-        }
-        if (pt->nsuites > 256)
-            pt->nsuites = 256; /* keep the hello a size servers take */
-        /* the group of a TLS 1.2 handshake is in the ServerKeyExchange */
-        if (raw_from_lists(
-                pt, k == R_GROUP ? MX_FLIGHT_STOP_DONE : MX_FLIGHT_STOP_HELLO,
-                &err) == 0) {
-            pj->pending++;
-            mx_sched_add(&c->s, &pt->task);
-        }
-    }
-    if (pj->pending == 0)
-        conclude(pj);
+    conclude(pj);
 }
 
 static const char *
@@ -540,41 +774,61 @@ sigalg_keytype(const struct mx_peer *p)
     return MX_SAUTH_NULL;
 }
 
+/* "an Ed25519 certificate", "ECDSA and Ed25519 certificates": the key
+ * types in keys (1 << mx_keytype) but not the one named need. */
+static int
+keys_phrase(struct mx_buf *b, unsigned keys, const char *need)
+{
+    const char *names[8];
+    size_t n = 0, i;
+    unsigned k;
+
+    for (k = 0; k < 32 && n < 8; k++)
+        if ((keys & (1u << k)) && (enum mx_keytype)k != MX_KEY_NONE &&
+            strcmp(mx_keytype_name((enum mx_keytype)k), need) != 0)
+            names[n++] = mx_keytype_name((enum mx_keytype)k);
+    if (n == 0)
+        return 0;
+    if (n == 1)
+        mx_buf_printf(b, "%s %s certificate",
+                      strcmp(names[0], "DSA") == 0 ? "a" : "an", names[0]);
+    else
+        for (i = 0; i < n; i++)
+            mx_buf_printf(b, "%s%s%s", names[i],
+                          i + 2 < n   ? ", "
+                          : i + 1 < n ? " and "
+                                      : "",
+                          i + 1 == n ? " certificates" : "");
+    return 1;
+}
+
+static const char *const cipher_fix =
+    "enable one of the peer's suites on the server (Postfix: "
+    "smtpd_tls_ciphers, smtpd_tls_mandatory_ciphers, tls_*_cipherlist, "
+    "smtpd_tls_exclude_ciphers)";
+
 static void
 conclude(struct pjob *pj)
 {
     const struct mx_peer *p = pj->peer;
+    const struct ptask *d = pj->d;
     struct mx_sim *o = pj->out;
-    struct mx_buf b = MX_BUF_INIT, pb = MX_BUF_INIT;
+    struct mx_buf b = MX_BUF_INIT;
     const struct mx_suite *s, *ps;
-    uint16_t slo = 0, shi = 0, plo = lowest(p), phi = highest(p);
-    unsigned peer_auths = 0;
+    uint16_t shi, plo = lowest(p), phi = highest(p);
+    unsigned auths = peer_auths(p);
+    enum mx_sauth need = MX_SAUTH_RSA;
     size_t i, k;
-    int common = 0;
 
-    for (k = 0; k < NVPROBES; k++) {
-        if (pj->c->v[k].ok != 1)
-            continue;
-        if (slo == 0)
-            slo = tls_versions[k];
-        shi = tls_versions[k];
-        if (tls_versions[k] >= plo && tls_versions[k] <= phi)
-            common = 1;
-    }
-    for (i = 0; i < p->nsuites; i++) /* suites usable below TLS 1.3 */
-        if ((s = mx_suite_by_code(p->suites[i])) != NULL &&
-            s->auth != MX_SAUTH_TLS13 && plo < MX_TLS13 &&
-            mx_suite_valid_for(s, phi < MX_TLS13 ? phi : MX_TLS12))
-            peer_auths |= 1u << s->auth;
-
-    if (!common && slo != 0) {
+    if (d[D_VERSION].ok == 0 && d[D_VHIGH].ok == 1) {
+        shi = d[D_VHIGH].version;
         o->diag = MX_DIAG_PROTOCOL;
         snprintf(o->why, sizeof(o->why), "protocol version");
         mx_buf_append(&b, "no common protocol version - the peer offers ");
         version_range(&b, plo, phi);
-        mx_buf_append(&b, ", the server accepts ");
-        version_range(&b, slo, shi);
-        if (phi < slo)
+        mx_buf_printf(&b, ", the server refuses %s (its highest is %s)",
+                      plo == phi ? "it" : "them", mx_version_name(shi));
+        if (phi < shi)
             mx_buf_printf(&b,
                           "; allow %s on the server (Postfix: "
                           "smtpd_tls_protocols = >=%s, and "
@@ -587,32 +841,44 @@ conclude(struct pjob *pj)
                           "; enable %s on the server (Postfix: "
                           "smtpd_tls_protocols; a TLS library that has it)",
                           mx_version_name(plo));
-    } else if (pj->r[R_CERT].ok == 1 &&
-               (s = mx_suite_by_code(pj->r[R_CERT].suite)) != NULL &&
-               (s->auth == MX_SAUTH_RSA || s->auth == MX_SAUTH_ECDSA ||
-                s->auth == MX_SAUTH_DSS) &&
-               !(peer_auths & (1u << s->auth)) && peer_auths != 0) {
-        enum mx_sauth need = MX_SAUTH_RSA;
+    } else if (d[D_VERSION].ok == 1 && d[D_AUTH].ok == 0 && auths != 0) {
         for (k = MX_SAUTH_RSA; k <= MX_SAUTH_ECDSA; k++)
-            if (peer_auths & (1u << k)) {
+            if (auths & (1u << k)) {
                 need = (enum mx_sauth)k;
                 break;
             }
-        ps = mx_suite_by_code(closest(s, p->suites, p->nsuites));
         o->diag = MX_DIAG_CERT_TYPE;
         snprintf(o->why, sizeof(o->why), "no %s certificate",
                  keytype_for_auth(need));
-        mx_buf_printf(&b,
-                      "no shared cipher - the peer offers only "
-                      "%s-authenticated suites and the server has an %s "
-                      "certificate but no %s certificate",
-                      keytype_for_auth(need), keytype_for_auth(s->auth),
-                      keytype_for_auth(need));
+        if (need == MX_SAUTH_RSA && peer_kx_rsa_only(p)) {
+            mx_buf_append(&b, "no shared cipher - the peer offers only RSA "
+                              "key transport suites (");
+            name_list(&b, p->suites, p->nsuites, 0, 4);
+            mx_buf_append(&b, "), which need an RSA certificate (the "
+                              "server decrypts the premaster secret with "
+                              "its RSA key), and the server has ");
+        } else {
+            mx_buf_printf(&b,
+                          "no shared cipher - the peer offers only "
+                          "%s-authenticated suites and the server has ",
+                          keytype_for_auth(need));
+        }
+        if (!keys_phrase(&b, pj->keys, keytype_for_auth(need)))
+            mx_buf_append(&b, "other certificates");
+        mx_buf_printf(&b, " but no %s certificate", keytype_for_auth(need));
+        s = d[D_CERT].ok == 1 ? mx_suite_by_code(d[D_CERT].suite) : NULL;
+        ps = s != NULL ? mx_suite_by_code(closest(s, p->suites, p->nsuites))
+                       : NULL;
         if (ps != NULL)
             mx_buf_printf(&b, " (with one, %s would match)",
                           ps->openssl != NULL ? ps->openssl : ps->iana);
         mx_buf_printf(&b, "; %s", cert_fix(need));
-    } else if (pj->r[R_GROUP].ok == 1) {
+        if (d[D_CERT].ok == 0)
+            mx_buf_printf(&b,
+                          ", and %s: the server refuses the peer's ciphers "
+                          "with the certificates it has too",
+                          cipher_fix);
+    } else if (d[D_GROUP].ok == 1) {
         o->diag = MX_DIAG_GROUP;
         snprintf(o->why, sizeof(o->why), "no common group");
         mx_buf_append(&b, "no common key exchange group - the peer offers ");
@@ -621,11 +887,10 @@ conclude(struct pjob *pj)
                       ", the server chose %s when offered every group; "
                       "enable one of the peer's groups on the server "
                       "(Postfix: tls_eecdh_auto_curves)",
-                      mx_group_by_code(pj->r[R_GROUP].group) != NULL
-                          ? mx_group_by_code(pj->r[R_GROUP].group)->display
+                      mx_group_by_code(d[D_GROUP].group) != NULL
+                          ? mx_group_by_code(d[D_GROUP].group)->display
                           : "another group");
-    } else if (pj->r[R_SIGALG].ok == 1) {
-        enum mx_sauth need;
+    } else if (d[D_SIGALG].ok == 1) {
         o->diag = MX_DIAG_SIGALG;
         snprintf(o->why, sizeof(o->why), "signature algorithm");
         mx_buf_append(&b, "no usable signature algorithm - none of the "
@@ -644,8 +909,8 @@ conclude(struct pjob *pj)
         else
             mx_buf_append(&b, "; add a certificate whose key type the peer "
                               "can verify (Postfix: smtpd_tls_chain_files)");
-    } else if (pj->r[R_CIPHER].ok == 1) {
-        s = mx_suite_by_code(pj->r[R_CIPHER].suite);
+    } else if (d[D_CIPHER].ok == 1) {
+        s = mx_suite_by_code(d[D_CIPHER].suite);
         ps = s != NULL ? mx_suite_by_code(closest(s, p->suites, p->nsuites))
                        : NULL;
         o->diag = MX_DIAG_CIPHER;
@@ -660,24 +925,42 @@ conclude(struct pjob *pj)
             mx_buf_printf(&b, "; closest: the peer's %s and the server's %s",
                           ps->openssl != NULL ? ps->openssl : ps->iana,
                           s->openssl != NULL ? s->openssl : s->iana);
-        mx_buf_append(&b, "; enable one of the peer's suites on the server "
-                          "(Postfix: smtpd_tls_ciphers, "
-                          "smtpd_tls_mandatory_ciphers, tls_*_cipherlist, "
-                          "smtpd_tls_exclude_ciphers)");
+        mx_buf_printf(&b, "; %s", cipher_fix);
     } else {
+        const struct ptask *broke = NULL;
+        for (k = 0; k < NSTAGE && broke == NULL; k++)
+            if (d[k].ran && d[k].ok < 0)
+                broke = &d[k];
         o->diag = MX_DIAG_UNKNOWN;
         snprintf(o->why, sizeof(o->why), "%s", o->refusal);
-        mx_buf_printf(&b,
-                      "the server refused the peer's offer (%s), and every "
-                      "variation of it tried; see check_tls_protocol "
-                      "--ciphers for what the server accepts",
-                      o->refusal);
+        if (broke != NULL)
+            mx_buf_printf(&b,
+                          "the server refused the peer's offer (%s); the "
+                          "diagnosis stopped where the probe with %s "
+                          "failed: %s",
+                          o->refusal, broke->name, broke->detail);
+        else
+            mx_buf_printf(&b,
+                          "the server refused the peer's offer (%s), and "
+                          "every variation of it tried; see "
+                          "check_tls_protocol --ciphers for what the server "
+                          "accepts",
+                          o->refusal);
     }
     if (!mx_buf_failed(&b))
         snprintf(o->detail, sizeof(o->detail), "%s", mx_buf_str(&b));
     mx_buf_free(&b);
-    mx_buf_free(&pb);
-    mx_log(1, "peer %s: %s", p->name, o->detail);
+    mx_log(1, "peer %s: %s (%d probe%s, %d refused or cut short)", p->name,
+           o->detail, o->probes, o->probes == 1 ? "" : "s", o->refusals);
+}
+
+/* One finished probe in the peer's counts. */
+static void
+count(struct pjob *pj, const struct ptask *pt)
+{
+    pj->out->probes++;
+    if (left_error(pt))
+        pj->out->refusals++;
 }
 
 static void
@@ -691,6 +974,7 @@ main_done(struct pjob *pj)
     struct mx_error e;
 
     judge(pt);
+    count(pj, pt);
     if (t->rc != 0) {
         o->state = MX_SIM_ERROR;
         o->err = t->err;
@@ -714,13 +998,14 @@ main_done(struct pjob *pj)
                 snprintf(o->cert, sizeof(o->cert), "%s", ci.label);
         } else {
             o->us = t->raw.us;
-            leaf_label(t->raw.flight, o->cert, sizeof(o->cert));
+            (void)der_keytype(t->raw.flight->leaf, t->raw.flight->leaf_len,
+                              o->cert, sizeof(o->cert));
         }
         return;
     }
     o->state = MX_SIM_FAIL;
     snprintf(o->refusal, sizeof(o->refusal), "%s", pt->detail);
-    start_diagnosis(pj);
+    advance(pj);
 }
 
 static void
@@ -730,29 +1015,18 @@ task_done(struct mx_sched *s, struct mx_task *task)
     struct pjob *pj = pt->pj;
 
     (void)s;
-    if (pt->kind == K_MAIN) {
+    if (pt->is_main) {
         main_done(pj);
         return;
     }
     judge(pt);
-    if (pt->kind == K_VERSION) {
-        struct sctx *c = pj->c;
-        size_t i;
-        mx_log(2, "server version probe %s: %s",
-               mx_version_name(tls_versions[pt->index]),
-               pt->ok == 1 ? "accepted" : pt->detail);
-        if (--c->vpending > 0)
-            return;
-        for (i = 0; i < c->nwaiting; i++)
-            if (--c->waiting[i]->pending == 0)
-                conclude(c->waiting[i]);
-        c->nwaiting = 0;
-        return;
-    }
-    mx_log(2, "peer %s: relaxation %d: %s", pj->peer->name, pt->index,
+    count(pj, pt);
+    mx_log(2, "peer %s: probe %s (%s to %s): %s", pj->peer->name, pt->name,
+           mx_version_name(pt->vmin), mx_version_name(pt->vmax),
            pt->ok == 1 ? "accepted" : pt->detail);
-    if (--pj->pending == 0)
-        conclude(pj);
+    if (pt->ok == 1 && pt->key != MX_KEY_NONE && (unsigned)pt->key < 32)
+        pj->keys |= 1u << pt->key;
+    advance(pj);
 }
 
 /* Do two peers offer exactly the same (so that one simulation serves
@@ -806,13 +1080,6 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         goto out;
     }
     c->sni = sni;
-    c->waiting = calloc(n > 0 ? n : 1, sizeof(*c->waiting));
-    if (c->waiting == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        goto out;
-    }
-    for (k = 0; k < NVPROBES; k++)
-        mx_task_init(&c->v[k].task);
     mx_offer_library_order(c->pref, PREF_MAX, &c->npref);
     mx_sched_init(&c->s, t, parallel);
     for (i = 0; i < n; i++) {
@@ -822,8 +1089,8 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         pj[i].peer = &peers[i];
         pj[i].out = &out[i];
         mx_task_init(&pj[i].main.task);
-        for (k = 0; k < NRELAX; k++)
-            mx_task_init(&pj[i].r[k].task);
+        for (k = 0; k < NSTAGE; k++)
+            mx_task_init(&pj[i].d[k].task);
         /* a peer that offers what an earlier one offers shares its run */
         for (leader[i] = 0; leader[i] < i; leader[i]++)
             if (leader[leader[i]] == leader[i] &&
@@ -842,6 +1109,7 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         if (leader[i] != i) {
             out[i] = out[leader[i]];
             out[i].peer = &peers[i];
+            out[i].shared = 1;
         }
     if (stats != NULL) {
         stats->connections += c->s.stats.connections;
@@ -851,13 +1119,9 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
 out:
     for (i = 0; pj != NULL && i < n; i++) {
         free_task(&pj[i].main);
-        for (k = 0; k < NRELAX; k++)
-            free_task(&pj[i].r[k]);
+        for (k = 0; k < NSTAGE; k++)
+            free_task(&pj[i].d[k]);
     }
-    for (k = 0; c != NULL && k < NVPROBES; k++)
-        free_task(&c->v[k]);
-    if (c != NULL)
-        free(c->waiting);
     free(leader);
     free(pj);
     free(c);

@@ -11,13 +11,17 @@
  * recording is replayed byte for byte; lists are built into a hello shaped
  * like a real client's) and stops at the server's first flight.
  *
- * When a peer fails, a few more raw probes find out why: whether the
- * server accepts the peer's versions at all (one probe per version), and
- * whether it would accept the peer's offer with one thing relaxed: other
- * certificate types for the same ciphers, any group, any signature
- * scheme, any suite. The first relaxation that works names the cause
+ * When a peer fails, a chain of probes finds out why, one question at a
+ * time and only as far as needed (see simulate.c): whether the server
+ * accepts the peer's versions at all, whether it has a certificate of the
+ * peer's type (and which key types it has), and whether it would accept
+ * the peer's offer with one list opened: any group, any signature scheme,
+ * any suite. The first answer that explains the refusal names the cause
  * (protocol version, certificate type, group, signature algorithm,
  * cipher), with the server-side setting to change (Postfix names first).
+ * Probes run on the OpenSSL engine where it can offer them, so that
+ * accepted ones end as normal sessions; how many handshakes the server
+ * refused or saw cut short is counted per peer.
  *
  * All peers run at once on the scheduler, with a bounded number of
  * connections; peers that offer exactly the same are simulated once.
@@ -66,6 +70,12 @@ struct mx_sim {
     char detail[768]; /* one line: the cause and the fix */
     /* no verdict */
     struct mx_error err;
+    /* politeness */
+    int probes;   /* handshakes tried for this peer, the diagnosis's too */
+    int refusals; /* of them: refused, or raw and dropped after the first
+                     flight (each an error in the server's log) */
+    int shared;   /* a copy of an earlier peer's run (same offer): its
+                     probes are that peer's */
 };
 
 int mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,

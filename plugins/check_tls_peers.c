@@ -664,7 +664,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
     char label[64];
     size_t i;
     int ok = 0, failed = 0, ncrit = 0, fcrit = 0, nwarn = 0, fwarn = 0,
-        total = 0;
+        total = 0, probes = 0, refusals = 0;
 
     for (i = 0; i < peers->n; i++) {
         if (skip[i])
@@ -731,6 +731,16 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
         else
             fwarn++;
     }
+    for (i = 0; i < peers->n; i++)
+        if (!skip[i] && !sim[i].shared) {
+            probes += sim[i].probes;
+            refusals += sim[i].refusals;
+        }
+    if (refusals > 0)
+        mx_check_add(chk, NULL, MX_OK,
+                     "server log: %d of this run's %d handshake%s refused by "
+                     "the server or cut short (each leaves an error there)",
+                     refusals, probes, probes == 1 ? "" : "s");
     group_failures(&crit, peers, skip, sim, MX_CRITICAL);
     group_failures(&warn, peers, skip, sim, MX_WARNING);
     if (failed > 0 && !all_same_error(sim, skip, peers->n)) {

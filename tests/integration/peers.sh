@@ -29,6 +29,7 @@ pf_start "$WORK/pf" \
     "0:bank:$c/rsa2048.pem:$only12;smtpd_tls_ciphers=medium;tls_medium_cipherlist=$bank_suites" \
     "0:hardened:$c/rsa2048.pem,$c/ecdsa-p256.pem:smtpd_tls_protocols=>=TLSv1.2;smtpd_tls_mandatory_protocols=>=TLSv1.2;smtpd_tls_ciphers=high;smtpd_tls_mandatory_ciphers=high;smtpd_tls_exclude_ciphers=aNULL, CAMELLIA" \
     "0:curves:$c/rsa2048.pem:tls_eecdh_auto_curves=X25519 prime256v1" \
+    "0:ed25519:$c/ed25519.pem" \
     "0:plain:none" ||
     t_bail "cannot start Postfix"
 mx_at_exit "pf_stop '$WORK/pf'"
@@ -158,7 +159,7 @@ diag() { # NAME SERVICE WHY-REGEX DETAIL-REGEX ARGS...
     t_like "$OUT" "^\\[CRITICAL\\] $name: $detail" "$name: diagnosis and fix"
 }
 diag old hardened 'protocol version' \
-    'no common protocol version - the peer offers TLSv1\.0, the server accepts TLSv1\.2 to TLSv1\.3; allow TLSv1\.0 on the server \(Postfix: smtpd_tls_protocols = >=TLSv1,' \
+    'no common protocol version - the peer offers TLSv1\.0, the server refuses it \(its highest is TLSv1\.3\); allow TLSv1\.0 on the server \(Postfix: smtpd_tls_protocols = >=TLSv1,' \
     --peer-protocols=TLSv1.0
 diag camellia hardened 'no shared cipher' \
     'no shared cipher - the peer offers CAMELLIA256-SHA and CAMELLIA128-SHA, the server accepts e\.g\. [A-Z0-9-]+; closest: ' \
@@ -183,6 +184,30 @@ t_like "$LINE1" '^TLS PEERS CRITICAL - 127\.0\.0\.1 closed the connection while 
 mx_fixture no-greeting --concurrent --cert "$c/rsa2048.pem"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 2 --peer-name=any --peer-protocols=TLSv1.2
 t_like "$LINE1" '^TLS PEERS CRITICAL - timeout waiting for the greeting' "no greeting: a timeout within -t"
+
+# Certificate types beyond RSA and ECDSA: an Ed25519-only service serves
+# its certificate in TLS 1.2 (with the ECDSA suites) and TLS 1.3, as
+# openssl s_client shows one handshake at a time; a peer with RSA suites
+# only is told what the server has.
+for v in tls1_2 tls1_3; do
+    sc=$(echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$(port ed25519)" \
+        -starttls smtp -"$v" 2>&1)
+    t_like "$sc" '^Peer signature type: [Ee][Dd]25519' "ed25519 service: s_client -$v sees an Ed25519 signature"
+done
+t_like "$sc" 'New, TLSv1\.3, Cipher is TLS_' "ed25519 service: TLS 1.3 with it"
+diag arz-ed ed25519 'no RSA certificate' \
+    'no shared cipher - the peer offers only RSA-authenticated suites and the server has an Ed25519 certificate but no RSA certificate \(with one, ECDHE-RSA-AES256-GCM-SHA384 would match\); add an RSA certificate \(Postfix: ' \
+    --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
+
+# RSA key transport suites need an RSA certificate, whatever ciphers the
+# server enables: AES128-SHA (enabled with ECDSA as ECDHE-ECDSA-AES128-SHA)
+# and DES-CBC3-SHA (not in this OpenSSL at all).
+diag kt-aes ecdsa 'no RSA certificate' \
+    'no shared cipher - the peer offers only RSA key transport suites \(AES128-SHA and AES256-SHA\), which need an RSA certificate \(the server decrypts the premaster secret with its RSA key\), and the server has an ECDSA certificate but no RSA certificate \(with one, AES128-SHA would match\); add an RSA certificate \(Postfix: [^)]*\)$' \
+    --peer-protocols=TLSv1.2 --peer-ciphers=AES128-SHA:AES256-SHA
+diag kt-3des ecdsa 'no RSA certificate' \
+    'no shared cipher - the peer offers only RSA key transport suites \(DES-CBC3-SHA\), which need an RSA certificate \(the server decrypts the premaster secret with its RSA key\), and the server has an ECDSA certificate but no RSA certificate; add an RSA certificate \(Postfix: [^)]*\), and enable one of the peer.s suites on the server \(Postfix: smtpd_tls_ciphers, [^)]*\): the server refuses the peer.s ciphers with the certificates it has too$' \
+    --peer-protocols=TLSv1.2 --peer-ciphers=DES-CBC3-SHA
 
 # Several peers from one file, severities and thresholds.
 cat >"$WORK/many.conf" <<INI
@@ -226,7 +251,7 @@ t_like "$LINE1" 'peers_failed=1;5;10;0' "thresholds in the perfdata"
 } >"$WORK/group.conf"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/group.conf"
 t_is "$RC" 2 "grouped: CRITICAL"
-t_like "$LINE1" '^TLS PEERS CRITICAL - 6 of 6 critical peers cannot negotiate: bank1, bank2, bank3 and 2 more \(no RSA certificate\); pss \(signature algorithm\); 1 of 1 warning peer cannot negotiate: camellia \(no shared cipher\) \|' \
+t_like "$LINE1" '^TLS PEERS CRITICAL - 6 of 6 critical peers cannot negotiate: bank1, bank2, bank3 and 2 more \(no RSA certificate\); pss \(signature algorithm\); 1 of 1 warning peer cannot negotiate: camellia \(no RSA certificate\) \|' \
     "grouped: causes in order, three names and a count"
 t_is "$(printf '%s\n' "$OUT" | grep -c '^\[CRITICAL\] bank[0-9]: ')" 5 "grouped: every peer in the long output"
 
@@ -238,6 +263,36 @@ t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from .* ehlo=2 startt
     "a peer that is fine: one session with EHLO over TLS and QUIT"
 t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*(TLS library problem|SSL_accept error)' "$before")" 0 \
     "a peer that is fine: no TLS error in the server log"
+t_unlike "$OUT" 'server log:' "a peer that is fine: no refused handshake reported"
+
+# The server's log for a failing peer: its own refusal and the ones the
+# diagnosis needs (no RSA certificate: the probe with every RSA suite, and
+# the peer's ciphers with the server's certificates when those are not
+# enabled either; a protocol version: the probe with the peer's versions;
+# a group, a signature scheme or a cipher: none); the other probes
+# complete (EHLO, QUIT). The long output counts what the log shows.
+failing() { # NAME SERVICE REFUSALS PROBES ARGS...
+    local name=$1 svc=$2 want=$3 probes=$4 errs
+    shift 4
+    before=$(pf_lines "$WORK/pf")
+    mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port "$svc")" --peer-name="$name" "$@"
+    pf_wait_log "$WORK/pf" "postfix/$svc/smtpd.*disconnect from" "$probes" 10 "$before"
+    errs=$(pf_count "$WORK/pf" "postfix/$svc/smtpd.*SSL_accept error" "$before")
+    t_is "$errs" "$want" "$name: $want refused handshakes in the server's log"
+    t_like "$OUT" "^\\[OK\\] server log: $want of this run's $probes handshakes refused by the server or cut short \\(each leaves an error there\\)\$" \
+        "$name: the long output counts them"
+    t_is "$(pf_count "$WORK/pf" "postfix/$svc/smtpd.*disconnect from .* ehlo=2 starttls=1 quit=1 commands=4" "$before")" \
+        "$((probes - want))" "$name: every other probe is a normal session"
+    printf '# %s: %s log lines with TLS errors\n' "$name" \
+        "$(pf_count "$WORK/pf" "postfix/$svc/smtpd.*(SSL_accept error|TLS library problem)" "$before")"
+}
+failing bank-ecdsa ecdsa 2 4 --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
+failing bank-ed25519 ed25519 2 4 --peer-protocols=TLSv1.2 --peer-ciphers="$bank_suites"
+failing p384 curves 1 4 --peer-protocols=TLSv1.2 --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384 --peer-groups=secp384r1,secp521r1
+failing old hardened 2 3 --peer-protocols=TLSv1.0
+failing kt-3des ecdsa 3 4 --peer-protocols=TLSv1.2 --peer-ciphers=DES-CBC3-SHA
+failing camellia hardened 1 4 --peer-protocols=TLSv1.2 --peer-ciphers=CAMELLIA256-SHA:CAMELLIA128-SHA
+failing pss ecdsa 1 3 --peer-protocols=TLSv1.3 --peer-sigalgs=rsa_pss_rsae_sha256:rsa_pkcs1_sha256
 
 # The profile cache: missing and stale profiles.
 cat >"$WORK/nomx.conf" <<INI

@@ -6,8 +6,10 @@
  * RFC layouts; real OpenSSL peers run over memory BIOs (no network): an
  * OpenSSL client's ClientHello must decode to what it was configured with,
  * and an OpenSSL server fed our ClientHellos must be described by the
- * flight decoder exactly as the server object reports itself; and
- * malformed input built by hand. Every server flight is also fed one byte
+ * flight decoder exactly as the server object reports itself (and its
+ * answer must pass the checks a real client makes, shcheck.c); and
+ * malformed input built by hand, including a ServerHello for each fault a
+ * client must reject. Every server flight is also fed one byte
  * at a time and in random chunks, and must give the same result.
  *
  * With MXTLS_HELLO_CORPUS=DIR set, the real flights and hellos are written
@@ -30,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "hello.h"
+#include "shcheck.h"
 #include "tap.h"
 
 /* ---------------------------------------------------------------- */
@@ -1274,6 +1277,17 @@ check_server(const char *name, SSL *s, int stop, uint16_t sigalg)
     CHECK(fa.suite == (SSL_CIPHER_get_protocol_id(c) & 0xffff),
           "suite as the server's");
     CHECK(fa.compression == 0, "null compression");
+    {
+        static struct mx_hello_view view;
+        struct mx_error err;
+        char why[200] = "";
+
+        CHECK(mx_hello_decode(offer.out, offer.len, &view, &err) == 0 &&
+                  mx_sh_check(&view, &fa, why, sizeof(why)) == 0,
+              "a client takes the answer (shcheck)");
+        if (why[0] != '\0')
+            printf("#   shcheck: %s\n", why);
+    }
     if (version == TLS1_3_VERSION) {
         want_group = code_of_nid(SSL_get_negotiated_group(s));
         CHECK(fa.group == want_group && want_group != 0,
@@ -2452,6 +2466,318 @@ setup(void)
     return rsa_cert != NULL && ec_cert != NULL ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- */
+/* ServerHellos a client must reject (shcheck.c).                    */
+
+static struct mx_hello_view sc_view;
+static uint8_t sc_sid[32];
+static struct bb sc_msg, sc_wire;
+
+/* The ClientHello of these cases: TLS 1.3 and 1.2; suites 0x1301, 0x1302,
+ * 0xC02F, 0x00FF (SCSV); groups X25519, P-256, P-384, X25519MLKEM768 with
+ * shares for X25519, P-256 and X25519MLKEM768; a 32-byte session id; the
+ * modern extensions (renegotiation_info only as the SCSV when reneg is
+ * 0). */
+static int
+sc_client(int reneg)
+{
+    static const uint16_t suites[] = {0x1301, 0x1302, 0xC02F, 0x00FF};
+    static const uint16_t groups[] = {0x001d, 0x0017, 0x0018, 0x11ec};
+    struct mx_error err;
+
+    offer_init(&offer,
+               MX_HELLO_MODERN & ~(reneg ? 0u : (unsigned)MX_HELLO_RENEG_EXT),
+               suites, 4);
+    offer.h.groups = groups;
+    offer.h.ngroups = 4;
+    offer_share(&offer, 0x001d);
+    offer_share(&offer, 0x0017);
+    offer_share(&offer, 0x11ec);
+    if (offer_encode(&offer) < 0 ||
+        mx_hello_decode(offer.out, offer.len, &sc_view, &err) < 0)
+        return -1;
+    memcpy(sc_sid, offer.h.session_id, 32);
+    return 0;
+}
+
+static void
+ext_u16(struct bb *e, unsigned type, unsigned v)
+{
+    bb_u16(e, type);
+    bb_u16(e, 2);
+    bb_u16(e, v);
+}
+
+/* key_share with a server share of n bytes, first byte first. */
+static void
+ext_share(struct bb *e, unsigned group, size_t n, unsigned first)
+{
+    size_t i;
+
+    bb_u16(e, 51);
+    bb_u16(e, (unsigned)(n + 4));
+    bb_u16(e, group);
+    bb_u16(e, (unsigned)n);
+    for (i = 0; i < n; i++)
+        bb_u8(e, i == 0 ? first : (unsigned)(i * 13 + 1) & 0xff);
+}
+
+static void
+ext_empty(struct bb *e, unsigned type)
+{
+    bb_u16(e, type);
+    bb_u16(e, 0);
+}
+
+enum { SID_ECHO, SID_OTHER, SID_NONE };
+
+/* Feed a ServerHello (hrr: with the HelloRetryRequest random) and an
+ * optional ECDHE ServerKeyExchange of curve ske_group with a point of
+ * ske_len bytes, then check it; want NULL: accepted, else rejected with
+ * a reason holding want. */
+static void
+sc_case(const char *name, unsigned legacy, int sid, unsigned suite,
+        unsigned comp, int hrr, const struct bb *exts, unsigned ske_group,
+        size_t ske_len, const char *want)
+{
+    static const uint8_t hrr_r[32] = {
+        0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C,
+        0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB,
+        0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+    struct bb *m = &sc_msg;
+    char why[200] = "", label[300];
+    size_t i;
+    int rc;
+
+    m->n = 0;
+    bb_u16(m, legacy);
+    bb_put(m, hrr ? hrr_r : plain_random, 32);
+    if (sid == SID_NONE) {
+        bb_u8(m, 0);
+    } else {
+        bb_u8(m, 32);
+        for (i = 0; i < 32; i++)
+            bb_u8(m, sid == SID_ECHO ? sc_sid[i] : sc_sid[i] ^ 0x55);
+    }
+    bb_u16(m, suite);
+    bb_u8(m, comp);
+    bb_u16(m, (unsigned)exts->n);
+    bb_put(m, exts->b, exts->n);
+    sc_wire.n = 0;
+    bb_hs(&sc_wire, 2, m->b, m->n);
+    if (ske_len > 0) {
+        m->n = 0;
+        bb_u8(m, 3);
+        bb_u16(m, ske_group);
+        bb_u8(m, (unsigned)ske_len);
+        for (i = 0; i < ske_len; i++)
+            bb_u8(m, i == 0 ? 4 : 7);
+        bb_hs(&sc_wire, 12, m->b, m->n);
+        bb_hs(&sc_wire, 14, NULL, 0);
+    }
+    m->n = 0;
+    bb_record(m, 22, sc_wire.b, sc_wire.n);
+    feed(&fa, ske_len > 0 ? MX_FLIGHT_STOP_DONE : MX_FLIGHT_STOP_HELLO, m->b,
+         m->n, 0, 0);
+    if (fa.verdict != (hrr ? MX_V_HRR : MX_V_SERVER_HELLO)) {
+        snprintf(label, sizeof(label), "%s: decoded (%s %s)", name,
+                 mx_verdict_name(fa.verdict), fa.reason);
+        tap_ok(0, label);
+        return;
+    }
+    rc = mx_sh_check(&sc_view, &fa, why, sizeof(why));
+    if (want == NULL) {
+        snprintf(label, sizeof(label), "%s: accepted", name);
+        if (!tap_ok(rc == 0, label))
+            printf("#   why: %s\n", why);
+        return;
+    }
+    snprintf(label, sizeof(label), "%s: rejected, \"%s\"", name, want);
+    if (!tap_ok(rc == -1 && strstr(why, want) != NULL, label))
+        printf("#   rc %d, why: %s\n", rc, why);
+}
+
+/* The length of a server's share per group (RFC 8446 4.2.8, RFC 7919,
+ * FIPS 203 ciphertexts, the hybrid drafts). */
+static void
+test_server_share_len(void)
+{
+    static const struct {
+        uint16_t group;
+        long len;
+        int point_at;
+    } want[] = {
+        {0x001d, 32, -1},   {0x001e, 56, -1},  {0x0017, 65, 0},
+        {0x0018, 97, 0},    {0x0019, 133, 0},  {0x0100, 256, -1},
+        {0x0101, 384, -1},  {0x0102, 512, -1}, {0x0103, 768, -1},
+        {0x0104, 1024, -1}, {0x0200, 768, -1}, {0x0201, 1088, -1},
+        {0x0202, 1568, -1}, {0x11eb, 1153, 0}, {0x11ec, 1120, -1},
+        {0x11ed, 1665, 0},  {0x7777, 0, -1},
+    };
+    char label[80];
+    size_t i;
+    int at;
+
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        at = -1;
+        snprintf(label, sizeof(label), "server share of 0x%04x: %ld bytes",
+                 want[i].group, want[i].len);
+        tap_ok(mx_keyshare_server_len(want[i].group, &at) == want[i].len &&
+                   (want[i].len == 0 || at == want[i].point_at),
+               label);
+    }
+}
+
+static void
+test_sh_check(void)
+{
+    static struct bb e;
+    static const uint8_t alpn[] = {0, 3, 2, 'h', '2'};
+
+#define EXTS(...) (e.n = 0, __VA_ARGS__, &e)
+#define SV13      ext_u16(&e, 43, 0x0304)
+#define X25519    ext_share(&e, 0x001d, 32, 9)
+    if (sc_client(1) < 0) {
+        tap_ok(0, "shcheck: the ClientHello of the cases");
+        return;
+    }
+    /* answers a client takes */
+    sc_case("TLS 1.3, X25519", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13, X25519), 0, 0, NULL);
+    sc_case("TLS 1.3, P-256", 0x0303, SID_ECHO, 0x1302, 0, 0,
+            EXTS(ext_share(&e, 0x0017, 65, 4), SV13), 0, 0, NULL);
+    sc_case("TLS 1.3, X25519MLKEM768 (1088 + 32 bytes)", 0x0303, SID_ECHO,
+            0x1301, 0, 0, EXTS(SV13, ext_share(&e, 0x11ec, 1120, 9)), 0, 0,
+            NULL);
+    sc_case("HelloRetryRequest for P-384 (listed, no share)", 0x0303, SID_ECHO,
+            0x1301, 0, 1, EXTS(SV13, ext_u16(&e, 51, 0x0018)), 0, 0, NULL);
+    sc_case("HelloRetryRequest with a cookie only", 0x0303, SID_ECHO, 0x1301, 0,
+            1,
+            EXTS(SV13,
+                 (bb_u16(&e, 44), bb_u16(&e, 3), bb_u16(&e, 1), bb_u8(&e, 7))),
+            0, 0, NULL);
+    sc_case("TLS 1.2, renegotiation_info and EMS", 0x0303, SID_OTHER, 0xC02F, 0,
+            0,
+            EXTS((bb_u16(&e, 0xff01), bb_u16(&e, 1), bb_u8(&e, 0)),
+                 ext_empty(&e, 23)),
+            0, 0, NULL);
+    sc_case("TLS 1.2, ECDHE P-256 ServerKeyExchange", 0x0303, SID_NONE, 0xC02F,
+            0, 0, EXTS(ext_empty(&e, 23)), 0x0017, 65, NULL);
+    sc_case("TLS 1.0 to a TLS 1.3 client", 0x0301, SID_OTHER, 0xC02F, 0, 0,
+            EXTS((void)0), 0, 0, NULL);
+
+    /* key_share */
+    sc_case("key_share for a listed group with no share", 0x0303, SID_ECHO,
+            0x1301, 0, 0, EXTS(SV13, ext_share(&e, 0x0018, 97, 4)), 0, 0,
+            "for group P-384, for which no share was sent");
+    sc_case("key_share for a group never offered", 0x0303, SID_ECHO, 0x1301, 0,
+            0, EXTS(SV13, ext_share(&e, 0x7777, 32, 9)), 0, 0,
+            "for group 0x7777, which was not offered");
+    sc_case("X25519 share of 5 bytes", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13, ext_share(&e, 0x001d, 5, 9)), 0, 0,
+            "key_share of 5 bytes for X25519 (32 expected)");
+    sc_case("X25519 share of 33 bytes", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13, ext_share(&e, 0x001d, 33, 9)), 0, 0,
+            "key_share of 33 bytes for X25519 (32 expected)");
+    sc_case("P-256 share of 64 bytes", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13, ext_share(&e, 0x0017, 64, 4)), 0, 0,
+            "key_share of 64 bytes for P-256 (65 expected)");
+    sc_case("P-256 share without 0x04", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13, ext_share(&e, 0x0017, 65, 2)), 0, 0,
+            "key_share for P-256 is not an uncompressed point");
+    sc_case("X25519MLKEM768 share of the client's size", 0x0303, SID_ECHO,
+            0x1301, 0, 0, EXTS(SV13, ext_share(&e, 0x11ec, 1216, 9)), 0, 0,
+            "key_share of 1216 bytes for X25519MLKEM768 (1120 expected)");
+    sc_case("TLS 1.3 without key_share", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(SV13), 0, 0, "TLS 1.3 ServerHello without a key_share");
+    sc_case("HelloRetryRequest for a group already shared", 0x0303, SID_ECHO,
+            0x1301, 0, 1, EXTS(SV13, ext_u16(&e, 51, 0x001d)), 0, 0,
+            "asks for group X25519, for which a share was sent");
+    sc_case("HelloRetryRequest for a group never offered", 0x0303, SID_ECHO,
+            0x1301, 0, 1, EXTS(SV13, ext_u16(&e, 51, 0x7777)), 0, 0,
+            "asks for group 0x7777, which was not offered");
+    sc_case("HelloRetryRequest that changes nothing", 0x0303, SID_ECHO, 0x1301,
+            0, 1, EXTS(SV13), 0, 0, "asks for no change");
+
+    /* version */
+    sc_case("supported_versions 0x0305", 0x0303, SID_ECHO, 0x1301, 0, 0,
+            EXTS(ext_u16(&e, 43, 0x0305), X25519), 0, 0,
+            "selects 0x0305, which was not offered");
+    sc_case("supported_versions TLS 1.2", 0x0303, SID_ECHO, 0xC02F, 0, 0,
+            EXTS(ext_u16(&e, 43, 0x0303)), 0, 0,
+            "selects TLSv1.2 (only TLS 1.3 is negotiated that way)");
+    sc_case("TLS 1.3 with legacy_version 0x0301", 0x0301, SID_ECHO, 0x1301, 0,
+            0, EXTS(SV13, X25519), 0, 0, "legacy_version 0x0301");
+    sc_case("legacy_version 0x0304", 0x0304, SID_ECHO, 0x1301, 0, 0,
+            EXTS(X25519), 0, 0, "legacy_version 0x0304 (TLS 1.3 is chosen");
+    sc_case("HelloRetryRequest without supported_versions", 0x0303, SID_ECHO,
+            0x1301, 0, 1, EXTS(ext_u16(&e, 51, 0x0018)), 0, 0,
+            "HelloRetryRequest without supported_versions");
+
+    /* suite and compression */
+    sc_case("TLS_NULL_WITH_NULL_NULL", 0x0303, SID_OTHER, 0x0000, 0, 0,
+            EXTS((void)0), 0, 0, "TLS_NULL_WITH_NULL_NULL (0x0000)");
+    sc_case("the renegotiation SCSV as a suite", 0x0303, SID_OTHER, 0x00FF, 0,
+            0, EXTS((void)0), 0, 0, "a signalling value");
+    sc_case("a suite not offered", 0x0303, SID_ECHO, 0x1303, 0, 0,
+            EXTS(SV13, X25519), 0, 0, "suite 0x1303, which was not offered");
+    sc_case("a TLS 1.2 suite in TLS 1.3", 0x0303, SID_ECHO, 0xC02F, 0, 0,
+            EXTS(SV13, X25519), 0, 0, "not a TLS 1.3 suite, for TLS 1.3");
+    sc_case("a TLS 1.3 suite in TLS 1.2", 0x0303, SID_OTHER, 0x1301, 0, 0,
+            EXTS((void)0), 0, 0, "the TLS 1.3 suite");
+    sc_case("compression DEFLATE, not offered", 0x0303, SID_OTHER, 0xC02F, 1, 0,
+            EXTS((void)0), 0, 0, "compression method 1, which was not offered");
+
+    /* session id */
+    sc_case("TLS 1.3, session id not echoed", 0x0303, SID_OTHER, 0x1301, 0, 0,
+            EXTS(SV13, X25519), 0, 0, "does not echo the session id");
+    sc_case("TLS 1.3, empty session id", 0x0303, SID_NONE, 0x1301, 0, 0,
+            EXTS(SV13, X25519), 0, 0, "does not echo the session id");
+
+    /* extensions */
+    sc_case("TLS 1.3 with ALPN (not sent, not allowed)", 0x0303, SID_ECHO,
+            0x1301, 0, 0,
+            EXTS(SV13, X25519,
+                 (bb_u16(&e, 16), bb_u16(&e, 5), bb_put(&e, alpn, 5))),
+            0, 0, "extension 16 is not allowed in a TLS 1.3 ServerHello");
+    sc_case("TLS 1.3 with extended_master_secret (sent, not allowed)", 0x0303,
+            SID_ECHO, 0x1301, 0, 0, EXTS(SV13, X25519, ext_empty(&e, 23)), 0, 0,
+            "extension 23 is not allowed in a TLS 1.3 ServerHello");
+    sc_case("HelloRetryRequest with EMS", 0x0303, SID_ECHO, 0x1301, 0, 1,
+            EXTS(SV13, ext_u16(&e, 51, 0x0018), ext_empty(&e, 23)), 0, 0,
+            "extension 23 is not allowed in a HelloRetryRequest");
+    sc_case("TLS 1.2 with ALPN, not sent", 0x0303, SID_OTHER, 0xC02F, 0, 0,
+            EXTS((bb_u16(&e, 16), bb_u16(&e, 5), bb_put(&e, alpn, 5))), 0, 0,
+            "ServerHello extension 16, which the client did not send");
+    sc_case("TLS 1.2 with key_share", 0x0303, SID_OTHER, 0xC02F, 0, 0,
+            EXTS(X25519), 0, 0, "extension 51 is not allowed in a ServerHello");
+    sc_case("TLS 1.2 with signature_algorithms", 0x0303, SID_OTHER, 0xC02F, 0,
+            0,
+            EXTS((bb_u16(&e, 13), bb_u16(&e, 4), bb_u16(&e, 2),
+                  bb_u16(&e, 0x0403))),
+            0, 0, "extension 13 is not allowed in a ServerHello");
+
+    /* TLS 1.2 ServerKeyExchange */
+    sc_case("ECDHE curve not offered", 0x0303, SID_NONE, 0xC02F, 0, 0,
+            EXTS((void)0), 0x0019, 133,
+            "ServerKeyExchange curve P-521, which was not offered");
+    sc_case("ECDHE P-256 point of 64 bytes", 0x0303, SID_NONE, 0xC02F, 0, 0,
+            EXTS((void)0), 0x0017, 64,
+            "ServerKeyExchange point of 64 bytes for P-256 (65 expected)");
+
+    /* renegotiation_info after the SCSV alone */
+    if (sc_client(0) < 0) {
+        tap_ok(0, "shcheck: the ClientHello without renegotiation_info");
+        return;
+    }
+    sc_case("renegotiation_info answering the SCSV", 0x0303, SID_OTHER, 0xC02F,
+            0, 0, EXTS((bb_u16(&e, 0xff01), bb_u16(&e, 1), bb_u8(&e, 0))), 0, 0,
+            NULL);
+#undef EXTS
+#undef SV13
+#undef X25519
+}
+
 int
 main(void)
 {
@@ -2473,6 +2799,8 @@ main(void)
     test_flight_rules();
     test_flight_malformed();
     test_regressions();
+    test_server_share_len();
+    test_sh_check();
     if (ok) {
         test_ssl2_server();
         test_openssl_client();
