@@ -315,13 +315,21 @@ cf_packet(struct cf *f, const uint8_t *p, size_t n)
     le32(f, (uint32_t)(32 + (incl + 3) / 4 * 4));
 }
 
-/* Write the capture to tmpdir/name; returns the path (static). */
+/* Write the capture to tmpdir/name; returns the path (static). With
+ * MXTLS_CAPTURE_CORPUS=DIR, a copy goes to DIR (the fuzzer's seeds). */
 static const char *
 cf_write(struct cf *f, const char *name)
 {
     static char path[256];
+    const char *seeds = getenv("MXTLS_CAPTURE_CORPUS");
     FILE *fp;
 
+    if (seeds != NULL && *seeds != '\0') {
+        snprintf(path, sizeof(path), "%s/%s", seeds, name);
+        fp = fopen(path, "wb");
+        if (fp == NULL || fwrite(f->b, 1, f->n, fp) != f->n || fclose(fp) != 0)
+            abort();
+    }
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
     fp = fopen(path, "wb");
     if (fp == NULL || fwrite(f->b, 1, f->n, fp) != f->n || fclose(fp) != 0)
