@@ -26,7 +26,18 @@
  * digits, separated by commas. Keys are lower case; duplicates within a
  * list, unknown keys, values with control characters and values too long
  * for struct mx_profile are errors. Whether a profile is stale is the
- * caller's decision: any date in range is read.
+ * caller's decision: any date in range is parsed; but mx_profile_read
+ * refuses a profile learned more than MX_PROFILE_SKEW (5 minutes) after
+ * this host's clock says it is now, which a learning run cannot write, so
+ * that a profile dated in the future (a wrong clock, a planted file) is
+ * not fresh forever, whatever --max-age says.
+ *
+ * Reading: the cache directory may be writable by others than the user
+ * the checks run as (a shared cache), so the profile is read by the one
+ * file reader (file.h) with O_NOFOLLOW, only when it is a regular file
+ * owned by this user or root, and at most 256 KiB; an error quotes at
+ * most 24 bytes of a line it cannot parse (censored by err.c), never a
+ * whole line of whatever the file turned out to be.
  *
  * Writing: the profile is checked against the same rules (so that what
  * is written can be read back), written to a temporary file

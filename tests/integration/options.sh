@@ -123,6 +123,32 @@ t_like "$OUT" "arz: profile $WORK/cache/arz.profile: a FIFO, not a regular file"
     "a FIFO as a cached profile: named, not read"
 MX_GUARD=60
 
+# Other cache attacks: a link to another file (never followed, nothing of
+# the target quoted), a profile dated in the future (not fresh forever,
+# even with --max-age=1s).
+rm -f "$WORK/cache/arz.profile"
+ln -s /etc/passwd "$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache"
+t_like "$OUT" "arz: profile $WORK/cache/arz.profile: a symbolic link, not a regular file" \
+    "a link planted as a cached profile: refused"
+t_unlike "$OUT" "root:" "a link to /etc/passwd: nothing of it in the output"
+rm -f "$WORK/cache/arz.profile"
+printf 'peer = arz\nlearned = %s\nversions = TLSv1.2\nsuites = 0xC030\n' \
+    "$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache" --max-age=1s
+t_is "$RC" 3 "a profile from the future: UNKNOWN"
+t_like "$LINE1" 'arz \(unusable profile\)' "a profile from the future: unusable"
+t_like "$OUT" "arz: $WORK/cache/arz.profile: learned .* s in the future: more than the 300 s a clock may be off; learn it again" \
+    "a profile from the future: says why"
+printf 'peer = arz\nlearned = %s\nversions = TLSv1.2\nsuites = 0xC030\n' \
+    "$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache" --max-age=1s
+t_unlike "$OUT" "unusable profile|in the future" \
+    "a profile 60 s ahead (clock skew): used"
+
 # Values no option takes: an empty one, and names longer than DNS allows.
 bad '--match: empty value' -H 127.0.0.1 -p "$closed" --match=
 bad '--ca-file: empty value' -H 127.0.0.1 -p "$closed" --ca-file=
