@@ -363,8 +363,8 @@ fault(int code)
  * malformed (why says how).
  */
 static int
-check_reply(const uint8_t *msg, size_t len, uint16_t id, const struct question *q,
-            struct reply *r, const char **why)
+check_reply(const uint8_t *msg, size_t len, uint16_t id,
+            const struct question *q, struct reply *r, const char **why)
 {
     uint8_t w[NAME_MAX_WIRE];
     unsigned qd, an, ns, ar, i;
@@ -1178,9 +1178,9 @@ one_reply(const uint8_t *msg, size_t len, uint16_t id, struct question *q,
 }
 
 int
-mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id,
-                const char *domain, struct mx_mxrec *out, size_t cap,
-                size_t *n, struct mx_error *err)
+mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id, const char *domain,
+                struct mx_mxrec *out, size_t cap, size_t *n,
+                struct mx_error *err)
 {
     struct question q;
     struct reply r;

@@ -40,8 +40,7 @@ int mx_file_open(const char *path, const char *what, unsigned flags,
  * after the *len bytes. 0, -1 with err (a larger file is an error), or 1
  * for an absent file with MX_FILE_ABSENT_OK.
  */
-int mx_file_read(const char *path, const char *what, size_t cap,
-                 unsigned flags, char **out, size_t *len,
-                 struct mx_error *err);
+int mx_file_read(const char *path, const char *what, size_t cap, unsigned flags,
+                 char **out, size_t *len, struct mx_error *err);
 
 #endif

@@ -736,7 +736,8 @@ mx_profile_parse(const char *text, size_t len, const char *path,
     char *buf;
     int rc;
 
-    if (p == NULL || path == NULL || peer == NULL || (text == NULL && len > 0)) {
+    if (p == NULL || path == NULL || peer == NULL ||
+        (text == NULL && len > 0)) {
         mx_error_set(err, MX_E_USAGE, "no profile text");
         return -1;
     }

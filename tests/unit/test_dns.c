@@ -543,9 +543,9 @@ static size_t
 mx_reply(uint8_t *m, const uint8_t *exch, size_t n)
 {
     static const uint8_t head[] = {
-        0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, /* header */
-        1, 'x', 4, 't', 'e', 's', 't', 0, 0, 15, 0, 1, /* question */
-        0xC0, 12, 0, 15, 0, 1, 0, 0, 1, 0,               /* owner .. TTL */
+        0x12, 0x34, 0x81, 0x80, 0,   1,   0,   1, 0, 0,  0, 0, /* header */
+        1,    'x',  4,    't',  'e', 's', 't', 0, 0, 15, 0, 1, /* question */
+        0xC0, 12,   0,    15,   0,   1,   0,   0, 1, 0, /* owner .. TTL */
     };
     size_t len = sizeof(head);
 
@@ -612,9 +612,8 @@ test_parse(void)
            "parse: another ID is not the answer");
     {
         static const uint8_t a[] = {
-            0xAB, 0xCD, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 'h', 0, 0, 1,
-            0,    1,    0xC0, 12,   0, 1, 0, 1, 0, 0, 0, 9, 0, 4, 192, 0, 2,
-            7,
+            0xAB, 0xCD, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 'h', 0, 0, 1, 0,
+            1,    0xC0, 12,   0,    1, 0, 1, 0, 0, 0, 9, 0, 4, 192, 0, 2, 7,
         };
         struct mx_addr ad[2];
 

@@ -435,8 +435,7 @@ test_sni(void)
                "--sni with a blank refused");
     tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo=a\r\nQUIT"), -1,
                "--ehlo with CR LF refused");
-    tap_is_str(err.msg,
-               "--ehlo \"a??QUIT\" is invalid (empty or with blanks)",
+    tap_is_str(err.msg, "--ehlo \"a??QUIT\" is invalid (empty or with blanks)",
                "--ehlo message, CR LF censored");
     {
         char longname[300];
@@ -460,7 +459,8 @@ test_sni(void)
         tap_is_str(err.msg,
                    "--ehlo: longer than 255 bytes (RFC 5321 4.5.3.1.2)",
                    "--ehlo of 256 bytes: the option named");
-        tap_is_int(RUN(&std, &err, "-H", longname), -1, "-H of 256 bytes refused");
+        tap_is_int(RUN(&std, &err, "-H", longname), -1,
+                   "-H of 256 bytes refused");
         tap_is_str(err.msg, "-H: longer than 255 bytes (no host name is)",
                    "-H of 256 bytes: the option named");
     }
@@ -816,8 +816,9 @@ test_extra_opts_bounds(void)
         printf("# mkfifo %s: %s\n", fifo, strerror(errno));
         exit(99);
     }
-    mx_buf_printf(&want, "ERROR usage: --extra-opts: %s: a FIFO, not a "
-                         "regular file",
+    mx_buf_printf(&want,
+                  "ERROR usage: --extra-opts: %s: a FIFO, not a "
+                  "regular file",
                   fifo);
     mx_buf_printf(&text, "--extra-opts=@%s", fifo);
     tap_is_str(EXPAND(&out, "check_test", text.s), want.s,
@@ -849,11 +850,11 @@ test_extra_opts_bounds(void)
     bad_ini(text.s, "", "ERROR usage: --extra-opts: %s: larger than 1 MiB",
             "a file over 1 MiB");
 
-    tap_is_int(mx_extra_opts_parse("[s]\nw=1\0\nc=2\n", 15, "mem", "s", &n,
-                                   &v, NULL),
-               -1, "in memory: a NUL byte in a line refused");
-    tap_is_int(mx_extra_opts_parse("[s]\nw = 1\n[t]\nx\n[s]\nv", 21, "mem",
-                                   "s", &n, &v, NULL),
+    tap_is_int(
+        mx_extra_opts_parse("[s]\nw=1\0\nc=2\n", 15, "mem", "s", &n, &v, NULL),
+        -1, "in memory: a NUL byte in a line refused");
+    tap_is_int(mx_extra_opts_parse("[s]\nw = 1\n[t]\nx\n[s]\nv", 21, "mem", "s",
+                                   &n, &v, NULL),
                0, "in memory: parsed");
     tap_ok(n == 4 && strcmp(v[0], "") == 0 && strcmp(v[1], "-w") == 0 &&
                strcmp(v[2], "1") == 0 && v[3] != NULL &&

@@ -899,7 +899,7 @@ test_format(void)
         mx_peers_free(&peers);
     mx_buf_append(&big, "\n");
     load_fails_file(mx_buf_str(&big), ": larger than 1 MiB",
-               "error: a file over 1 MiB");
+                    "error: a file over 1 MiB");
 
     mx_buf_reset(&big);
     for (i = 0; i < MX_PEERS_MAX; i++)
@@ -943,8 +943,8 @@ test_format(void)
                  fifo);
         tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
                "error: a FIFO as peers file, refused without blocking");
-        rc = mx_peer_from_options(&peers_one, "p", NULL, NULL, NULL, NULL,
-                                  fifo, &err);
+        rc = mx_peer_from_options(&peers_one, "p", NULL, NULL, NULL, NULL, fifo,
+                                  &err);
         snprintf(want, sizeof(want),
                  "--peer-clienthello: %s: a FIFO, not a regular file", fifo);
         tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
