@@ -93,6 +93,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -101,6 +102,7 @@
 
 #include "buf.h"
 #include "capture.h"
+#include "file.h"
 #include "hello.h"
 #include "text.h"
 
@@ -871,10 +873,14 @@ ipv6_packet(struct cap *c, const uint8_t *p, size_t n, unsigned long pkt)
     claimed = plen == 0 ? n : 40 + plen; /* 0: jumbogram or offload */
     avail = claimed < n ? claimed : n;
     nh = p[6];
-    for (i = 0; i < MAX_V6_EXT; i++) {
+    for (i = 0;; i++) {
         if (nh == 6) {
             tcp_segment(c, AF_INET6, p + 8, p + 24, p + off, avail - off,
                         claimed - off, pkt);
+            return;
+        }
+        if (i == MAX_V6_EXT) { /* a ninth extension header */
+            c->malformed++;
             return;
         }
         if (off + 8 > avail) {
@@ -917,7 +923,6 @@ ipv6_packet(struct cap *c, const uint8_t *p, size_t n, unsigned long pkt)
             return;
         }
     }
-    c->malformed++; /* too many extension headers */
 }
 
 static int
@@ -1572,53 +1577,51 @@ nomem:
     return -1;
 }
 
-int
-mx_hello_from_pcap(const char *path, struct mx_recorded_hello *out,
-                   struct mx_error *err)
+/* Read a pcap or pcapng stream (f is closed in any case); name is for
+ * messages. */
+static int
+from_pcap_stream(FILE *f, const char *name, struct mx_recorded_hello *out,
+                 struct mx_error *err)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
     struct pcap_pkthdr *h;
     const u_char *data;
     pcap_t *p;
     struct cap *c = NULL;
-    const char *name;
+    const char *lname;
     size_t i;
     int dlt, r, rc = -1;
 
-    if (out == NULL || path == NULL) {
-        mx_error_set(err, MX_E_USAGE, "capture: no file or no result");
-        return -1;
-    }
-    rec_clear(out);
     ebuf[0] = '\0';
-    p = pcap_open_offline(path, ebuf);
+    p = pcap_fopen_offline(f, ebuf);
     if (p == NULL) {
+        fclose(f);
         mx_error_set(err, MX_E_USAGE,
-                     "%s is not a capture file libpcap can read: %s", path,
+                     "%s is not a capture file libpcap can read: %s", name,
                      ebuf[0] != '\0' ? ebuf : "unknown error");
         return -1;
     }
     dlt = pcap_datalink(p);
     if (dlt < 0) {
-        mx_error_set(err, MX_E_USAGE, "%s: no link-layer type: %s", path,
+        mx_error_set(err, MX_E_USAGE, "%s: no link-layer type: %s", name,
                      pcap_geterr(p));
         goto out;
     }
     if (!dlt_supported(dlt)) {
-        name = pcap_datalink_val_to_name(dlt);
+        lname = pcap_datalink_val_to_name(dlt);
         mx_error_set(err, MX_E_USAGE,
                      "%s: link-layer type %s (%d) is not supported (Ethernet, "
                      "Linux cooked SLL/SLL2, raw IP and BSD loopback are)",
-                     path, name != NULL ? name : "unknown", dlt);
+                     name, lname != NULL ? lname : "unknown", dlt);
         goto out;
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL ||
         (c->conns = calloc(MAX_CONNS, sizeof(*c->conns))) == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory reading %s", path);
+        mx_error_set(err, MX_E_INTERNAL, "out of memory reading %s", name);
         goto out;
     }
-    c->path = path;
+    c->path = name;
     while ((r = pcap_next_ex(p, &h, &data)) == 1) {
         c->packets++;
         frame(c, dlt, data, h->caplen, c->packets);
@@ -1626,7 +1629,7 @@ mx_hello_from_pcap(const char *path, struct mx_recorded_hello *out,
             break;
     }
     if (c->nomem) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory reading %s", path);
+        mx_error_set(err, MX_E_INTERNAL, "out of memory reading %s", name);
         goto out;
     }
     if (r == PCAP_ERROR)
@@ -1645,8 +1648,43 @@ out:
     if (c != NULL)
         free(c->conns);
     free(c);
-    pcap_close(p);
+    pcap_close(p); /* closes f */
     return rc;
+}
+
+/* Open path with the one file reader, as a stream. NULL with err. */
+static FILE *
+open_stream(const char *path, struct mx_error *err)
+{
+    FILE *f;
+    int fd;
+
+    fd = mx_file_open(path, NULL, 0, err);
+    if (fd < 0)
+        return NULL;
+    f = fdopen(fd, "rb");
+    if (f == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int
+mx_hello_from_pcap(const char *path, struct mx_recorded_hello *out,
+                   struct mx_error *err)
+{
+    FILE *f;
+
+    if (out == NULL || path == NULL) {
+        mx_error_set(err, MX_E_USAGE, "capture: no file or no result");
+        return -1;
+    }
+    rec_clear(out);
+    f = open_stream(path, err);
+    if (f == NULL)
+        return -1;
+    return from_pcap_stream(f, path, out, err);
 }
 
 static int
@@ -1665,6 +1703,61 @@ capture_magic(const uint8_t *m)
     return 0;
 }
 
+/* The hex half of mx_hello_from_file and mx_hello_from_bytes: n bytes of
+ * text that are no capture. */
+static int
+from_text(const char *text, size_t n, const char *name,
+          struct mx_recorded_hello *out, struct mx_error *err)
+{
+    struct mx_error e;
+
+    if (n == 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s is empty: neither a capture nor a hex dump", name);
+        return -1;
+    }
+    if (n > HEX_FILE_MAX) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s is not a pcap or pcapng file, and too large for a "
+                     "hex dump (over 1 MiB)",
+                     name);
+        return -1;
+    }
+    mx_error_clear(&e);
+    if (mx_hello_from_hex(text, n, out, &e) < 0) {
+        if (e.code == MX_E_USAGE)
+            mx_error_set(err, MX_E_USAGE,
+                         "%s (not pcap or pcapng, so read as hex): %s", name,
+                         e.msg);
+        else
+            mx_error_set(err, e.code, "%s: %s", name, e.msg);
+        return -1;
+    }
+    snprintf(out->origin, sizeof(out->origin), "hex file %s", name);
+    return 0;
+}
+
+int
+mx_hello_from_bytes(const uint8_t *b, size_t n, const char *name,
+                    struct mx_recorded_hello *out, struct mx_error *err)
+{
+    FILE *f;
+
+    if (out == NULL || name == NULL || (b == NULL && n > 0)) {
+        mx_error_set(err, MX_E_USAGE, "no bytes or no result");
+        return -1;
+    }
+    rec_clear(out);
+    if (n < 4 || !capture_magic(b))
+        return from_text((const char *)b, n, name, out, err);
+    f = fmemopen((void *)(uintptr_t)b, n, "rb");
+    if (f == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    return from_pcap_stream(f, name, out, err);
+}
+
 int
 mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
                    struct mx_error *err)
@@ -1672,7 +1765,6 @@ mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
     FILE *f;
     char *text = NULL;
     size_t n;
-    struct mx_error e;
     int rc = -1;
 
     if (out == NULL || path == NULL) {
@@ -1680,12 +1772,9 @@ mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
         return -1;
     }
     rec_clear(out);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        mx_error_set(err, MX_E_USAGE, "cannot open %s: %s", path,
-                     strerror(errno));
+    f = open_stream(path, err);
+    if (f == NULL)
         return -1;
-    }
     text = malloc(HEX_FILE_MAX + 1);
     if (text == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
@@ -1693,39 +1782,22 @@ mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
     }
     n = fread(text, 1, HEX_FILE_MAX + 1, f);
     if (ferror(f)) {
-        mx_error_set(err, MX_E_USAGE, "cannot read %s: %s", path,
+        mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
                      strerror(errno));
         goto out;
     }
     if (n >= 4 && capture_magic((const uint8_t *)text)) {
+        /* a capture is read as a stream, whatever its size */
         free(text);
-        fclose(f);
-        return mx_hello_from_pcap(path, out, err);
+        if (fseek(f, 0, SEEK_SET) != 0) {
+            mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
+                         strerror(errno));
+            fclose(f);
+            return -1;
+        }
+        return from_pcap_stream(f, path, out, err);
     }
-    if (n == 0) {
-        mx_error_set(err, MX_E_USAGE,
-                     "%s is empty: neither a capture nor a hex dump", path);
-        goto out;
-    }
-    if (n > HEX_FILE_MAX) {
-        mx_error_set(err, MX_E_USAGE,
-                     "%s is not a pcap or pcapng file, and too large for a "
-                     "hex dump (over 1 MiB)",
-                     path);
-        goto out;
-    }
-    mx_error_clear(&e);
-    if (mx_hello_from_hex(text, n, out, &e) < 0) {
-        if (e.code == MX_E_USAGE)
-            mx_error_set(err, MX_E_USAGE,
-                         "%s (not pcap or pcapng, so read as hex): %s", path,
-                         e.msg);
-        else
-            mx_error_set(err, e.code, "%s: %s", path, e.msg);
-        goto out;
-    }
-    snprintf(out->origin, sizeof(out->origin), "hex file %s", path);
-    rc = 0;
+    rc = from_text(text, n, path, out, err);
 out:
     free(text);
     fclose(f);

@@ -50,9 +50,16 @@ int mx_hello_from_hex(const char *text, size_t len,
 int mx_hello_from_pcap(const char *path, struct mx_recorded_hello *out,
                        struct mx_error *err);
 
-/* From a file of either kind (a pcap/pcapng magic number decides). */
+/* From a file of either kind (a pcap/pcapng magic number decides). Only
+ * a regular file is read (common/file.h): anything else is USAGE
+ * "PATH: a FIFO, not a regular file" and the like. */
 int mx_hello_from_file(const char *path, struct mx_recorded_hello *out,
                        struct mx_error *err);
+
+/* The same from the n bytes of a file already in memory; name is for
+ * messages (and the origin). */
+int mx_hello_from_bytes(const uint8_t *b, size_t n, const char *name,
+                        struct mx_recorded_hello *out, struct mx_error *err);
 
 void mx_recorded_hello_free(struct mx_recorded_hello *h);
 

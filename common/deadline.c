@@ -31,17 +31,23 @@ mx_now_us(void)
 }
 
 struct mx_deadline
-mx_deadline_in(double secs)
+mx_deadline_from(int64_t start_ms, double secs)
 {
     struct mx_deadline d;
 
     if (secs <= 0)
-        d.at_ms = mx_now_ms();
+        d.at_ms = start_ms;
     else if (secs > 1e9)
         d.at_ms = INT64_MAX;
     else
-        d.at_ms = mx_now_ms() + (int64_t)(secs * 1000.0 + 0.5);
+        d.at_ms = start_ms + (int64_t)(secs * 1000.0 + 0.5);
     return d;
+}
+
+struct mx_deadline
+mx_deadline_in(double secs)
+{
+    return mx_deadline_from(mx_now_ms(), secs);
 }
 
 struct mx_deadline

@@ -20,6 +20,10 @@ int64_t mx_now_us(void); /* microseconds, for timing short exchanges */
 /* A deadline secs seconds from now (secs <= 0: already passed). */
 struct mx_deadline mx_deadline_in(double secs);
 
+/* A deadline secs seconds after start_ms (a past mx_now_ms()): a run's
+ * deadline counts from its start, not from when -t was read. */
+struct mx_deadline mx_deadline_from(int64_t start_ms, double secs);
+
 /* The earlier of two deadlines. */
 struct mx_deadline mx_deadline_min(struct mx_deadline a, struct mx_deadline b);
 

@@ -73,7 +73,7 @@ struct question {
 
 /* A checked reply. */
 struct reply {
-    uint8_t *msg;
+    const uint8_t *msg;
     size_t len;
     int rcode;
     int tc;
@@ -297,19 +297,25 @@ read_rr(const uint8_t *msg, size_t len, size_t *off, struct rr *rr)
     return 0;
 }
 
-/* A name that must fill the RDATA from off to its end exactly. */
+/* A name that must fill the RDATA from off to its end exactly: 0,
+ * read_name()'s codes, or -4 (the name does not end where the RDATA
+ * does). */
 static int
 rdata_name(const uint8_t *msg, size_t len, const struct rr *rr, size_t off,
            uint8_t *wire, size_t *wlen)
 {
     size_t p = off;
+    int rc;
 
-    if (read_name(msg, len, &p, wire, wlen) != 0)
-        return -1;
-    return p == rr->rdoff + rr->rdlen ? 0 : -1;
+    rc = read_name(msg, len, &p, wire, wlen);
+    if (rc != 0)
+        return rc;
+    return p == rr->rdoff + rr->rdlen ? 0 : -4;
 }
 
-/* The RDATA of the types we read has the right shape. */
+/* The RDATA of the types we read has the right shape: 0, read_name()'s
+ * codes for a bad name in it, or -4 (a length that does not fit the
+ * type). */
 static int
 rdata_ok(const uint8_t *msg, size_t len, const struct rr *rr)
 {
@@ -317,19 +323,37 @@ rdata_ok(const uint8_t *msg, size_t len, const struct rr *rr)
     size_t wl;
 
     if (rr->class != C_IN && rr->type != T_OPT)
-        return 1;
+        return 0;
     switch (rr->type) {
     case T_A:
-        return rr->rdlen == 4;
+        return rr->rdlen == 4 ? 0 : -4;
     case T_AAAA:
-        return rr->rdlen == 16;
+        return rr->rdlen == 16 ? 0 : -4;
     case T_CNAME:
-        return rdata_name(msg, len, rr, rr->rdoff, w, &wl) == 0;
+        return rdata_name(msg, len, rr, rr->rdoff, w, &wl);
     case T_MX:
-        return rr->rdlen >= 3 &&
-               rdata_name(msg, len, rr, rr->rdoff + 2, w, &wl) == 0;
+        return rr->rdlen >= 3 ? rdata_name(msg, len, rr, rr->rdoff + 2, w, &wl)
+                              : -4;
     default:
-        return 1;
+        return 0;
+    }
+}
+
+/* What a code of read_name(), read_rr() or rdata_ok() means. */
+static const char *
+fault(int code)
+{
+    switch (code) {
+    case -2:
+        return "a name has a compression pointer that points forward, "
+               "into the header or in a loop";
+    case -3:
+        return "a name is longer than 255 octets or has a label type not "
+               "in use";
+    case -4:
+        return "a record's data does not match its type";
+    default:
+        return "a record runs past the end of the message";
     }
 }
 
@@ -339,13 +363,14 @@ rdata_ok(const uint8_t *msg, size_t len, const struct rr *rr)
  * malformed (why says how).
  */
 static int
-check_reply(uint8_t *msg, size_t len, uint16_t id, const struct question *q,
-            struct reply *r, const char **why)
+check_reply(const uint8_t *msg, size_t len, uint16_t id,
+            const struct question *q, struct reply *r, const char **why)
 {
     uint8_t w[NAME_MAX_WIRE];
     unsigned qd, an, ns, ar, i;
     size_t off = HDR_LEN, wl;
     struct rr rr;
+    int rc;
 
     if (len < HDR_LEN || get16(msg) != id || !(msg[2] & 0x80) ||
         (msg[2] & 0x78) != 0)
@@ -373,23 +398,9 @@ check_reply(uint8_t *msg, size_t len, uint16_t id, const struct question *q,
     if (r->tc) /* the rest may be cut anywhere: not looked at */
         return 1;
     for (i = 0; i < an + ns + ar; i++) {
-        switch (read_rr(msg, len, &off, &rr)) {
-        case 0:
-            break;
-        case -2:
-            *why = "a name has a compression pointer that points forward, "
-                   "into the header or in a loop";
-            return -1;
-        case -3:
-            *why = "a name is longer than 255 octets or has a label type not "
-                   "in use";
-            return -1;
-        default:
-            *why = "a record runs past the end of the message";
-            return -1;
-        }
-        if (!rdata_ok(msg, len, &rr)) {
-            *why = "a record's data does not match its type";
+        if ((rc = read_rr(msg, len, &off, &rr)) != 0 ||
+            (rc = rdata_ok(msg, len, &rr)) != 0) {
+            *why = fault(rc);
             return -1;
         }
     }
@@ -977,57 +988,38 @@ question_init(struct question *q, const char *name, uint16_t type,
     return 0;
 }
 
-int
-mx_dns_mx(const char *domain, const char *server, struct mx_deadline dl,
-          struct mx_mxrec *out, size_t cap, size_t *n, struct mx_error *err)
+/* The MX records of a NOERROR reply r to q (the MX of domain), sorted,
+ * or the implicit MX. 0 or -1. */
+static int
+read_mx(const struct reply *r, const struct question *q, const char *domain,
+        struct mx_mxrec *out, size_t cap, size_t *n, struct mx_error *err)
 {
-    struct server srv[MX_DNS_MAXNS];
-    struct question q;
-    struct reply r;
     struct mx_mxrec rec;
-    uint8_t cur[NAME_MAX_WIRE], x[NAME_MAX_WIRE], *buf = NULL;
-    size_t nsrv, clen, xlen, off, dlen;
+    uint8_t cur[NAME_MAX_WIRE], x[NAME_MAX_WIRE];
+    size_t clen, xlen, off, dlen;
     unsigned i;
-    int rc = -1;
 
     *n = 0;
-    if (cap == 0 || question_init(&q, domain, T_MX, "MX", err) != 0) {
-        if (cap == 0)
-            mx_error_set(err, MX_E_USAGE, "no room for MX records");
+    if (final_owner(r, q, cur, &clen, err) != 0)
         return -1;
-    }
-    if (get_servers(server, srv, &nsrv, err) != 0)
-        return -1;
-    buf = malloc(MSG_MAX);
-    if (buf == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    if (ask(srv, nsrv, &q, dl, buf, &r, err) != 0 ||
-        final_owner(&r, &q, cur, &clen, err) != 0)
-        goto out;
-    off = r.an_off;
-    for (i = 0; i < r.ancount; i++) {
+    off = r->an_off;
+    for (i = 0; i < r->ancount; i++) {
         struct rr rr;
 
-        if (read_rr(r.msg, r.len, &off, &rr) != 0) {
-            malformed(&q, err);
-            goto out;
-        }
+        if (read_rr(r->msg, r->len, &off, &rr) != 0)
+            return malformed(q, err);
         if (rr.type != T_MX || rr.class != C_IN ||
             !name_eq(rr.owner, rr.olen, cur, clen))
             continue;
-        rec.pref = get16(r.msg + rr.rdoff);
-        if (rdata_name(r.msg, r.len, &rr, rr.rdoff + 2, x, &xlen) != 0) {
-            malformed(&q, err);
-            goto out;
-        }
+        rec.pref = get16(r->msg + rr.rdoff);
+        if (rdata_name(r->msg, r->len, &rr, rr.rdoff + 2, x, &xlen) != 0)
+            return malformed(q, err);
         if (xlen == 1 && rec.pref == 0) {
             mx_error_set(err, MX_E_RESOLVE,
                          "domain %s accepts no mail (null MX, RFC 7505)",
                          domain);
             *n = 0;
-            goto out;
+            return -1;
         }
         if (xlen == 1 ||
             wire_to_text(x, xlen, rec.host, sizeof(rec.host)) != 0) {
@@ -1044,7 +1036,7 @@ mx_dns_mx(const char *domain, const char *server, struct mx_deadline dl,
         if (dlen > 1 && domain[dlen - 1] == '.')
             dlen--;
         if (dlen >= sizeof(out[0].host))
-            dlen = sizeof(out[0].host) - 1; /* cannot be: checked above */
+            dlen = sizeof(out[0].host) - 1; /* cannot be: checked before */
         out[0].pref = 0;
         memcpy(out[0].host, domain, dlen);
         out[0].host[dlen] = '\0';
@@ -1052,10 +1044,82 @@ mx_dns_mx(const char *domain, const char *server, struct mx_deadline dl,
         mx_log(2, "DNS: %s has no MX record: the implicit MX is %s", domain,
                out[0].host);
     }
-    rc = 0;
-out:
+    return 0;
+}
+
+int
+mx_dns_mx(const char *domain, const char *server, struct mx_deadline dl,
+          struct mx_mxrec *out, size_t cap, size_t *n, struct mx_error *err)
+{
+    struct server srv[MX_DNS_MAXNS];
+    struct question q;
+    struct reply r;
+    uint8_t *buf = NULL;
+    size_t nsrv;
+    int rc = -1;
+
+    *n = 0;
+    if (cap == 0 || question_init(&q, domain, T_MX, "MX", err) != 0) {
+        if (cap == 0)
+            mx_error_set(err, MX_E_USAGE, "no room for MX records");
+        return -1;
+    }
+    if (get_servers(server, srv, &nsrv, err) != 0)
+        return -1;
+    buf = malloc(MSG_MAX);
+    if (buf == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (ask(srv, nsrv, &q, dl, buf, &r, err) == 0)
+        rc = read_mx(&r, &q, domain, out, cap, n, err);
     free(buf);
     return rc;
+}
+
+/* The A or AAAA records (q->type) of a NOERROR reply r, appended to out
+ * with port. 0 or -1. */
+static int
+read_addrs(const struct reply *r, const struct question *q, int port,
+           struct mx_addr *out, size_t cap, size_t *n, struct mx_error *err)
+{
+    struct rr rr;
+    uint8_t cur[NAME_MAX_WIRE];
+    size_t clen, off;
+    unsigned i;
+    struct mx_addr *a;
+
+    if (final_owner(r, q, cur, &clen, err) != 0)
+        return -1;
+    off = r->an_off;
+    for (i = 0; i < r->ancount && *n < cap; i++) {
+        if (read_rr(r->msg, r->len, &off, &rr) != 0)
+            return malformed(q, err);
+        if (rr.type != q->type || rr.class != C_IN ||
+            !name_eq(rr.owner, rr.olen, cur, clen))
+            continue;
+        a = &out[*n];
+        memset(a, 0, sizeof(*a));
+        if (q->type == T_A) {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&a->sa;
+
+            s4->sin_family = AF_INET;
+            s4->sin_port = htons((uint16_t)port);
+            memcpy(&s4->sin_addr, r->msg + rr.rdoff, 4);
+            a->len = sizeof(*s4);
+            inet_ntop(AF_INET, &s4->sin_addr, a->text, sizeof(a->text));
+        } else {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&a->sa;
+
+            s6->sin6_family = AF_INET6;
+            s6->sin6_port = htons((uint16_t)port);
+            memcpy(&s6->sin6_addr, r->msg + rr.rdoff, 16);
+            a->len = sizeof(*s6);
+            inet_ntop(AF_INET6, &s6->sin6_addr, a->text, sizeof(a->text));
+        }
+        (*n)++;
+    }
+    return 0;
 }
 
 /* The A or AAAA records of host, appended to out. 0 or -1. */
@@ -1067,11 +1131,6 @@ addrs_of_type(const struct server *srv, size_t nsrv, const char *host, int port,
 {
     struct question q;
     struct reply r;
-    struct rr rr;
-    uint8_t cur[NAME_MAX_WIRE];
-    size_t clen, off;
-    unsigned i;
-    struct mx_addr *a;
 
     if (question_init(&q, host, type, type == T_A ? "A" : "AAAA", err) != 0)
         return -1;
@@ -1079,37 +1138,84 @@ addrs_of_type(const struct server *srv, size_t nsrv, const char *host, int port,
         *nx = q.nxdomain;
         return -1;
     }
-    if (final_owner(&r, &q, cur, &clen, err) != 0)
+    return read_addrs(&r, &q, port, out, cap, n, err);
+}
+
+/* One reply as ask() and udp_exchange() judge it, without a network. */
+static int
+one_reply(const uint8_t *msg, size_t len, uint16_t id, struct question *q,
+          struct reply *r, struct mx_error *err)
+{
+    const char *why = NULL;
+
+    switch (check_reply(msg, len, id, q, r, &why)) {
+    case 0:
+        mx_error_set(err, MX_E_RESOLVE,
+                     "not the answer to the query for %s %s (ID, flags or "
+                     "question differ)",
+                     q->text, q->tname);
         return -1;
-    off = r.an_off;
-    for (i = 0; i < r.ancount && *n < cap; i++) {
-        if (read_rr(r.msg, r.len, &off, &rr) != 0)
-            return malformed(&q, err);
-        if (rr.type != type || rr.class != C_IN ||
-            !name_eq(rr.owner, rr.olen, cur, clen))
-            continue;
-        a = &out[*n];
-        memset(a, 0, sizeof(*a));
-        if (type == T_A) {
-            struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&a->sa;
-
-            s4->sin_family = AF_INET;
-            s4->sin_port = htons((uint16_t)port);
-            memcpy(&s4->sin_addr, r.msg + rr.rdoff, 4);
-            a->len = sizeof(*s4);
-            inet_ntop(AF_INET, &s4->sin_addr, a->text, sizeof(a->text));
-        } else {
-            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&a->sa;
-
-            s6->sin6_family = AF_INET6;
-            s6->sin6_port = htons((uint16_t)port);
-            memcpy(&s6->sin6_addr, r.msg + rr.rdoff, 16);
-            a->len = sizeof(*s6);
-            inet_ntop(AF_INET6, &s6->sin6_addr, a->text, sizeof(a->text));
-        }
-        (*n)++;
+    case -1:
+        mx_error_set(err, MX_E_RESOLVE, "malformed answer for %s %s: %s",
+                     q->text, q->tname, why);
+        return -1;
+    default:
+        break;
+    }
+    if (r->tc) {
+        mx_error_set(err, MX_E_RESOLVE,
+                     "the answer for %s %s is truncated (asked again over "
+                     "TCP)",
+                     q->text, q->tname);
+        return -1;
+    }
+    if (r->rcode != RC_NOERROR) {
+        mx_error_set(err, MX_E_RESOLVE, "cannot resolve %s %s: %s", q->text,
+                     q->tname, rcode_name(r->rcode));
+        return -1;
     }
     return 0;
+}
+
+int
+mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id, const char *domain,
+                struct mx_mxrec *out, size_t cap, size_t *n,
+                struct mx_error *err)
+{
+    struct question q;
+    struct reply r;
+
+    *n = 0;
+    if (msg == NULL || cap == 0 ||
+        question_init(&q, domain, T_MX, "MX", err) != 0) {
+        if (msg == NULL || cap == 0)
+            mx_error_set(err, MX_E_USAGE, "no message or no room");
+        return -1;
+    }
+    if (one_reply(msg, len, id, &q, &r, err) != 0)
+        return -1;
+    return read_mx(&r, &q, domain, out, cap, n, err);
+}
+
+int
+mx_dns_parse_addrs(const uint8_t *msg, size_t len, uint16_t id,
+                   const char *host, int family, int port, struct mx_addr *out,
+                   size_t cap, size_t *n, struct mx_error *err)
+{
+    struct question q;
+    struct reply r;
+    uint16_t type = family == AF_INET6 ? T_AAAA : T_A;
+
+    *n = 0;
+    if (msg == NULL || cap == 0 ||
+        question_init(&q, host, type, type == T_A ? "A" : "AAAA", err) != 0) {
+        if (msg == NULL || cap == 0)
+            mx_error_set(err, MX_E_USAGE, "no message or no room");
+        return -1;
+    }
+    if (one_reply(msg, len, id, &q, &r, err) != 0)
+        return -1;
+    return read_addrs(&r, &q, port, out, cap, n, err);
 }
 
 int

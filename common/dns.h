@@ -55,6 +55,22 @@ int mx_dns_addrs(const char *host, int port, int family, const char *server,
                  size_t *n, struct mx_error *err);
 
 /*
+ * One reply message (len bytes) to the query with ID id for the MX of
+ * domain, or for the A (family AF_INET) or AAAA (AF_INET6) records of
+ * host, checked and read exactly as mx_dns_mx and mx_dns_addrs check and
+ * read what a server sends, without the network (for tests and fuzzing).
+ * A reply that is not the answer to the query, is truncated or carries
+ * another RCODE than NOERROR is RESOLVE here. 0 or -1 with err.
+ */
+int mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id,
+                    const char *domain, struct mx_mxrec *out, size_t cap,
+                    size_t *n, struct mx_error *err);
+int mx_dns_parse_addrs(const uint8_t *msg, size_t len, uint16_t id,
+                       const char *host, int family, int port,
+                       struct mx_addr *out, size_t cap, size_t *n,
+                       struct mx_error *err);
+
+/*
  * The nameservers of a resolv.conf(5) file (path NULL: /etc/resolv.conf):
  * the address of each "nameserver" line in file order, at most
  * min(cap, MX_DNS_MAXNS); values that are not a numeric IPv4 or IPv6

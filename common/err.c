@@ -2,7 +2,10 @@
  * err.c - failure codes, their names, and the one failure -> state map.
  *
  * mx_error_set formats into the fixed message buffer (a message that does
- * not fit is cut, which is harmless for a one-line reason); a NULL error
+ * not fit is cut, which is harmless for a one-line reason) and censors it
+ * (mx_censor: control characters become '?'), so that no argument, file
+ * or server text quoted in a message can start a second line of a
+ * plugin's output, whatever path the message takes; a NULL error
  * pointer is ignored so callers may pass NULL when they do not care. An
  * unknown code is named "invalid" and maps to UNKNOWN. Nothing here prints.
  */
@@ -10,6 +13,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "text.h"
 
 static const struct {
     enum mx_err code;
@@ -58,6 +62,7 @@ mx_error_set(struct mx_error *e, enum mx_err code, const char *fmt, ...)
     if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) < 0)
         e->msg[0] = '\0';
     va_end(ap);
+    mx_censor(e->msg);
 }
 
 int

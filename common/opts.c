@@ -13,7 +13,9 @@
  *     anything made of digits and dots only (IPv4, also "127.1") is an
  *     address literal and gets no SNI. --no-sni wins over --sni.
  *   - --ehlo and --sni refuse empty values, blanks and control characters
- *     (they end up in the SMTP dialogue and the handshake).
+ *     (they end up in the SMTP dialogue and the handshake), and, like -H,
+ *     values longer than 255 bytes (MX_NAME_MAX: no DNS name is longer,
+ *     RFC 1035 2.3.4, and OpenSSL refuses a longer SNI).
  *   - -4 and -6: the last one given wins.
  *   - --extra-opts reaching mx_std_option means the plugin did not call
  *     mx_extra_opts first; that is an error rather than silently ignored.
@@ -32,9 +34,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "opts.h"
 #include "strnum.h"
 #include "text.h"
+
+#define INI_FILE_CAP (1024 * 1024) /* most bytes in an --extra-opts file */
+#define INI_LINE_CAP 4096          /* most bytes in one of its lines */
 
 void
 mx_std_init(struct mx_std *std, const char *progname)
@@ -208,6 +214,12 @@ mx_std_option(struct mx_std *std, int opt, const char *arg,
             mx_error_set(err, MX_E_USAGE, "-H needs a host name or address");
             return -1;
         }
+        if (strlen(arg) > MX_NAME_MAX) {
+            mx_error_set(err, MX_E_USAGE,
+                         "-H: longer than %d bytes (no host name is)",
+                         MX_NAME_MAX);
+            return -1;
+        }
         std->host = arg;
         break;
     case 'p':
@@ -232,12 +244,24 @@ mx_std_option(struct mx_std *std, int opt, const char *arg,
                          arg);
             return -1;
         }
+        if (strlen(arg) > MX_NAME_MAX) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--ehlo: longer than %d bytes (RFC 5321 4.5.3.1.2)",
+                         MX_NAME_MAX);
+            return -1;
+        }
         std->ehlo = arg;
         break;
     case MX_OPT_SNI:
         if (!name_ok(arg)) {
             mx_error_set(err, MX_E_USAGE,
                          "--sni \"%s\" is invalid (empty or with blanks)", arg);
+            return -1;
+        }
+        if (strlen(arg) > MX_NAME_MAX) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--sni: longer than %d bytes (no DNS name is)",
+                         MX_NAME_MAX);
             return -1;
         }
         std->sni = arg;
@@ -483,45 +507,57 @@ add_ini_option(struct argvec *a, const char *key, const char *val)
     return vec_take(a, buf_take(&b));
 }
 
-/* Read section from the ini file path and append its options to a. */
+/* Append the options of section in the ini text (len bytes) to a; path
+ * is for messages. */
 static int
-read_ini(const char *path, const char *section, struct argvec *a,
-         struct mx_error *err)
+parse_ini(const char *text, size_t len, const char *path, const char *section,
+          struct argvec *a, struct mx_error *err)
 {
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t linecap = 0;
-    ssize_t got;
+    char line[INI_LINE_CAP + 1];
+    const char *nl;
+    size_t off = 0, n;
     unsigned long lineno = 0;
-    int rc = -1, seen_section = 0, in_section = 0, found = 0;
+    int seen_section = 0, in_section = 0, found = 0;
 
-    f = fopen(path, "re");
-    if (f == NULL) {
-        mx_error_set(err, MX_E_USAGE, "%s: cannot open: %s", path,
-                     strerror(errno));
-        goto out;
+    if (len > INI_FILE_CAP) {
+        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
+        return -1;
     }
-    while ((got = getline(&line, &linecap, f)) != -1) {
-        size_t len = strlen(line);
+    while (off < len) {
         char *p, *eq, *key, *val = NULL;
 
         lineno++;
-        p = trim(line, &len);
-        if (len == 0 || *p == '#' || *p == ';')
+        nl = memchr(text + off, '\n', len - off);
+        n = (nl != NULL ? (size_t)(nl - text) : len) - off;
+        if (n > INI_LINE_CAP) {
+            mx_error_set(err, MX_E_USAGE, "%s:%lu: line longer than %d bytes",
+                         path, lineno, INI_LINE_CAP);
+            return -1;
+        }
+        if (memchr(text + off, '\0', n) != NULL) {
+            mx_error_set(err, MX_E_USAGE, "%s:%lu: NUL byte in the line", path,
+                         lineno);
+            return -1;
+        }
+        memcpy(line, text + off, n);
+        line[n] = '\0';
+        off += n + 1;
+        p = trim(line, &n);
+        if (n == 0 || *p == '#' || *p == ';')
             continue;
         if (*p == '[') {
-            if (len < 2 || p[len - 1] != ']') {
+            if (n < 2 || p[n - 1] != ']') {
                 mx_error_set(err, MX_E_USAGE,
                              "%s:%lu: section header without ']'", path,
                              lineno);
-                goto out;
+                return -1;
             }
-            len -= 2;
-            key = trim(p + 1, &len);
-            if (len == 0) {
+            n -= 2;
+            key = trim(p + 1, &n);
+            if (n == 0) {
                 mx_error_set(err, MX_E_USAGE, "%s:%lu: empty section name",
                              path, lineno);
-                goto out;
+                return -1;
             }
             seen_section = 1;
             in_section = strcmp(key, section) == 0;
@@ -532,45 +568,79 @@ read_ini(const char *path, const char *section, struct argvec *a,
             mx_error_set(err, MX_E_USAGE,
                          "%s:%lu: text before the first [section]", path,
                          lineno);
-            goto out;
+            return -1;
         }
         eq = strchr(p, '=');
         if (eq != NULL) {
-            size_t vlen = len - (size_t)(eq - p) - 1;
+            size_t vlen = n - (size_t)(eq - p) - 1;
 
             val = trim(eq + 1, &vlen);
-            len = (size_t)(eq - p);
+            n = (size_t)(eq - p);
         }
-        key = trim(p, &len);
-        if (len == 0) {
+        key = trim(p, &n);
+        if (n == 0) {
             mx_error_set(err, MX_E_USAGE, "%s:%lu: no option name before '='",
                          path, lineno);
-            goto out;
+            return -1;
         }
         if (!key_ok(key)) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: bad option name \"%s\"",
+            mx_error_set(err, MX_E_USAGE, "%s:%lu: bad option name \"%.40s\"",
                          path, lineno, key);
-            goto out;
+            return -1;
         }
         if (in_section && add_ini_option(a, key, val) < 0) {
             oom(err);
-            goto out;
+            return -1;
         }
-    }
-    if (!feof(f)) {
-        mx_error_set(err, MX_E_USAGE, "%s:%lu: cannot read: %s", path,
-                     lineno + 1, strerror(errno));
-        goto out;
     }
     if (!found) {
         mx_error_set(err, MX_E_USAGE, "%s: no section [%s]", path, section);
-        goto out;
+        return -1;
     }
-    rc = 0;
-out:
-    free(line);
-    if (f != NULL)
-        fclose(f);
+    return 0;
+}
+
+int
+mx_extra_opts_parse(const char *text, size_t len, const char *path,
+                    const char *section, int *nargc, char ***nargv,
+                    struct mx_error *err)
+{
+    struct argvec a = {NULL, 0, 0};
+
+    *nargc = 0;
+    *nargv = NULL;
+    if ((text == NULL && len > 0) || path == NULL || section == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no ini text");
+        return -1;
+    }
+    if (vec_add(&a, "") < 0) {
+        oom(err);
+        goto fail;
+    }
+    if (parse_ini(text != NULL ? text : "", len, path, section, &a, err) != 0)
+        goto fail;
+    *nargc = a.n;
+    *nargv = a.v;
+    return 0;
+fail:
+    mx_argv_free(a.n, a.v);
+    return -1;
+}
+
+/* Read section from the ini file path and append its options to a. */
+static int
+read_ini(const char *path, const char *section, struct argvec *a,
+         struct mx_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (mx_file_read(path, "--extra-opts: ", INI_FILE_CAP, 0, &text, &len,
+                     err) != 0)
+        return -1;
+    rc = parse_ini(text, len, path, section, a, err);
+    free(text);
     return rc;
 }
 

@@ -60,6 +60,7 @@ enum {
     }
 
 #define MX_DEFAULT_TIMEOUT 10.0
+#define MX_NAME_MAX        255 /* longest -H, --ehlo, --sni */
 #define MX_MAX_TIMEOUT     3600.0
 
 struct mx_std {
@@ -139,6 +140,9 @@ int mx_parse_port(const char *s, int *port, struct mx_error *err);
  * becomes "--key"; blank lines and lines starting with '#' or ';' are
  * ignored; surrounding blanks are trimmed. Text before the first section,
  * a line starting with '=', a missing section, an unreadable file: errors.
+ * The file is read by mx_file_read (common/file.h): a regular file of at
+ * most 1 MiB ("--extra-opts: PATH: a FIFO, not a regular file"), lines
+ * of at most 4096 bytes, no NUL bytes.
  *
  * Default file search, first found wins: $MP_CONFIG_FILE; plugins.ini or
  * nagios-plugins.ini in each directory of $NAGIOS_CONFIG_PATH;
@@ -153,5 +157,13 @@ int mx_parse_port(const char *s, int *port, struct mx_error *err);
 int mx_extra_opts(int argc, char *const argv[], const char *default_section,
                   int *nargc, char ***nargv, struct mx_error *err);
 void mx_argv_free(int argc, char **argv);
+
+/* The options of section in an ini text of len bytes (the part of
+ * mx_extra_opts after the file is read; path is for messages): *nargv
+ * gets "" (argv[0]'s place) and the options, as mx_extra_opts puts them.
+ * Free with mx_argv_free. 0 or -1. */
+int mx_extra_opts_parse(const char *text, size_t len, const char *path,
+                        const char *section, int *nargc, char ***nargv,
+                        struct mx_error *err);
 
 #endif

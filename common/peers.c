@@ -80,6 +80,7 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
+#include "file.h"
 #include "hello.h"
 #include "opts.h"
 #include "peers.h"
@@ -748,61 +749,11 @@ key_line(struct loader *ld, char *text)
     return apply_key(ld, (enum key)k, value);
 }
 
-/* Read the whole file (at most FILE_CAP bytes) into *out, NUL-ended. */
 static int
-slurp(const char *path, char **out, size_t *len, struct mx_error *err)
+load_lines(struct loader *ld, const char *buf, size_t len)
 {
-    char *buf;
-    size_t have = 0;
-    ssize_t got;
-    int fd, e;
-
-    *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mx_error_set(err, MX_E_USAGE, "%s: cannot open: %s", path,
-                     strerror(errno));
-        return -1;
-    }
-    buf = malloc(FILE_CAP + 2);
-    if (buf == NULL) {
-        close(fd);
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    while (have <= FILE_CAP) {
-        got = read(fd, buf + have, FILE_CAP + 1 - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got < 0) {
-                e = errno;
-                close(fd);
-                free(buf);
-                mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
-                             strerror(e));
-                return -1;
-            }
-            break;
-        }
-        have += (size_t)got;
-    }
-    close(fd);
-    if (have > FILE_CAP) {
-        free(buf);
-        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
-        return -1;
-    }
-    buf[have] = '\0';
-    *out = buf;
-    *len = have;
-    return 0;
-}
-
-static int
-load_lines(struct loader *ld, char *buf, size_t len)
-{
-    char line[LINE_CAP + 1], *text, *nl;
+    char line[LINE_CAP + 1], *text;
+    const char *nl;
     size_t off = 0, n;
 
     while (off < len) {
@@ -830,11 +781,45 @@ load_lines(struct loader *ld, char *buf, size_t len)
 }
 
 int
-mx_peers_load(const char *path, struct mx_peers *peers, struct mx_error *err)
+mx_peers_parse(const char *text, size_t len, const char *path,
+               struct mx_peers *peers, struct mx_error *err)
 {
     struct loader ld;
+    size_t skip;
+    int rc;
+
+    if (peers == NULL || path == NULL || (text == NULL && len > 0)) {
+        mx_error_set(err, MX_E_USAGE, "no peers file");
+        return -1;
+    }
+    peers->v = NULL;
+    peers->n = 0;
+    if (len > FILE_CAP) {
+        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
+        return -1;
+    }
+    memset(&ld, 0, sizeof(ld));
+    ld.path = path;
+    ld.peers = peers;
+    ld.err = err;
+    /* A UTF-8 byte order mark (some editors write one) is not text. */
+    skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    rc = load_lines(&ld, text + skip, len - skip);
+    if (rc == 0 && peers->n == 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s: no peer defined (a peer starts with [name])", path);
+        rc = -1;
+    }
+    if (rc != 0)
+        mx_peers_free(peers);
+    return rc;
+}
+
+int
+mx_peers_load(const char *path, struct mx_peers *peers, struct mx_error *err)
+{
     char *buf = NULL;
-    size_t len = 0, skip;
+    size_t len = 0;
     int rc;
 
     if (peers == NULL || path == NULL) {
@@ -843,23 +828,10 @@ mx_peers_load(const char *path, struct mx_peers *peers, struct mx_error *err)
     }
     peers->v = NULL;
     peers->n = 0;
-    if (slurp(path, &buf, &len, err) != 0)
+    if (mx_file_read(path, "-f: ", FILE_CAP, 0, &buf, &len, err) != 0)
         return -1;
-    memset(&ld, 0, sizeof(ld));
-    ld.path = path;
-    ld.peers = peers;
-    ld.err = err;
-    /* A UTF-8 byte order mark (some editors write one) is not text. */
-    skip = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    rc = load_lines(&ld, buf + skip, len - skip);
+    rc = mx_peers_parse(buf, len, path, peers, err);
     free(buf);
-    if (rc == 0 && peers->n == 0) {
-        mx_error_set(err, MX_E_USAGE,
-                     "%s: no peer defined (a peer starts with [name])", path);
-        rc = -1;
-    }
-    if (rc != 0)
-        mx_peers_free(peers);
     return rc;
 }
 

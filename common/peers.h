@@ -83,10 +83,16 @@ struct mx_peers {
     size_t n;
 };
 
-/* Read and check a peers file; recorded hellos are loaded and decoded
- * into the lists. 0 or -1. */
+/* Read and check a peers file (a regular file of at most 1 MiB, read by
+ * mx_file_read: errors about the file itself start with "-f: PATH: ");
+ * recorded hellos are loaded and decoded into the lists. 0 or -1. */
 int mx_peers_load(const char *path, struct mx_peers *peers,
                   struct mx_error *err);
+
+/* The same from the text of the file (len bytes, need not end with a
+ * NUL); path is for messages and for relative clienthello paths. */
+int mx_peers_parse(const char *text, size_t len, const char *path,
+                   struct mx_peers *peers, struct mx_error *err);
 
 /* Fill the lists a peer left out with a typical OpenSSL-based MTA's:
  * TLSv1.3 down to TLSv1.0, OpenSSL's default TLS 1.3 suites plus its

@@ -26,7 +26,18 @@
  * digits, separated by commas. Keys are lower case; duplicates within a
  * list, unknown keys, values with control characters and values too long
  * for struct mx_profile are errors. Whether a profile is stale is the
- * caller's decision: any date in range is read.
+ * caller's decision: any date in range is parsed; but mx_profile_read
+ * refuses a profile learned more than MX_PROFILE_SKEW (5 minutes) after
+ * this host's clock says it is now, which a learning run cannot write, so
+ * that a profile dated in the future (a wrong clock, a planted file) is
+ * not fresh forever, whatever --max-age says.
+ *
+ * Reading: the cache directory may be writable by others than the user
+ * the checks run as (a shared cache), so the profile is read by the one
+ * file reader (file.h) with O_NOFOLLOW, only when it is a regular file
+ * owned by this user or root, and at most 256 KiB; an error quotes at
+ * most 24 bytes of a line it cannot parse (censored by err.c), never a
+ * whole line of whatever the file turned out to be.
  *
  * Writing: the profile is checked against the same rules (so that what
  * is written can be read back), written to a temporary file
@@ -59,6 +70,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 #include "profile.h"
 #include "registry.h"
 #include "text.h"
@@ -556,10 +568,10 @@ parse_codes(struct reader *r, const char *key, char *v, uint16_t *out,
         code = 0;
         if (strlen(tok) != 6 || tok[0] != '0' ||
             (tok[1] != 'x' && tok[1] != 'X'))
-            return bad(r, "%s: '%.32s' is not a code like 0xC02F", key, tok);
+            return bad(r, "%s: '%.24s' is not a code like 0xC02F", key, tok);
         for (i = 2; i < 6; i++) {
             if ((d = mx_hexval(tok[i])) < 0)
-                return bad(r, "%s: '%.32s' is not a code like 0xC02F", key,
+                return bad(r, "%s: '%.24s' is not a code like 0xC02F", key,
                            tok);
             code = code << 4 | (unsigned)d;
         }
@@ -593,7 +605,7 @@ parse_version_names(struct reader *r, char *v, struct mx_profile *p)
             *s++ = '\0';
         code = mx_version_parse(start);
         if (code == 0 || strcmp(mx_version_name(code), start) != 0)
-            return bad(r, "versions: unknown version '%.32s'", start);
+            return bad(r, "versions: unknown version '%.24s'", start);
         if (p->nversions == NELEM(p->versions))
             return bad(r, "versions: more than %zu", NELEM(p->versions));
         p->versions[p->nversions] = code;
@@ -612,14 +624,14 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
     switch (k) {
     case P_PEER:
         if (!name_ok(v))
-            return bad(r, "peer: bad name '%.64s'", v);
+            return bad(r, "peer: bad name '%.24s'", v);
         return copy_value(r, "peer", v, p->peer, sizeof(p->peer));
     case P_MX:
         return copy_value(r, "mx", v, p->mx, sizeof(p->mx));
     case P_LEARNED:
         if (parse_time(v, &p->learned) != 0)
             return bad(r,
-                       "learned: '%.40s' is not a UTC time like "
+                       "learned: '%.24s' is not a UTC time like "
                        "2026-11-28T17:00:00Z",
                        v);
         return 0;
@@ -629,7 +641,7 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
         if (p->naddrs == MX_PROFILE_ADDRS)
             return bad(r, "address: more than %d", MX_PROFILE_ADDRS);
         if (has_blank(v))
-            return bad(r, "address: '%.64s' has blanks", v);
+            return bad(r, "address: '%.24s' has blanks", v);
         if (copy_value(r, "address", v, p->addrs[p->naddrs],
                        sizeof(p->addrs[0])) != 0)
             return -1;
@@ -661,14 +673,14 @@ read_line(struct reader *r, char *line, struct mx_profile *p)
         return bad(r, "control character in the line");
     eq = strchr(text, '=');
     if (eq == NULL)
-        return bad(r, "expected key = value, not '%.64s'", text);
+        return bad(r, "expected key = value, not '%.24s'", text);
     *eq = '\0';
     key = mx_trim(text);
     value = mx_trim(eq + 1);
     for (k = 0; k < NPKEYS && strcmp(key, pkeys[k]) != 0; k++)
         ;
     if (k == NPKEYS)
-        return bad(r, "unknown key '%.64s'", key);
+        return bad(r, "unknown key '%.24s'", key);
     if (r->seen[k] && k != P_ADDRESS)
         return bad(r, "duplicate key '%s' (first at line %d)", pkeys[k],
                    r->seen[k]);
@@ -677,59 +689,6 @@ read_line(struct reader *r, char *line, struct mx_profile *p)
     if (!r->seen[k])
         r->seen[k] = r->line;
     return read_value(r, (enum pkey)k, value, p);
-}
-
-/* Read the file (at most PROFILE_CAP bytes), NUL-ended. 1: no file. */
-static int
-slurp(const char *path, char **out, size_t *len, struct mx_error *err)
-{
-    char *buf;
-    size_t have = 0;
-    ssize_t got;
-    int fd, e;
-
-    *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 1;
-        mx_error_set(err, MX_E_USAGE, "%s: cannot open: %s", path,
-                     strerror(errno));
-        return -1;
-    }
-    buf = malloc(PROFILE_CAP + 2);
-    if (buf == NULL) {
-        close(fd);
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    while (have <= PROFILE_CAP) {
-        got = read(fd, buf + have, PROFILE_CAP + 1 - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            e = errno;
-            close(fd);
-            free(buf);
-            mx_error_set(err, MX_E_USAGE, "%s: cannot read: %s", path,
-                         strerror(e));
-            return -1;
-        }
-        if (got == 0)
-            break;
-        have += (size_t)got;
-    }
-    close(fd);
-    if (have > PROFILE_CAP) {
-        free(buf);
-        mx_error_set(err, MX_E_USAGE, "%s: larger than %d KiB", path,
-                     PROFILE_CAP / 1024);
-        return -1;
-    }
-    buf[have] = '\0';
-    *out = buf;
-    *len = have;
-    return 0;
 }
 
 static int
@@ -770,11 +729,65 @@ parse_profile(struct reader *r, char *buf, size_t len, const char *peer,
 }
 
 int
+mx_profile_parse(const char *text, size_t len, const char *path,
+                 const char *peer, struct mx_profile *p, struct mx_error *err)
+{
+    struct reader r;
+    char *buf;
+    int rc;
+
+    if (p == NULL || path == NULL || peer == NULL ||
+        (text == NULL && len > 0)) {
+        mx_error_set(err, MX_E_USAGE, "no profile text");
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    if (len > PROFILE_CAP) {
+        mx_error_set(err, MX_E_USAGE, "%s: larger than %d KiB", path,
+                     PROFILE_CAP / 1024);
+        return -1;
+    }
+    buf = malloc(len + 1);
+    if (buf == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (len > 0)
+        memcpy(buf, text, len);
+    buf[len] = '\0';
+    memset(&r, 0, sizeof(r));
+    r.path = path;
+    r.err = err;
+    rc = parse_profile(&r, buf, len, peer, p);
+    free(buf);
+    if (rc != 0)
+        memset(p, 0, sizeof(*p));
+    return rc;
+}
+
+int
+mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
+                  struct mx_error *err)
+{
+    char when[32];
+    double ahead = difftime(p->learned, now);
+
+    if (ahead <= MX_PROFILE_SKEW)
+        return 0;
+    if (format_time(p->learned, when, sizeof(when)) != 0)
+        snprintf(when, sizeof(when), "(out of range)");
+    mx_error_set(err, MX_E_USAGE,
+                 "%s: learned %s, %.0f s in the future: more than the %d s "
+                 "a clock may be off; learn it again",
+                 path, when, ahead, MX_PROFILE_SKEW);
+    return -1;
+}
+
+int
 mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
                 struct mx_error *err)
 {
     char path[PATH_CAP];
-    struct reader r;
     char *buf = NULL;
     size_t len = 0;
     int rc;
@@ -796,18 +809,19 @@ mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
                      dir);
         return -1;
     }
-    rc = slurp(path, &buf, &len, err);
+    rc = mx_file_read(path, "profile ", PROFILE_CAP,
+                      MX_FILE_NOFOLLOW | MX_FILE_OWNED | MX_FILE_ABSENT_OK,
+                      &buf, &len, err);
     if (rc == 1 && check_dir(dir, err) != 0)
         rc = -1; /* no directory is an error, not "no profile yet" */
     if (rc != 0)
         return rc;
-    memset(&r, 0, sizeof(r));
-    r.path = path;
-    r.err = err;
-    rc = parse_profile(&r, buf, len, peer, p);
+    rc = mx_profile_parse(buf, len, path, peer, p, err);
     free(buf);
-    if (rc != 0)
+    if (rc == 0 && mx_profile_usable(p, time(NULL), path, err) != 0) {
         memset(p, 0, sizeof(*p));
+        rc = -1;
+    }
     return rc;
 }
 

@@ -50,9 +50,32 @@ int mx_profile_path(const char *dir, const char *peer, char *out, size_t cap);
 int mx_profile_write(const char *dir, const struct mx_profile *p,
                      struct mx_error *err);
 
-/* 0 (read), 1 (no profile for this peer), -1 (error). */
+/* How far (seconds) a profile's learned time may be ahead of this host's
+ * clock: clocks of two hosts (or one host over a learning run) may be off
+ * by that much, never by days. */
+#define MX_PROFILE_SKEW 300
+
+/*
+ * 0 (read), 1 (no profile for this peer), -1 (error). The file must be a
+ * regular file owned by this user or root, not a symbolic link, at most
+ * 256 KiB ("profile PATH: a symbolic link, not a regular file", ...); a
+ * profile learned more than MX_PROFILE_SKEW seconds in the future is an
+ * error (see mx_profile_usable). Errors quote at most a short, censored
+ * excerpt of what the file holds.
+ */
 int mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
                     struct mx_error *err);
+
+/* A profile's text (len bytes, need not end with a NUL) as read by
+ * mx_profile_read from the file path of peer, without the time check. */
+int mx_profile_parse(const char *text, size_t len, const char *path,
+                     const char *peer, struct mx_profile *p,
+                     struct mx_error *err);
+
+/* 0 if p was learned at most MX_PROFILE_SKEW seconds after now, else -1
+ * with USAGE "PATH: learned ..., N s in the future ...". */
+int mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
+                      struct mx_error *err);
 
 /* Copy a profile's offer into a peer's lists (groups/sigalgs not learned
  * are filled with the typical defaults). */

@@ -39,6 +39,14 @@ mx_hexval(int c)
     return -1;
 }
 
+void
+mx_censor(char *s)
+{
+    for (; s != NULL && *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 int
 mx_code_listed(const uint16_t *list, size_t n, uint16_t code)
 {

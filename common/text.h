@@ -18,6 +18,11 @@ char *mx_trim(char *s);
 /* The value of a hex digit (0..15), or -1. */
 int mx_hexval(int c);
 
+/* Replace every control character (below 0x20, and 0x7f) in s by '?', in
+ * place: text from outside (arguments, files, servers) must not make a
+ * second output line or reach a terminal as an escape sequence. */
+void mx_censor(char *s);
+
 /* Is code one of the n codes of list? */
 int mx_code_listed(const uint16_t *list, size_t n, uint16_t code);
 

@@ -402,7 +402,7 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     struct mx_profile prof;
     struct mx_error err;
     struct mx_buf b = MX_BUF_INIT;
-    struct mx_deadline dl = mx_deadline_in(cfg->std.timeout);
+    struct mx_deadline dl = mx_run_deadline(&cfg->std);
     struct mx_node *n;
     struct mx_perf pd;
     size_t i, k;

@@ -44,7 +44,8 @@ typedef int (*mx_parse_fn)(int argc, char **argv, void *cfg,
 typedef void (*mx_help_fn)(struct mx_buf *b);
 
 /*
- * The start of every plugin: the options of --extra-opts (section
+ * The start of every plugin (call it first: the run's deadline counts
+ * from here): the options of --extra-opts (section
  * progname) before argv, parsed by parse into cfg (whose standard options
  * are std); --help and --version answered; the -v sink installed. Returns
  * -1 when the plugin goes on, else the exit code to return (a usage error,
@@ -60,7 +61,8 @@ int mx_run_start(int argc, char **argv, const char *progname, const char *label,
  * (call before any network work). */
 void mx_run_verbose(int verbosity);
 
-/* Print "LABEL UNKNOWN - message" (one line) and return 3. */
+/* Print "LABEL UNKNOWN - message" (one line, censored as every result is:
+ * control characters as '?', '|' as '/') and return 3. */
 int mx_run_usage_error(const char *label, const struct mx_error *err);
 
 /* Print "PROGNAME (mxtls VERSION)" and return 0. */
@@ -69,9 +71,12 @@ int mx_run_version(const char *progname);
 /* Print a help text and return 0. */
 int mx_run_help(const struct mx_buf *help);
 
-/* Fill a probe target from the standard options; the run's deadline
- * starts now. */
+/* Fill a probe target from the standard options, with mx_run_deadline. */
 void mx_run_target(const struct mx_std *std, struct mx_target *t);
+
+/* The run's deadline: -t seconds after mx_run_start began (before the
+ * options and every file were read), so that -t bounds the whole run. */
+struct mx_deadline mx_run_deadline(const struct mx_std *std);
 
 /* Render the check to stdout; returns the exit code (0..3). */
 int mx_run_emit(const struct mx_check *c);

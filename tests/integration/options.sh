@@ -48,6 +48,115 @@ bad "cannot read CA certificates from file $WORK/garbage.pem" \
     -H 127.0.0.1 -p "$closed" --ca-file="$WORK/garbage.pem"
 bad "cannot use CA directory" -H 127.0.0.1 -p "$closed" --ca-path="$WORK/nodir"
 
+# Text from outside never makes a second output line or reaches the
+# terminal raw: LF, CR, ESC and DEL in any argument or file line come out
+# as '?' ('|' as '/', as in every result), whichever path the message takes.
+CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
+evil=$'x\nTLS CERT OK - injected\r\e[2J\x7f|a=1'
+# clean PLUGIN WHAT ARGS...: one line, UNKNOWN, no control character.
+clean() {
+    local what=$1
+    shift
+    mx_run "$@"
+    t_is "$RC" 3 "$what with control characters -> UNKNOWN"
+    t_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$what -> one line"
+    t_unlike "$OUT" $'[\r\e\x7f|]' "$what -> no CR, ESC, DEL or '|' in the output"
+    t_unlike "$OUT" '^TLS CERT OK' "$what -> no injected status line"
+}
+clean --timeout-result "$CHECK_TLS_CERT" -H 127.0.0.1 --timeout-result="$evil"
+clean -t "$CHECK_TLS_CERT" -H 127.0.0.1 -t "$evil"
+clean -t:STATE "$CHECK_TLS_CERT" -H 127.0.0.1 -t "5:$evil"
+clean --ehlo "$CHECK_TLS_CERT" -H 127.0.0.1 --ehlo="$evil"
+clean --sni "$CHECK_TLS_CERT" -H 127.0.0.1 --sni="$evil"
+clean -w "$CHECK_TLS_CERT" -H 127.0.0.1 -w "$evil"
+clean -c "$CHECK_TLS_CERT" -H 127.0.0.1 -c "$evil"
+clean -S "$CHECK_TLS_CERT" -H 127.0.0.1 -S "$evil"
+clean -p "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$evil"
+clean --require "$CHECK_TLS_CERT" -H 127.0.0.1 --require="$evil"
+clean --bogus "$CHECK_TLS_CERT" -H 127.0.0.1 "--bogus$evil"
+clean "stray argument" "$CHECK_TLS_CERT" -H 127.0.0.1 "$evil"
+printf '[check_tls_cert]\nhostname = 127.0.0.1\nwarning = %s\n' "x$(printf '\r\e[2J\x7f')" \
+    >"$WORK/evil.ini"
+clean "an ini value" "$CHECK_TLS_CERT" --extra-opts=@"$WORK/evil.ini"
+printf '[p]\nseverity = %s\n' "x$(printf '\r\e[2J\x7f')|y" >"$WORK/evil.conf"
+clean "a peers file line" "$CHECK_TLS_PEERS" -H 127.0.0.1 -f "$WORK/evil.conf"
+clean --peer-ciphers "$CHECK_TLS_PEERS" -H 127.0.0.1 --peer-ciphers="$evil"
+
+# Files that are not regular files are refused at once, never read: a FIFO
+# would block open() until a writer comes (ignoring -t), /dev/zero never
+# ends. MX_GUARD turns a hang into RC 124.
+mkfifo "$WORK/fifo"
+MX_GUARD=20
+# nofile WHAT REGEX ARGS...: UNKNOWN, one line, the message.
+nofile() {
+    local what=$1 regex=$2
+    shift 2
+    mx_run "$@"
+    t_is "$RC" 3 "$what -> UNKNOWN, no hang"
+    t_is "$(printf '%s\n' "$OUT" | wc -l)" 1 "$what -> one line"
+    t_like "$LINE1" "UNKNOWN - $regex" "$what -> the option and the file named"
+}
+nofile "-f FIFO" "-f: $WORK/fifo: a FIFO, not a regular file$" \
+    "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/fifo"
+nofile "--peer-clienthello FIFO" \
+    "--peer-clienthello: $WORK/fifo: a FIFO, not a regular file$" \
+    "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 --peer-clienthello="$WORK/fifo"
+printf '[p]\nclienthello = %s\n' "$WORK/fifo" >"$WORK/fifohello.conf"
+nofile "clienthello = FIFO" \
+    "$WORK/fifohello.conf:2: clienthello: $WORK/fifo: a FIFO, not a regular file$" \
+    "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/fifohello.conf"
+nofile "--extra-opts=@FIFO" "--extra-opts: $WORK/fifo: a FIFO, not a regular file$" \
+    "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --extra-opts=@"$WORK/fifo"
+nofile "--extra-opts=@/dev/zero" \
+    "--extra-opts: /dev/zero: a character device, not a regular file$" \
+    "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --extra-opts=@/dev/zero
+nofile "-f /dev/zero" "-f: /dev/zero: a character device, not a regular file$" \
+    "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f /dev/zero
+# A FIFO planted as a cached profile: that peer is unusable, said so.
+mkdir "$WORK/cache"
+mkfifo "$WORK/cache/arz.profile"
+printf '[arz]\nmx = arz.example\n' >"$WORK/mx.conf"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache"
+t_isnt "$RC" 124 "a FIFO as a cached profile: no hang"
+t_like "$OUT" "arz: profile $WORK/cache/arz.profile: a FIFO, not a regular file" \
+    "a FIFO as a cached profile: named, not read"
+MX_GUARD=60
+
+# Other cache attacks: a link to another file (never followed, nothing of
+# the target quoted), a profile dated in the future (not fresh forever,
+# even with --max-age=1s).
+rm -f "$WORK/cache/arz.profile"
+ln -s /etc/passwd "$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache"
+t_like "$OUT" "arz: profile $WORK/cache/arz.profile: a symbolic link, not a regular file" \
+    "a link planted as a cached profile: refused"
+t_unlike "$OUT" "root:" "a link to /etc/passwd: nothing of it in the output"
+rm -f "$WORK/cache/arz.profile"
+printf 'peer = arz\nlearned = %s\nversions = TLSv1.2\nsuites = 0xC030\n' \
+    "$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache" --max-age=1s
+t_is "$RC" 3 "a profile from the future: UNKNOWN"
+t_like "$LINE1" 'arz \(unusable profile\)' "a profile from the future: unusable"
+t_like "$OUT" "arz: $WORK/cache/arz.profile: learned .* s in the future: more than the 300 s a clock may be off; learn it again" \
+    "a profile from the future: says why"
+printf 'peer = arz\nlearned = %s\nversions = TLSv1.2\nsuites = 0xC030\n' \
+    "$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/cache/arz.profile"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/mx.conf" \
+    --cache-dir="$WORK/cache" --max-age=1s
+t_unlike "$OUT" "unusable profile|in the future" \
+    "a profile 60 s ahead (clock skew): used"
+
+# Values no option takes: an empty one, and names longer than DNS allows.
+bad '--match: empty value' -H 127.0.0.1 -p "$closed" --match=
+bad '--ca-file: empty value' -H 127.0.0.1 -p "$closed" --ca-file=
+long=$(printf 'a%.0s' {1..256})
+bad '--sni: longer than 255 bytes' -H 127.0.0.1 -p "$closed" --sni="$long"
+bad '--ehlo: longer than 255 bytes' -H 127.0.0.1 -p "$closed" --ehlo="$long"
+bad '-H: longer than 255 bytes' -H "$long" -p "$closed"
+
 # --help: the layout, 80 columns, every option it names exists.
 mx_run "$CHECK_TLS_CERT" --help
 help=$OUT

@@ -315,13 +315,21 @@ cf_packet(struct cf *f, const uint8_t *p, size_t n)
     le32(f, (uint32_t)(32 + (incl + 3) / 4 * 4));
 }
 
-/* Write the capture to tmpdir/name; returns the path (static). */
+/* Write the capture to tmpdir/name; returns the path (static). With
+ * MXTLS_CAPTURE_CORPUS=DIR, a copy goes to DIR (the fuzzer's seeds). */
 static const char *
 cf_write(struct cf *f, const char *name)
 {
     static char path[256];
+    const char *seeds = getenv("MXTLS_CAPTURE_CORPUS");
     FILE *fp;
 
+    if (seeds != NULL && *seeds != '\0') {
+        snprintf(path, sizeof(path), "%s/%s", seeds, name);
+        fp = fopen(path, "wb");
+        if (fp == NULL || fwrite(f->b, 1, f->n, fp) != f->n || fclose(fp) != 0)
+            abort();
+    }
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
     fp = fopen(path, "wb");
     if (fp == NULL || fwrite(f->b, 1, f->n, fp) != f->n || fclose(fp) != 0)
@@ -354,7 +362,8 @@ struct cv {
     uint32_t cnext, snext; /* next sequence number of each side */
     int vlan;              /* Ethernet: an 802.1Q tag */
     int ipopts;            /* IPv4: 4 bytes of options */
-    int v6ext;             /* IPv6: a hop-by-hop options header */
+    int v6ext; /* IPv6: this many extension headers (hop-by-hop, then
+                  destination options), 8 bytes each */
 };
 
 static void
@@ -477,7 +486,8 @@ seg(struct cf *f, const struct cv *c, int fc, unsigned flags, uint32_t seq,
         }
         o += iphl;
     } else {
-        size_t ext = c->v6ext ? 8 : 0;
+        size_t ext = 8 * (size_t)c->v6ext;
+        int e;
 
         fr[o] = 0x60;
         fr[o + 4] = (uint8_t)((ext + 20 + n) >> 8);
@@ -487,9 +497,9 @@ seg(struct cf *f, const struct cv *c, int fc, unsigned flags, uint32_t seq,
         memcpy(fr + o + 8, src, 16);
         memcpy(fr + o + 24, dst, 16);
         o += 40;
-        if (c->v6ext) { /* hop-by-hop: next TCP, PadN of 4 */
+        for (e = 0; e < c->v6ext; e++) { /* each with a PadN of 4 */
             memset(fr + o, 0, 8);
-            fr[o] = 6;
+            fr[o] = e + 1 < c->v6ext ? 60 : 6;
             fr[o + 2] = 1;
             fr[o + 3] = 4;
             o += 8;
@@ -701,6 +711,30 @@ test_ipv6_sll2(void)
              "%s: [2001:db8::2]:50000 -> [2001:db8::1]:587", path);
     tap_is_str(h.origin, origin, "... IPv6 origin in brackets");
     mx_recorded_hello_free(&h);
+
+    /* capture.c skips up to 8 extension headers: 8 is fine, 9 is not */
+    cf_begin(&f, LT_SLL2, 0, 262144);
+    cv_init(&c, 1, 50000, 587);
+    c.v6ext = 8;
+    cv_open(&f, &c);
+    smtp_to_tls(&f, &c);
+    say(&f, &c, 1, ossl, ossl_len);
+    path = cf_write(&f, "v6ext8.pcap");
+    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), 0,
+               "IPv6 with 8 extension headers: found");
+    bytes_eq(h.bytes, h.len, ossl, ossl_len, "... exact bytes");
+    mx_recorded_hello_free(&h);
+    cf_begin(&f, LT_SLL2, 0, 262144);
+    cv_init(&c, 1, 50000, 587);
+    c.v6ext = 9;
+    cv_open(&f, &c);
+    smtp_to_tls(&f, &c);
+    say(&f, &c, 1, ossl, ossl_len);
+    path = cf_write(&f, "v6ext9.pcap");
+    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), -1,
+               "IPv6 with 9 extension headers: not taken");
+    has_all(msg, "... said so", "malformed", NULL);
+    printf("#   %s\n", msg);
 
     /* Linux cooked v1 too */
     cf_begin(&f, LT_SLL, 0, 262144);
@@ -1204,7 +1238,7 @@ test_errors(void)
     tap_is_int(mx_hello_from_file("/nonexistent/x.pcap", &h, &err), -1,
                "missing file: error");
     has_all(err.msg, "... cannot open",
-            "cannot open /nonexistent/x.pcap: ", NULL);
+            "/nonexistent/x.pcap: cannot open: ", NULL);
 }
 
 static void

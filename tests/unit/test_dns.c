@@ -537,6 +537,93 @@ test_fixture_usage(const char *fixture, const char *zone)
     unlink(badzone);
 }
 
+/* A reply to "x.test MX" (ID 0x1234) with one MX record whose exchange
+ * is the n bytes of wire name given; returns the message length. */
+static size_t
+mx_reply(uint8_t *m, const uint8_t *exch, size_t n)
+{
+    static const uint8_t head[] = {
+        0x12, 0x34, 0x81, 0x80, 0,   1,   0,   1, 0, 0,  0, 0, /* header */
+        1,    'x',  4,    't',  'e', 's', 't', 0, 0, 15, 0, 1, /* question */
+        0xC0, 12,   0,    15,   0,   1,   0,   0, 1, 0, /* owner .. TTL */
+    };
+    size_t len = sizeof(head);
+
+    memcpy(m, head, len);
+    m[len++] = (uint8_t)((n + 2) >> 8);
+    m[len++] = (uint8_t)(n + 2);
+    m[len++] = 0;
+    m[len++] = 10; /* preference */
+    memcpy(m + len, exch, n);
+    return len + n;
+}
+
+/* The reply parser without a network: each fault named for what it is. */
+static void
+test_parse(void)
+{
+    uint8_t m[1024], name[400];
+    struct mx_mxrec r[4];
+    struct mx_error err;
+    size_t n, len, i;
+    int rc;
+
+    memcpy(name, "\2mx\1x\4test\0", 11);
+    len = mx_reply(m, name, 11);
+    rc = mx_dns_parse_mx(m, len, 0x1234, "x.test", r, 4, &n, &err);
+    tap_ok(rc == 0 && n == 1 && strcmp(r[0].host, "mx.x.test") == 0 &&
+               r[0].pref == 10,
+           "parse: a well-formed MX answer");
+
+    /* the exchange at offset 38: "a", then a pointer back to 38 (a loop) */
+    len = mx_reply(m, (const uint8_t *)"\1a\xC0\x26", 4);
+    rc = mx_dns_parse_mx(m, len, 0x1234, "x.test", r, 4, &n, &err);
+    tap_ok(rc == -1 && err.code == MX_E_RESOLVE &&
+               strstr(err.msg, "compression pointer") != NULL &&
+               strstr(err.msg, "does not match its type") == NULL,
+           "parse: a compression loop in the MX exchange is named as one");
+    printf("#   %s\n", err.msg);
+
+    /* the exchange: five labels of 63 octets (321 octets) */
+    for (i = 0, len = 0; i < 5; i++) {
+        name[len++] = 63;
+        memset(name + len, 'a', 63);
+        len += 63;
+    }
+    name[len++] = 0;
+    len = mx_reply(m, name, len);
+    rc = mx_dns_parse_mx(m, len, 0x1234, "x.test", r, 4, &n, &err);
+    tap_ok(rc == -1 && err.code == MX_E_RESOLVE &&
+               strstr(err.msg, "longer than 255 octets") != NULL &&
+               strstr(err.msg, "does not match its type") == NULL,
+           "parse: an MX exchange over 255 octets is named as such");
+    printf("#   %s\n", err.msg);
+
+    /* an exchange that ends before its RDATA does */
+    len = mx_reply(m, (const uint8_t *)"\1a\0\0", 4);
+    rc = mx_dns_parse_mx(m, len, 0x1234, "x.test", r, 4, &n, &err);
+    tap_ok(rc == -1 && strstr(err.msg, "does not match its type") != NULL,
+           "parse: RDATA longer than its name still 'does not match'");
+
+    /* not ours, and A records */
+    m[1] = 0x35;
+    rc = mx_dns_parse_mx(m, len, 0x1234, "x.test", r, 4, &n, &err);
+    tap_ok(rc == -1 && strstr(err.msg, "not the answer") != NULL,
+           "parse: another ID is not the answer");
+    {
+        static const uint8_t a[] = {
+            0xAB, 0xCD, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 'h', 0, 0, 1, 0,
+            1,    0xC0, 12,   0,    1, 0, 1, 0, 0, 0, 9, 0, 4, 192, 0, 2, 7,
+        };
+        struct mx_addr ad[2];
+
+        rc = mx_dns_parse_addrs(a, sizeof(a), 0xABCD, "h", AF_INET, 25, ad, 2,
+                                &n, &err);
+        tap_ok(rc == 0 && n == 1 && strcmp(ad[0].text, "192.0.2.7") == 0,
+               "parse: an A answer");
+    }
+}
+
 int
 main(void)
 {
@@ -572,6 +659,7 @@ main(void)
     snprintf(server4b, sizeof(server4b), "[127.0.0.1]:%d", port);
     snprintf(server6, sizeof(server6), "[::1]:%d", port);
 
+    test_parse();
     test_mx();
     test_servers(v6);
     test_unreachable();

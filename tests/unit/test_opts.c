@@ -435,9 +435,46 @@ test_sni(void)
                "--sni with a blank refused");
     tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo=a\r\nQUIT"), -1,
                "--ehlo with CR LF refused");
+    tap_is_str(err.msg, "--ehlo \"a??QUIT\" is invalid (empty or with blanks)",
+               "--ehlo message, CR LF censored");
+    {
+        char longname[300];
+
+        memset(longname, 'a', sizeof(longname) - 1);
+        longname[sizeof(longname) - 1] = '\0';
+        longname[255] = '\0';
+        tap_is_int(RUN(&std, &err, "-H", "h", "--sni", longname), 0,
+                   "--sni of 255 bytes taken");
+        tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo", longname), 0,
+                   "--ehlo of 255 bytes taken");
+        tap_is_int(RUN(&std, &err, "-H", longname), 0, "-H of 255 bytes taken");
+        longname[255] = 'a';
+        longname[256] = '\0';
+        tap_is_int(RUN(&std, &err, "-H", "h", "--sni", longname), -1,
+                   "--sni of 256 bytes refused");
+        tap_is_str(err.msg, "--sni: longer than 255 bytes (no DNS name is)",
+                   "--sni of 256 bytes: the option named");
+        tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo", longname), -1,
+                   "--ehlo of 256 bytes refused");
+        tap_is_str(err.msg,
+                   "--ehlo: longer than 255 bytes (RFC 5321 4.5.3.1.2)",
+                   "--ehlo of 256 bytes: the option named");
+        tap_is_int(RUN(&std, &err, "-H", longname), -1,
+                   "-H of 256 bytes refused");
+        tap_is_str(err.msg, "-H: longer than 255 bytes (no host name is)",
+                   "-H of 256 bytes: the option named");
+    }
+    tap_is_int(RUN(&std, &err, "-H", "h", "--timeout-result",
+                   "ok\nTLS CERT OK - x\r\x1b[2J\x7f"),
+               -1, "--timeout-result with LF, CR, ESC, DEL refused");
     tap_is_str(err.msg,
-               "--ehlo \"a\r\nQUIT\" is invalid (empty or with blanks)",
-               "--ehlo message");
+               "--timeout-result \"ok?TLS CERT OK - x??[2J?\" is invalid "
+               "(use ok, warning, critical or unknown)",
+               "--timeout-result: every control character censored");
+    tap_is_int(RUN(&std, &err, "-H", "h", "-S", "smtp\n\x1b"), -1,
+               "-S with LF and ESC refused");
+    tap_ok(strchr(err.msg, '\n') == NULL && strchr(err.msg, 0x1b) == NULL,
+           "-S: no LF, no ESC in the message");
     tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo", ""), -1,
                "--ehlo \"\" refused");
     tap_is_int(RUN(&std, &err, "-H", "h", "--ehlo=[192.0.2.1]"), 0,
@@ -759,6 +796,76 @@ bad_ini(const char *content, const char *spec_section, const char *want_fmt,
     mx_buf_free(&want);
 }
 
+/* The ini reader's bounds: a regular file (never a FIFO, which would
+ * block, or a device like /dev/zero, which never ends), at most 1 MiB,
+ * lines of at most 4096 bytes, no NUL. */
+static void
+test_extra_opts_bounds(void)
+{
+    struct mx_buf out = MX_BUF_INIT, text = MX_BUF_INIT, want = MX_BUF_INIT;
+    char fifo[64], **v = NULL;
+    const char *f;
+    int n = 0, i;
+
+    tap_is_str(EXPAND(&out, "check_test", "--extra-opts=@/dev/zero"),
+               "ERROR usage: --extra-opts: /dev/zero: a character device, "
+               "not a regular file",
+               "/dev/zero refused before it is read");
+    snprintf(fifo, sizeof(fifo), "%s/fifo.ini", tmp_dir());
+    if (mkfifo(fifo, 0600) != 0) {
+        printf("# mkfifo %s: %s\n", fifo, strerror(errno));
+        exit(99);
+    }
+    mx_buf_printf(&want,
+                  "ERROR usage: --extra-opts: %s: a FIFO, not a "
+                  "regular file",
+                  fifo);
+    mx_buf_printf(&text, "--extra-opts=@%s", fifo);
+    tap_is_str(EXPAND(&out, "check_test", text.s), want.s,
+               "a FIFO refused at once (no writer: opening it would block)");
+    unlink(fifo);
+
+    mx_buf_reset(&text);
+    mx_buf_append(&text, "[check_test]\n# ");
+    for (i = 0; i < 4094; i++)
+        mx_buf_append(&text, "x");
+    mx_buf_append(&text, "\nv\n");
+    f = tmp_ini(text.s);
+    mx_buf_reset(&want);
+    mx_buf_printf(&want, "--extra-opts=@%s", f);
+    tap_is_str(EXPAND(&out, "check_test", want.s), "check_test|-v",
+               "a line of 4096 bytes is read");
+    mx_buf_reset(&text);
+    mx_buf_append(&text, "[check_test]\n# ");
+    for (i = 0; i < 4095; i++)
+        mx_buf_append(&text, "x");
+    mx_buf_append(&text, "\n");
+    bad_ini(text.s, "", "ERROR usage: %s:2: line longer than 4096 bytes",
+            "a line of 4097 bytes");
+
+    mx_buf_reset(&text);
+    mx_buf_append(&text, "[check_test]\n");
+    while (text.len <= 1024 * 1024)
+        mx_buf_append(&text, "# filler filler filler filler filler filler\n");
+    bad_ini(text.s, "", "ERROR usage: --extra-opts: %s: larger than 1 MiB",
+            "a file over 1 MiB");
+
+    tap_is_int(
+        mx_extra_opts_parse("[s]\nw=1\0\nc=2\n", 15, "mem", "s", &n, &v, NULL),
+        -1, "in memory: a NUL byte in a line refused");
+    tap_is_int(mx_extra_opts_parse("[s]\nw = 1\n[t]\nx\n[s]\nv", 21, "mem", "s",
+                                   &n, &v, NULL),
+               0, "in memory: parsed");
+    tap_ok(n == 4 && strcmp(v[0], "") == 0 && strcmp(v[1], "-w") == 0 &&
+               strcmp(v[2], "1") == 0 && v[3] != NULL &&
+               strcmp(v[3], "-v") == 0 && v[4] == NULL,
+           "in memory: \"\", the section's options in order");
+    mx_argv_free(n, v);
+    mx_buf_free(&out);
+    mx_buf_free(&text);
+    mx_buf_free(&want);
+}
+
 static void
 test_extra_opts_errors(void)
 {
@@ -799,11 +906,12 @@ test_extra_opts_errors(void)
 
     tap_is_str(
         EXPAND(&out, "check_test", "--extra-opts=@/nonexistent/mxtls-test.ini"),
-        "ERROR usage: /nonexistent/mxtls-test.ini: cannot open: No "
-        "such file or directory",
+        "ERROR usage: --extra-opts: /nonexistent/mxtls-test.ini: cannot "
+        "open: No such file or directory",
         "an unreadable file");
     tap_is_str(EXPAND(&out, "check_test", "--extra-opts=@/tmp"),
-               "ERROR usage: /tmp:1: cannot read: Is a directory",
+               "ERROR usage: --extra-opts: /tmp: a directory, not a regular "
+               "file",
                "a directory");
     tap_is_str(EXPAND(&out, "check_test", "--extra-opts=check_test@"),
                "ERROR usage: --extra-opts=check_test@: no file name after "
@@ -928,6 +1036,7 @@ main(void)
     test_extra_opts_basic();
     test_extra_opts_format();
     test_extra_opts_errors();
+    test_extra_opts_bounds();
     test_extra_opts_locations();
     test_extra_opts_with_getopt();
     return tap_done();

@@ -141,6 +141,31 @@ load_fails(const char *text, const char *suffix, const char *name)
     unlink(path);
 }
 
+/* The same for errors about the file itself (named with -f). */
+static void
+load_fails_file(const char *text, const char *suffix, const char *name)
+{
+    char path[128], want[1024];
+    struct mx_peers peers = {(struct mx_peer *)1, 7};
+    struct mx_error err;
+    int rc;
+
+    path_in(path, sizeof(path), "err.conf");
+    write_text(path, text);
+    snprintf(want, sizeof(want), "-f: %s%s", path, suffix);
+    mx_error_clear(&err);
+    rc = mx_peers_load(path, &peers, &err);
+    if (!tap_ok(rc == -1 && err.code == MX_E_USAGE &&
+                    strcmp(err.msg, want) == 0 && peers.v == NULL &&
+                    peers.n == 0,
+                name))
+        printf("#   rc %d code %d\n#   got  \"%s\"\n#   want \"%s\"\n", rc,
+               (int)err.code, err.msg, want);
+    if (rc == 0)
+        mx_peers_free(&peers);
+    unlink(path);
+}
+
 /* The same, but only the start of the message is known. */
 static void
 load_fails_prefix(const char *text, const char *suffix, const char *name)
@@ -873,8 +898,8 @@ test_format(void)
         0)
         mx_peers_free(&peers);
     mx_buf_append(&big, "\n");
-    load_fails(mx_buf_str(&big), ": larger than 1 MiB",
-               "error: a file over 1 MiB");
+    load_fails_file(mx_buf_str(&big), ": larger than 1 MiB",
+                    "error: a file over 1 MiB");
 
     mx_buf_reset(&big);
     for (i = 0; i < MX_PEERS_MAX; i++)
@@ -897,14 +922,52 @@ test_format(void)
         char want[200];
 
         snprintf(want, sizeof(want),
-                 "%s: cannot open: No such file or directory", path);
+                 "-f: %s: cannot open: No such file or directory", path);
         tap_ok(rc == -1 && err.code == MX_E_USAGE &&
                    strcmp(err.msg, want) == 0 && peers.v == NULL,
                "error: a missing peers file");
     }
     rc = mx_peers_load(tmpdir, &peers, &err);
-    tap_ok(rc == -1 && err.code == MX_E_USAGE && strstr(err.msg, "cannot read"),
+    tap_ok(rc == -1 && err.code == MX_E_USAGE &&
+               strstr(err.msg, ": a directory, not a regular file"),
            "error: a directory as peers file");
+    {
+        static struct mx_peer peers_one;
+        char fifo[160], want[300];
+
+        path_in(fifo, sizeof(fifo), "fifo.conf");
+        if (mkfifo(fifo, 0600) != 0)
+            printf("# mkfifo %s failed\n", fifo);
+        rc = mx_peers_load(fifo, &peers, &err);
+        snprintf(want, sizeof(want), "-f: %s: a FIFO, not a regular file",
+                 fifo);
+        tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
+               "error: a FIFO as peers file, refused without blocking");
+        rc = mx_peer_from_options(&peers_one, "p", NULL, NULL, NULL, NULL, fifo,
+                                  &err);
+        snprintf(want, sizeof(want),
+                 "--peer-clienthello: %s: a FIFO, not a regular file", fifo);
+        tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
+               "error: a FIFO as --peer-clienthello, refused without "
+               "blocking");
+        unlink(fifo);
+        mx_recorded_hello_free(&peers_one.hello);
+        rc = mx_peers_load("/dev/zero", &peers, &err);
+        tap_ok(rc == -1 &&
+                   strcmp(err.msg, "-f: /dev/zero: a character device, not a "
+                                   "regular file") == 0,
+               "error: /dev/zero as peers file");
+        /* a line with LF-less control characters: censored in the error */
+        path_in(fifo, sizeof(fifo), "ctl.conf");
+        write_text(fifo, "[p]\nseverity = x\r\x1b[2J\x7fOK\n");
+        rc = mx_peers_load(fifo, &peers, &err);
+        tap_ok(rc == -1 && strchr(err.msg, '\r') == NULL &&
+                   strchr(err.msg, 0x1b) == NULL &&
+                   strchr(err.msg, 0x7f) == NULL && strstr(err.msg, ":2: "),
+               "error: CR, ESC and DEL of a line are censored in the message");
+        printf("#   %s\n", err.msg);
+        unlink(fifo);
+    }
     tap_ok(mx_peers_load(NULL, &peers, &err) == -1 &&
                mx_peers_load(path, NULL, &err) == -1,
            "error: NULL arguments");

@@ -269,7 +269,7 @@ test_write_read(void)
     /* A full profile: 16 addresses, 8 versions... as many as fit. */
     memset(p, 0, sizeof(*p));
     snprintf(p->peer, sizeof(p->peer), "full");
-    p->learned = 253402300799; /* 9999-12-31T23:59:59Z */
+    p->learned = 1795885200; /* 2026-11-28T17:00:00Z */
     for (i = 0; i < MX_PROFILE_ADDRS; i++)
         snprintf(p->addrs[i], sizeof(p->addrs[i]), "fd00::%zx", i);
     p->naddrs = MX_PROFILE_ADDRS;
@@ -591,8 +591,9 @@ test_read_errors(void)
         for (i = 0; i < NELEM(bad); i++) {
             snprintf(line, sizeof(line), "learned = %s\n", bad[i]);
             with_line(text, sizeof(text), "learned =", line);
+            /* quoted up to 24 bytes */
             snprintf(want, sizeof(want),
-                     ":10: learned: '%s' is not a UTC time like "
+                     ":10: learned: '%.24s' is not a UTC time like "
                      "2026-11-28T17:00:00Z",
                      bad[i]);
             snprintf(line, sizeof(line), "read: learned '%s' refused", bad[i]);
@@ -601,9 +602,9 @@ test_read_errors(void)
         for (i = 0; i < NELEM(good); i++) {
             snprintf(line, sizeof(line), "learned = %s\n", good[i].s);
             with_line(text, sizeof(text), "learned =", line);
+            /* the parser alone: some of these are in the future */
             snprintf(missing, sizeof(missing), "%s/arz.profile", cache);
-            write_text(missing, text);
-            rc = mx_profile_read(cache, "arz", p, &err);
+            rc = mx_profile_parse(text, strlen(text), missing, "arz", p, &err);
             if (rc != 0 || (long long)p->learned != good[i].t) {
                 all = 0;
                 printf("# %s: rc %d, %lld\n", good[i].s, rc,
@@ -732,7 +733,8 @@ test_read_errors(void)
     snprintf(missing, sizeof(missing), "%s/dir.profile", cache);
     mkdir(missing, 0755);
     rc = mx_profile_read(cache, "dir", p, &err);
-    tap_ok(rc == -1 && err.code == MX_E_USAGE && strstr(err.msg, "cannot read"),
+    tap_ok(rc == -1 && err.code == MX_E_USAGE &&
+               strstr(err.msg, ": a directory, not a regular file"),
            "read: a directory in place of the profile");
     rmdir(missing);
     tap_ok(mx_profile_read(NULL, "arz", p, &err) == -1 &&
@@ -781,6 +783,139 @@ test_apply(void)
     free(typical);
 }
 
+/* A profile written with learned = t (seconds since the epoch). */
+static void
+profile_at(const char *peer, time_t t)
+{
+    char text[1024], when[32], path[256];
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(text, sizeof(text),
+             "peer = %s\nlearned = %s\nversions = TLSv1.2\n"
+             "suites = 0xC030\n",
+             peer, when);
+    snprintf(path, sizeof(path), "%s/%s.profile", cache, peer);
+    write_text(path, text);
+}
+
+/* A profile from the future is not fresh forever: beyond the clock
+ * allowance it cannot be used. */
+static void
+test_future(void)
+{
+    struct mx_profile *p = malloc(sizeof(*p));
+    struct mx_error err;
+    char path[256];
+    time_t now = time(NULL);
+    int rc;
+
+    profile_at("fut", now + 60);
+    mx_error_clear(&err);
+    rc = mx_profile_read(cache, "fut", p, &err);
+    tap_ok(rc == 0, "future: 60 s ahead is within the clock allowance");
+    if (rc != 0)
+        printf("#   %s\n", err.msg);
+    profile_at("fut", now + 86400);
+    rc = mx_profile_read(cache, "fut", p, &err);
+    tap_ok(rc == -1 && err.code == MX_E_USAGE &&
+               strstr(err.msg, "in the future: more than the 300 s a clock "
+                               "may be off; learn it again") != NULL &&
+               p->nsuites == 0,
+           "future: a day ahead is unusable, and says why");
+    printf("#   %s\n", err.msg);
+    profile_at("fut", (time_t)253402300799LL);
+    rc = mx_profile_read(cache, "fut", p, &err);
+    tap_ok(rc == -1 && strstr(err.msg, "learned 9999-12-31T23:59:59Z") != NULL,
+           "future: 9999 is unusable");
+    p->learned = now + MX_PROFILE_SKEW;
+    tap_is_int(mx_profile_usable(p, now, "x", &err), 0,
+               "future: exactly the allowance is usable");
+    p->learned = now + MX_PROFILE_SKEW + 1;
+    tap_is_int(mx_profile_usable(p, now, "x", &err), -1,
+               "future: one second more is not");
+    snprintf(path, sizeof(path), "%s/fut.profile", cache);
+    unlink(path);
+    free(p);
+}
+
+/* What an attacker could plant in the cache: links, FIFOs, other users'
+ * files, garbage that must not be quoted at length. */
+static void
+test_hostile_files(void)
+{
+    struct mx_profile *p = malloc(sizeof(*p));
+    struct mx_error err;
+    char path[256], target[256], want[600];
+    int rc;
+
+    /* a symbolic link to a valid profile, and to /etc/passwd */
+    snprintf(target, sizeof(target), "%s/real.txt", tmpdir);
+    write_text(target, sample_text);
+    snprintf(path, sizeof(path), "%s/arz.profile", cache);
+    unlink(path);
+    if (symlink(target, path) != 0)
+        printf("# symlink: failed\n");
+    rc = mx_profile_read(cache, "arz", p, &err);
+    snprintf(want, sizeof(want),
+             "profile %s: a symbolic link, not a regular file", path);
+    tap_ok(rc == -1 && err.code == MX_E_USAGE && strcmp(err.msg, want) == 0,
+           "hostile: a symbolic link is not followed, even to a profile");
+    printf("#   %s\n", err.msg);
+    unlink(path);
+    if (symlink("/etc/passwd", path) != 0)
+        printf("# symlink: failed\n");
+    rc = mx_profile_read(cache, "arz", p, &err);
+    tap_ok(rc == -1 && strstr(err.msg, "root") == NULL &&
+               strstr(err.msg, "a symbolic link") != NULL,
+           "hostile: a link to /etc/passwd: refused, nothing of it quoted");
+    unlink(path);
+    unlink(target);
+
+    /* a FIFO: refused at once (opening it would wait for a writer) */
+    if (mkfifo(path, 0644) != 0)
+        printf("# mkfifo: failed\n");
+    rc = mx_profile_read(cache, "arz", p, &err);
+    snprintf(want, sizeof(want), "profile %s: a FIFO, not a regular file",
+             path);
+    tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
+           "hostile: a FIFO is refused without blocking");
+    unlink(path);
+
+    /* another user's file */
+    write_text(path, sample_text);
+    if (geteuid() == 0) {
+        rc = chown(path, 4321, 4321) == 0
+                 ? mx_profile_read(cache, "arz", p, &err)
+                 : 0;
+        tap_ok(rc == -1 && strstr(err.msg, "owned by uid 4321, neither this "
+                                           "user (uid 0) nor root") != NULL,
+               "hostile: a file of another user is refused");
+    } else {
+        printf("ok %d - hostile: a file of another user is refused # SKIP "
+               "not root\n",
+               ++tap_n);
+    }
+    unlink(path);
+
+    /* garbage is quoted short, and censored */
+    write_text(path, "root:x:0:0:root:/root:/bin/bash and then some more\n");
+    rc = mx_profile_read(cache, "arz", p, &err);
+    snprintf(want, sizeof(want),
+             "%s:1: expected key = value, not 'root:x:0:0:root:/root:/b'",
+             path);
+    tap_ok(rc == -1 && strcmp(err.msg, want) == 0,
+           "hostile: an unparsable line is quoted to 24 bytes only");
+    printf("#   %s\n", err.msg);
+    write_text(path, "peer = arz\nx\x1b[2Jy = 1\n");
+    rc = mx_profile_read(cache, "arz", p, &err);
+    tap_ok(rc == -1 && strchr(err.msg, 0x1b) == NULL,
+           "hostile: no escape character in the message");
+    unlink(path);
+    free(p);
+}
+
 int
 main(void)
 {
@@ -797,6 +932,8 @@ main(void)
     test_write_read();
     test_write_failures();
     test_read_errors();
+    test_hostile_files();
+    test_future();
     test_apply();
     {
         char path[256];
