@@ -6,6 +6,9 @@
  * for an unreadable or empty CA file or directory. The OpenSSL error queue
  * is drained into -v output.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +18,17 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "certinfo.h"
+#include "file.h"
 #include "log.h"
 #include "net.h"
+
+/* A CA bundle (Debian's whole one is about 200 KiB), and a CA directory. */
+#define MX_CA_FILE_MAX  (8u * 1024 * 1024)
+#define MX_CA_DIR_FILES 4096
 
 static void
 drain(void)
@@ -162,11 +171,111 @@ mx_cert_days_left(const struct mx_certinfo *ci, time_t now)
     return difftime(ci->not_after, now) / 86400.0;
 }
 
+/*
+ * Add the certificates and CRLs of one PEM file to st, read through the
+ * one file reader (a regular file only, opened without blocking), never
+ * by OpenSSL's own fopen(): a FIFO named as a CA file would block past
+ * the deadline. Returns the number of certificates added, -1 with err.
+ * A file without PEM objects is an error only when strict.
+ */
+static int
+add_pem_file(X509_STORE *st, const char *path, const char *what, int strict,
+             struct mx_error *err)
+{
+    STACK_OF(X509_INFO) *infos = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    BIO *b = NULL;
+    int i, n = 0, rc = -1;
+
+    if (mx_file_read(path, what, MX_CA_FILE_MAX, 0, &text, &len, err) != 0)
+        return -1;
+    if (len > INT_MAX || (b = BIO_new_mem_buf(text, (int)len)) == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    infos = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+    for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
+        X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+        if (xi->x509 != NULL) {
+            if (X509_STORE_add_cert(st, xi->x509) != 1)
+                goto bad;
+            n++;
+        }
+        if (xi->crl != NULL && X509_STORE_add_crl(st, xi->crl) != 1)
+            goto bad;
+    }
+    if (n == 0 && strict)
+        goto bad;
+    ERR_clear_error();
+    rc = n;
+    goto out;
+bad:
+    drain();
+    mx_error_set(err, MX_E_USAGE, "%s%s: no usable CA certificate in it",
+                 what != NULL ? what : "", path);
+out:
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    BIO_free(b);
+    free(text);
+    return rc;
+}
+
+/*
+ * Load every regular file of a CA directory up front (at most
+ * MX_CA_DIR_FILES), instead of OpenSSL's hashed-directory lookup, which
+ * opens files during verification, where a FIFO would block. Entries that
+ * are not regular files, and files that hold no PEM object, are passed
+ * over; a directory without any certificate is an error.
+ */
+static int
+add_pem_dir(X509_STORE *st, const char *dir, struct mx_error *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct stat sb;
+    char path[PATH_MAX];
+    int files = 0, certs = 0, n;
+
+    if (d == NULL) {
+        mx_error_set(err, MX_E_USAGE, "--ca-path: %s: cannot open: %s", dir,
+                     strerror(errno));
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+                sizeof(path) ||
+            stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (++files > MX_CA_DIR_FILES) {
+            closedir(d);
+            mx_error_set(err, MX_E_USAGE, "--ca-path: %s: more than %d files",
+                         dir, MX_CA_DIR_FILES);
+            return -1;
+        }
+        n = add_pem_file(st, path, "--ca-path: ", 0, err);
+        if (n < 0) {
+            closedir(d);
+            return -1;
+        }
+        certs += n;
+    }
+    closedir(d);
+    if (certs == 0) {
+        mx_error_set(err, MX_E_USAGE, "--ca-path: %s: no CA certificate in it",
+                     dir);
+        return -1;
+    }
+    return 0;
+}
+
 X509_STORE *
 mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
 {
     X509_STORE *st = X509_STORE_new();
-    struct stat sb;
 
     if (st == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
@@ -185,19 +294,10 @@ mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
         ERR_clear_error();
         return st;
     }
-    if (cafile != NULL && X509_STORE_load_file(st, cafile) != 1) {
-        drain();
-        mx_error_set(err, MX_E_USAGE,
-                     "cannot read CA certificates from file %s", cafile);
+    if (cafile != NULL && add_pem_file(st, cafile, "--ca-file: ", 1, err) < 1)
         goto fail;
-    }
-    if (capath != NULL && (stat(capath, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
-                           access(capath, R_OK | X_OK) != 0 ||
-                           X509_STORE_load_path(st, capath) != 1)) {
-        drain();
-        mx_error_set(err, MX_E_USAGE, "cannot use CA directory %s", capath);
+    if (capath != NULL && add_pem_dir(st, capath, err) != 0)
         goto fail;
-    }
     return st;
 fail:
     X509_STORE_free(st);

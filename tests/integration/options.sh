@@ -41,12 +41,15 @@ bad "--min-bits: 'rsa' is not TYPE:BITS" -H 127.0.0.1 --min-bits=rsa
 bad "--min-bits: unknown key type 'foo'" -H 127.0.0.1 --min-bits=foo:1
 bad "--min-bits: rsa bits 'abc'" -H 127.0.0.1 --min-bits=rsa:abc
 bad "--min-bits: rsa bits '0'" -H 127.0.0.1 --min-bits=rsa:0
-bad "cannot read CA certificates from file $WORK/none.pem" \
+bad "--ca-file: $WORK/none.pem: cannot open" \
     -H 127.0.0.1 -p "$closed" --ca-file="$WORK/none.pem"
 echo "not a certificate" >"$WORK/garbage.pem"
-bad "cannot read CA certificates from file $WORK/garbage.pem" \
+bad "--ca-file: $WORK/garbage.pem: no usable CA certificate in it" \
     -H 127.0.0.1 -p "$closed" --ca-file="$WORK/garbage.pem"
-bad "cannot use CA directory" -H 127.0.0.1 -p "$closed" --ca-path="$WORK/nodir"
+bad "--ca-path: $WORK/nodir: cannot open" -H 127.0.0.1 -p "$closed" --ca-path="$WORK/nodir"
+mkdir "$WORK/emptyca"
+bad "--ca-path: $WORK/emptyca: no CA certificate in it" \
+    -H 127.0.0.1 -p "$closed" --ca-path="$WORK/emptyca"
 
 # Text from outside never makes a second output line or reaches the
 # terminal raw: LF, CR, ESC and DEL in any argument or file line come out
@@ -107,6 +110,14 @@ nofile "clienthello = FIFO" \
     "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$closed" -t 2 -f "$WORK/fifohello.conf"
 nofile "--extra-opts=@FIFO" "--extra-opts: $WORK/fifo: a FIFO, not a regular file$" \
     "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --extra-opts=@"$WORK/fifo"
+nofile "--ca-file FIFO" "--ca-file: $WORK/fifo: a FIFO, not a regular file$" \
+    "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --ca-file="$WORK/fifo"
+# In a CA directory, a FIFO (here with a name OpenSSL's hashed lookup
+# would open during verification) is passed over, never opened.
+mkdir "$WORK/fifoca"
+mkfifo "$WORK/fifoca/0badcafe.0"
+nofile "--ca-path with only a FIFO" "--ca-path: $WORK/fifoca: no CA certificate in it$" \
+    "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --ca-path="$WORK/fifoca"
 nofile "--extra-opts=@/dev/zero" \
     "--extra-opts: /dev/zero: a character device, not a regular file$" \
     "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$closed" -t 2 --extra-opts=@/dev/zero

@@ -235,6 +235,15 @@ t_is "$RC" 0 "sizes at the minimum are OK"
 # Trust and names.
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" --ca-file="$c/ca.pem"
 t_is "$RC" 0 "chain verifies against the test root"
+# --ca-path: every regular file of the directory is loaded before the
+# run; a FIFO among them (named as OpenSSL's hashed lookup names its
+# files) is passed over, so verification cannot block on it.
+mkdir "$WORK/capath"
+cp "$c/ca.pem" "$WORK/capath/test-root.pem"
+mkfifo "$WORK/capath/0badcafe.0"
+MX_GUARD=20 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" -t 5 --ca-path="$WORK/capath"
+t_is "$RC" 0 "chain verifies against a --ca-path directory holding a FIFO"
+t_like "$OUT" '^  \[OK\] chain trusted by --ca-path ' "the directory is named as the store"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port selfsigned)" --ca-file="$c/ca.pem"
 t_is "$RC" 2 "self-signed certificate is not trusted"
 t_like "$LINE1" 'not trusted \(self-signed certificate\)' "verifier's reason shown"
