@@ -16,8 +16,8 @@ set -u
 mx_init
 mx_need_postfix
 mx_certs
-command -v tcpdump >/dev/null 2>&1 ||
-    t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
+mx_require tcpdump=tcpdump gnutls-cli=gnutls-bin swaks=swaks \
+    Net::SSLeay=libnet-ssleay-perl
 CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 c=$CERTS
 bank_suites=$MX_BANK_SUITES

@@ -78,7 +78,7 @@ mirror() {
         return
     fi
     m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-        /etc/apt/sources.list.d/*.sources 2>/dev/null |
+        /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^ *#' |
         grep -Eo '(https?|ftp)://[^ ]*/debian/?( |$)' |
         grep -v -- '-security' | head -n 1 | tr -d ' ')
     echo "${m:-http://deb.debian.org/debian}"
@@ -137,8 +137,10 @@ fi
 echo "fresh-root: base $base ($(($(date +%s) - t0)) s)"
 
 root=$(mktemp -d /var/tmp/mxtls-fresh.XXXXXX)
-chmod 755 "$root"
 tar --numeric-owner -C "$root" -xpf "$base"
+# The root directory of the chroot is mktemp's (mode 0700): Postfix's
+# user must be able to reach everything below it.
+chmod 755 "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp /etc/hosts "$root/etc/hosts"
 grep -q '127\.0\.0\.1.*localhost' "$root/etc/hosts" ||
