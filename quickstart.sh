@@ -49,10 +49,10 @@ fi
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
 tcpdump tshark wireshark-common xxd gnutls-bin swaks libnet-ssleay-perl
-help2man"
+help2man man-db"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
-nagios-nrpe-plugin curl jq man-db debhelper dpkg-dev lintian fakeroot"
+nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"
 fi
 
 export DEBIAN_FRONTEND=noninteractive
