@@ -351,7 +351,7 @@ t_like "$(result 'mx-dual!tls-peers' output)" '^TLS PEERS OK - 2 of 2 peers nego
 t_like "$(result 'mx-dual!tls-peers' output)" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384, [^,]+, RSA 2048' \
     "tls-peers, RSA + ECDSA: the bank gets an RSA suite"
 t_like "$(result 'mx-dual!tls-peers' performance_data)" 'peers_failed=0' "tls-peers: perfdata reaches Icinga 2"
-t_like "$(result 'mx-learn!tls-peers' output)" "no learned profile in $WORK/empty-cache; run: check_tls_peers --learn" \
+t_like "$(result 'mx-learn!tls-peers' output)" "no learned profile in $WORK/empty-cache; run: $MXTLS_PLUGINDIR/check_tls_peers --learn" \
     "tls-peers: a peer by MX without a profile is UNKNOWN, in tls_peers_cache_dir"
 
 cmdline() {
