@@ -105,6 +105,21 @@ mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/bad.ini"
 t_is "$RC" 3 "--extra-opts: text before the first section is UNKNOWN"
 t_like "$LINE1" "bad.ini.*1|line 1" "--extra-opts: the message names the line"
 
+# mx_require (tests/lib/common.sh): a test without a program or Perl
+# module it needs fails, naming the Debian package, and stops there.
+# shellcheck disable=SC2016 # expanded by the inner shell
+req=$(bash -c '. "$MXTLS_SRCDIR/tests/lib/common.sh"
+    mx_require sh=dash mxtls-no-such-program=mxtls-pkg \
+        Mxtls::NoSuchModule=libmxtls-nosuch-perl File::Spec=perl-base
+    echo reached' 2>&1)
+t_is "$?" 1 "mx_require: a missing program or module fails the script"
+t_like "$req" '^not ok 1 - mxtls-no-such-program is missing: apt-get install mxtls-pkg$' \
+    "mx_require: the missing program and its package"
+t_like "$req" '^not ok 2 - Mxtls::NoSuchModule is missing: apt-get install libmxtls-nosuch-perl$' \
+    "mx_require: the missing Perl module and its package"
+t_like "$req" '^1\.\.2$' "mx_require: present ones are not reported"
+t_unlike "$req" 'reached' "mx_require: the script ends there"
+
 # -vv with connections in parallel (check_tls_protocol, --parallel 8, a
 # fixture that serves each connection in its own process).
 mx_certs
