@@ -43,12 +43,16 @@ if ! dpkg -s postfix >/dev/null 2>&1 && [ -e /usr/sbin/sendmail ] &&
     exit 1
 fi
 
+# Everything make check uses (the tests fail, naming the package, when one
+# is missing). swaks needs Net::SSLeay (libnet-ssleay-perl) for --tls;
+# it is only a recommendation of the swaks package.
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
-tcpdump tshark xxd gnutls-bin swaks help2man"
+tcpdump tshark wireshark-common xxd gnutls-bin swaks libnet-ssleay-perl
+help2man man-db"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
-nagios-nrpe-plugin curl jq man-db debhelper dpkg-dev lintian fakeroot"
+nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"
 fi
 
 export DEBIAN_FRONTEND=noninteractive

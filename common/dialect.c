@@ -1,7 +1,9 @@
 /*
  * dialect.c - STARTTLS dialect names, codes and default ports.
  *
- * Table lookups only; an unknown name gives MX_DIALECT_INVALID.
+ * Table lookups only; an unknown name gives MX_DIALECT_INVALID. The
+ * names of implicit TLS services (RFC 8314's "submissions", the common
+ * "smtps") are accepted for none.
  */
 #include <stddef.h>
 #include <strings.h>
@@ -20,14 +22,28 @@ static const struct {
 
 #define NDIALECTS (sizeof(dialects) / sizeof(dialects[0]) - 1)
 
+/* Other names for a dialect; mx_dialect_name() gives the table's. */
+static const struct {
+    const char *alias;
+    enum mx_dialect code;
+} aliases[] = {
+    {"smtps", MX_DIALECT_NONE},
+    {"submissions", MX_DIALECT_NONE},
+};
+
 enum mx_dialect
 mx_dialect_parse(const char *name)
 {
     size_t i;
 
-    for (i = 0; name != NULL && i < NDIALECTS; i++)
+    if (name == NULL)
+        return MX_DIALECT_INVALID;
+    for (i = 0; i < NDIALECTS; i++)
         if (strcasecmp(name, dialects[i].name) == 0)
             return dialects[i].code;
+    for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcasecmp(name, aliases[i].alias) == 0)
+            return aliases[i].code;
     return MX_DIALECT_INVALID;
 }
 

@@ -16,9 +16,10 @@ enum mx_dialect {
     MX_DIALECT_INVALID = -1
 };
 
-enum mx_dialect mx_dialect_parse(const char *name); /* case-insensitive */
-const char *mx_dialect_name(enum mx_dialect d);     /* "smtp", ... */
-int mx_dialect_default_port(enum mx_dialect d);     /* 25, 24, 143, 110, 465 */
+/* Case-insensitive; "smtps" and "submissions" are names of none. */
+enum mx_dialect mx_dialect_parse(const char *name);
+const char *mx_dialect_name(enum mx_dialect d); /* "smtp", ... */
+int mx_dialect_default_port(enum mx_dialect d); /* 25, 24, 143, 110, 465 */
 
 /* The dialect to assume for a port when none was given: none for the
  * implicit-TLS ports (465, 993, 995), imap for 143, pop3 for 110, smtp for

@@ -6,6 +6,11 @@
  * sink, or above the configured level, lines are dropped cheaply.
  * Levels: 1 = what was tried and its result, 2 = protocol dialogue,
  * 3 = bytes and library internals.
+ *
+ * While a tag is set (mx_log_tag), every line starts with "[TAG] ": the
+ * scheduler tags the lines of each connection with "cN" when several
+ * connections run at once, so that interleaved dialogues can be told
+ * apart. N comes from mx_log_next_id(), counted over the whole run.
  */
 #ifndef MX_LOG_H
 #define MX_LOG_H
@@ -16,5 +21,9 @@ void mx_log_set(mx_log_sink sink, void *arg, int maxlevel);
 int mx_log_enabled(int level);
 void mx_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Set the tag of the lines that follow (up to 15 bytes), or NULL for none. */
+void mx_log_tag(const char *tag);
+/* The next connection number for a tag: 1, 2, ... */
+int mx_log_next_id(void);
 
 #endif

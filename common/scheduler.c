@@ -8,10 +8,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "hello.h"
 #include "log.h"
+#include "registry.h"
 #include "scheduler.h"
+#include "suites.h"
 
 enum {
     ST_QUEUED = 0,
@@ -67,6 +72,91 @@ mx_sched_add(struct mx_sched *s, struct mx_task *task)
     else
         s->head = task;
     s->tail = task;
+}
+
+/* Diagnostics of a task carry "[cN]" while several connections run at
+ * once (-vv would interleave their dialogues otherwise). */
+static void
+tag(const struct mx_sched *s, struct mx_task *task)
+{
+    char t[16];
+
+    if (s->max_parallel < 2 || !mx_log_enabled(1))
+        return;
+    if (task->log_id == 0)
+        task->log_id = mx_log_next_id();
+    snprintf(t, sizeof(t), "c%d", task->log_id);
+    mx_log_tag(t);
+}
+
+static void
+untag(void)
+{
+    mx_log_tag(NULL);
+}
+
+/* -vvv: what a raw ClientHello offers, as the OpenSSL engine logs its
+ * offer (tlsengine.c). */
+static void
+log_raw_offer(const struct mx_task *task)
+{
+    struct mx_hello_view *v;
+    struct mx_error e;
+    struct mx_buf b = MX_BUF_INIT;
+    const struct mx_group *g;
+    const struct mx_sigalg *sa;
+    size_t i;
+
+    if (!mx_log_enabled(3))
+        return;
+    v = calloc(1, sizeof(*v));
+    if (v == NULL)
+        return;
+    if (mx_hello_decode(task->hello, task->hello_len, v, &e) != 0) {
+        mx_log(3, "offer: a raw ClientHello of %zu bytes (%s)", task->hello_len,
+               e.msg);
+        free(v);
+        return;
+    }
+    if (v->sslv2) {
+        mx_log(3, "offer: an SSLv2 CLIENT-HELLO of %zu bytes, %zu cipher kinds",
+               task->hello_len, v->nssl2_ciphers);
+        free(v);
+        return;
+    }
+    mx_buf_printf(&b, "offer: a raw ClientHello of %zu bytes; versions",
+                  task->hello_len);
+    if (v->nversions == 0)
+        mx_buf_printf(&b, " %s", mx_version_name(v->legacy_version));
+    for (i = 0; i < v->nversions; i++)
+        mx_buf_printf(&b, " %s", mx_version_name(v->versions[i]));
+    mx_buf_append(&b, "; suites");
+    for (i = 0; i < v->nsuites; i++)
+        mx_buf_printf(&b, " %s", mx_suite_name(v->suites[i]));
+    mx_buf_append(&b, "; groups");
+    for (i = 0; i < v->ngroups; i++) {
+        g = mx_group_by_code(v->groups[i]);
+        if (g != NULL)
+            mx_buf_printf(&b, " %s", g->display);
+        else
+            mx_buf_printf(&b, " 0x%04X", v->groups[i]);
+    }
+    if (v->ngroups == 0)
+        mx_buf_append(&b, " (none)");
+    mx_buf_append(&b, "; sigalgs");
+    for (i = 0; i < v->nsigalgs; i++) {
+        sa = mx_sigalg_by_code(v->sigalgs[i]);
+        if (sa != NULL)
+            mx_buf_printf(&b, " %s", sa->iana);
+        else
+            mx_buf_printf(&b, " 0x%04X", v->sigalgs[i]);
+    }
+    if (v->nsigalgs == 0)
+        mx_buf_append(&b, " (none)");
+    if (!mx_buf_failed(&b))
+        mx_log(3, "%s", mx_buf_str(&b));
+    mx_buf_free(&b);
+    free(v);
 }
 
 static void
@@ -147,6 +237,7 @@ step(struct mx_sched *s, struct mx_task *task)
             }
             s->stats.handshakes++;
             if (task->engine == MX_ENGINE_RAW) {
+                log_raw_offer(task);
                 if (mx_raw_start(&task->rawrun, task->hello, task->hello_len,
                                  task->stop, task->offered, task->noffered,
                                  &task->err) != 0) {
@@ -284,7 +375,9 @@ fail_all(struct mx_sched *s, const char *why)
             task->t0 = mx_now_ms();
         }
         mx_error_set(&task->err, MX_E_INTERNAL, "poll: %s", why);
+        tag(s, task);
         end_task(s, task, -1);
+        untag();
     }
 }
 
@@ -301,19 +394,23 @@ mx_sched_run(struct mx_sched *s)
             s->head = task->next;
             if (s->head == NULL)
                 s->tail = NULL;
-            if (mx_deadline_passed(s->t->deadline)) {
+            tag(s, task);
+            if (mx_deadline_passed(s->t->deadline))
                 time_out(s, task);
-                continue;
-            }
-            start(s, task);
+            else
+                start(s, task);
+            untag();
         }
         if (s->nactive == 0 && s->head == NULL)
             break;
         if (s->nactive == 0)
             continue;
         if (mx_deadline_passed(s->t->deadline)) {
-            while (s->nactive > 0)
+            while (s->nactive > 0) {
+                tag(s, s->active[0]);
                 time_out(s, s->active[0]);
+                untag();
+            }
             continue; /* the queue times out at the top of the loop */
         }
         n = s->nactive;
@@ -332,8 +429,11 @@ mx_sched_run(struct mx_sched *s)
             break;
         }
         for (i = 0; i < n; i++)
-            if (pfd[i].revents != 0 && snap[i]->state != ST_DONE)
+            if (pfd[i].revents != 0 && snap[i]->state != ST_DONE) {
+                tag(s, snap[i]);
                 step(s, snap[i]);
+                untag();
+            }
     }
     return result;
 }

@@ -81,6 +81,7 @@ struct mx_task {
     struct mx_app_sm sm;
     struct mx_tls_run tls;
     struct mx_raw_run rawrun;
+    int log_id; /* N of the "[cN]" tag of its -v lines (0: none yet) */
     struct mx_task *next;
 };
 

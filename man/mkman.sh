@@ -13,7 +13,8 @@
 # "Usage: ..." or "  or:  ..." line, which help2man turns into the
 # SYNOPSIS, and puts a blank line between examples (help2man would fill
 # them into one paragraph). Everything else is the --help text as it
-# is, so the page says what --help says.
+# is, so the page says what --help says. The EXAMPLES section of the page
+# is then set line by line, as --help shows it (see below).
 #
 #   mkman.sh --filter           the filter alone (stdin to stdout)
 set -eu
@@ -76,4 +77,22 @@ WRAPPER
 chmod 755 "$tmp/$name"
 "$help2man" --no-info --section=1 --manual="Monitoring Plugins" \
     --include="$include" --output="$tmp/page" "$tmp/$name"
-mv "$tmp/page" "$output"
+# help2man fills each example into a paragraph (so a long one wraps, and is
+# justified, where the terminal ends) and starts a continuation line (the
+# deeper indented line after a trailing backslash) as a paragraph of its
+# own at the left margin. Examples are commands to paste: set them as
+# lines, one blank line apart, continuation lines indented by four.
+awk '
+    /^\.SH / {
+        if (ex) print ".fi\n.RE"
+        ex = ($0 == ".SH EXAMPLES")
+        print
+        if (ex) { print ".RS\n.nf"; n = 0; cont = 0 }
+        next
+    }
+    ex && /^\.IP$/ { if (n++) print ""; cont = 0; next }
+    ex && /^\.HP$/ { cont = 1; next }
+    ex && cont { print "    " $0; next }
+    { print }
+    END { if (ex) print ".fi\n.RE" }' "$tmp/page" >"$tmp/page2"
+mv "$tmp/page2" "$output"

@@ -519,12 +519,13 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
         if (rc != 0) {
             skip[i] = 1;
             if (rc > 0)
-                n = mx_check_add(chk, NULL, MX_UNKNOWN,
-                                 "%s: no learned profile in %s; run: "
-                                 "check_tls_peers --learn -f %s --peer=%s",
-                                 p->name, cfg->cache_dir,
-                                 cfg->peers_file ? cfg->peers_file : "FILE",
-                                 p->name);
+                n = mx_check_add(
+                    chk, NULL, MX_UNKNOWN,
+                    "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
+                    "/check_tls_peers --learn "
+                    "-f %s --peer=%s",
+                    p->name, cfg->cache_dir,
+                    cfg->peers_file ? cfg->peers_file : "FILE", p->name);
             else
                 n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
                                  err.msg);
@@ -541,8 +542,8 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             show_span(limit, sizeof(limit), (double)max_age);
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: profile learned %s ago (max-age %s); "
-                             "refresh: check_tls_peers --learn -f %s "
-                             "--peer=%s",
+                             "refresh: " MXTLS_PLUGINDIR
+                             "/check_tls_peers --learn -f %s --peer=%s",
                              p->name, age, limit,
                              cfg->peers_file ? cfg->peers_file : "FILE",
                              p->name);

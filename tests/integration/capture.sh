@@ -6,8 +6,8 @@
 # priority string, and swaks with a cipher list, each doing SMTP STARTTLS
 # with the fixture in mode good. What hellodump prints must be what the
 # client was told to offer, what tshark reads in the same capture, and what
-# the same bytes give as hex (xxd -p and od). Needs root and tcpdump;
-# skipped without them. Traffic stays on lo.
+# the same bytes give as hex (xxd -p and od). Needs root (skipped without)
+# and the tools above (fails naming the missing package). Traffic stays on lo.
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -17,9 +17,8 @@ mx_init
 if [ "$(id -u)" != 0 ]; then
     t_skip_all "capturing on loopback needs root"
 fi
-if ! command -v tcpdump >/dev/null 2>&1; then
-    t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
-fi
+mx_require tcpdump=tcpdump tshark=tshark mergecap=wireshark-common xxd=xxd \
+    od=coreutils gnutls-cli=gnutls-bin swaks=swaks Net::SSLeay=libnet-ssleay-perl
 [ -x "$HELLODUMP" ] || t_bail "$HELLODUMP is missing (make check builds it)"
 mx_certs
 mx_fixture good --cert "$CERTS/rsa2048.pem"

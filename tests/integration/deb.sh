@@ -219,7 +219,7 @@ EOF
 chmod 644 "$WORK/peers.conf" "$WORK/peers-down.conf"
 mx_run runuser -u "$MON_USER" -- "$plugindir/check_tls_peers" -H 127.0.0.1 -p "$p_dual" -f "$WORK/peers.conf"
 t_is "$RC" 3 "installed check_tls_peers: a peer by MX not learned yet -> UNKNOWN"
-t_like "$OUT" "^\\[UNKNOWN\\] bankmx: no learned profile in $cachedir; run: check_tls_peers --learn -f $WORK/peers.conf --peer=bankmx\$" \
+t_like "$OUT" "^\\[UNKNOWN\\] bankmx: no learned profile in $cachedir; run: /usr/lib/nagios/plugins/check_tls_peers --learn -f $WORK/peers.conf --peer=bankmx\$" \
     "installed check_tls_peers: says how to learn it"
 
 # The cron example: one active weekly job, as nagios, whose command (the

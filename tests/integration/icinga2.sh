@@ -168,7 +168,7 @@ object Host "mx-ecdsa" {
 object Host "mx-soon" {
 	import "generic-host"
 	address = "127.0.0.1"
-	vars.mxtls_starttls = "smtp"
+	vars.mxtls_starttls = true
 	vars.mxtls_port = $p_soon
 	vars.tls_cert_critical = "3:"
 }
@@ -205,6 +205,12 @@ object Host "mx-learn" {
 	vars.mxtls_peers_file = "$WORK/peers-mx.conf"
 	vars.mxtls_peers_port = $p_dual
 	vars.tls_peers_cache_dir = "$WORK/empty-cache"
+}
+object Host "mx-implicit" {
+	import "generic-host"
+	address = "127.0.0.1"
+	vars.mxtls_starttls = false
+	vars.mxtls_port = $p_closed
 }
 object Host "mx-v6" {
 	import "generic-host"
@@ -276,6 +282,8 @@ mx-agent!tls-peers 2 mxtls-agent
 mx-learn!tls-peers 3 mxtls-master
 mx-v6!tls-cert 2 mxtls-master
 mx-v6!tls-protocol 2 mxtls-master
+mx-implicit!tls-cert 2 mxtls-master
+mx-implicit!tls-protocol 2 mxtls-master
 EOF
 )
 nwant=$(wc -l <<<"$want")
@@ -345,7 +353,7 @@ t_like "$(result 'mx-dual!tls-peers' output)" '^TLS PEERS OK - 2 of 2 peers nego
 t_like "$(result 'mx-dual!tls-peers' output)" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384, [^,]+, RSA 2048' \
     "tls-peers, RSA + ECDSA: the bank gets an RSA suite"
 t_like "$(result 'mx-dual!tls-peers' performance_data)" 'peers_failed=0' "tls-peers: perfdata reaches Icinga 2"
-t_like "$(result 'mx-learn!tls-peers' output)" "no learned profile in $WORK/empty-cache; run: check_tls_peers --learn" \
+t_like "$(result 'mx-learn!tls-peers' output)" "no learned profile in $WORK/empty-cache; run: $MXTLS_PLUGINDIR/check_tls_peers --learn" \
     "tls-peers: a peer by MX without a profile is UNKNOWN, in tls_peers_cache_dir"
 
 cmdline() {
@@ -362,6 +370,12 @@ t_like "$(cmdline 'mx-multi!tls-protocol-modern')" ' --require TLSv1\.2 --requir
     "tls_protocol: an array for --require is repeated (repeat_key)"
 t_like "$(cmdline 'mx-v6!tls-cert')" ' -H ::1( |$)' "address6 when the host has no address"
 t_like "$(cmdline 'mx-soon!tls-cert')" ' -c 3:( |$)' "a host's tls_cert_critical is passed"
+t_like "$(cmdline 'mx-soon!tls-cert')" ' -S smtp( |$)' "mxtls_starttls = true: -S smtp"
+t_like "$(cmdline 'mx-soon!tls-protocol')" ' -S smtp( |$)' "mxtls_starttls = true: -S smtp for tls_protocol"
+t_like "$(cmdline 'mx-implicit!tls-cert')" " -S none -p $p_closed( |\$)" \
+    "mxtls_starttls = false: -S none (TLS from the first byte)"
+t_like "$(cmdline 'mx-implicit!tls-protocol')" " -S none -p $p_closed( |\$)" \
+    "mxtls_starttls = false: -S none for tls_protocol"
 t_is "$(cmdline 'mx-ecdsa!tls-peers')" \
     "$plugins/check_tls_peers -H 127.0.0.1 -f $WORK/peers.conf -p $p_ecdsa" \
     "tls_peers: the command line from the host's variables"

@@ -1,7 +1,10 @@
 #!/bin/bash
 # options.sh - bad input gets one line and UNKNOWN (3), never a crash;
-# --help and --version; --extra-opts end to end. No server is contacted:
-# every case fails before connecting, or points at a closed port.
+# --help and --version; --extra-opts end to end: every such case fails
+# before connecting, or points at a closed port. Then -vv and -vvv against
+# the fixture server: with connections in parallel every line carries its
+# connection's tag and each tag's lines are one SMTP dialogue in order;
+# -vvv shows each connection's offer (versions, suites, groups, sigalgs).
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -31,7 +34,7 @@ bad '.*timeout.*' -H 127.0.0.1 -t 0
 bad '.*timeout.*' -H 127.0.0.1 -t abc
 bad '.*timeout.*' -H 127.0.0.1 -t 10:bogus
 bad '.*' -H 127.0.0.1 --timeout-result=maybe
-bad '.*starttls.*|.*dialect.*' -H 127.0.0.1 -S smtps
+bad '--starttls "smtp-tls" is invalid \(use smtp, lmtp, imap, pop3 or none\)' -H 127.0.0.1 -S smtp-tls
 bad '--warning: ' -H 127.0.0.1 -w abc
 bad '--critical: ' -H 127.0.0.1 -c 20:10
 bad "--require: unknown key type 'rsa2048'" -H 127.0.0.1 --require=rsa2048
@@ -221,5 +224,69 @@ printf 'hostname = x\n[check_tls_cert]\n' >"$WORK/bad.ini"
 mx_run "$CHECK_TLS_CERT" --extra-opts=@"$WORK/bad.ini"
 t_is "$RC" 3 "--extra-opts: text before the first section is UNKNOWN"
 t_like "$LINE1" "bad.ini.*1|line 1" "--extra-opts: the message names the line"
+
+# mx_require (tests/lib/common.sh): a test without a program or Perl
+# module it needs fails, naming the Debian package, and stops there.
+# shellcheck disable=SC2016 # expanded by the inner shell
+req=$(bash -c '. "$MXTLS_SRCDIR/tests/lib/common.sh"
+    mx_require sh=dash mxtls-no-such-program=mxtls-pkg \
+        Mxtls::NoSuchModule=libmxtls-nosuch-perl File::Spec=perl-base
+    echo reached' 2>&1)
+t_is "$?" 1 "mx_require: a missing program or module fails the script"
+t_like "$req" '^not ok 1 - mxtls-no-such-program is missing: apt-get install mxtls-pkg$' \
+    "mx_require: the missing program and its package"
+t_like "$req" '^not ok 2 - Mxtls::NoSuchModule is missing: apt-get install libmxtls-nosuch-perl$' \
+    "mx_require: the missing Perl module and its package"
+t_like "$req" '^1\.\.2$' "mx_require: present ones are not reported"
+t_unlike "$req" 'reached' "mx_require: the script ends there"
+
+# -vv with connections in parallel (check_tls_protocol, --parallel 8, a
+# fixture that serves each connection in its own process).
+mx_certs
+mx_fixture good --concurrent --cert "$CERTS/rsa2048.pem"
+CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vv
+t_like "$LINE1" '^TLS PROTOCOL ' "-vv: check_tls_protocol ran"
+conns=$(grep -oE 'connections=[0-9]+' <<<"$OUT" | cut -d= -f2)
+t_is "$(grep -cvE '^\[c[0-9]+\] ' <<<"$ERR")" 0 \
+    "-vv, in parallel: every line carries its connection's tag"
+t_is "$(grep -oE '^\[c[0-9]+\]' <<<"$ERR" | sort -u | wc -l)" "$conns" \
+    "-vv: one tag per connection (connections=$conns)"
+# Each connection: connect, greeting, EHLO, STARTTLS, in that order (and
+# EHLO, QUIT after a handshake the server accepted).
+bad_tags=
+for tag in $(grep -oE '^\[c[0-9]+\]' <<<"$ERR" | sort -u | tr -d '[]'); do
+    seq=$(grep -F "[$tag] " <<<"$ERR" | sed "s/^\[$tag\] //" |
+        grep -E '^(connecting|> |< 220 )' | cut -c1-12 | paste -sd'|')
+    case $seq in
+    "connecting t|< 220 fixtur|> EHLO vm|"*) ;;
+    *) bad_tags="$bad_tags $tag" ;;
+    esac
+    cmds=$(grep -F "[$tag] > " <<<"$ERR" | sed 's/^.*> //; s/ .*//' | paste -sd,)
+    case $cmds in
+    EHLO,STARTTLS | EHLO,STARTTLS,EHLO,QUIT) ;;
+    *) bad_tags="$bad_tags $tag($cmds)" ;;
+    esac
+done
+t_is "$bad_tags" "" "-vv: each tag's lines are one dialogue, in order"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vv --parallel=1
+t_is "$(grep -cE '^\[c[0-9]+\] ' <<<"$ERR")" 0 "-vv, one connection at a time: no tags"
+t_like "$ERR" '^> EHLO ' "-vv, one connection at a time: the dialogue as it is"
+
+# -vvv: the offer of every connection that got to TLS.
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vvv
+starttls=$(grep -cE '^\[c[0-9]+\] > STARTTLS$' <<<"$ERR")
+offers=$(grep -E '^\[c[0-9]+\] offer: ' <<<"$ERR")
+t_is "$(grep -c . <<<"$offers")" "$starttls" "-vvv: one offer per connection that started TLS"
+t_is "$(grep -oE '^\[c[0-9]+\]' <<<"$offers" | sort -u | wc -l)" "$starttls" \
+    "-vvv: each offer tagged with its own connection"
+t_like "$offers" 'offer: a raw ClientHello of [0-9]+ bytes; versions TLSv1\.2; suites [A-Z].*; groups X25519 .*; sigalgs [a-z].*' \
+    "-vvv: a raw ClientHello's versions, suites, groups, sigalgs by name"
+t_like "$offers" 'offer: an SSLv2 CLIENT-HELLO of [0-9]+ bytes, [0-9]+ cipher kinds' \
+    "-vvv: the SSLv2 probe"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" --peer-protocols=TLSv1.2 \
+    --peer-ciphers=AES128-SHA:ECDHE-RSA-AES128-SHA --peer-groups=P-256 -vvv
+t_like "$ERR" '^\[c1\] offer: TLSv1\.2\.\.TLSv1\.2; suites AES128-SHA:ECDHE-RSA-AES128-SHA *; groups P-256; sigalgs [a-z]' \
+    "-vvv: check_tls_peers shows the peer's offer"
 
 t_done

@@ -16,8 +16,8 @@ set -u
 mx_init
 mx_need_postfix
 mx_certs
-command -v tcpdump >/dev/null 2>&1 ||
-    t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
+mx_require tcpdump=tcpdump gnutls-cli=gnutls-bin swaks=swaks \
+    Net::SSLeay=libnet-ssleay-perl
 CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 c=$CERTS
 bank_suites=$MX_BANK_SUITES
@@ -301,7 +301,7 @@ mx = [127.0.0.1]:$(port bank)
 INI
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"
 t_is "$RC" 3 "missing profile: UNKNOWN"
-t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: check_tls_peers --learn -f $WORK/nomx.conf --peer=gone\$" \
+t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: $MXTLS_PLUGINDIR/check_tls_peers --learn -f $WORK/nomx.conf --peer=gone\$" \
     "missing profile: says how to learn it"
 echo "not a profile" >"$WORK/cache/gone.profile"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"
@@ -312,7 +312,7 @@ rm -f "$WORK/cache/gone.profile"
 sed -i 's/^learned = .*/learned = 2020-01-01T00:00:00Z/' "$WORK/cache/arz.profile"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache"
 t_is "$RC" 1 "stale profile: WARNING"
-t_like "$OUT" '^\[WARNING\] arz: profile learned [0-9]+ days ago \(max-age 30 days\); refresh: check_tls_peers --learn' \
+t_like "$OUT" '^\[WARNING\] arz: profile learned [0-9]+ days ago \(max-age 30 days\); refresh: '"$MXTLS_PLUGINDIR"'/check_tls_peers --learn' \
     "stale profile: says how to refresh it"
 t_like "$OUT" '^\[OK\] arz: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384' "stale profile: still checked"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --max-age=3650d

@@ -17,6 +17,7 @@ set -u
 mx_init
 mx_need_postfix
 mx_certs
+mx_require valgrind=valgrind
 
 c=$CERTS
 pf_start "$WORK/pf" \

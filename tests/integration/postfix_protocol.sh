@@ -10,9 +10,7 @@ set -u
 mx_init
 mx_need_postfix
 mx_certs
-if ! command -v sslscan >/dev/null 2>&1; then
-    t_skip_all "sslscan is not installed (apt-get install sslscan)"
-fi
+mx_require sslscan=sslscan
 
 c=$CERTS
 dual=$c/rsa2048.pem,$c/ecdsa-p256.pem

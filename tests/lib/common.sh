@@ -6,7 +6,9 @@
 #
 #   . "${MXTLS_SRCDIR:-.}/tests/lib/common.sh"
 #   mx_init                 # work dir in $WORK, cleanup on exit
-#   mx_need_postfix         # skip the script unless root with Postfix
+#   mx_need_postfix         # skip the script unless root; Postfix required
+#   mx_require tcpdump=tcpdump Net::SSLeay=libnet-ssleay-perl
+#                           # fail naming the Debian package of what is missing
 #   mx_certs                # test PKI in $CERTS (made once, shared)
 #   mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$port"
 #   t_is "$RC" 2 "..." ; t_like "$OUT" '^TLS CERT CRITICAL' "..."
@@ -53,13 +55,36 @@ mx_init() {
     t_plan_later
 }
 
+# mx_require NAME=PACKAGE...: the programs (or, for a NAME with "::", the
+# Perl modules) that the script needs and that ./quickstart.sh installs.
+# Each one that is missing is a failing check naming its Debian package,
+# and then the script ends (exit 1): a test machine without them is
+# incomplete, which must neither pass as a skip nor show up as a confusing
+# assertion further down. Call it before the first check.
+mx_require() {
+    local spec name pkg missing=0
+    for spec in "$@"; do
+        name=${spec%%=*}
+        pkg=${spec#*=}
+        case $name in
+        *::*) perl -M"$name" -e 1 >/dev/null 2>&1 && continue ;;
+        *) command -v "$name" >/dev/null 2>&1 && continue ;;
+        esac
+        missing=1
+        t_fail "$name is missing: apt-get install $pkg" \
+            "the Debian package $pkg provides $name; ./quickstart.sh installs it"
+    done
+    [ "$missing" = 0 ] || t_done
+}
+
 mx_need_postfix() {
     if [ "$(id -u)" != 0 ]; then
         t_skip_all "Postfix tests need root"
     fi
     if ! command -v postfix >/dev/null 2>&1 && [ ! -x /usr/sbin/postfix ]; then
-        t_skip_all "Postfix is not installed (apt-get install postfix)"
+        mx_require postfix=postfix
     fi
+    mx_require openssl=openssl
 }
 
 # The 12 suites the bank's client offered in the incident, in its order:
@@ -70,6 +95,7 @@ MX_BANK_SUITES="ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AE
 # mx_certs: make the test PKI once per build tree (concurrent test scripts
 # wait for each other) and set CERTS.
 mx_certs() {
+    mx_require openssl=openssl flock=util-linux
     CERTS=$MXTLS_BUILDDIR/tests/run/certs
     mkdir -p "$MXTLS_BUILDDIR/tests/run"
     (

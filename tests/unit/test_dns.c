@@ -113,7 +113,8 @@ fixture_status(const char *fixture, char *const extra[])
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
-        freopen("/dev/null", "w", stderr);
+        if (freopen("/dev/null", "w", stderr) == NULL)
+            _exit(126);
         execv(fixture, argv);
         _exit(127);
     }

@@ -314,10 +314,12 @@ test_starttls(void)
         enum mx_dialect want;
         int port;
     } good[] = {
-        {"smtp", MX_DIALECT_SMTP, 25},  {"lmtp", MX_DIALECT_LMTP, 24},
-        {"imap", MX_DIALECT_IMAP, 143}, {"pop3", MX_DIALECT_POP3, 110},
-        {"none", MX_DIALECT_NONE, 465}, {"IMAP", MX_DIALECT_IMAP, 143},
-        {"Pop3", MX_DIALECT_POP3, 110}, {"SMTP", MX_DIALECT_SMTP, 25},
+        {"smtp", MX_DIALECT_SMTP, 25},   {"lmtp", MX_DIALECT_LMTP, 24},
+        {"imap", MX_DIALECT_IMAP, 143},  {"pop3", MX_DIALECT_POP3, 110},
+        {"none", MX_DIALECT_NONE, 465},  {"IMAP", MX_DIALECT_IMAP, 143},
+        {"Pop3", MX_DIALECT_POP3, 110},  {"SMTP", MX_DIALECT_SMTP, 25},
+        {"smtps", MX_DIALECT_NONE, 465}, {"submissions", MX_DIALECT_NONE, 465},
+        {"SMTPS", MX_DIALECT_NONE, 465},
     };
     static char *const bad[] = {"imaps", "", "tls", "pop", "smtp "};
     struct mx_std std;

@@ -1102,6 +1102,26 @@ read_example(size_t *len)
     return buf;
 }
 
+/* uncomment: drop the '#' of every line that starts with '#' and a
+ * character other than a blank (the example's optional peers). */
+static void
+uncomment(char *text, size_t *len)
+{
+    size_t i, o = 0;
+    int bol = 1;
+
+    for (i = 0; i < *len; i++) {
+        if (bol && text[i] == '#' && i + 1 < *len && text[i + 1] != ' ' &&
+            text[i + 1] != '\n') {
+            bol = 0;
+            continue;
+        }
+        bol = text[i] == '\n';
+        text[o++] = text[i];
+    }
+    *len = o;
+}
+
 static void
 test_example(void)
 {
@@ -1122,6 +1142,21 @@ test_example(void)
 
     if (!tap_ok(text != NULL && len > 0, "example: found (MXTLS_SRCDIR)"))
         return;
+    /* As it is, alone in a directory: the two peers that need nothing. */
+    path_in(path, sizeof(path), "alone.conf");
+    write_bytes(path, text, len);
+    mx_error_clear(&err);
+    if (tap_ok(mx_peers_load(path, &peers, &err) == 0,
+               "example: loads as it is, without any other file")) {
+        tap_ok(peers.n == 2 && strcmp(peers.v[0].name, "arz") == 0 &&
+                   strcmp(peers.v[1].name, "appliance") == 0,
+               "example: as it is: arz and appliance");
+        mx_peers_free(&peers);
+    } else {
+        printf("#   %s\n", err.msg);
+    }
+    /* With the optional peers' lines ('#' and no blank) uncommented. */
+    uncomment(text, &len);
     path_in(path, sizeof(path), "peers.conf");
     write_bytes(path, text, len);
     free(text);
