@@ -49,43 +49,33 @@ struct resolve_req {
     char name[];
 };
 
+/* One getaddrinfo_a() lookup with these flags, bounded by dl. */
 static int
-lookup(const char *host, const char *service, int family, struct mx_deadline dl,
-       struct addrinfo **res, struct mx_error *err)
+lookup_async(const char *host, const char *service,
+             const struct addrinfo *hints, struct mx_deadline dl,
+             struct addrinfo **res, int *gai)
 {
-    struct addrinfo hints;
     struct resolve_req *req;
     struct gaicb *list[1];
     struct timespec ts;
     size_t hlen = strlen(host);
     int rc, left;
 
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    if (getaddrinfo(host, service, &hints, res) == 0)
-        return 0;
-
     req = calloc(1, sizeof(*req) + hlen + 1);
-    if (req == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+    if (req == NULL)
         return -1;
-    }
     memcpy(req->name, host, hlen + 1);
     snprintf(req->service, sizeof(req->service), "%s", service);
-    req->hints = hints;
-    req->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    req->hints = *hints;
     req->cb.ar_name = req->name;
     req->cb.ar_service = req->service;
     req->cb.ar_request = &req->hints;
     list[0] = &req->cb;
     rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
     if (rc != 0) {
-        mx_error_set(err, MX_E_RESOLVE, "cannot resolve %s: %s", host,
-                     gai_strerror(rc));
         free(req);
-        return -1;
+        *gai = rc;
+        return 0;
     }
     for (;;) {
         rc = gai_error(&req->cb);
@@ -98,21 +88,61 @@ lookup(const char *host, const char *service, int family, struct mx_deadline dl,
         ts.tv_nsec = (long)(left % 1000) * 1000000L;
         (void)gai_suspend((const struct gaicb *const *)list, 1, &ts);
     }
+    *gai = rc;
     if (rc == EAI_INPROGRESS) {
-        mx_error_set(err, MX_E_TIMEOUT, "timeout resolving %s", host);
         if (gai_cancel(&req->cb) == EAI_CANCELED)
             free(req);
+        return 0;
+    }
+    if (rc == 0)
+        *res = req->cb.ar_result;
+    free(req);
+    return 0;
+}
+
+/*
+ * Resolve host: a numeric address at once, a name with getaddrinfo_a()
+ * within the deadline. AI_ADDRCONFIG keeps out the addresses of a family
+ * the machine has no address of, but glibc counts loopback as none, so
+ * on a machine whose only address is 127.0.0.1 (a container, a test
+ * namespace) every name, "localhost" too, would fail: a name that gets
+ * no address with it is looked up again without it.
+ */
+static int
+lookup(const char *host, const char *service, int family, struct mx_deadline dl,
+       struct addrinfo **res, struct mx_error *err)
+{
+    struct addrinfo hints;
+    int rc = 0;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, service, &hints, res) == 0)
+        return 0;
+
+    hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    if (lookup_async(host, service, &hints, dl, res, &rc) != 0)
+        goto nomem;
+    if (rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) {
+        hints.ai_flags = AI_NUMERICSERV;
+        if (lookup_async(host, service, &hints, dl, res, &rc) != 0)
+            goto nomem;
+    }
+    if (rc == EAI_INPROGRESS) {
+        mx_error_set(err, MX_E_TIMEOUT, "timeout resolving %s", host);
         return -1;
     }
     if (rc != 0) {
         mx_error_set(err, MX_E_RESOLVE, "cannot resolve %s: %s", host,
                      gai_strerror(rc));
-        free(req);
         return -1;
     }
-    *res = req->cb.ar_result;
-    free(req);
     return 0;
+nomem:
+    mx_error_set(err, MX_E_INTERNAL, "out of memory");
+    return -1;
 }
 
 int

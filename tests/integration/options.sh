@@ -289,4 +289,17 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" --peer-protocols=TLSv1.2 \
 t_like "$ERR" '^\[c1\] offer: TLSv1\.2\.\.TLSv1\.2; suites AES128-SHA:ECDHE-RSA-AES128-SHA *; groups P-256; sigalgs [a-z]' \
     "-vvv: check_tls_peers shows the peer's offer"
 
+# A machine whose only address is 127.0.0.1 (a container, a namespace):
+# AI_ADDRCONFIG alone finds no address for any name there, localhost too;
+# the lookup is repeated without it. Run in a network namespace of the
+# test's own with only lo up.
+if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
+    mx_run unshare --net sh -c 'ip link set lo up && exec "$@"' sh \
+        "$CHECK_TLS_CERT" -H localhost -4 -p 1 -t 5
+    t_like "$LINE1" '^TLS CERT CRITICAL - cannot connect to 127\.0\.0\.1 port 1: ' \
+        "loopback only: localhost resolves (a refused connection, not UNKNOWN)"
+else
+    t_skip "needs root and unshare --net: localhost on a loopback-only machine"
+fi
+
 t_done
