@@ -7,7 +7,8 @@
  * checked again with fstat, because the path may have changed in between.
  * O_NONBLOCK makes the open itself return at once whatever the path has
  * become by then. A regular file never blocks a read, so reading needs no
- * deadline. Ownership (MX_FILE_OWNED) is the effective user's or root's.
+ * deadline. Ownership (MX_FILE_OWNED) is the effective user's or root's,
+ * or that of the file's directory when no one else may write to it.
  *
  * Error contract: see file.h. Nothing here prints.
  *
@@ -51,21 +52,51 @@ fail(struct mx_error *err, const char *path, const char *what,
                  detail != NULL ? detail : "");
 }
 
+/*
+ * 1 when the directory that holds path belongs to uid and no one else may
+ * write to it (no group or other write bit): then only uid (and root)
+ * could have put a file there, and a file of uid's is as trustworthy as
+ * the directory itself. This is the cache directory a cron job fills as
+ * its own user (nagios) while root runs the plugin by hand.
+ */
+static int
+dir_owner_only(const char *path, uid_t uid)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n;
+    struct stat ds;
+
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else {
+        n = slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof(dir))
+            return 0;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    return stat(dir, &ds) == 0 && S_ISDIR(ds.st_mode) && ds.st_uid == uid &&
+           (ds.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
 /* 0 if st is a regular file we may read, else -1 with err. */
 static int
 check_stat(const struct stat *st, const char *path, const char *what,
            unsigned flags, struct mx_error *err)
 {
-    char why[96];
+    char why[160];
 
     if (!S_ISREG(st->st_mode)) {
         snprintf(why, sizeof(why), "%s, not a regular file", kind(st->st_mode));
         fail(err, path, what, why, NULL);
         return -1;
     }
-    if ((flags & MX_FILE_OWNED) && st->st_uid != geteuid() && st->st_uid != 0) {
+    if ((flags & MX_FILE_OWNED) && st->st_uid != geteuid() && st->st_uid != 0 &&
+        !dir_owner_only(path, st->st_uid)) {
         snprintf(why, sizeof(why),
-                 "owned by uid %lu, neither this user (uid %lu) nor root",
+                 "owned by uid %lu, neither this user (uid %lu), root, nor "
+                 "the sole writer of its directory",
                  (unsigned long)st->st_uid, (unsigned long)geteuid());
         fail(err, path, what, why, NULL);
         return -1;

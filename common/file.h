@@ -22,7 +22,8 @@
 
 enum {
     MX_FILE_NOFOLLOW = 1, /* refuse a symbolic link (O_NOFOLLOW) */
-    MX_FILE_OWNED = 2,    /* refuse a file owned by anyone but us or root */
+    MX_FILE_OWNED = 2,    /* refuse a file owned by anyone but us, root, or
+                             the sole writer of its directory */
     MX_FILE_ABSENT_OK = 4 /* a missing file is no error (see below) */
 };
 

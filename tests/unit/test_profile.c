@@ -890,11 +890,31 @@ test_hostile_files(void)
                  ? mx_profile_read(cache, "arz", p, &err)
                  : 0;
         tap_ok(rc == -1 && strstr(err.msg, "owned by uid 4321, neither this "
-                                           "user (uid 0) nor root") != NULL,
+                                           "user (uid 0), root, nor the sole "
+                                           "writer of its directory") != NULL,
                "hostile: a file of another user is refused");
+        /* The same user owning the directory, writable by no one else
+         * (a cache a cron job fills as nagios, read by root): used. */
+        rc = chown(cache, 4321, 4321) == 0 && chmod(cache, 0755) == 0
+                 ? mx_profile_read(cache, "arz", p, &err)
+                 : -1;
+        tap_ok(rc == 0, "a file of the directory's sole writer is used");
+        /* ... but not when the group may write there too. */
+        rc = chmod(cache, 0775) == 0 ? mx_profile_read(cache, "arz", p, &err)
+                                     : 0;
+        tap_ok(rc == -1 && strstr(err.msg, "owned by uid 4321") != NULL,
+               "a group-writable directory: another user's file is refused");
+        if (chown(cache, 0, 0) != 0 || chmod(cache, 0755) != 0)
+            printf("# restoring the cache directory failed\n");
     } else {
         printf("ok %d - hostile: a file of another user is refused # SKIP "
                "not root\n",
+               ++tap_n);
+        printf("ok %d - a file of the directory's sole writer is used # SKIP "
+               "not root\n",
+               ++tap_n);
+        printf("ok %d - a group-writable directory: another user's file is "
+               "refused # SKIP not root\n",
                ++tap_n);
     }
     unlink(path);
