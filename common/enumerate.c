@@ -44,6 +44,7 @@ struct job {
     size_t noffer;
     uint16_t cand[MX_ENUM_MAX_GROUPS]; /* group chains: groups left */
     size_t ncand;
+    int anchored; /* group chains: the groups found are offered last */
     uint8_t *hello;
     size_t hello_len;
     struct job *all_next; /* every job, for freeing */
@@ -378,6 +379,43 @@ order_done(struct ctx *c, struct job *j)
         r->order = j->task.raw.flight->suite == j->offer[1] ? 1 : 0;
 }
 
+/* A suite below TLS 1.3 whose ServerKeyExchange names a curve: ECDHE,
+ * and ECDH_anon (ephemeral too, despite its name). */
+static int
+curve_kx(const struct mx_suite *s)
+{
+    return s != NULL && (s->kx == MX_KX_ECDHE ||
+                         (s->kx == MX_KX_ECDH && s->auth == MX_SAUTH_NULL));
+}
+
+/*
+ * The hello of a group chain: the candidates left, and once anchored the
+ * groups already found after them. The anchors matter below TLS 1.3: a
+ * server with only an ECDSA certificate refuses a client whose
+ * supported_groups lacks the certificate's curve, so once that curve has
+ * been found and removed, a plain elimination ends in a refusal although
+ * other groups are still accepted. With the found groups listed last, the
+ * server picks a candidate it accepts before them (a server that follows
+ * the client's order does; one that follows its own picks what it ranks
+ * first), and picking an anchor ends the chain.
+ */
+static int
+build_groups(struct ctx *c, struct job *j)
+{
+    const struct mx_vresult *r = &c->e->v[j->vi];
+    uint16_t list[2 * MX_ENUM_MAX_GROUPS];
+    size_t n = 0, i;
+
+    for (i = 0; i < j->ncand; i++)
+        list[n++] = j->cand[i];
+    for (i = 0; j->anchored && i < r->ngroups; i++)
+        if (!mx_code_listed(list, n, r->groups[i]))
+            list[n++] = r->groups[i];
+    return build(j, list, n,
+                 version_codes[j->vi] == MX_TLS13 ? MX_FLIGHT_STOP_HELLO
+                                                  : MX_FLIGHT_STOP_DONE);
+}
+
 /* The groups a version can be asked about, and the suites to offer. */
 static void
 start_groups(struct ctx *c, int vi)
@@ -400,23 +438,22 @@ start_groups(struct ctx *c, int vi)
             continue; /* below TLS 1.3 only ECDHE curves are seen */
         j->cand[j->ncand++] = g[i].code;
     }
-    /* the suites: those accepted (ECDHE ones below TLS 1.3) */
+    /* the suites: those accepted (with a curve below TLS 1.3) */
     for (i = 0; i < r->nsuites && i < MX_ENUM_CHUNK; i++) {
         s = mx_suite_by_code(r->suites[i]);
-        if (tls13 || (s != NULL && s->kx == MX_KX_ECDHE))
+        if (tls13 || curve_kx(s))
             add_code(j->offer, &j->noffer, MX_ENUM_CHUNK, r->suites[i]);
     }
     if (j->noffer == 0 && r->chosen != 0) {
         s = mx_suite_by_code(r->chosen);
-        if (tls13 || (s != NULL && s->kx == MX_KX_ECDHE))
+        if (tls13 || curve_kx(s))
             add_code(j->offer, &j->noffer, MX_ENUM_CHUNK, r->chosen);
     }
     if (j->noffer == 0) {
         r->groups_complete = 1; /* nothing to ask: no ECDHE suite */
         return;
     }
-    if (build(j, j->cand, j->ncand,
-              tls13 ? MX_FLIGHT_STOP_HELLO : MX_FLIGHT_STOP_DONE) != 0) {
+    if (build_groups(c, j) != 0) {
         c->failed = 1;
         return;
     }
@@ -443,10 +480,22 @@ groups_done(struct ctx *c, struct job *j)
         return;
     }
     if (rc == 0) {
+        /* refused: retry once with the groups found as anchors */
+        if (!j->anchored && j->ncand > 0 && r->ngroups > 0 && !c->failed) {
+            j->anchored = 1;
+            if (build_groups(c, j) == 0) {
+                queue(c, j);
+                return;
+            }
+        }
         r->groups_complete = 1;
         return;
     }
     g = f->hrr ? f->hrr_group : f->group;
+    if (j->anchored && g != 0 && mx_code_listed(r->groups, r->ngroups, g)) {
+        r->groups_complete = 1; /* an anchor beat every candidate left */
+        return;
+    }
     if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
         mx_error_set(&err, MX_E_TLS,
                      "%s chose group 0x%04X, which was not offered",
@@ -460,10 +509,7 @@ groups_done(struct ctx *c, struct job *j)
         r->groups_complete = 1;
         return;
     }
-    if (!c->failed &&
-        build(j, j->cand, j->ncand,
-              version_codes[j->vi] == MX_TLS13 ? MX_FLIGHT_STOP_HELLO
-                                               : MX_FLIGHT_STOP_DONE) == 0)
+    if (!c->failed && build_groups(c, j) == 0)
         queue(c, j);
 }
 

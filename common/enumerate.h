@@ -18,7 +18,10 @@
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the
  *             HelloRetryRequest's; below: the ServerKeyExchange curve of
- *             ECDHE suites);
+ *             ECDHE suites); when it ends in a refusal with groups left,
+ *             once more with the groups found listed after them (an
+ *             ECDSA certificate's curve must be listed for the server to
+ *             use it), until the server picks one of those;
  *   fallback  one probe at the second highest version with
  *             TLS_FALLBACK_SCSV.
  *
