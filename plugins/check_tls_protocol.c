@@ -216,7 +216,7 @@ list_suites(struct mx_check *chk, struct mx_node *n, const struct mx_vresult *r)
                      s != NULL && s->enc != NULL ? s->enc : "?",
                      s != NULL ? s->bits : 0, s != NULL ? s->iana : "?");
     }
-    if (!r->suites_complete && r->version != MX_SSL2)
+    if (!r->suites_complete && r->version != MX_SSL2 && r->err.code == MX_E_OK)
         mx_check_add(chk, n, MX_OK, "(the suite list may be incomplete)");
     if (r->order >= 0)
         mx_check_add(chk, n, MX_OK, "%s order decides",
@@ -235,6 +235,32 @@ list_suites(struct mx_check *chk, struct mx_node *n, const struct mx_vresult *r)
     mx_buf_free(&b);
 }
 
+/*
+ * An accepted version whose table has a hole: a suite, group, order or
+ * fallback probe got no verdict (the deadline, a close, a reset). The
+ * table is then incomplete, and says so with the state of the failure;
+ * its short text goes into the first line. Returns that state (OK when
+ * the table is whole).
+ */
+static enum mx_state
+table_hole(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
+           const struct mx_vresult *r, struct mx_buf *why)
+{
+    struct mx_node *h;
+    enum mx_state st;
+
+    if (r->err.code == MX_E_OK)
+        return MX_OK;
+    st = mx_err_state(r->err.code, cfg->std.timeout_state);
+    h = mx_check_add(chk, n, st, "table incomplete: %s", r->err.msg);
+    mx_node_summary(h, "%s table incomplete (%s)", mx_version_name(r->version),
+                    r->err.code == MX_E_TIMEOUT ? "timeout" : "no verdict");
+    if (why->len > 0)
+        mx_buf_append(why, ", ");
+    mx_buf_append(why, mx_version_name(r->version));
+    return st;
+}
+
 /* Did every version probe fail the same way (the server, not a version,
  * is the problem)? */
 static int
@@ -249,16 +275,30 @@ same_error(const struct mx_enum *e)
     return 1;
 }
 
+/* The message of the first version probe without a verdict. */
+static const char *
+first_error(const struct mx_enum *e)
+{
+    int i;
+
+    for (i = MX_NVERSIONS - 1; i >= 0; i--)
+        if (e->v[i].state == MX_VS_ERROR)
+            return e->v[i].err.msg;
+    return "";
+}
+
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
 {
-    struct mx_buf acc = MX_BUF_INIT, low = MX_BUF_INIT;
+    struct mx_buf acc = MX_BUF_INIT, low = MX_BUF_INIT, holes = MX_BUF_INIT;
+    struct mx_buf lost = MX_BUF_INIT;
+    enum mx_state hole_st = MX_OK, lost_st = MX_OK;
     const struct mx_vresult *r;
     const struct mx_group *g;
     struct mx_node *n;
     struct mx_perf pd;
     enum mx_state st;
-    int i, naccepted = 0, nlow = 0;
+    int i, naccepted = 0, nlow = 0, nlost = 0;
 
     for (i = MX_NVERSIONS - 1; i >= 0; i--) {
         r = &e->v[i];
@@ -285,8 +325,11 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
                     st != MX_OK ? ", below the minimum" : "");
             if (st != MX_OK)
                 mx_node_summary(n, "%s accepted", mx_version_name(r->version));
-            if (cfg->ciphers)
+            if (cfg->ciphers) {
                 list_suites(chk, n, r);
+                hole_st =
+                    mx_state_worst(hole_st, table_hole(cfg, chk, n, r, &holes));
+            }
             if (naccepted++ > 0)
                 mx_buf_append(&acc, ", ");
             mx_buf_append(&acc, mx_version_name(r->version));
@@ -305,6 +348,10 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
                              mx_version_name(r->version), r->err.msg);
             mx_node_summary(n, "%s: %s", mx_version_name(r->version),
                             r->err.msg);
+            lost_st = mx_state_worst(lost_st, st);
+            if (nlost++ > 0)
+                mx_buf_append(&lost, ", ");
+            mx_buf_append(&lost, mx_version_name(r->version));
             break;
         default:
             break;
@@ -339,15 +386,29 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         mx_check_summary(chk,
                          mx_err_state(e->v[0].err.code, cfg->std.timeout_state),
                          "%s", e->v[0].err.msg);
+    } else if (naccepted == 0 && nlost > 0) {
+        /* a timeout or a close is not a refusal: no verdict, not "none" */
+        mx_check_summary(chk, lost_st,
+                         "no protocol version accepted, no verdict for %s: %s",
+                         mx_buf_str(&lost), first_error(e));
     } else if (naccepted == 0) {
         mx_check_summary(chk, MX_CRITICAL, "no protocol version accepted");
     } else if (nlow > 0) {
-        mx_check_summary(chk, MX_CRITICAL, "%s accepted (minimum %s)",
-                         mx_buf_str(&low), mx_version_name(cfg->minimum));
+        mx_check_summary(chk, MX_CRITICAL, "%s accepted (minimum %s)%s%s%s",
+                         mx_buf_str(&low), mx_version_name(cfg->minimum),
+                         holes.len > 0 ? "; table incomplete for " : "",
+                         mx_buf_str(&holes),
+                         holes.len > 0 ? " (no verdict)" : "");
+    } else if (holes.len > 0 && hole_st == MX_OK) {
+        /* --timeout-result=OK: the first line still says it */
+        mx_check_summary(chk, MX_OK, "%s accepted; table incomplete for %s",
+                         mx_buf_str(&acc), mx_buf_str(&holes));
     }
     mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
     mx_buf_free(&acc);
     mx_buf_free(&low);
+    mx_buf_free(&holes);
+    mx_buf_free(&lost);
 }
 
 int

@@ -68,6 +68,39 @@ mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --require=TLSv1.2 --r
 t_like "$LINE1" '^TLS PROTOCOL CRITICAL - TLSv1\.3 not accepted \(required\)' \
     "repeated --require add up"
 
+# TLS_NULL_WITH_NULL_NULL (0x0000) is never offered: a server that would
+# pick it when offered is seen with the suite it picks among real ones.
+mx_fixture forge --concurrent --cert "$crt" --versions tls1.0,tls1.1 --suites 0x0000,0x002F
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --ciphers
+t_like "$OUT" '^\[OK\] TLSv1\.1 accepted: AES128-SHA, ' "0x0000 not offered: the version probe gets a real suite"
+t_is "$(pairs "$OUT")" "TLSv1.0 0x002F
+TLSv1.1 0x002F" "0x0000 not offered: never in the suite table"
+
+# A slow server (1 s before each greeting): the deadline cuts the suite
+# table, and the first line says so with the timeout state.
+mx_fixture forge-slow --concurrent --cert "$crt" --versions tls1.2 \
+    --suites 0xC030,0xC02F,0x009C,0x009D,0xC013,0xC014,0x002F,0x0035,0x003C,0x003D,0xC027,0xC028,0x0067,0x006B,0x009E,0x009F
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 4 --ciphers --timeout-result=UNKNOWN
+t_is "$RC" 3 "slow server, --ciphers cut by -t: the timeout state (UNKNOWN)"
+t_like "$LINE1" '^TLS PROTOCOL UNKNOWN - TLSv1\.2 table incomplete \(timeout\) \|' \
+    "slow server: the first line says the table is incomplete"
+t_like "$OUT" '^  \[UNKNOWN\] table incomplete: timeout ' "slow server: the cut table says why"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 4 --ciphers
+t_is "$RC" 2 "slow server, default --timeout-result: CRITICAL"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 4 --ciphers --timeout-result=OK
+t_like "$LINE1" '^TLS PROTOCOL OK - TLSv1\.2 accepted; table incomplete for TLSv1\.2 \|' \
+    "slow server, --timeout-result=OK: the first line still says it"
+
+# A ServerHello trickled one byte every 2 s: the TLS probes time out, the
+# SSLv2/SSLv3 ones are refused at once. Timeouts are not refusals.
+mx_fixture forge-trickle --concurrent --cert "$crt" --versions tls1.0,tls1.1,tls1.2,tls1.3 \
+    --suites 0x1301,0xC030,0x002F
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --timeout-result=UNKNOWN
+t_is "$RC" 3 "trickled ServerHello: the timeout state, not CRITICAL"
+t_like "$LINE1" '^TLS PROTOCOL UNKNOWN - no protocol version accepted, no verdict for TLSv1\.3, TLSv1\.2, TLSv1\.1, TLSv1\.0: timeout ' \
+    "trickled ServerHello: the versions without a verdict are named"
+t_like "$OUT" '^\[OK\] SSLv3 refused: alert protocol_version$' "trickled ServerHello: SSLv3 really refused"
+
 # Hostile servers: a classified outcome each, within -t.
 hostile() {
     local mode=$1 rc=$2 regex=$3
