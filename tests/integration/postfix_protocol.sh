@@ -76,7 +76,8 @@ done
 
 # Server order (Postfix's tls_preempt_cipherlist) is seen as such.
 pf_stop "$WORK/pf"
-pf_start "$WORK/pf2" "0:preempt:$dual:tls_preempt_cipherlist=yes" "0:client:$dual" ||
+pf_start "$WORK/pf2" "0:preempt:$dual:tls_preempt_cipherlist=yes" "0:client:$dual" \
+    "0:ecdsa:$c/ecdsa-p256.pem" ||
     t_bail "cannot start Postfix"
 mx_at_exit "pf_stop '$WORK/pf2'"
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf2" preempt)" --ciphers
@@ -85,5 +86,53 @@ mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf2" client)" --c
 t_like "$OUT" "^  \[OK\] the client's order decides$" "Postfix default: client order"
 t_like "$OUT" '^\[OK\] TLS_FALLBACK_SCSV honoured$' "OpenSSL honours TLS_FALLBACK_SCSV"
 t_like "$OUT" '^  \[OK\] groups: X25519, P-256, P-384, P-521, X448$' "Postfix 3.7's default groups"
+
+# Groups per version against the truth: one openssl s_client handshake per
+# group. Below TLS 1.3 a server with only an ECDSA certificate refuses a
+# client that does not list the certificate's curve, so each group G is
+# asked as "-groups G:P-256" (P-256 alone for P-256): G is accepted when
+# the server negotiates G. sslscan lists only what a plain elimination
+# finds there (X25519, P-256), which is why the truth is openssl here.
+s_group() { # PORT VERSION-FLAG GROUPS -> the negotiated group, our names
+    local k
+    k=$(timeout 10 openssl s_client -connect "127.0.0.1:$1" -starttls smtp "$2" \
+        -groups "$3" </dev/null 2>/dev/null | sed -n 's/^Server Temp Key: //p')
+    case $k in
+    X25519,*) echo X25519 ;;
+    X448,*) echo X448 ;;
+    "ECDH, prime256v1,"*) echo P-256 ;;
+    "ECDH, secp384r1,"*) echo P-384 ;;
+    "ECDH, secp521r1,"*) echo P-521 ;;
+    "DH, "*) k=${k#DH, } && echo "ffdhe${k%% bits*}" ;;
+    esac
+}
+truth_groups() { # PORT VERSION-FLAG -> accepted groups, sorted, one a line
+    local g ask
+    for g in X25519 P-256 P-384 P-521 X448 ffdhe2048 ffdhe3072 ffdhe4096 ffdhe6144 ffdhe8192; do
+        ask=$g
+        if [ "$2" = -tls1_2 ] && [ "$g" != P-256 ]; then
+            ask=$g:P-256
+        fi
+        if [ "$(s_group "$1" "$2" "$ask")" = "$g" ]; then
+            echo "$g"
+        fi
+    done | sort
+}
+our_groups() { # OUTPUT VERSION -> groups listed under that version, sorted
+    awk -v v="$2" '/^\[/{cur=$2} cur==v && /^  \[OK\] groups: /{sub(/^  \[OK\] groups: /,""); print}' <<<"$1" |
+        tr -d ' ' | tr ',' '\n' | sort
+}
+command -v openssl >/dev/null 2>&1 || t_bail "openssl is not installed (apt-get install openssl)"
+for svc in ecdsa client; do
+    p=$(pf_port "$WORK/pf2" "$svc")
+    mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" --ciphers
+    for v in TLSv1.2 TLSv1.3; do
+        flag=-tls1_2
+        [ "$v" = TLSv1.3 ] && flag=-tls1_3
+        want=$(truth_groups "$p" "$flag")
+        t_isnt "$want" "" "$svc $v: openssl finds groups"
+        t_is "$(our_groups "$OUT" "$v")" "$want" "$svc $v: the groups equal one openssl handshake per group"
+    done
+done
 
 t_done
