@@ -27,7 +27,7 @@ mx_at_exit "pf_stop '$WORK/pf'"
 
 # (version, suite code) pairs from --ciphers output
 ours() {
-    awk '/^\[/{v=$2} /^  \[OK\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" |
+    awk '/^\[/{v=$2} /^  \[[A-Z]+\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" |
         sort -u
 }
 # ... and from sslscan's XML

@@ -14,7 +14,7 @@ crt=$CERTS/rsa2048.pem
 
 # The (version, suite) pairs of --ciphers output, sorted, one per line.
 pairs() {
-    awk '/^\[/{v=$2} /^  \[OK\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" | sort
+    awk '/^\[/{v=$2} /^  \[[A-Z]+\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" | sort
 }
 
 # A legacy server: SSLv2, SSLv3 with RC4 and EXPORT, TLS 1.0, 1.2, 1.3.
@@ -52,6 +52,37 @@ t_like "$OUT" '^  \[OK\] 0x0700C0 DES-CBC3-MD5$' "legacy: the second SSLv2 kind"
 t_like "$OUT" '^  \[OK\] groups: X25519MLKEM768, X25519$' "legacy: TLS 1.3 groups, ML-KEM hybrid first"
 t_like "$OUT" "^  \[OK\] the server's order decides$" "legacy: server order found"
 t_like "$OUT" '^\[OK\] TLS_FALLBACK_SCSV honoured$' "legacy: fallback protection found"
+# The cipher policy, by default: RC4, EXPORT, MD5 CRITICAL, 3DES WARNING.
+t_like "$OUT" '^  \[CRITICAL\] 0x0004 RC4-MD5 .* TLS_RSA_WITH_RC4_128_MD5 \(rc4, md5\)$' \
+    "policy: an RC4-MD5 suite line is CRITICAL with its classes"
+t_like "$OUT" '^  \[WARNING\] 0x000A DES-CBC3-SHA .* \(3des\)$' "policy: 3DES is WARNING by default"
+t_like "$OUT" '^\[CRITICAL\] rc4 suites RC4 accepted \(--forbid rc4\): .* in TLSv1\.2, TLSv1\.0, SSLv3; Postfix: smtpd_tls_exclude_ciphers = RC4 ' \
+    "policy: the rc4 class line names the versions and the Postfix setting"
+t_like "$OUT" '^\[CRITICAL\] export suites EXPORT grade accepted \(--forbid export\): EXP-RC4-MD5 in TLSv1\.0, SSLv3; ' \
+    "policy: EXPORT found from the registry's flag"
+t_like "$OUT" '^\[WARNING\] 3des suites 3DES \(Sweet32\) accepted \(--warn-on 3des\): DES-CBC3-SHA in TLSv1\.2, TLSv1\.0, SSLv3; Postfix: smtpd_tls_exclude_ciphers = 3DES ' \
+    "policy: the 3des class line"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --ciphers --minimum=SSLv2 --forbid=none --warn-on=none
+t_is "$RC" 0 "policy: --forbid=none --warn-on=none turns it off"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --minimum=SSLv2 --forbid=none --warn-on=rc4
+t_is "$RC" 1 "policy: --warn-on=rc4 alone: WARNING (and implies --ciphers)"
+t_like "$LINE1" '^TLS PROTOCOL WARNING - rc4 suites accepted \(TLSv1\.2, TLSv1\.0, SSLv3\) \|' \
+    "policy: the first line names the class and the versions"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --forbid=rc4,bogus
+t_is "$RC" 3 "policy: an unknown class is a usage error"
+t_like "$LINE1" "^TLS PROTOCOL UNKNOWN - --forbid: unknown suite class 'bogus' " "policy: the unknown class is named"
+
+# NULL and anonymous suites: NULL is CRITICAL by default, anon is not
+# (Postfix offers it on purpose for opportunistic TLS), unless asked.
+mx_fixture forge --concurrent --cert "$crt" --versions tls1.2 --suites 0xC02F,0x0034,0x0002
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --ciphers
+t_is "$RC" 2 "policy: a NULL suite is CRITICAL by default"
+t_like "$LINE1" '^TLS PROTOCOL CRITICAL - null suites accepted \(TLSv1\.2\) \|' "policy: NULL in the first line"
+t_like "$OUT" '^  \[OK\] 0x0034 ADH-AES128-SHA ' "policy: anon is OK by default"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -t 3 --forbid=none --warn-on=anon
+t_is "$RC" 1 "policy: --warn-on=anon: WARNING"
+t_like "$OUT" '^\[WARNING\] anon suites anonymous \(no certificate\) accepted \(--warn-on anon\): ADH-AES128-SHA in TLSv1\.2; Postfix: smtpd_tls_exclude_ciphers = aNULL ' \
+    "policy: the anon class line names the Postfix setting"
 
 # Client order, no fallback protection.
 mx_fixture forge --concurrent --cert "$crt" --versions tls1.1,tls1.2 \
