@@ -77,7 +77,8 @@ done
 # Server order (Postfix's tls_preempt_cipherlist) is seen as such.
 pf_stop "$WORK/pf"
 pf_start "$WORK/pf2" "0:preempt:$dual:tls_preempt_cipherlist=yes" "0:client:$dual" \
-    "0:ecdsa:$c/ecdsa-p256.pem" ||
+    "0:ecdsa:$c/ecdsa-p256.pem" \
+    "0:weak:$dual:smtpd_tls_ciphers=low;smtpd_tls_mandatory_ciphers=low;tls_low_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0" ||
     t_bail "cannot start Postfix"
 mx_at_exit "pf_stop '$WORK/pf2'"
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf2" preempt)" --ciphers
@@ -134,5 +135,32 @@ for svc in ecdsa client; do
         t_is "$(our_groups "$OUT" "$v")" "$want" "$svc $v: the groups equal one openssl handshake per group"
     done
 done
+
+# The cipher policy on real Postfix servers. Debian's defaults accept
+# anonymous suites (on purpose, for opportunistic TLS): OK by default.
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf2" client)" --ciphers
+t_is "$RC" 0 "policy: Postfix's defaults are OK under the default policy"
+t_like "$OUT" '^  \[OK\] 0x[0-9A-F]{4} ADH-' "policy: ... although they accept anonymous suites"
+# A Postfix that accepts everything OpenSSL 3 can serve (NULL, anon,
+# CBC-SHA1 at @SECLEVEL=0; this OpenSSL has no 3DES, RC4 or EXPORT).
+p=$(pf_port "$WORK/pf2" weak)
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" --ciphers
+t_is "$RC" 2 "policy: NULL suites on a real Postfix: CRITICAL"
+t_like "$OUT" '^\[CRITICAL\] null suites without encryption accepted \(--forbid null\): .*; Postfix: smtpd_tls_exclude_ciphers = eNULL ' \
+    "policy: the null line names the Postfix setting"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" --forbid=none --warn-on=anon,cbc-sha1
+t_is "$RC" 1 "policy: --warn-on=anon,cbc-sha1 (implies --ciphers): WARNING"
+t_like "$LINE1" '^TLS PROTOCOL WARNING - anon suites accepted \(TLSv1\.2, TLSv1\.1, TLSv1\.0\); cbc-sha1 suites accepted \(TLSv1\.2, TLSv1\.1, TLSv1\.0\) \|' \
+    "policy: both classes in the first line"
+# every TLS 1.2 suite flagged is really accepted: one openssl handshake each
+flagged=$(awk '/^\[/{v=$2} v=="TLSv1.2" && /^  \[WARNING\] 0x/{print $3}' <<<"$OUT")
+t_isnt "$flagged" "" "policy: TLS 1.2 suites flagged"
+bad=
+for name in $flagged; do
+    timeout 10 openssl s_client -connect "127.0.0.1:$p" -starttls smtp -tls1_2 \
+        -cipher "$name:@SECLEVEL=0" </dev/null 2>/dev/null | grep -q "Cipher is $name\$" ||
+        bad="$bad $name"
+done
+t_is "$bad" "" "policy: each flagged suite is accepted by openssl s_client -cipher"
 
 t_done
