@@ -64,6 +64,8 @@ struct mx_vresult {
     uint16_t chosen;     /* the suite the server chose in the version probe */
     uint16_t group;      /* ... and its key exchange group, when known */
     int64_t us;          /* the version probe's time to the verdict */
+    int verified; /* accepted: 1 a complete handshake (OpenSSL), 0 the raw
+                     engine's view up to the server's hello only */
     uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
     size_t nsuites;
     int suites_complete; /* every suite chain ended in a refusal */
@@ -80,7 +82,9 @@ struct mx_enum {
     struct mx_vresult v[MX_NVERSIONS]; /* index 0 SSLv2 ... 5 TLSv1.3 */
     int fallback; /* 1 honoured, 0 ignored, -1 not tested or n/a */
     struct mx_probe_stats stats;
-    int errors; /* probes without a verdict */
+    int errors;   /* probes without a verdict */
+    int refusals; /* verdicts that were refusals (each one leaves an error
+                     in the server's log) */
 };
 
 struct mx_enum_opts {

@@ -595,6 +595,11 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
                     g ? " (" : "", g ? g->display : "", g ? ")" : "",
                     (double)r->us / 1000.0,
                     st != MX_OK ? ", below the minimum" : "");
+            if (!r->verified)
+                mx_check_add(chk, n, MX_OK,
+                             "not verified: the raw probe read the server's "
+                             "hello only, no handshake completed%s%s",
+                             r->detail[0] ? "; " : "", r->detail);
             if (st != MX_OK)
                 mx_node_summary(n, "%s accepted", mx_version_name(r->version));
             if (cfg->ciphers) {
@@ -653,6 +658,12 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         }
     if (cfg->ciphers)
         policy_lines(cfg, chk, e, &pol);
+    /* each refusal is an error line or two in the server's log */
+    mx_check_add(chk, NULL, MX_OK,
+                 "%d connection%s, %d refused on purpose (each refusal "
+                 "leaves an error in the server's log)",
+                 e->stats.connections, e->stats.connections == 1 ? "" : "s",
+                 e->refusals);
     if (cfg->ciphers && e->fallback >= 0)
         mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
                      e->fallback ? "honoured" : "ignored");
