@@ -265,9 +265,12 @@ judge(struct job *j, const uint16_t *suites, size_t nsuites, char *detail,
       size_t cap, struct mx_error *err)
 {
     uint16_t v = version_codes[j->vi];
+    int rc = mx_raw_judge(&j->task.raw, j->task.addr, suites, nsuites, v, v,
+                          detail, cap, err);
 
-    return mx_raw_judge(&j->task.raw, j->task.addr, suites, nsuites, v, v,
-                        detail, cap, err);
+    if (rc == 1)
+        j->ctx->e->dropped++; /* the raw engine stops at the hello */
+    return rc;
 }
 
 static void start_suite_chains(struct ctx *c, int vi);
@@ -863,6 +866,7 @@ fallback_done(struct ctx *c, struct job *j)
     } else if (f != NULL && f->verdict == MX_V_SERVER_HELLO &&
                f->version == version_codes[j->vi])
         c->e->fallback = 0;
+    c->e->dropped++;
 }
 
 static void

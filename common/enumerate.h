@@ -85,6 +85,8 @@ struct mx_enum {
     int errors;   /* probes without a verdict */
     int refusals; /* verdicts that were refusals (each one leaves an error
                      in the server's log) */
+    int dropped;  /* raw probes the server accepted and that were dropped
+                     after its hello (an error in its log too) */
 };
 
 struct mx_enum_opts {

@@ -658,12 +658,13 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         }
     if (cfg->ciphers)
         policy_lines(cfg, chk, e, &pol);
-    /* each refusal is an error line or two in the server's log */
+    /* what the run leaves in the server's log as errors */
     mx_check_add(chk, NULL, MX_OK,
-                 "%d connection%s, %d refused on purpose (each refusal "
-                 "leaves an error in the server's log)",
+                 "%d connection%s: %d refused on purpose, %d raw probe%s "
+                 "dropped after the server's hello (each leaves an error in "
+                 "the server's log), the others completed",
                  e->stats.connections, e->stats.connections == 1 ? "" : "s",
-                 e->refusals);
+                 e->refusals, e->dropped, e->dropped == 1 ? "" : "s");
     if (cfg->ciphers && e->fallback >= 0)
         mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
                      e->fallback ? "honoured" : "ignored");

@@ -78,6 +78,7 @@ done
 pf_stop "$WORK/pf"
 pf_start "$WORK/pf2" "0:preempt:$dual:tls_preempt_cipherlist=yes" "0:client:$dual" \
     "0:ecdsa:$c/ecdsa-p256.pem" \
+    "0:tls13:$dual:smtpd_tls_protocols=>=TLSv1.3;smtpd_tls_mandatory_protocols=>=TLSv1.3" \
     "0:weak:$dual:smtpd_tls_ciphers=low;smtpd_tls_mandatory_ciphers=low;tls_low_cipherlist=ALL:COMPLEMENTOFALL:@SECLEVEL=0" ||
     t_bail "cannot start Postfix"
 mx_at_exit "pf_stop '$WORK/pf2'"
@@ -162,5 +163,34 @@ for name in $flagged; do
         bad="$bad $name"
 done
 t_is "$bad" "" "policy: each flagged suite is accepted by openssl s_client -cipher"
+
+# The server's log: TLS error lines a run adds (each refusal writes
+# "SSL_accept error" and "TLS library problem", each raw probe dropped
+# after the server's hello one "SSL_accept error"). Versions are confirmed
+# by complete handshakes, so a default run adds only the refusals the
+# question needs: SSLv2, SSLv3, and one for the TLS versions below those
+# accepted. The long output's count is an upper bound of the log's.
+log_errors() { # SERVICE ARGS... -> "LINES REFUSALS DROPPED"
+    local svc=$1 before conns ref drop
+    shift
+    before=$(pf_lines "$WORK/pf2")
+    mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf2" "$svc")" "$@"
+    conns=$(sed -nE 's/.* connections=([0-9]+)$/\1/p' <<<"$LINE1")
+    pf_wait_log "$WORK/pf2" "disconnect from" "${conns:-1}" 20 "$before" ||
+        t_diag "$svc: fewer disconnect lines than connections"
+    ref=$(sed -nE "s/^\[OK\] [0-9]+ connections?: ([0-9]+) refused on purpose, ([0-9]+) raw .*/\1 \2/p" <<<"$OUT")
+    echo "$(pf_count "$WORK/pf2" 'SSL_accept error|TLS library problem' "$before") ${ref:--1 -1}"
+}
+declare -A max_default=([client]=4 [ecdsa]=4 [tls13]=6)
+for svc in client ecdsa tls13; do
+    read -r lines ref drop <<<"$(log_errors "$svc")"
+    t_diag "log lines, $svc, default run: $lines ($ref refusals, $drop dropped)"
+    t_ok "$svc: a default run adds at most ${max_default[$svc]} TLS error lines (got $lines)" [ "$lines" -le "${max_default[$svc]}" ]
+    t_ok "$svc: the long output counts every error it causes" [ "$lines" -le "$((2 * ref + drop))" ]
+    read -r lines ref drop <<<"$(log_errors "$svc" --ciphers)"
+    t_diag "log lines, $svc, --ciphers: $lines ($ref refusals, $drop dropped)"
+    t_ok "$svc: --ciphers adds at most 60 TLS error lines (got $lines)" [ "$lines" -le "60" ]
+    t_ok "$svc --ciphers: the long output counts every error it causes" [ "$lines" -le "$((2 * ref + drop))" ]
+done
 
 t_done
