@@ -2,8 +2,8 @@
  * check_tls_protocol - which TLS protocol versions does a mail server
  * accept?
  *
- * One raw ClientHello per version, SSLv2 to TLS 1.3, all at once; so
- * versions the linked OpenSSL cannot speak (SSLv2, SSLv3) are tested too.
+ * TLS 1.0 to 1.3 by complete handshakes where the linked OpenSSL speaks
+ * them, SSLv2 and SSLv3 by raw ClientHellos (see enumerate.h).
  * An accepted version below --minimum is CRITICAL, a --require'd version
  * that is refused is CRITICAL. With --ciphers the long output also lists,
  * per accepted version, every suite the server accepts, whose order
@@ -160,16 +160,21 @@ help(struct mx_buf *b)
     mx_buf_append(
         b,
         "check_tls_protocol (" PACKAGE_NAME " " PACKAGE_VERSION ")\n"
-        "Which TLS protocol versions does a mail server accept? One "
-        "ClientHello\n"
-        "per version, SSLv2 to TLSv1.3, all at once; versions the local "
-        "OpenSSL\n"
-        "cannot speak are tested too.\n"
+        "Which TLS protocol versions does a mail server accept, SSLv2 to "
+        "TLSv1.3?\n"
+        "Versions the local OpenSSL speaks are confirmed by complete "
+        "handshakes\n"
+        "(TLS 1.0 to 1.2 as one range); SSLv2 and SSLv3 by raw ClientHellos "
+        "that\n"
+        "read the server's hello only. The long output counts the refusals "
+        "and\n"
+        "dropped probes the run caused (each an error in the server's log).\n"
         "\n"
         "Usage:\n"
         "  check_tls_protocol -H HOST [-p PORT] [-S DIALECT] "
         "[--minimum=VERSION]\n"
         "                     [--require=VERSION[,VERSION...]] [--ciphers]\n"
+        "                     [--forbid=CLASS[,...]] [--warn-on=CLASS[,...]]\n"
         "\n"
         "Options:\n"
         " --minimum=VERSION\n"
@@ -191,8 +196,8 @@ help(struct mx_buf *b)
     mx_buf_append(
         b,
         " --forbid=CLASS[,CLASS...]\n"
-        "    An accepted suite of a CLASS is CRITICAL (default: " FORBID_DEF
-        ").\n"
+        "    An accepted suite of a CLASS is CRITICAL (default:\n"
+        "    " FORBID_DEF ").\n"
         " --warn-on=CLASS[,CLASS...]\n"
         "    An accepted suite of a CLASS is WARNING (default: " WARN_ON_DEF
         ").\n"
@@ -201,7 +206,9 @@ help(struct mx_buf *b)
         "    table, so giving either option implies --ciphers. anon is not in\n"
         "    the defaults: Postfix offers anonymous suites on purpose for\n"
         "    opportunistic TLS on port 25 (clients that do not check\n"
-        "    certificates lose nothing).\n");
+        "    certificates lose nothing). Each class accepted names the "
+        "Postfix\n"
+        "    setting that removes it (smtpd_tls_exclude_ciphers).\n");
     mx_std_help(b);
     mx_buf_append(b, "\n"
                      "Examples:\n"
@@ -209,7 +216,9 @@ help(struct mx_buf *b)
                      "--minimum=TLSv1.2\n"
                      "  check_tls_protocol -H mx.example.org "
                      "--require=TLSv1.2,TLSv1.3\n"
-                     "  check_tls_protocol -H 127.0.0.1 -p 25 --ciphers\n");
+                     "  check_tls_protocol -H 127.0.0.1 -p 25 --ciphers\n"
+                     "  check_tls_protocol -H mx.example.org -p 587 "
+                     "--warn-on=3des,anon\n");
 }
 
 static int
