@@ -47,7 +47,13 @@ struct job {
     size_t ncand;
     int anchored; /* group chains: the groups found are offered last */
     int lo;       /* J_TLSV: the lowest version index of the range asked */
-    int ossl;     /* J_SUITES, J_ORDER: the OpenSSL engine, complete */
+    int ossl;     /* J_SUITES, J_ORDER, J_GROUPS: the OpenSSL engine */
+    uint16_t rest[MX_ENUM_MAX_GROUPS]; /* group chains: for the raw engine,
+                                          after the OpenSSL chain */
+    size_t nrest;
+    uint16_t glist[2 * MX_ENUM_MAX_GROUPS]; /* OpenSSL group chains: the
+                                               groups offered */
+    size_t nglist;
     uint16_t lib[MX_ENUM_MAX_SUITES]; /* J_TLSV: the library's suites */
     size_t nlib;
     uint8_t *hello;
@@ -546,6 +552,48 @@ build_groups(struct ctx *c, struct job *j)
                                                   : MX_FLIGHT_STOP_DONE);
 }
 
+/* An OpenSSL group chain's next handshake (see build_groups). */
+static void
+build_groups_ossl(struct ctx *c, struct job *j)
+{
+    const struct mx_vresult *r = &c->e->v[j->vi];
+    size_t i;
+
+    j->nglist = 0;
+    for (i = 0; i < j->ncand; i++)
+        j->glist[j->nglist++] = j->cand[i];
+    for (i = 0; j->anchored && i < r->ngroups; i++)
+        if (!mx_code_listed(j->glist, j->nglist, r->groups[i]))
+            j->glist[j->nglist++] = r->groups[i];
+    build_ossl(j, j->offer, j->noffer);
+    j->task.offer.groups = j->glist;
+    j->task.offer.ngroups = j->nglist;
+}
+
+/* After the OpenSSL group chain: the groups the library cannot offer, by
+ * the raw engine, with the groups found listed last. 0 when queued. */
+static int
+groups_rest(struct ctx *c, struct job *j)
+{
+    struct mx_vresult *r = &c->e->v[j->vi];
+
+    if (j->nrest == 0 || c->failed) {
+        r->groups_complete = 1;
+        return -1;
+    }
+    j->ossl = 0;
+    memcpy(j->cand, j->rest, j->nrest * sizeof(*j->rest));
+    j->ncand = j->nrest;
+    j->nrest = 0;
+    j->anchored = r->ngroups > 0;
+    if (build_groups(c, j) != 0) {
+        c->failed = 1;
+        return -1;
+    }
+    queue(c, j);
+    return 0;
+}
+
 /* The groups a version can be asked about, and the suites to offer. */
 static void
 start_groups(struct ctx *c, int vi)
@@ -583,6 +631,25 @@ start_groups(struct ctx *c, int vi)
         r->groups_complete = 1; /* nothing to ask: no ECDHE suite */
         return;
     }
+    if (ossl_can(c, vi, j->offer, j->noffer)) {
+        /* the library's groups by complete handshakes, the rest after */
+        for (i = 0, n = 0; i < j->ncand; i++) {
+            g = mx_group_by_code(j->cand[i]);
+            if (g != NULL && g->openssl != NULL)
+                j->cand[n++] = j->cand[i];
+            else
+                j->rest[j->nrest++] = j->cand[i];
+        }
+        j->ncand = n;
+        if (n > 0) {
+            j->ossl = 1;
+            build_groups_ossl(c, j);
+            queue(c, j);
+            return;
+        }
+        (void)groups_rest(c, j);
+        return;
+    }
     if (build_groups(c, j) != 0) {
         c->failed = 1;
         return;
@@ -600,6 +667,52 @@ groups_done(struct ctx *c, struct job *j)
     uint16_t g;
     int rc;
 
+    if (j->ossl) {
+        const struct mx_handshake *hs = &j->task.hs;
+
+        if (j->task.rc != 0) {
+            note_error(c, j, &j->task.err);
+            return;
+        }
+        if (!hs->accepted) {
+            if (hs->closed) {
+                mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr,
+                             hs->reason);
+                note_error(c, j, &err);
+                return;
+            }
+            c->e->refusals++;
+            if (!j->anchored && j->ncand > 0 && r->ngroups > 0) {
+                j->anchored = 1;
+                build_groups_ossl(c, j);
+                queue(c, j);
+                return;
+            }
+            (void)groups_rest(c, j);
+            return;
+        }
+        g = hs->group;
+        if (j->anchored && mx_code_listed(r->groups, r->ngroups, g)) {
+            (void)groups_rest(c, j);
+            return;
+        }
+        if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
+            mx_error_set(&err, MX_E_TLS,
+                         "%s: the handshake's group 0x%04X was not offered",
+                         j->task.addr, g);
+            note_error(c, j, &err);
+            return;
+        }
+        add_code(r->groups, &r->ngroups, MX_ENUM_MAX_GROUPS, g);
+        remove_code(j->cand, &j->ncand, g);
+        if (j->ncand == 0) {
+            (void)groups_rest(c, j);
+            return;
+        }
+        build_groups_ossl(c, j);
+        queue(c, j);
+        return;
+    }
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         return;

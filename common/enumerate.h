@@ -3,17 +3,30 @@
  * the cipher suites per version, whether the server's or the client's
  * order decides, the groups per version, and TLS_FALLBACK_SCSV.
  *
- * Every probe is a raw ClientHello (rawtls.h) built from the registry, so
- * anything the IANA registry names can be offered, whatever the linked
- * OpenSSL implements; no handshake is completed. Probes run in parallel on
- * the scheduler, with a bounded number of connections:
+ * What the linked OpenSSL can offer (TLS 1.0 to 1.3 at security level 0,
+ * its suites and groups) is asked by complete handshakes, followed by
+ * EHLO, QUIT and close_notify, so that an acceptance leaves no error in
+ * the server's log and counts only when the handshake completes; the
+ * rest (SSLv2, SSLv3, suites and groups of the IANA registry the library
+ * lacks, and a version whose complete handshake fails) by raw
+ * ClientHellos (rawtls.h) that read the server's first flight and drop
+ * the connection (mx_vresult.verified says which). Refusals and dropped
+ * raw probes are counted: each leaves an error in the server's log.
+ * Probes run in parallel on the scheduler, with a bounded number of
+ * connections:
  *
- *   versions  one probe per version, all at once;
+ *   versions  SSLv2 and SSLv3 one raw probe each; TLS 1.3 one handshake;
+ *             TLS 1.0 to 1.2 one handshake over the range, then the
+ *             range below the version the server chose (a refusal of
+ *             the range refuses all of it; a refusal that is not
+ *             protocol_version, or a handshake that breaks, is asked
+ *             again per version by the raw engine);
  *   suites    per accepted version, elimination chains (offer a set, note
  *             the suite the server picks, remove it, offer the rest, until
- *             the server refuses), several chains per version when the
- *             version has many candidate suites; a ClientHello never
- *             offers more than MX_ENUM_CHUNK suites;
+ *             the server refuses): one by handshakes over the library's
+ *             suites, raw ones over the rest, several when the version
+ *             has many candidate suites; a raw ClientHello never offers
+ *             more than MX_ENUM_CHUNK suites;
  *   order     one probe per version with two accepted suites reversed;
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the

@@ -189,7 +189,7 @@ for svc in client ecdsa tls13; do
     t_ok "$svc: the long output counts every error it causes" [ "$lines" -le "$((2 * ref + drop))" ]
     read -r lines ref drop <<<"$(log_errors "$svc" --ciphers)"
     t_diag "log lines, $svc, --ciphers: $lines ($ref refusals, $drop dropped)"
-    t_ok "$svc: --ciphers adds at most 60 TLS error lines (got $lines)" [ "$lines" -le "60" ]
+    t_ok "$svc: --ciphers adds at most 40 TLS error lines (got $lines)" [ "$lines" -le "40" ]
     t_ok "$svc --ciphers: the long output counts every error it causes" [ "$lines" -le "$((2 * ref + drop))" ]
 done
 
