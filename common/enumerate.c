@@ -72,8 +72,10 @@ struct ctx {
     uint16_t scratch[MX_ENUM_MAX_SUITES];
     uint16_t pref[MX_ENUM_MAX_SUITES]; /* the library's suite order */
     size_t npref;
-    int failed; /* an internal error stopped new work */
-    int tlsv;   /* the library speaks TLS 1.0 to 1.3 */
+    int failed;                  /* an internal error stopped new work */
+    int tlsv;                    /* the library speaks TLS 1.0 to 1.3 */
+    int hs_failed[MX_NVERSIONS]; /* a complete handshake was refused or
+                                    broke; the raw engine asked again */
 };
 
 int
@@ -288,7 +290,9 @@ version_done(struct ctx *c, struct job *j)
 {
     struct mx_vresult *r = &c->e->v[j->vi];
     const struct mx_flight *f = j->task.raw.flight;
+    const struct mx_group *g;
     struct mx_error err;
+    char note[160];
     size_t i;
     int rc;
 
@@ -298,8 +302,21 @@ version_done(struct ctx *c, struct job *j)
         maybe_fallback(c);
         return;
     }
+    snprintf(note, sizeof(note), "%s", r->detail);
     rc = judge(j, j->offer, j->noffer, r->detail, sizeof(r->detail), &err);
     r->us = j->task.raw.us;
+    if (rc == 1 && c->hs_failed[j->vi] && f->verdict != MX_V_SSL2_HELLO &&
+        mx_suite_in_library(f->suite) &&
+        ((g = mx_group_by_code(f->hrr ? f->hrr_group : f->group)) == NULL ||
+         g->openssl != NULL)) {
+        /* the server chose what the complete handshake offered, and that
+         * handshake failed: no real client gets this version */
+        mx_error_set(&err, MX_E_TLS,
+                     "%s chose %s, which a complete handshake offered too, "
+                     "but that handshake failed (%s)",
+                     j->task.addr, mx_suite_name(f->suite), note);
+        rc = -1;
+    }
     if (rc < 0) {
         note_error(c, j, &err);
     } else if (rc == 0) {
@@ -308,6 +325,7 @@ version_done(struct ctx *c, struct job *j)
     } else {
         r->state = MX_VS_ACCEPTED;
         r->verified = 0; /* the raw engine stops at the server's hello */
+        snprintf(r->detail, sizeof(r->detail), "%s", note);
         if (f->verdict == MX_V_SSL2_HELLO) {
             for (i = 0; i < f->nssl2_ciphers && i < 16; i++)
                 r->ssl2_ciphers[i] = f->ssl2_ciphers[i];
@@ -844,9 +862,11 @@ tlsv_done(struct ctx *c, struct job *j)
     if (j->task.rc != 0 && j->task.err.code == MX_E_TLS) {
         /* the server answered, but the handshake broke: what the raw
          * engine sees is all there is, and it is said */
-        for (vi = j->vi; vi >= j->lo; vi--)
+        for (vi = j->vi; vi >= j->lo; vi--) {
+            c->hs_failed[vi] = 1;
             snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
                      "a complete handshake failed: %.120s", j->task.err.msg);
+        }
         raw_versions(c, j->lo, j->vi);
         return;
     }
@@ -875,10 +895,12 @@ tlsv_done(struct ctx *c, struct job *j)
                    "suites (%s); asking the raw engine",
                    mx_version_name(version_codes[j->lo]),
                    mx_version_name(version_codes[j->vi]), hs->reason);
-            for (vi = j->vi; vi >= j->lo; vi--)
+            for (vi = j->vi; vi >= j->lo; vi--) {
+                c->hs_failed[vi] = 1;
                 snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
                          "the library's suites were refused: %.100s",
                          hs->reason);
+            }
             raw_versions(c, j->lo, j->vi);
             return;
         }
@@ -1038,7 +1060,7 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
     mx_sched_init(&c->s, t, o->parallel);
 
     c->pending_versions = MX_NVERSIONS;
-    c->tlsv = tlsv_spoken();
+    c->tlsv = !o->raw_only && tlsv_spoken();
     for (vi = 0; vi < MX_NVERSIONS; vi++) {
         if (vi == TLSV_LO && !c->tlsv)
             break;

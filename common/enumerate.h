@@ -106,6 +106,7 @@ struct mx_enum_opts {
     unsigned what; /* MX_ENUM_* */
     int parallel;  /* connections at once (1..MX_SCHED_MAX) */
     const char *sni;
+    int raw_only; /* raw ClientHellos only: no complete handshakes */
 };
 
 /* Index of a version in mx_enum.v, -1 if not one of the six. */

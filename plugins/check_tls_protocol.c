@@ -35,6 +35,7 @@ enum {
     OPT_PARALLEL,
     OPT_FORBID,
     OPT_WARN_ON,
+    OPT_RAW_ONLY,
 };
 
 /*
@@ -152,6 +153,7 @@ struct cfg {
     int ciphers;
     long long parallel;
     enum mx_state policy[NCLASSES]; /* OK: not checked */
+    int raw_only;
 };
 
 static void
@@ -192,7 +194,15 @@ help(struct mx_buf *b)
         "    groups, TLS_FALLBACK_SCSV): the full table, one line per "
         "suite.\n"
         " --parallel=N\n"
-        "    Connections at once (1..64, default 8).\n");
+        "    Connections at once (1..64, default 8).\n"
+        " --raw-only\n"
+        "    Ask with raw ClientHellos only, never complete a handshake: "
+        "what the\n"
+        "    server answers to its first flight, whatever the local OpenSSL "
+        "can\n"
+        "    verify (e.g. a test server that only forges first flights). "
+        "Every\n"
+        "    acceptance then leaves an error in the server's log.\n");
     mx_buf_append(
         b,
         " --forbid=CLASS[,CLASS...]\n"
@@ -312,6 +322,9 @@ protocol_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_CIPHERS:
         cfg->ciphers = 1;
         return 1;
+    case OPT_RAW_ONLY:
+        cfg->raw_only = 1;
+        return 1;
     case OPT_FORBID:
         cfg->ciphers = 1;
         return parse_classes("--forbid", arg, MX_CRITICAL, cfg, err) == 0 ? 1
@@ -341,6 +354,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"forbid", required_argument, NULL, OPT_FORBID},
         {"warn-on", required_argument, NULL, OPT_WARN_ON},
+        {"raw-only", no_argument, NULL, OPT_RAW_ONLY},
         {NULL, 0, NULL, 0},
     };
 
@@ -746,6 +760,7 @@ main(int argc, char **argv)
     eo.what = cfg.ciphers ? MX_ENUM_ALL : MX_ENUM_VERSIONS;
     eo.parallel = (int)cfg.parallel;
     eo.sni = cfg.std.sni;
+    eo.raw_only = cfg.raw_only;
     t0 = mx_now_ms();
     erc = mx_enumerate(&t, &eo, e, &err);
     if (erc != 0 && e->stats.connections == 0)
