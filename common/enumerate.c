@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "enumerate.h"
 #include "hello.h"
@@ -31,7 +32,7 @@
 static const uint16_t version_codes[MX_NVERSIONS] = {
     MX_SSL2, MX_SSL3, MX_TLS10, MX_TLS11, MX_TLS12, MX_TLS13};
 
-enum jkind { J_VERSION, J_SUITES, J_ORDER, J_GROUPS, J_FALLBACK };
+enum jkind { J_VERSION, J_SUITES, J_ORDER, J_GROUPS, J_FALLBACK, J_TLSV };
 
 struct ctx;
 
@@ -44,6 +45,17 @@ struct job {
     size_t noffer;
     uint16_t cand[MX_ENUM_MAX_GROUPS]; /* group chains: groups left */
     size_t ncand;
+    int anchored; /* group chains: the groups found are offered last */
+    int lo;       /* J_TLSV: the lowest version index of the range asked */
+    int ossl;     /* J_SUITES, J_ORDER, J_GROUPS: the OpenSSL engine */
+    uint16_t rest[MX_ENUM_MAX_GROUPS]; /* group chains: for the raw engine,
+                                          after the OpenSSL chain */
+    size_t nrest;
+    uint16_t glist[2 * MX_ENUM_MAX_GROUPS]; /* OpenSSL group chains: the
+                                               groups offered */
+    size_t nglist;
+    uint16_t lib[MX_ENUM_MAX_SUITES]; /* J_TLSV: the library's suites */
+    size_t nlib;
     uint8_t *hello;
     size_t hello_len;
     struct job *all_next; /* every job, for freeing */
@@ -60,7 +72,10 @@ struct ctx {
     uint16_t scratch[MX_ENUM_MAX_SUITES];
     uint16_t pref[MX_ENUM_MAX_SUITES]; /* the library's suite order */
     size_t npref;
-    int failed; /* an internal error stopped new work */
+    int failed;                  /* an internal error stopped new work */
+    int tlsv;                    /* the library speaks TLS 1.0 to 1.3 */
+    int hs_failed[MX_NVERSIONS]; /* a complete handshake was refused or
+                                    broke; the raw engine asked again */
 };
 
 int
@@ -75,6 +90,24 @@ mx_version_index(uint16_t version)
 }
 
 static void job_done(struct mx_sched *s, struct mx_task *task);
+
+#define TLSV_LO 2 /* index of TLS 1.0: from here OpenSSL completes */
+
+/* Can the linked library speak TLS 1.0 to 1.3 (at security level 0)? */
+static int
+tlsv_spoken(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    int ok;
+
+    if (ctx == NULL)
+        return 0;
+    SSL_CTX_set_security_level(ctx, 0);
+    ok = SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) == 1 &&
+         SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1;
+    SSL_CTX_free(ctx);
+    return ok;
+}
 
 static struct job *
 new_job(struct ctx *c, enum jkind kind, int vi)
@@ -155,6 +188,39 @@ build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
     return 0;
 }
 
+/* An OpenSSL task offering suites (n of them) at one version: a complete
+ * handshake, EHLO, QUIT and close_notify when it is accepted. */
+static void
+build_ossl(struct job *j, const uint16_t *suites, size_t n)
+{
+    uint16_t v = version_codes[j->vi];
+
+    mx_task_free(&j->task);
+    mx_task_init(&j->task);
+    j->task.engine = MX_ENGINE_OPENSSL;
+    j->task.offer.min_version = v;
+    j->task.offer.max_version = v;
+    j->task.offer.suites = suites;
+    j->task.offer.nsuites = n;
+    j->task.offer.sni = j->ctx->o->sni;
+    j->task.done = job_done;
+    j->task.arg = j;
+}
+
+/* Can the OpenSSL engine ask this version with these suites? */
+static int
+ossl_can(const struct ctx *c, int vi, const uint16_t *suites, size_t n)
+{
+    size_t i;
+
+    if (!c->tlsv || vi < TLSV_LO || n == 0 || !c->e->v[vi].verified)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!mx_suite_in_library(suites[i]))
+            return 0;
+    return 1;
+}
+
 /* The candidate suites of a version, in a real client's order. */
 static size_t
 universe(const struct ctx *c, int vi, uint16_t *out, size_t cap)
@@ -207,9 +273,12 @@ judge(struct job *j, const uint16_t *suites, size_t nsuites, char *detail,
       size_t cap, struct mx_error *err)
 {
     uint16_t v = version_codes[j->vi];
+    int rc = mx_raw_judge(&j->task.raw, j->task.addr, suites, nsuites, v, v,
+                          detail, cap, err);
 
-    return mx_raw_judge(&j->task.raw, j->task.addr, suites, nsuites, v, v,
-                        detail, cap, err);
+    if (rc == 1)
+        j->ctx->e->dropped++; /* the raw engine stops at the hello */
+    return rc;
 }
 
 static void start_suite_chains(struct ctx *c, int vi);
@@ -221,7 +290,9 @@ version_done(struct ctx *c, struct job *j)
 {
     struct mx_vresult *r = &c->e->v[j->vi];
     const struct mx_flight *f = j->task.raw.flight;
+    const struct mx_group *g;
     struct mx_error err;
+    char note[160];
     size_t i;
     int rc;
 
@@ -231,14 +302,30 @@ version_done(struct ctx *c, struct job *j)
         maybe_fallback(c);
         return;
     }
+    snprintf(note, sizeof(note), "%s", r->detail);
     rc = judge(j, j->offer, j->noffer, r->detail, sizeof(r->detail), &err);
     r->us = j->task.raw.us;
+    if (rc == 1 && c->hs_failed[j->vi] && f->verdict != MX_V_SSL2_HELLO &&
+        mx_suite_in_library(f->suite) &&
+        ((g = mx_group_by_code(f->hrr ? f->hrr_group : f->group)) == NULL ||
+         g->openssl != NULL)) {
+        /* the server chose what the complete handshake offered, and that
+         * handshake failed: no real client gets this version */
+        mx_error_set(&err, MX_E_TLS,
+                     "%s chose %s, which a complete handshake offered too, "
+                     "but that handshake failed (%s)",
+                     j->task.addr, mx_suite_name(f->suite), note);
+        rc = -1;
+    }
     if (rc < 0) {
         note_error(c, j, &err);
     } else if (rc == 0) {
         r->state = MX_VS_REFUSED;
+        c->e->refusals++;
     } else {
         r->state = MX_VS_ACCEPTED;
+        r->verified = 0; /* the raw engine stops at the server's hello */
+        snprintf(r->detail, sizeof(r->detail), "%s", note);
         if (f->verdict == MX_V_SSL2_HELLO) {
             for (i = 0; i < f->nssl2_ciphers && i < 16; i++)
                 r->ssl2_ciphers[i] = f->ssl2_ciphers[i];
@@ -274,9 +361,32 @@ start_suite_chains(struct ctx *c, int vi)
         add_code(r->suites, &r->nsuites, MX_ENUM_MAX_SUITES, r->chosen);
         remove_code(all, &n, r->chosen);
     }
+    r->suites_complete = 1; /* until a chain fails */
+    if (c->tlsv && vi >= TLSV_LO && r->verified) {
+        /* the library's suites by complete handshakes, one chain; the
+         * raw chains below get the rest */
+        j = new_job(c, J_SUITES, vi);
+        if (j == NULL) {
+            c->failed = 1;
+            return;
+        }
+        j->ossl = 1;
+        for (i = 0, per = 0; i < n; i++)
+            if (mx_suite_in_library(all[i]))
+                j->lib[j->nlib++] = all[i];
+            else
+                all[per++] = all[i];
+        n = per;
+        if (j->nlib > 0) {
+            build_ossl(j, j->lib, j->nlib);
+            c->pending_suites[vi]++;
+            queue(c, j);
+        }
+    }
     nchains = (n + MX_ENUM_CHUNK - 1) / MX_ENUM_CHUNK;
     if (nchains == 0) {
-        r->suites_complete = 1;
+        if (c->pending_suites[vi] == 0)
+            r->suites_complete = 1;
         return;
     }
     per = (n + nchains - 1) / nchains;
@@ -295,7 +405,6 @@ start_suite_chains(struct ctx *c, int vi)
         c->pending_suites[vi]++;
         queue(c, j);
     }
-    r->suites_complete = 1; /* until a chain fails */
 }
 
 static void
@@ -316,7 +425,10 @@ order_probe(struct ctx *c, int vi)
     j->offer[0] = r->suites[1];
     j->offer[1] = r->suites[0];
     j->noffer = 2;
-    if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) != 0) {
+    if (ossl_can(c, vi, j->offer, 2)) {
+        j->ossl = 1;
+        build_ossl(j, j->offer, 2);
+    } else if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) != 0) {
         c->failed = 1;
         return;
     }
@@ -332,6 +444,31 @@ suites_done(struct ctx *c, struct job *j)
     char detail[160];
     int rc = -1;
 
+    if (j->ossl) {
+        const struct mx_handshake *hs = &j->task.hs;
+
+        if (j->task.rc != 0) {
+            note_error(c, j, &j->task.err);
+            r->suites_complete = 0;
+        } else if (hs->accepted && mx_code_listed(j->lib, j->nlib, hs->suite)) {
+            add_code(r->suites, &r->nsuites, MX_ENUM_MAX_SUITES, hs->suite);
+            remove_code(j->lib, &j->nlib, hs->suite);
+            if (j->nlib > 0 && !c->failed) {
+                build_ossl(j, j->lib, j->nlib);
+                queue(c, j);
+                return;
+            }
+        } else if (hs->closed || hs->accepted) {
+            mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr,
+                         hs->accepted ? "chose a suite not offered"
+                                      : hs->reason);
+            note_error(c, j, &err);
+            r->suites_complete = 0;
+        } else {
+            c->e->refusals++;
+        }
+        goto chain_end;
+    }
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         r->suites_complete = 0;
@@ -342,6 +479,8 @@ suites_done(struct ctx *c, struct job *j)
             r->suites_complete = 0;
         }
     }
+    if (rc == 0)
+        c->e->refusals++;
     if (rc == 1) {
         add_code(r->suites, &r->nsuites, MX_ENUM_MAX_SUITES, f->suite);
         if (f->dh_bits > 0)
@@ -353,6 +492,7 @@ suites_done(struct ctx *c, struct job *j)
             return;
         }
     }
+chain_end:
     if (--c->pending_suites[j->vi] > 0)
         return;
     /* every chain of this version has ended */
@@ -374,8 +514,102 @@ order_done(struct ctx *c, struct job *j)
         note_error(c, j, &j->task.err);
         return;
     }
-    if (judge(j, j->offer, 2, detail, sizeof(detail), &err) == 1)
+    if (j->ossl) {
+        if (j->task.hs.accepted)
+            r->order = j->task.hs.suite == j->offer[1] ? 1 : 0;
+        else if (!j->task.hs.closed)
+            c->e->refusals++;
+        return;
+    }
+    switch (judge(j, j->offer, 2, detail, sizeof(detail), &err)) {
+    case 1:
         r->order = j->task.raw.flight->suite == j->offer[1] ? 1 : 0;
+        break;
+    case 0:
+        c->e->refusals++;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A suite below TLS 1.3 whose ServerKeyExchange names a curve: ECDHE,
+ * and ECDH_anon (ephemeral too, despite its name). */
+static int
+curve_kx(const struct mx_suite *s)
+{
+    return s != NULL && (s->kx == MX_KX_ECDHE ||
+                         (s->kx == MX_KX_ECDH && s->auth == MX_SAUTH_NULL));
+}
+
+/*
+ * The hello of a group chain: the candidates left, and once anchored the
+ * groups already found after them. The anchors matter below TLS 1.3: a
+ * server with only an ECDSA certificate refuses a client whose
+ * supported_groups lacks the certificate's curve, so once that curve has
+ * been found and removed, a plain elimination ends in a refusal although
+ * other groups are still accepted. With the found groups listed last, the
+ * server picks a candidate it accepts before them (a server that follows
+ * the client's order does; one that follows its own picks what it ranks
+ * first), and picking an anchor ends the chain.
+ */
+static int
+build_groups(struct ctx *c, struct job *j)
+{
+    const struct mx_vresult *r = &c->e->v[j->vi];
+    uint16_t list[2 * MX_ENUM_MAX_GROUPS];
+    size_t n = 0, i;
+
+    for (i = 0; i < j->ncand; i++)
+        list[n++] = j->cand[i];
+    for (i = 0; j->anchored && i < r->ngroups; i++)
+        if (!mx_code_listed(list, n, r->groups[i]))
+            list[n++] = r->groups[i];
+    return build(j, list, n,
+                 version_codes[j->vi] == MX_TLS13 ? MX_FLIGHT_STOP_HELLO
+                                                  : MX_FLIGHT_STOP_DONE);
+}
+
+/* An OpenSSL group chain's next handshake (see build_groups). */
+static void
+build_groups_ossl(struct ctx *c, struct job *j)
+{
+    const struct mx_vresult *r = &c->e->v[j->vi];
+    size_t i;
+
+    j->nglist = 0;
+    for (i = 0; i < j->ncand; i++)
+        j->glist[j->nglist++] = j->cand[i];
+    for (i = 0; j->anchored && i < r->ngroups; i++)
+        if (!mx_code_listed(j->glist, j->nglist, r->groups[i]))
+            j->glist[j->nglist++] = r->groups[i];
+    build_ossl(j, j->offer, j->noffer);
+    j->task.offer.groups = j->glist;
+    j->task.offer.ngroups = j->nglist;
+}
+
+/* After the OpenSSL group chain: the groups the library cannot offer, by
+ * the raw engine, with the groups found listed last. 0 when queued. */
+static int
+groups_rest(struct ctx *c, struct job *j)
+{
+    struct mx_vresult *r = &c->e->v[j->vi];
+
+    if (j->nrest == 0 || c->failed) {
+        r->groups_complete = 1;
+        return -1;
+    }
+    j->ossl = 0;
+    memcpy(j->cand, j->rest, j->nrest * sizeof(*j->rest));
+    j->ncand = j->nrest;
+    j->nrest = 0;
+    j->anchored = r->ngroups > 0;
+    if (build_groups(c, j) != 0) {
+        c->failed = 1;
+        return -1;
+    }
+    queue(c, j);
+    return 0;
 }
 
 /* The groups a version can be asked about, and the suites to offer. */
@@ -400,23 +634,41 @@ start_groups(struct ctx *c, int vi)
             continue; /* below TLS 1.3 only ECDHE curves are seen */
         j->cand[j->ncand++] = g[i].code;
     }
-    /* the suites: those accepted (ECDHE ones below TLS 1.3) */
+    /* the suites: those accepted (with a curve below TLS 1.3) */
     for (i = 0; i < r->nsuites && i < MX_ENUM_CHUNK; i++) {
         s = mx_suite_by_code(r->suites[i]);
-        if (tls13 || (s != NULL && s->kx == MX_KX_ECDHE))
+        if (tls13 || curve_kx(s))
             add_code(j->offer, &j->noffer, MX_ENUM_CHUNK, r->suites[i]);
     }
     if (j->noffer == 0 && r->chosen != 0) {
         s = mx_suite_by_code(r->chosen);
-        if (tls13 || (s != NULL && s->kx == MX_KX_ECDHE))
+        if (tls13 || curve_kx(s))
             add_code(j->offer, &j->noffer, MX_ENUM_CHUNK, r->chosen);
     }
     if (j->noffer == 0) {
         r->groups_complete = 1; /* nothing to ask: no ECDHE suite */
         return;
     }
-    if (build(j, j->cand, j->ncand,
-              tls13 ? MX_FLIGHT_STOP_HELLO : MX_FLIGHT_STOP_DONE) != 0) {
+    if (ossl_can(c, vi, j->offer, j->noffer)) {
+        /* the library's groups by complete handshakes, the rest after */
+        for (i = 0, n = 0; i < j->ncand; i++) {
+            g = mx_group_by_code(j->cand[i]);
+            if (g != NULL && g->openssl != NULL)
+                j->cand[n++] = j->cand[i];
+            else
+                j->rest[j->nrest++] = j->cand[i];
+        }
+        j->ncand = n;
+        if (n > 0) {
+            j->ossl = 1;
+            build_groups_ossl(c, j);
+            queue(c, j);
+            return;
+        }
+        (void)groups_rest(c, j);
+        return;
+    }
+    if (build_groups(c, j) != 0) {
         c->failed = 1;
         return;
     }
@@ -433,6 +685,52 @@ groups_done(struct ctx *c, struct job *j)
     uint16_t g;
     int rc;
 
+    if (j->ossl) {
+        const struct mx_handshake *hs = &j->task.hs;
+
+        if (j->task.rc != 0) {
+            note_error(c, j, &j->task.err);
+            return;
+        }
+        if (!hs->accepted) {
+            if (hs->closed) {
+                mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr,
+                             hs->reason);
+                note_error(c, j, &err);
+                return;
+            }
+            c->e->refusals++;
+            if (!j->anchored && j->ncand > 0 && r->ngroups > 0) {
+                j->anchored = 1;
+                build_groups_ossl(c, j);
+                queue(c, j);
+                return;
+            }
+            (void)groups_rest(c, j);
+            return;
+        }
+        g = hs->group;
+        if (j->anchored && mx_code_listed(r->groups, r->ngroups, g)) {
+            (void)groups_rest(c, j);
+            return;
+        }
+        if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
+            mx_error_set(&err, MX_E_TLS,
+                         "%s: the handshake's group 0x%04X was not offered",
+                         j->task.addr, g);
+            note_error(c, j, &err);
+            return;
+        }
+        add_code(r->groups, &r->ngroups, MX_ENUM_MAX_GROUPS, g);
+        remove_code(j->cand, &j->ncand, g);
+        if (j->ncand == 0) {
+            (void)groups_rest(c, j);
+            return;
+        }
+        build_groups_ossl(c, j);
+        queue(c, j);
+        return;
+    }
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         return;
@@ -443,10 +741,23 @@ groups_done(struct ctx *c, struct job *j)
         return;
     }
     if (rc == 0) {
+        c->e->refusals++;
+        /* refused: retry once with the groups found as anchors */
+        if (!j->anchored && j->ncand > 0 && r->ngroups > 0 && !c->failed) {
+            j->anchored = 1;
+            if (build_groups(c, j) == 0) {
+                queue(c, j);
+                return;
+            }
+        }
         r->groups_complete = 1;
         return;
     }
     g = f->hrr ? f->hrr_group : f->group;
+    if (j->anchored && g != 0 && mx_code_listed(r->groups, r->ngroups, g)) {
+        r->groups_complete = 1; /* an anchor beat every candidate left */
+        return;
+    }
     if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
         mx_error_set(&err, MX_E_TLS,
                      "%s chose group 0x%04X, which was not offered",
@@ -460,11 +771,183 @@ groups_done(struct ctx *c, struct job *j)
         r->groups_complete = 1;
         return;
     }
-    if (!c->failed &&
-        build(j, j->cand, j->ncand,
-              version_codes[j->vi] == MX_TLS13 ? MX_FLIGHT_STOP_HELLO
-                                               : MX_FLIGHT_STOP_DONE) == 0)
+    if (!c->failed && build_groups(c, j) == 0)
         queue(c, j);
+}
+
+/*
+ * TLS versions the linked OpenSSL speaks are asked with complete
+ * handshakes (EHLO, QUIT and close_notify after them), so that an
+ * accepted version leaves nothing in the server's log and is accepted
+ * only when the handshake completes. TLS 1.0 to 1.2 are one range: the
+ * server answers with the highest version of the range it accepts; that
+ * version is accepted and those above it refused, and the range below it
+ * is asked next. Only the range no version of which is accepted ends in a
+ * refusal. A refusal that is not about the version (no suite or group in
+ * common with the library's) is asked again per version by the raw
+ * engine, whose offer has every suite of the registry.
+ */
+static int
+build_tlsv(struct ctx *c, struct job *j)
+{
+    uint16_t *all = c->scratch;
+    size_t n, i;
+    int vi;
+
+    j->nlib = 0;
+    for (vi = j->vi; vi >= j->lo; vi--) {
+        n = universe(c, vi, all, MX_ENUM_MAX_SUITES);
+        for (i = 0; i < n; i++)
+            if (mx_suite_in_library(all[i]))
+                add_code(j->lib, &j->nlib, MX_ENUM_MAX_SUITES, all[i]);
+    }
+    if (j->nlib == 0)
+        return -1;
+    mx_task_free(&j->task);
+    mx_task_init(&j->task);
+    j->task.engine = MX_ENGINE_OPENSSL;
+    j->task.offer.min_version = version_codes[j->lo];
+    j->task.offer.max_version = version_codes[j->vi];
+    j->task.offer.suites = j->lib;
+    j->task.offer.nsuites = j->nlib;
+    j->task.offer.sni = c->o->sni;
+    j->task.done = job_done;
+    j->task.arg = j;
+    return 0;
+}
+
+/* A version is decided: its suites etc. follow when it was accepted. */
+static void
+decided(struct ctx *c, int vi)
+{
+    c->pending_versions--;
+    if (c->e->v[vi].state != MX_VS_ACCEPTED)
+        return;
+    if (c->o->what & MX_ENUM_SUITES)
+        start_suite_chains(c, vi);
+    else if (c->o->what & MX_ENUM_GROUPS)
+        start_groups(c, vi);
+}
+
+/* Versions lo..hi to the raw engine, one probe each. */
+static void
+raw_versions(struct ctx *c, int lo, int hi)
+{
+    struct job *j;
+    int vi;
+
+    for (vi = hi; vi >= lo; vi--) {
+        j = new_job(c, J_VERSION, vi);
+        if (j == NULL) {
+            c->failed = 1;
+            return;
+        }
+        j->noffer = universe(c, vi, j->offer, MX_ENUM_CHUNK);
+        if (build(j, NULL, 0, MX_FLIGHT_STOP_DONE) != 0) {
+            c->failed = 1;
+            return;
+        }
+        queue(c, j);
+    }
+}
+
+static void
+tlsv_done(struct ctx *c, struct job *j)
+{
+    const struct mx_handshake *hs = &j->task.hs;
+    struct mx_vresult *r;
+    char detail[160];
+    int vi, got;
+
+    if (j->task.rc != 0 && j->task.err.code == MX_E_TLS) {
+        /* the server answered, but the handshake broke: what the raw
+         * engine sees is all there is, and it is said */
+        for (vi = j->vi; vi >= j->lo; vi--) {
+            c->hs_failed[vi] = 1;
+            snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
+                     "a complete handshake failed: %.120s", j->task.err.msg);
+        }
+        raw_versions(c, j->lo, j->vi);
+        return;
+    }
+    if (j->task.rc != 0 || (!hs->accepted && hs->closed)) {
+        /* no verdict: a timeout, a close or a reset is not a refusal */
+        struct mx_error err = j->task.err;
+
+        if (j->task.rc == 0)
+            mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr, hs->reason);
+        for (vi = j->vi; vi >= j->lo; vi--) {
+            c->e->errors++;
+            c->e->v[vi].state = MX_VS_ERROR;
+            c->e->v[vi].err = err;
+            decided(c, vi);
+        }
+        maybe_fallback(c);
+        return;
+    }
+    if (!hs->accepted) {
+        c->e->refusals++;
+        if (hs->alert_recv >= 0 && hs->alert_recv != 70 &&
+            j->task.err.code == MX_E_OK) {
+            /* not about the version: the raw engine offers more */
+            mx_log(1,
+                   "enumerate: %s to %s refused with the library's "
+                   "suites (%s); asking the raw engine",
+                   mx_version_name(version_codes[j->lo]),
+                   mx_version_name(version_codes[j->vi]), hs->reason);
+            for (vi = j->vi; vi >= j->lo; vi--) {
+                c->hs_failed[vi] = 1;
+                snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
+                         "the library's suites were refused: %.100s",
+                         hs->reason);
+            }
+            raw_versions(c, j->lo, j->vi);
+            return;
+        }
+        if (hs->alert_recv >= 0)
+            snprintf(detail, sizeof(detail), "alert %s",
+                     mx_alert_name(hs->alert_recv));
+        else
+            snprintf(detail, sizeof(detail), "%.150s", hs->reason);
+        for (vi = j->vi; vi >= j->lo; vi--) {
+            c->e->v[vi].state = MX_VS_REFUSED;
+            snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail), "%s",
+                     detail);
+            decided(c, vi);
+        }
+        maybe_fallback(c);
+        return;
+    }
+    got = mx_version_index(hs->version);
+    if (got < j->lo || got > j->vi) { /* OpenSSL does not let this pass */
+        got = j->vi;
+    }
+    for (vi = j->vi; vi > got; vi--) {
+        r = &c->e->v[vi];
+        r->state = MX_VS_REFUSED;
+        snprintf(r->detail, sizeof(r->detail),
+                 "server chose %s when offered up to %s",
+                 mx_version_name(hs->version),
+                 mx_version_name(version_codes[j->vi]));
+        decided(c, vi);
+    }
+    r = &c->e->v[got];
+    r->state = MX_VS_ACCEPTED;
+    r->verified = 1;
+    r->chosen = hs->suite;
+    r->group = hs->group;
+    r->us = hs->ms * 1000;
+    mx_log(1, "enumerate: %s accepted (%s), handshake completed",
+           mx_version_name(r->version), mx_suite_name(r->chosen));
+    if (got > j->lo) {
+        j->vi = got - 1;
+        if (build_tlsv(c, j) == 0)
+            queue(c, j);
+        else
+            raw_versions(c, j->lo, j->vi);
+    }
+    decided(c, got);
+    maybe_fallback(c);
 }
 
 /* Once every version probe is in: TLS_FALLBACK_SCSV at the second highest
@@ -512,11 +995,13 @@ fallback_done(struct ctx *c, struct job *j)
         note_error(c, j, &j->task.err);
         return;
     }
-    if (f != NULL && f->verdict == MX_V_ALERT && f->alert_desc == 86)
+    if (f != NULL && f->verdict == MX_V_ALERT && f->alert_desc == 86) {
         c->e->fallback = 1;
-    else if (f != NULL && f->verdict == MX_V_SERVER_HELLO &&
-             f->version == version_codes[j->vi])
+        c->e->refusals++;
+    } else if (f != NULL && f->verdict == MX_V_SERVER_HELLO &&
+               f->version == version_codes[j->vi])
         c->e->fallback = 0;
+    c->e->dropped++;
 }
 
 static void
@@ -541,6 +1026,9 @@ job_done(struct mx_sched *s, struct mx_task *task)
         break;
     case J_FALLBACK:
         fallback_done(c, j);
+        break;
+    case J_TLSV:
+        tlsv_done(c, j);
         break;
     }
 }
@@ -571,18 +1059,36 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
     mx_offer_library_order(c->pref, MX_ENUM_MAX_SUITES, &c->npref);
     mx_sched_init(&c->s, t, o->parallel);
 
+    c->pending_versions = MX_NVERSIONS;
+    c->tlsv = !o->raw_only && tlsv_spoken();
     for (vi = 0; vi < MX_NVERSIONS; vi++) {
-        j = new_job(c, J_VERSION, vi);
+        if (vi == TLSV_LO && !c->tlsv)
+            break;
+        j = new_job(c, vi >= TLSV_LO ? J_TLSV : J_VERSION, vi);
         if (j == NULL)
             goto oom;
+        if (vi >= TLSV_LO) {
+            /* TLS 1.0 to 1.2 as one range, TLS 1.3 alone */
+            j->lo = vi == TLSV_LO ? TLSV_LO : vi;
+            j->vi = vi == TLSV_LO ? TLSV_LO + 2 : vi;
+            if (build_tlsv(c, j) != 0) {
+                mx_error_set(err, MX_E_INTERNAL, "cannot build an offer");
+                goto out;
+            }
+            queue(c, j);
+            if (vi == TLSV_LO)
+                vi = TLSV_LO + 2;
+            continue;
+        }
         j->noffer = universe(c, vi, j->offer, MX_ENUM_CHUNK);
         if (build(j, NULL, 0, MX_FLIGHT_STOP_DONE) != 0) {
             mx_error_set(err, MX_E_INTERNAL, "cannot build a ClientHello");
             goto out;
         }
-        c->pending_versions++;
         queue(c, j);
     }
+    if (vi == TLSV_LO) /* a library without TLS 1.0..1.3: raw probes */
+        raw_versions(c, TLSV_LO, MX_NVERSIONS - 1);
     (void)mx_sched_run(&c->s);
     e->stats = c->s.stats;
     if (c->failed) {

@@ -3,22 +3,38 @@
  * the cipher suites per version, whether the server's or the client's
  * order decides, the groups per version, and TLS_FALLBACK_SCSV.
  *
- * Every probe is a raw ClientHello (rawtls.h) built from the registry, so
- * anything the IANA registry names can be offered, whatever the linked
- * OpenSSL implements; no handshake is completed. Probes run in parallel on
- * the scheduler, with a bounded number of connections:
+ * What the linked OpenSSL can offer (TLS 1.0 to 1.3 at security level 0,
+ * its suites and groups) is asked by complete handshakes, followed by
+ * EHLO, QUIT and close_notify, so that an acceptance leaves no error in
+ * the server's log and counts only when the handshake completes; the
+ * rest (SSLv2, SSLv3, suites and groups of the IANA registry the library
+ * lacks, and a version whose complete handshake fails) by raw
+ * ClientHellos (rawtls.h) that read the server's first flight and drop
+ * the connection (mx_vresult.verified says which). Refusals and dropped
+ * raw probes are counted: each leaves an error in the server's log.
+ * Probes run in parallel on the scheduler, with a bounded number of
+ * connections:
  *
- *   versions  one probe per version, all at once;
+ *   versions  SSLv2 and SSLv3 one raw probe each; TLS 1.3 one handshake;
+ *             TLS 1.0 to 1.2 one handshake over the range, then the
+ *             range below the version the server chose (a refusal of
+ *             the range refuses all of it; a refusal that is not
+ *             protocol_version, or a handshake that breaks, is asked
+ *             again per version by the raw engine);
  *   suites    per accepted version, elimination chains (offer a set, note
  *             the suite the server picks, remove it, offer the rest, until
- *             the server refuses), several chains per version when the
- *             version has many candidate suites; a ClientHello never
- *             offers more than MX_ENUM_CHUNK suites;
+ *             the server refuses): one by handshakes over the library's
+ *             suites, raw ones over the rest, several when the version
+ *             has many candidate suites; a raw ClientHello never offers
+ *             more than MX_ENUM_CHUNK suites;
  *   order     one probe per version with two accepted suites reversed;
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the
  *             HelloRetryRequest's; below: the ServerKeyExchange curve of
- *             ECDHE suites);
+ *             ECDHE suites); when it ends in a refusal with groups left,
+ *             once more with the groups found listed after them (an
+ *             ECDSA certificate's curve must be listed for the server to
+ *             use it), until the server picks one of those;
  *   fallback  one probe at the second highest version with
  *             TLS_FALLBACK_SCSV.
  *
@@ -61,6 +77,8 @@ struct mx_vresult {
     uint16_t chosen;     /* the suite the server chose in the version probe */
     uint16_t group;      /* ... and its key exchange group, when known */
     int64_t us;          /* the version probe's time to the verdict */
+    int verified; /* accepted: 1 a complete handshake (OpenSSL), 0 the raw
+                     engine's view up to the server's hello only */
     uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
     size_t nsuites;
     int suites_complete; /* every suite chain ended in a refusal */
@@ -77,13 +95,18 @@ struct mx_enum {
     struct mx_vresult v[MX_NVERSIONS]; /* index 0 SSLv2 ... 5 TLSv1.3 */
     int fallback; /* 1 honoured, 0 ignored, -1 not tested or n/a */
     struct mx_probe_stats stats;
-    int errors; /* probes without a verdict */
+    int errors;   /* probes without a verdict */
+    int refusals; /* verdicts that were refusals (each one leaves an error
+                     in the server's log) */
+    int dropped;  /* raw probes the server accepted and that were dropped
+                     after its hello (an error in its log too) */
 };
 
 struct mx_enum_opts {
     unsigned what; /* MX_ENUM_* */
     int parallel;  /* connections at once (1..MX_SCHED_MAX) */
     const char *sni;
+    int raw_only; /* raw ClientHellos only: no complete handshakes */
 };
 
 /* Index of a version in mx_enum.v, -1 if not one of the six. */

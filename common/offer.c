@@ -122,6 +122,17 @@ mx_offer_library_order(uint16_t *out, size_t cap, size_t *n)
         *n = 0;
 }
 
+/* A suite a client can offer at version v: valid for v, not a signalling
+ * value, and not TLS_NULL_WITH_NULL_NULL (0x0000), the "no suite yet"
+ * state of a connection that no real client offers and no server may
+ * pick. */
+static int
+offerable(const struct mx_suite *s, uint16_t v)
+{
+    return s->code != 0x0000 && !(s->flags & MX_SUITE_SCSV) &&
+           mx_suite_valid_for(s, v);
+}
+
 size_t
 mx_offer_universe(uint16_t v, const uint16_t *pref, size_t npref, uint16_t *out,
                   size_t cap)
@@ -135,14 +146,12 @@ mx_offer_universe(uint16_t v, const uint16_t *pref, size_t npref, uint16_t *out,
         out[k++] = tls13[i];
     for (i = 0; i < npref && k < cap; i++) {
         s = mx_suite_by_code(pref[i]);
-        if (s != NULL && !(s->flags & MX_SUITE_SCSV) &&
-            mx_suite_valid_for(s, v) && !mx_code_listed(out, k, s->code))
+        if (s != NULL && offerable(s, v) && !mx_code_listed(out, k, s->code))
             out[k++] = s->code;
     }
     t = mx_suites(&n);
     for (i = 0; i < n && k < cap; i++)
-        if (!(t[i].flags & MX_SUITE_SCSV) && mx_suite_valid_for(&t[i], v) &&
-            !mx_code_listed(out, k, t[i].code))
+        if (offerable(&t[i], v) && !mx_code_listed(out, k, t[i].code))
             out[k++] = t[i].code;
     return k;
 }

@@ -58,7 +58,8 @@ void mx_offer_library_order(uint16_t *out, size_t cap, size_t *n);
 /*
  * Every suite of the registry valid for version v, in the order a real
  * client offers them: TLS 1.3 suites as OpenSSL orders them, then those
- * of pref (the library's order), then the rest in code order. No SCSVs.
+ * of pref (the library's order), then the rest in code order. No SCSVs
+ * and never TLS_NULL_WITH_NULL_NULL (0x0000).
  * Returns how many were written (at most cap).
  */
 size_t mx_offer_universe(uint16_t v, const uint16_t *pref, size_t npref,
