@@ -1,6 +1,8 @@
 /*
  * enumerate.c - versions, suites, order, groups and fallback protection
- * of a server, by raw ClientHellos on the scheduler (see enumerate.h).
+ * of a server, on the scheduler, by complete handshakes where the linked
+ * OpenSSL can offer what is asked and raw ClientHellos for the rest (see
+ * enumerate.h).
  *
  * Jobs: a job is a scheduler task with what it is for (a version probe, a
  * suite or group elimination chain, an order or fallback probe) and the
