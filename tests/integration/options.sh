@@ -273,8 +273,13 @@ mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vv --parallel=1
 t_is "$(grep -cE '^\[c[0-9]+\] ' <<<"$ERR")" 0 "-vv, one connection at a time: no tags"
 t_like "$ERR" '^> EHLO ' "-vv, one connection at a time: the dialogue as it is"
 
-# -vvv: the offer of every connection that got to TLS.
+# -vvv: the offer of every connection that got to TLS. By default the
+# versions the library speaks are asked by complete handshakes (an offer
+# of the OpenSSL engine); with --raw-only every probe is a raw ClientHello.
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vvv
+t_like "$ERR" '^\[c[0-9]+\] offer: TLSv1\.0\.\.TLSv1\.2; suites [A-Z]' \
+    "-vvv: the OpenSSL engine's offer (a range of versions, its suites)"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$FPORT" -vvv --raw-only
 starttls=$(grep -cE '^\[c[0-9]+\] > STARTTLS$' <<<"$ERR")
 offers=$(grep -E '^\[c[0-9]+\] offer: ' <<<"$ERR")
 t_is "$(grep -c . <<<"$offers")" "$starttls" "-vvv: one offer per connection that started TLS"
