@@ -106,4 +106,17 @@ for plugin in cert peers; do
     t_is "$(($(wc -l <"$FLOG") - n0))" 1 "limit 0: $plugin asked once (a refusal alone is not retried)"
 done
 
+# A slow greeting: 1.2 s before every greeting, 8 peers 2 at a time need
+# at least 4 waves of 1.2 s, more than -t 3 allows however fast the
+# machine: the peers cut by the deadline are timeouts, and the long output
+# says the run could not fit, with its numbers.
+mx_fixture good --concurrent --greeting-delay 1200 --cert "$crt"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 3 --parallel 2 -f "$pf"
+t_is "$RC" 2 "slow greeting: peers CRITICAL (the timeout state)"
+t_like "$OUT" '^\[CRITICAL\] [^:]*: timeout ' "slow greeting: a peer cut by the deadline says timeout"
+t_like "$OUT" '^\[CRITICAL\] the run could not fit the deadline: [0-9]+ connections were left, 2 at a time, about [0-9]+ ms each \(greeting after [0-9]+ ms\)' \
+    "slow greeting: the plan that did not fit is in the long output"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 3 --parallel 2 -f "$pf" --timeout-result=UNKNOWN
+t_is "$RC" 3 "slow greeting: --timeout-result=UNKNOWN gives UNKNOWN"
+
 t_done
