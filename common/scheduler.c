@@ -243,8 +243,6 @@ static int
 back_off(struct mx_sched *s, struct mx_task *task)
 {
     struct mx_target *t = s->t;
-    int i, working = 0;
-
     if (task->retries > 0 || t->refused_alone ||
         (s->nactive < 2 && t->conn_limit == 0)) {
         /* turned away alone: a limit we cannot work around (or no limit
@@ -257,24 +255,26 @@ back_off(struct mx_sched *s, struct mx_task *task)
         }
         return 0;
     }
-    for (i = 0; i < s->nactive; i++)
-        if (s->active[i] != task &&
-            (s->active[i]->state > ST_APP_BEGIN || s->active[i]->greeted))
-            working++;
-    if (working < 1)
-        working = 1;
-    if (working < s->max_parallel)
-        s->max_parallel = working;
-    if (t->conn_limit == 0 || s->max_parallel < t->conn_limit) {
-        t->conn_limit = s->max_parallel;
-        t->conn_limit_from = s->asked_parallel;
+    /* a task started before the last back-off was part of the wave that
+     * met the limit: queued again, without lowering further. Otherwise
+     * one at a time until the pause is over; then recount() sets what
+     * the server took (a 421 is often read before the greetings of the
+     * connections the server did take). */
+    if (s->backoff_at == 0 || task->t0 > s->backoff_at) {
+        s->wave_t0 = task->t0;
+        s->wave_from = s->max_parallel;
+        s->max_parallel = 1;
+        s->recount = 1;
+        s->backoff_at = mx_now_ms();
+        if (t->conn_limit == 0)
+            t->conn_limit_from = s->asked_parallel;
         snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
                  task->err.msg);
     }
     mx_log(1,
-           "turned away with %d other connections open: %s; at most %d at "
-           "a time from now on, this probe again alone after %d ms",
-           s->nactive - 1, task->err.msg, s->max_parallel, LIMIT_PAUSE_MS);
+           "turned away with %d other connections open: %s; this probe "
+           "again alone after %d ms",
+           s->nactive - 1, task->err.msg, LIMIT_PAUSE_MS);
     mx_tls_abort(&task->tls);
     mx_raw_abort(&task->rawrun);
     mx_conn_close(&task->conn);
@@ -289,6 +289,34 @@ back_off(struct mx_sched *s, struct mx_task *task)
     s->nqueued++;
     s->hold_until = mx_now_ms() + LIMIT_PAUSE_MS;
     return 1;
+}
+
+/* After the pause of a back-off: the parallelism becomes the number of
+ * connections open when the first refused one was opened that the server
+ * greeted (still open, or ended since), below what met the refusal and
+ * at least 1; the target keeps the lowest such limit. */
+static void
+recount(struct mx_sched *s)
+{
+    struct mx_target *t = s->t;
+    int i, working = 0;
+
+    s->recount = 0;
+    for (i = 0; i < s->nactive; i++)
+        if (s->active[i]->greeted && s->active[i]->t0 <= s->wave_t0)
+            working++;
+    for (i = 0; i < MX_SCHED_MAX; i++)
+        if (s->recent[i].end != 0 && s->recent[i].t0 <= s->wave_t0 &&
+            s->recent[i].end >= s->wave_t0)
+            working++;
+    if (working >= s->wave_from)
+        working = s->wave_from - 1;
+    if (working < 1)
+        working = 1;
+    s->max_parallel = working;
+    if (t->conn_limit == 0 || working < t->conn_limit)
+        t->conn_limit = working;
+    mx_log(1, "at most %d connections at a time from now on", working);
 }
 
 /* Plan what is left against the deadline (see scheduler.h). */
@@ -332,6 +360,11 @@ end_task(struct mx_sched *s, struct mx_task *task, int rc)
         s->t->timeouts++;
     task->state = ST_DONE;
     remove_active(s, task);
+    if (task->greeted) { /* for back_off(): greeted connections, ended */
+        s->recent[s->nrecent % MX_SCHED_MAX].t0 = task->t0;
+        s->recent[s->nrecent % MX_SCHED_MAX].end = mx_now_ms();
+        s->nrecent++;
+    }
     s->busy_ms += task->total_ms;
     s->nended++;
     if (s->t->greeting_measured)
@@ -562,6 +595,8 @@ mx_sched_run(struct mx_sched *s)
             if (!mx_deadline_passed(s->t->deadline)) {
                 if (mx_now_ms() < s->hold_until)
                     break; /* pausing after a refusal */
+                if (s->recount)
+                    recount(s);
                 if (task->retries > 0 && s->nactive > 0 && !s->t->refused_alone)
                     break; /* a retry runs alone */
             }

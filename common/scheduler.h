@@ -137,6 +137,14 @@ struct mx_sched {
     struct mx_target *t;
     int max_parallel;
     int asked_parallel; /* max_parallel as given to mx_sched_init */
+    struct {
+        int64_t t0, end;
+    } recent[MX_SCHED_MAX]; /* the last greeted tasks that ended */
+    size_t nrecent;
+    int recount;        /* back_off() waits for recount() */
+    int64_t wave_t0;    /* start of the first task refused in that wave */
+    int wave_from;      /* max_parallel when it was refused */
+    int64_t backoff_at; /* when the parallelism was last lowered */
     int64_t hold_until; /* no new connection before this (mx_now_ms) */
     size_t nqueued;
     int64_t busy_ms; /* summed total_ms of the tasks ended so far */
