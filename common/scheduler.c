@@ -518,6 +518,18 @@ start(struct mx_sched *s, struct mx_task *task)
         step(s, task);
 }
 
+/* A task that was turned away by a limit is being tried again. */
+static int
+retry_running(const struct mx_sched *s)
+{
+    int i;
+
+    for (i = 0; i < s->nactive; i++)
+        if (s->active[i]->retries > 0)
+            return 1;
+    return 0;
+}
+
 /* The deadline passed: say what each task was waiting for. */
 static void
 time_out(struct mx_sched *s, struct mx_task *task)
@@ -599,6 +611,8 @@ mx_sched_run(struct mx_sched *s)
                     recount(s);
                 if (task->retries > 0 && s->nactive > 0 && !s->t->refused_alone)
                     break; /* a retry runs alone */
+                if (retry_running(s))
+                    break; /* and nothing starts beside it */
             }
             task = pop(s);
             tag(s, task);
