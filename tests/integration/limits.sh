@@ -119,4 +119,26 @@ t_like "$OUT" '^\[CRITICAL\] the run could not fit the deadline: [0-9]+ connecti
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$FPORT" -t 3 --parallel 2 -f "$pf" --timeout-result=UNKNOWN
 t_is "$RC" 3 "slow greeting: --timeout-result=UNKNOWN gives UNKNOWN"
 
+# A real Postfix with an anvil limit of 2 connections at once from a
+# client (smtpd_client_connection_count_limit; the exceptions, $mynetworks
+# by default, emptied so that loopback counts): --ciphers gets the table
+# of the same Postfix without the limit, and Postfix's log shows that the
+# limit was met.
+mx_need_postfix
+c=$CERTS
+pf_start "$WORK/pf" "0:plain:$c/rsa2048.pem" \
+    "0:anvil:$c/rsa2048.pem:smtpd_client_connection_count_limit=2;smtpd_client_event_limit_exceptions=" ||
+    t_bail "cannot start Postfix"
+mx_at_exit "pf_stop '$WORK/pf'"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf" plain)" -t 30 --ciphers
+pf_rc=$RC
+pf_ref=$(pairs "$OUT")
+t_isnt "$pf_ref" "" "Postfix unlimited: a suite table"
+n0=$(pf_lines "$WORK/pf")
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(pf_port "$WORK/pf" anvil)" -t 30 --ciphers
+t_is "$RC" "$pf_rc" "Postfix anvil limit 2: the exit status of the unlimited service"
+t_is "$(pairs "$OUT")" "$pf_ref" "Postfix anvil limit 2: the whole suite table"
+t_isnt "$(pf_count "$WORK/pf" 'postfix/anvil/smtpd.*Connection concurrency limit exceeded' "$n0")" 0 \
+    "Postfix anvil limit 2: the limit was met (smtpd logged it)"
+
 t_done
