@@ -15,8 +15,15 @@
 #include "hello.h"
 #include "log.h"
 #include "registry.h"
+#include "result.h"
 #include "scheduler.h"
 #include "suites.h"
+
+/* The pause before a task turned away by a connection limit is tried
+ * again: long enough for a server to reap the connections that just
+ * ended (Exim keeps a child about half a second after a failed
+ * handshake). */
+#define LIMIT_PAUSE_MS 1000
 
 enum {
     ST_QUEUED = 0,
@@ -59,7 +66,51 @@ mx_sched_init(struct mx_sched *s, struct mx_target *t, int max_parallel)
         max_parallel = 1;
     if (max_parallel > MX_SCHED_MAX)
         max_parallel = MX_SCHED_MAX;
+    s->asked_parallel = max_parallel;
+    if (t->conn_limit > 0 && max_parallel > t->conn_limit)
+        max_parallel = t->conn_limit;
     s->max_parallel = max_parallel;
+}
+
+const char *
+mx_target_limit_note(const struct mx_target *t, char *buf, size_t len)
+{
+    if (t->conn_limit == 0 || len == 0)
+        return NULL;
+    if (t->refused_alone)
+        snprintf(buf, len,
+                 "the server turned away a connection even with none other "
+                 "open (%s), after refusing connections at %d at a time",
+                 t->conn_limit_why, t->conn_limit_from);
+    else
+        snprintf(buf, len,
+                 "the server refused connections beyond %d at once (%s): "
+                 "parallelism lowered from %d to %d, refused probes retried "
+                 "one at a time",
+                 t->conn_limit, t->conn_limit_why, t->conn_limit_from,
+                 t->conn_limit);
+    return buf;
+}
+
+const char *
+mx_target_plan_note(const struct mx_target *t, char *buf, size_t len)
+{
+    if (!t->plan_short || t->timeouts == 0 || len == 0)
+        return NULL;
+    snprintf(buf, len, "the run could not fit the deadline: %s", t->plan_why);
+    return buf;
+}
+
+void
+mx_target_report(struct mx_check *chk, const struct mx_target *t,
+                 enum mx_state timeout_state)
+{
+    char note[800];
+
+    if (mx_target_limit_note(t, note, sizeof(note)) != NULL)
+        (void)mx_check_add(chk, NULL, MX_OK, "%s", note);
+    if (mx_target_plan_note(t, note, sizeof(note)) != NULL)
+        (void)mx_check_add(chk, NULL, timeout_state, "%s", note);
 }
 
 void
@@ -72,6 +123,19 @@ mx_sched_add(struct mx_sched *s, struct mx_task *task)
     else
         s->head = task;
     s->tail = task;
+    s->nqueued++;
+}
+
+static struct mx_task *
+pop(struct mx_sched *s)
+{
+    struct mx_task *task = s->head;
+
+    s->head = task->next;
+    if (s->head == NULL)
+        s->tail = NULL;
+    s->nqueued--;
+    return task;
 }
 
 /* Diagnostics of a task carry "[cN]" while several connections run at
@@ -160,21 +224,151 @@ log_raw_offer(const struct mx_task *task)
 }
 
 static void
-end_task(struct mx_sched *s, struct mx_task *task, int rc)
+remove_active(struct mx_sched *s, struct mx_task *task)
 {
     int i;
 
-    mx_tls_abort(&task->tls);
-    mx_raw_abort(&task->rawrun);
-    mx_conn_close(&task->conn);
-    task->rc = rc;
-    task->total_ms = mx_now_ms() - task->t0;
-    task->state = ST_DONE;
     for (i = 0; i < s->nactive; i++)
         if (s->active[i] == task) {
             s->active[i] = s->active[--s->nactive];
             break;
         }
+}
+
+/* task was turned away before its greeting (mx_app_busy). With other
+ * connections open (or a limit met before: the server may still count
+ * connections that just ended), lower the parallelism to those that got
+ * their greeting, queue the task again (first) and pause; 1 when so. */
+static int
+back_off(struct mx_sched *s, struct mx_task *task)
+{
+    struct mx_target *t = s->t;
+    if (task->retries > 0 || t->refused_alone ||
+        (s->nactive < 2 && t->conn_limit == 0)) {
+        /* turned away alone: a limit we cannot work around (or no limit
+         * at all: a first connection refused stays a refusal) */
+        if (t->conn_limit > 0 || task->retries > 0) {
+            if (!t->refused_alone)
+                snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
+                         task->err.msg);
+            t->refused_alone = 1;
+        }
+        return 0;
+    }
+    /* a task started before the last back-off was part of the wave that
+     * met the limit: queued again, without lowering further. Otherwise
+     * one at a time until the pause is over; then recount() sets what
+     * the server took (a 421 is often read before the greetings of the
+     * connections the server did take). */
+    if (s->backoff_at == 0 || task->t0 > s->backoff_at) {
+        s->wave_t0 = task->t0;
+        s->wave_from = s->max_parallel;
+        s->max_parallel = 1;
+        s->recount = 1;
+        s->backoff_at = mx_now_ms();
+        if (t->conn_limit == 0)
+            t->conn_limit_from = s->asked_parallel;
+        snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
+                 task->err.msg);
+    }
+    mx_log(1,
+           "turned away with %d other connections open: %s; this probe "
+           "again alone after %d ms",
+           s->nactive - 1, task->err.msg, LIMIT_PAUSE_MS);
+    mx_tls_abort(&task->tls);
+    mx_raw_abort(&task->rawrun);
+    mx_conn_close(&task->conn);
+    remove_active(s, task);
+    memset(&task->app, 0, sizeof(task->app));
+    task->retries++;
+    task->state = ST_QUEUED;
+    task->next = s->head;
+    s->head = task;
+    if (s->tail == NULL)
+        s->tail = task;
+    s->nqueued++;
+    s->hold_until = mx_now_ms() + LIMIT_PAUSE_MS;
+    return 1;
+}
+
+/* After the pause of a back-off: the parallelism becomes the number of
+ * connections open when the first refused one was opened that the server
+ * greeted (still open, or ended since), below what met the refusal and
+ * at least 1; the target keeps the lowest such limit. */
+static void
+recount(struct mx_sched *s)
+{
+    struct mx_target *t = s->t;
+    int i, working = 0;
+
+    s->recount = 0;
+    for (i = 0; i < s->nactive; i++)
+        if (s->active[i]->greeted && s->active[i]->t0 <= s->wave_t0)
+            working++;
+    for (i = 0; i < MX_SCHED_MAX; i++)
+        if (s->recent[i].end != 0 && s->recent[i].t0 <= s->wave_t0 &&
+            s->recent[i].end >= s->wave_t0)
+            working++;
+    if (working >= s->wave_from)
+        working = s->wave_from - 1;
+    if (working < 1)
+        working = 1;
+    s->max_parallel = working;
+    if (t->conn_limit == 0 || working < t->conn_limit)
+        t->conn_limit = working;
+    mx_log(1, "at most %d connections at a time from now on", working);
+}
+
+/* Plan what is left against the deadline (see scheduler.h). */
+static void
+plan(struct mx_sched *s)
+{
+    struct mx_target *t = s->t;
+    int64_t avg, need, left;
+    size_t todo = s->nqueued + (size_t)s->nactive, waves;
+
+    if (t->plan_short || s->nended == 0 || todo == 0)
+        return;
+    avg = s->busy_ms / s->nended;
+    waves = (todo + (size_t)s->max_parallel - 1) / (size_t)s->max_parallel;
+    need = (int64_t)waves * avg;
+    left = mx_deadline_left_ms(t->deadline);
+    if (need <= left)
+        return;
+    t->plan_short = 1;
+    snprintf(t->plan_why, sizeof(t->plan_why),
+             "%zu connections were left, %d at a time, about %lld ms each "
+             "(greeting after %lld ms), so about %lld ms were needed and "
+             "%lld ms were left",
+             todo, s->max_parallel, (long long)avg, (long long)t->greeting_ms,
+             (long long)need, (long long)left);
+    mx_log(1, "plan: %s", t->plan_why);
+}
+
+static void
+end_task(struct mx_sched *s, struct mx_task *task, int rc)
+{
+    if (rc < 0 && task->state == ST_APP_BEGIN &&
+        mx_app_busy(&task->sm, &task->err) && back_off(s, task))
+        return;
+    mx_tls_abort(&task->tls);
+    mx_raw_abort(&task->rawrun);
+    mx_conn_close(&task->conn);
+    task->rc = rc;
+    task->total_ms = mx_now_ms() - task->t0;
+    if (rc < 0 && task->err.code == MX_E_TIMEOUT)
+        s->t->timeouts++;
+    task->state = ST_DONE;
+    remove_active(s, task);
+    if (task->greeted) { /* for back_off(): greeted connections, ended */
+        s->recent[s->nrecent % MX_SCHED_MAX].t0 = task->t0;
+        s->recent[s->nrecent % MX_SCHED_MAX].end = mx_now_ms();
+        s->nrecent++;
+    }
+    s->busy_ms += task->total_ms;
+    s->nended++;
+    if (s->t->greeting_measured)
+        plan(s);
     if (task->done != NULL)
         task->done(s, task);
 }
@@ -229,6 +423,15 @@ step(struct mx_sched *s, struct mx_task *task)
             break;
         case ST_APP_BEGIN:
             rc = mx_app_step(&task->sm, &task->conn, &task->err);
+            if (!task->greeted && mx_app_greeted(&task->sm)) {
+                task->greeted = 1;
+                if (!t->greeting_measured) {
+                    t->greeting_measured = 1;
+                    t->greeting_ms = mx_now_ms() - task->t0 - task->connect_ms;
+                    mx_log(2, "greeting after %lld ms",
+                           (long long)t->greeting_ms);
+                }
+            }
             if (rc == MX_AGAIN)
                 return;
             if (rc < 0) {
@@ -296,6 +499,7 @@ start(struct mx_sched *s, struct mx_task *task)
     int rc;
 
     task->t0 = mx_now_ms();
+    task->greeted = 0;
     mx_conn_init(&task->conn);
     s->active[s->nactive++] = task;
     if (s->t->naddrs == 0) {
@@ -312,6 +516,18 @@ start(struct mx_sched *s, struct mx_task *task)
     task->state = ST_CONNECT;
     if (rc == MX_DONE)
         step(s, task);
+}
+
+/* A task that was turned away by a limit is being tried again. */
+static int
+retry_running(const struct mx_sched *s)
+{
+    int i;
+
+    for (i = 0; i < s->nactive; i++)
+        if (s->active[i]->retries > 0)
+            return 1;
+    return 0;
 }
 
 /* The deadline passed: say what each task was waiting for. */
@@ -368,10 +584,7 @@ fail_all(struct mx_sched *s, const char *why)
         if (s->nactive > 0) {
             task = s->active[0];
         } else {
-            task = s->head;
-            s->head = task->next;
-            if (s->head == NULL)
-                s->tail = NULL;
+            task = pop(s);
             task->t0 = mx_now_ms();
         }
         mx_error_set(&task->err, MX_E_INTERNAL, "poll: %s", why);
@@ -386,25 +599,45 @@ mx_sched_run(struct mx_sched *s)
 {
     struct pollfd pfd[MX_SCHED_MAX];
     struct mx_task *snap[MX_SCHED_MAX], *task;
-    int i, n, rc, result = 0;
+    int i, n, rc, wait, result = 0;
 
     for (;;) {
         while (s->nactive < s->max_parallel && s->head != NULL) {
             task = s->head;
-            s->head = task->next;
-            if (s->head == NULL)
-                s->tail = NULL;
+            if (!mx_deadline_passed(s->t->deadline)) {
+                if (mx_now_ms() < s->hold_until)
+                    break; /* pausing after a refusal */
+                if (s->recount)
+                    recount(s);
+                if (task->retries > 0 && s->nactive > 0 && !s->t->refused_alone)
+                    break; /* a retry runs alone */
+                if (retry_running(s))
+                    break; /* and nothing starts beside it */
+            }
+            task = pop(s);
             tag(s, task);
-            if (mx_deadline_passed(s->t->deadline))
+            if (mx_deadline_passed(s->t->deadline)) {
                 time_out(s, task);
-            else
+            } else if (task->retries > 0 && s->t->refused_alone) {
+                /* refused even alone: keep its refusal, no new connection */
+                task->t0 = mx_now_ms();
+                end_task(s, task, -1);
+            } else {
                 start(s, task);
+            }
             untag();
         }
         if (s->nactive == 0 && s->head == NULL)
             break;
-        if (s->nactive == 0)
+        wait = mx_deadline_left_ms(s->t->deadline);
+        if (s->head != NULL && s->hold_until > mx_now_ms() &&
+            s->hold_until - mx_now_ms() < wait)
+            wait = (int)(s->hold_until - mx_now_ms());
+        if (s->nactive == 0) {
+            if (wait > 0)
+                (void)poll(NULL, 0, wait);
             continue;
+        }
         if (mx_deadline_passed(s->t->deadline)) {
             while (s->nactive > 0) {
                 tag(s, s->active[0]);
@@ -420,7 +653,7 @@ mx_sched_run(struct mx_sched *s)
             pfd[i].events = snap[i]->conn.want ? snap[i]->conn.want : POLLIN;
             pfd[i].revents = 0;
         }
-        rc = poll(pfd, (nfds_t)n, mx_deadline_left_ms(s->t->deadline));
+        rc = poll(pfd, (nfds_t)n, wait);
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc < 0) {

@@ -11,6 +11,22 @@
  * task cut by the deadline ends with a TIMEOUT error that says what it was
  * waiting for, and tasks not started by then end with a TIMEOUT as well.
  *
+ * Connection limits: a task that a server turns away before its greeting
+ * (mx_app_busy: a 421 or a close) while other connections to it are open
+ * is not ended: the parallelism for that target drops to the connections
+ * that were working (at least 1), and the task is tried again alone after
+ * a pause. A task turned away with nothing else open ends with its error
+ * (so does every retry still queued then, without a new connection). The
+ * limit met is kept in the target, so later runs on it start below it.
+ *
+ * Slow servers: the time from connect to the greeting of the first
+ * connection is kept in the target; whenever a task ends, the connections
+ * still queued or running are planned against the time left (waves of
+ * max_parallel connections, each as long as the tasks so far took on
+ * average). Parallelism starts at the bound the caller allows, so when
+ * the plan does not fit nothing can be raised: the target records that
+ * the run was expected not to fit, and why.
+ *
  * Tasks are the caller's memory; the scheduler never frees them. Results:
  * task->rc is 0 when the server gave a verdict (hs for OpenSSL tasks,
  * raw for raw tasks) and -1 otherwise (task->err).
@@ -20,6 +36,7 @@
 
 #include "deadline.h"
 #include "err.h"
+#include "state.h"
 #include "net.h"
 #include "rawtls.h"
 #include "starttls.h"
@@ -35,7 +52,36 @@ struct mx_target {
     struct mx_deadline deadline; /* of the whole run */
     struct mx_addr addrs[MX_MAX_ADDRS];
     size_t naddrs; /* 0 until mx_target_resolve */
+    /* learnt by the scheduler (zero before the first run) */
+    int conn_limit;      /* 0: none met; else connections at once it took */
+    int conn_limit_from; /* the parallelism asked for when it was met */
+    int refused_alone;   /* it turned away a connection with none other open */
+    char conn_limit_why[sizeof(
+        ((struct mx_error *)0)->msg)]; /* the refusal that set the limit */
+    int greeting_measured;
+    int64_t greeting_ms; /* connect to greeting, first connection */
+    int plan_short;      /* a plan did not fit the deadline */
+    char plan_why[200];  /* the numbers of that plan */
+    int timeouts;        /* tasks ended by the deadline */
 };
+
+struct mx_check;
+
+/* Add the two notes below to a plugin's long output, when there are any:
+ * the limit note as OK (it was worked around; a refusal that stayed is
+ * the failing probe's own error), the plan note with timeout_state (the
+ * state the plugin gives a timeout). */
+void mx_target_report(struct mx_check *chk, const struct mx_target *t,
+                      enum mx_state timeout_state);
+
+/* One line for the long output about the connection limit met, or NULL
+ * when none was met. */
+const char *mx_target_limit_note(const struct mx_target *t, char *buf,
+                                 size_t len);
+/* One line for the long output when the deadline cut tasks and the plan
+ * had said it would not fit, or NULL. */
+const char *mx_target_plan_note(const struct mx_target *t, char *buf,
+                                size_t len);
 
 /* Resolve t->host once (bounded by t->deadline). 0 or -1. */
 int mx_target_resolve(struct mx_target *t, struct mx_error *err);
@@ -81,13 +127,28 @@ struct mx_task {
     struct mx_app_sm sm;
     struct mx_tls_run tls;
     struct mx_raw_run rawrun;
-    int log_id; /* N of the "[cN]" tag of its -v lines (0: none yet) */
+    int log_id;  /* N of the "[cN]" tag of its -v lines (0: none yet) */
+    int retries; /* times turned away by a connection limit and queued again */
+    int greeted; /* the greeting was read and accepted */
     struct mx_task *next;
 };
 
 struct mx_sched {
     struct mx_target *t;
     int max_parallel;
+    int asked_parallel; /* max_parallel as given to mx_sched_init */
+    struct {
+        int64_t t0, end;
+    } recent[MX_SCHED_MAX]; /* the last greeted tasks that ended */
+    size_t nrecent;
+    int recount;        /* back_off() waits for recount() */
+    int64_t wave_t0;    /* start of the first task refused in that wave */
+    int wave_from;      /* max_parallel when it was refused */
+    int64_t backoff_at; /* when the parallelism was last lowered */
+    int64_t hold_until; /* no new connection before this (mx_now_ms) */
+    size_t nqueued;
+    int64_t busy_ms; /* summed total_ms of the tasks ended so far */
+    int nended;
     struct mx_task *head; /* queued, not started */
     struct mx_task *tail;
     struct mx_task *active[MX_SCHED_MAX];
@@ -100,7 +161,8 @@ void mx_task_init(struct mx_task *task);
 /* Free what a finished task holds (certificate chain, flight). */
 void mx_task_free(struct mx_task *task);
 
-/* max_parallel is clamped to 1..MX_SCHED_MAX. t must be resolved. */
+/* max_parallel is clamped to 1..MX_SCHED_MAX and to a connection limit
+ * the target met before. t must be resolved. */
 void mx_sched_init(struct mx_sched *s, struct mx_target *t, int max_parallel);
 void mx_sched_add(struct mx_sched *s, struct mx_task *task);
 /* Run until every task has ended. 0, or -1 when poll() itself fails (every

@@ -455,3 +455,34 @@ mx_app_waiting(const struct mx_app_sm *sm)
         return op->what;
     return op->kind == OP_CLOSE_NOTIFY ? "close_notify" : "the server";
 }
+
+static int
+is_greeting(const struct mx_op *op)
+{
+    return op->check == CK_GREETING_220 || op->check == CK_IMAP_GREETING ||
+           op->check == CK_POP3_GREETING;
+}
+
+int
+mx_app_greeted(const struct mx_app_sm *sm)
+{
+    if (sm->ops == NULL)
+        return 0;
+    if (!is_greeting(&sm->ops[0]))
+        return 1; /* implicit TLS: no greeting to wait for */
+    return sm->pc > 0;
+}
+
+int
+mx_app_busy(const struct mx_app_sm *sm, const struct mx_error *err)
+{
+    if (sm->ops == NULL || sm->pc != 0 || !is_greeting(&sm->ops[0]))
+        return 0;
+    if (err->code == MX_E_CLOSED)
+        return 1; /* closed or reset before any greeting */
+    if (err->code != MX_E_REFUSED)
+        return 0;
+    if (sm->ops[0].check == CK_GREETING_220)
+        return sm->reply.code >= 400 && sm->reply.code < 500;
+    return 1; /* IMAP BYE, POP3 -ERR greeting */
+}

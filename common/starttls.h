@@ -54,6 +54,16 @@ void mx_app_end(struct mx_app_sm *sm, const struct mx_app *app);
 
 int mx_app_step(struct mx_app_sm *sm, struct mx_conn *c, struct mx_error *err);
 
+/* 1 once the greeting has been read and accepted (at once for implicit
+ * TLS, which has none). */
+int mx_app_greeted(const struct mx_app_sm *sm);
+
+/* 1 when a begin script failed with err in a way a busy server answers a
+ * connection beyond its limit: a close or reset before any greeting, an
+ * SMTP 4xx greeting (421 "too many connections"), an IMAP BYE or POP3
+ * -ERR greeting. A 5xx greeting or a failure after the greeting is not. */
+int mx_app_busy(const struct mx_app_sm *sm, const struct mx_error *err);
+
 /* What the script waits for now ("the greeting", ...), for messages. */
 const char *mx_app_waiting(const struct mx_app_sm *sm);
 

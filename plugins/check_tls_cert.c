@@ -937,6 +937,8 @@ main(int argc, char **argv)
     } else {
         report_run(run->chk, &scan, &t, MX_OK, NULL);
     }
+    /* what the scheduler met: a connection limit, a run too long for -t */
+    mx_target_report(run->chk, &t, cfg.std.timeout_state);
     memset(&pd, 0, sizeof(pd));
     pd.label = "time";
     pd.value = (double)(mx_now_ms() - t0) / 1000.0;

@@ -871,6 +871,8 @@ main(int argc, char **argv)
         free(run);
         free(rsim);
     }
+    /* what the scheduler met: a connection limit, a run too long for -t */
+    mx_target_report(chk, &t, cfg.std.timeout_state);
 emit:
     memset(&pd, 0, sizeof(pd));
     pd.label = "time";
