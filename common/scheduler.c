@@ -24,6 +24,11 @@
  * ended (Exim keeps a child about half a second after a failed
  * handshake). */
 #define LIMIT_PAUSE_MS 1000
+/* How often one task turned away by a limit is tried again, alone, each
+ * time after a longer pause (1 s, 2 s, 3 s): a server under load may
+ * count connections that ended a while ago (Postfix's anvil learns of a
+ * disconnect only when smtpd reports it). */
+#define LIMIT_RETRIES 3
 
 enum {
     ST_QUEUED = 0,
@@ -243,10 +248,11 @@ static int
 back_off(struct mx_sched *s, struct mx_task *task)
 {
     struct mx_target *t = s->t;
-    if (task->retries > 0 || t->refused_alone ||
-        (s->nactive < 2 && t->conn_limit == 0)) {
-        /* turned away alone: a limit we cannot work around (or no limit
-         * at all: a first connection refused stays a refusal) */
+    if (task->retries >= LIMIT_RETRIES || t->refused_alone ||
+        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0)) {
+        /* turned away alone every time: a limit we cannot work around
+         * (or no limit at all: a first connection refused stays a
+         * refusal) */
         if (t->conn_limit > 0 || task->retries > 0) {
             if (!t->refused_alone)
                 snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
@@ -274,7 +280,7 @@ back_off(struct mx_sched *s, struct mx_task *task)
     mx_log(1,
            "turned away with %d other connections open: %s; this probe "
            "again alone after %d ms",
-           s->nactive - 1, task->err.msg, LIMIT_PAUSE_MS);
+           s->nactive - 1, task->err.msg, LIMIT_PAUSE_MS * (task->retries + 1));
     mx_tls_abort(&task->tls);
     mx_raw_abort(&task->rawrun);
     mx_conn_close(&task->conn);
@@ -287,7 +293,7 @@ back_off(struct mx_sched *s, struct mx_task *task)
     if (s->tail == NULL)
         s->tail = task;
     s->nqueued++;
-    s->hold_until = mx_now_ms() + LIMIT_PAUSE_MS;
+    s->hold_until = mx_now_ms() + (int64_t)LIMIT_PAUSE_MS * task->retries;
     return 1;
 }
 

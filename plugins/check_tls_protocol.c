@@ -768,6 +768,7 @@ main(int argc, char **argv)
                          "%s", err.msg);
     else
         evaluate(&cfg, chk, e);
+    mx_target_report(chk, &t, cfg.std.timeout_state);
     memset(&pd, 0, sizeof(pd));
     pd.label = "time";
     pd.value = (double)(mx_now_ms() - t0) / 1000.0;

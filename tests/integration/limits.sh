@@ -46,6 +46,8 @@ for how in 421 close; do
     t_is "$RC" "$ref_rc" "limit 2 ($how): the exit status of the unlimited server"
     t_is "$(pairs "$OUT")" "$ref" "limit 2 ($how): the whole suite table"
     t_ok "limit 2 ($how): the fixture did turn probes away" grep -q "end=limit-$how" "$FLOG"
+    t_like "$OUT" '^\[OK\] the server refused connections beyond [12] at once \(.*\): parallelism lowered from 8 to [12]' \
+        "limit 2 ($how): check_tls_protocol reports the limit it met"
 done
 
 # check_tls_cert and check_tls_peers (real handshakes: mode good). The
