@@ -249,10 +249,11 @@ back_off(struct mx_sched *s, struct mx_task *task)
 {
     struct mx_target *t = s->t;
     if (task->retries >= LIMIT_RETRIES || t->refused_alone ||
-        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0)) {
-        /* turned away alone every time: a limit we cannot work around
-         * (or no limit at all: a first connection refused stays a
-         * refusal) */
+        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0) ||
+        (task->retries > 0 && !s->greeted_any)) {
+        /* turned away alone every time: a limit we cannot work around;
+         * or no limit at all: a first connection refused, or a server
+         * that has greeted no connection of this run, refuses service */
         if (t->conn_limit > 0 || task->retries > 0) {
             if (!t->refused_alone)
                 snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
@@ -431,6 +432,7 @@ step(struct mx_sched *s, struct mx_task *task)
             rc = mx_app_step(&task->sm, &task->conn, &task->err);
             if (!task->greeted && mx_app_greeted(&task->sm)) {
                 task->greeted = 1;
+                s->greeted_any = 1;
                 if (!t->greeting_measured) {
                     t->greeting_measured = 1;
                     t->greeting_ms = mx_now_ms() - task->t0 - task->connect_ms;

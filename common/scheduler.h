@@ -146,6 +146,7 @@ struct mx_sched {
     int wave_from;      /* max_parallel when it was refused */
     int64_t backoff_at; /* when the parallelism was last lowered */
     int64_t hold_until; /* no new connection before this (mx_now_ms) */
+    int greeted_any;    /* some connection of this run was greeted */
     size_t nqueued;
     int64_t busy_ms; /* summed total_ms of the tasks ended so far */
     int nended;

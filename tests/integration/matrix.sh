@@ -72,7 +72,7 @@ while IFS=$tab read -r mode fopts plugin opts want first any; do
         args+=("--ca-file=$CERTS/ca.pem")
     fi
     name="$mode${fopts:+ $fopts} / $plugin${opts:+ $opts}"
-    mx_run "$bin" -H 127.0.0.1 -p "$FPORT" -t 2 "${args[@]}"
+    mx_run "$bin" -H 127.0.0.1 -p "$FPORT" -t 6 "${args[@]}"
     t_is "$RC" "$want" "$name: exit $want"
     if [ "$first" != - ]; then
         t_like "${LINE1%% | *}" "$first" "$name: first line"
