@@ -13,6 +13,7 @@
 #include "registry.h"
 #include "shcheck.h"
 #include "suites.h"
+#include "text.h"
 
 #define EXT_SNI         0x0000
 #define EXT_GROUPS      0x000a
@@ -51,20 +52,9 @@ fail(char *why, size_t cap, const char *fmt, ...)
 }
 
 static int
-listed(const uint16_t *list, size_t n, uint16_t code)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (list[i] == code)
-            return 1;
-    return 0;
-}
-
-static int
 sent_ext(const struct mx_hello_view *ch, uint16_t type)
 {
-    return listed(ch->extensions, ch->nextensions, type);
+    return mx_code_listed(ch->extensions, ch->nextensions, type);
 }
 
 static const char *
@@ -102,15 +92,17 @@ check_extensions(const struct mx_hello_view *ch, const struct mx_flight *f,
 
     for (i = 0; i < f->nextensions; i++) {
         t = f->extensions[i];
-        if (f->hrr  ? !listed(hrr, 3, t)
-            : tls13 ? !listed(sh13, 3, t)
-                    : listed(not12, sizeof(not12) / sizeof(not12[0]), t))
+        if (f->hrr ? !mx_code_listed(hrr, 3, t)
+            : tls13
+                ? !mx_code_listed(sh13, 3, t)
+                : mx_code_listed(not12, sizeof(not12) / sizeof(not12[0]), t))
             return fail(why, cap, "extension %u is not allowed in a %s%s", t,
                         tls13 && !f->hrr ? "TLS 1.3 " : "", msg);
         if (t == EXT_COOKIE && f->hrr)
             continue; /* the server's own, never sent by the client */
         if (!sent_ext(ch, t) &&
-            !(t == EXT_RENEG && listed(ch->suites, ch->nsuites, SCSV_RENEG)))
+            !(t == EXT_RENEG &&
+              mx_code_listed(ch->suites, ch->nsuites, SCSV_RENEG)))
             return fail(why, cap,
                         "%s extension %u, which the client did not send", msg,
                         t);
@@ -155,33 +147,33 @@ check_tls13(const struct mx_hello_view *ch, const struct mx_flight *f,
         return fail(why, cap, "compression method %u in TLS 1.3",
                     f->compression);
     if (f->hrr) {
-        if (!listed(f->extensions, f->nextensions, EXT_KEY_SHARE)) {
-            if (!listed(f->extensions, f->nextensions, EXT_COOKIE))
+        if (!mx_code_listed(f->extensions, f->nextensions, EXT_KEY_SHARE)) {
+            if (!mx_code_listed(f->extensions, f->nextensions, EXT_COOKIE))
                 return fail(why, cap,
                             "HelloRetryRequest asks for no change (no "
                             "key_share, no cookie)");
             return 0;
         }
         g = f->hrr_group;
-        if (!listed(ch->groups, ch->ngroups, g))
+        if (!mx_code_listed(ch->groups, ch->ngroups, g))
             return fail(why, cap,
                         "HelloRetryRequest asks for group %s, which was not "
                         "offered",
                         group_name(g, gb, sizeof(gb)));
-        if (listed(ch->share_groups, ch->nshares, g))
+        if (mx_code_listed(ch->share_groups, ch->nshares, g))
             return fail(why, cap,
                         "HelloRetryRequest asks for group %s, for which a "
                         "share was sent",
                         group_name(g, gb, sizeof(gb)));
         return 0;
     }
-    if (!listed(f->extensions, f->nextensions, EXT_KEY_SHARE))
+    if (!mx_code_listed(f->extensions, f->nextensions, EXT_KEY_SHARE))
         return fail(why, cap, "TLS 1.3 ServerHello without a key_share");
     g = f->group;
-    if (!listed(ch->groups, ch->ngroups, g))
+    if (!mx_code_listed(ch->groups, ch->ngroups, g))
         return fail(why, cap, "key_share for group %s, which was not offered",
                     group_name(g, gb, sizeof(gb)));
-    if (!listed(ch->share_groups, ch->nshares, g))
+    if (!mx_code_listed(ch->share_groups, ch->nshares, g))
         return fail(why, cap,
                     "key_share for group %s, for which no share was sent",
                     group_name(g, gb, sizeof(gb)));
@@ -205,7 +197,7 @@ mx_sh_check(const struct mx_hello_view *ch, const struct mx_flight *f,
             char *why, size_t cap)
 {
     const struct mx_suite *s;
-    int sv = listed(f->extensions, f->nextensions, EXT_VERSIONS);
+    int sv = mx_code_listed(f->extensions, f->nextensions, EXT_VERSIONS);
     int tls13;
     char gb[8];
     size_t i;
@@ -215,7 +207,7 @@ mx_sh_check(const struct mx_hello_view *ch, const struct mx_flight *f,
     /* the version */
     if (sv) {
         if (!sent_ext(ch, EXT_VERSIONS) ||
-            !listed(ch->versions, ch->nversions, f->version))
+            !mx_code_listed(ch->versions, ch->nversions, f->version))
             return fail(why, cap,
                         "supported_versions selects 0x%04X, which was not "
                         "offered",
@@ -253,7 +245,7 @@ mx_sh_check(const struct mx_hello_view *ch, const struct mx_flight *f,
         return fail(why, cap,
                     "chose 0x%04X, a signalling value and not a cipher suite",
                     f->suite);
-    if (!listed(ch->suites, ch->nsuites, f->suite))
+    if (!mx_code_listed(ch->suites, ch->nsuites, f->suite))
         return fail(why, cap, "chose suite 0x%04X, which was not offered",
                     f->suite);
     s = mx_suite_by_code(f->suite);
@@ -278,7 +270,7 @@ mx_sh_check(const struct mx_hello_view *ch, const struct mx_flight *f,
     /* below TLS 1.3: the ECDHE curve of a ServerKeyExchange read */
     if (f->ske_point_len > 0) {
         if (sent_ext(ch, EXT_GROUPS) &&
-            !listed(ch->groups, ch->ngroups, f->group))
+            !mx_code_listed(ch->groups, ch->ngroups, f->group))
             return fail(why, cap,
                         "ServerKeyExchange curve %s, which was not offered",
                         group_name(f->group, gb, sizeof(gb)));
