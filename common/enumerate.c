@@ -14,6 +14,7 @@
  * or a suite it was not offered, or with malformed TLS, gets an error
  * (MX_E_TLS) that says so.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,10 @@ struct job {
     size_t nglist;
     uint16_t lib[MX_ENUM_MAX_SUITES]; /* J_TLSV: the library's suites */
     size_t nlib;
+    size_t nwin;   /* OpenSSL suite chains: the first nwin of lib offered */
+    int confirmed; /* OpenSSL suite chains: a suite that makes the server
+                      close was found; closes are not asked again */
+    int retried;   /* ... the last close was already asked again */
     uint8_t *hello;
     size_t hello_len;
     struct job *all_next; /* every job, for freeing */
@@ -380,7 +385,8 @@ start_suite_chains(struct ctx *c, int vi)
                 all[per++] = all[i];
         n = per;
         if (j->nlib > 0) {
-            build_ossl(j, j->lib, j->nlib);
+            j->nwin = j->nlib;
+            build_ossl(j, j->lib, j->nwin);
             c->pending_suites[vi]++;
             queue(c, j);
         }
@@ -437,6 +443,140 @@ order_probe(struct ctx *c, int vi)
     queue(c, j);
 }
 
+/* Does a suite share its key exchange with a suite known to close? */
+static int
+like_a_close(const struct mx_vresult *r, uint16_t code)
+{
+    const struct mx_suite *s = mx_suite_by_code(code), *t;
+    size_t i;
+
+    for (i = 0; s != NULL && i < r->ncloses; i++)
+        if ((t = mx_suite_by_code(r->closes[i])) != NULL && t->kx == s->kx)
+            return 1;
+    return 0;
+}
+
+/*
+ * Order an OpenSSL suite chain's candidates so that those sharing the key
+ * exchange of a suite that made the server close come last, and offer the
+ * others first; 1 when that narrows the offer. Only a hint: each suite is
+ * still judged by what the server does with it.
+ */
+static int
+kind_last(const struct mx_vresult *r, struct job *j)
+{
+    uint16_t tmp[MX_ENUM_MAX_SUITES];
+    size_t i, n = 0, m;
+
+    for (i = 0; i < j->nlib; i++)
+        if (!like_a_close(r, j->lib[i]))
+            tmp[n++] = j->lib[i];
+    if (n == 0 || n == j->nlib)
+        return 0;
+    m = n;
+    for (i = 0; i < j->nlib; i++)
+        if (like_a_close(r, j->lib[i]))
+            tmp[m++] = j->lib[i];
+    memcpy(j->lib, tmp, j->nlib * sizeof(*tmp));
+    j->nwin = n;
+    return 1;
+}
+
+/* A short pause before a connection is asked again (blocking: the chain
+ * that asks is serial, and the pause is short). */
+static void
+pause_before_retry(void)
+{
+    (void)poll(NULL, 0, MX_ENUM_RETRY_MS);
+}
+
+/*
+ * The next step of an OpenSSL suite chain; 1 when a task was queued.
+ * The chain offers the first nwin of its candidates. An accepted suite is
+ * noted and removed; a refusal (an alert) of the whole set ends the chain,
+ * of a narrowed window removes the window's suites (refused) and offers
+ * the rest again. A close (or reset, or timeout) is no verdict: asked once
+ * more on a fresh connection after a pause, and when it closes again, the
+ * window is halved: the server picks from what is offered, so halving
+ * finds the suites whose choice makes it close (a server that cannot use
+ * a suite it is configured with, such as DHE without DH parameters).
+ * Such a suite is noted in closes, neither accepted nor refused, and the
+ * chain goes on with the rest.
+ */
+static int
+ossl_suites_next(struct ctx *c, struct job *j)
+{
+    struct mx_vresult *r = &c->e->v[j->vi];
+    const struct mx_handshake *hs = &j->task.hs;
+    struct mx_error err;
+
+    if (j->task.rc != 0 && j->retried) {
+        /* no handshake at all, twice: no verdict */
+        note_error(c, j, &j->task.err);
+        r->suites_complete = 0;
+        return 0;
+    }
+    if (j->task.rc == 0 && hs->accepted &&
+        mx_code_listed(j->lib, j->nwin, hs->suite)) {
+        add_code(r->suites, &r->nsuites, MX_ENUM_MAX_SUITES, hs->suite);
+        remove_code(j->lib, &j->nlib, hs->suite);
+        j->nwin--;
+        j->retried = 0;
+    } else if (j->task.rc == 0 && hs->accepted) {
+        mx_error_set(&err, MX_E_TLS, "%s: chose a suite not offered",
+                     j->task.addr);
+        note_error(c, j, &err);
+        r->suites_complete = 0;
+        return 0;
+    } else if (j->task.rc == 0 && !hs->closed) {
+        c->e->refusals++;
+        j->retried = 0;
+        if (j->nwin == j->nlib)
+            return 0; /* every candidate refused */
+        /* the window refused: its suites are not accepted */
+        memmove(j->lib, j->lib + j->nwin,
+                (j->nlib - j->nwin) * sizeof(*j->lib));
+        j->nlib -= j->nwin;
+        j->nwin = 0;
+    } else if (!j->retried && !(j->confirmed && j->task.rc == 0)) {
+        /* a close, a reset or a timeout: ask again once */
+        mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
+               j->task.rc != 0 ? j->task.err.msg : hs->reason);
+        j->retried = 1;
+        pause_before_retry();
+        if (c->failed)
+            return 0;
+        build_ossl(j, j->lib, j->nwin);
+        queue(c, j);
+        return 1;
+    } else if (j->nwin == 1) {
+        /* this suite alone makes the server close */
+        mx_log(1, "enumerate: %s closes when it picks %s", j->task.addr,
+               mx_suite_name(j->lib[0]));
+        add_code(r->closes, &r->ncloses, MX_ENUM_MAX_SUITES, j->lib[0]);
+        remove_code(j->lib, &j->nlib, j->lib[0]);
+        j->nwin = 0;
+        j->retried = 0;
+        j->confirmed = 1;
+    } else if (j->nwin == j->nlib && kind_last(r, j)) {
+        /* first the candidates unlike those that made it close */
+    } else {
+        j->nwin /= 2;
+        /* a halved offer that closes is halved again; one suite alone
+         * is asked twice before it counts */
+        j->retried = j->nwin > 1;
+    }
+    if (j->nwin == 0) {
+        j->nwin = j->nlib;
+        j->retried = 0;
+    }
+    if (j->nlib == 0 || c->failed)
+        return 0;
+    build_ossl(j, j->lib, j->nwin);
+    queue(c, j);
+    return 1;
+}
+
 static void
 suites_done(struct ctx *c, struct job *j)
 {
@@ -447,28 +587,8 @@ suites_done(struct ctx *c, struct job *j)
     int rc = -1;
 
     if (j->ossl) {
-        const struct mx_handshake *hs = &j->task.hs;
-
-        if (j->task.rc != 0) {
-            note_error(c, j, &j->task.err);
-            r->suites_complete = 0;
-        } else if (hs->accepted && mx_code_listed(j->lib, j->nlib, hs->suite)) {
-            add_code(r->suites, &r->nsuites, MX_ENUM_MAX_SUITES, hs->suite);
-            remove_code(j->lib, &j->nlib, hs->suite);
-            if (j->nlib > 0 && !c->failed) {
-                build_ossl(j, j->lib, j->nlib);
-                queue(c, j);
-                return;
-            }
-        } else if (hs->closed || hs->accepted) {
-            mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr,
-                         hs->accepted ? "chose a suite not offered"
-                                      : hs->reason);
-            note_error(c, j, &err);
-            r->suites_complete = 0;
-        } else {
-            c->e->refusals++;
-        }
+        if (ossl_suites_next(c, j))
+            return;
         goto chain_end;
     }
     if (j->task.rc != 0) {

@@ -54,6 +54,7 @@
 #define MX_ENUM_MAX_SUITES 384
 #define MX_ENUM_MAX_GROUPS 64
 #define MX_ENUM_CHUNK      128 /* most suites in one ClientHello */
+#define MX_ENUM_RETRY_MS   200 /* pause before a closed probe is asked again */
 
 #define MX_ENUM_VERSIONS 0x01
 #define MX_ENUM_SUITES   0x02
@@ -82,7 +83,12 @@ struct mx_vresult {
     uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
     size_t nsuites;
     int suites_complete; /* every suite chain ended in a refusal */
-    int order;           /* 1 server order, 0 client order, -1 unknown */
+    uint16_t closes[MX_ENUM_MAX_SUITES]; /* suites whose offer alone the
+                                            server answers by closing the
+                                            connection (twice): neither
+                                            accepted nor refused */
+    size_t ncloses;
+    int order; /* 1 server order, 0 client order, -1 unknown */
     uint16_t groups[MX_ENUM_MAX_GROUPS]; /* accepted, in the order found */
     size_t ngroups;
     int groups_complete;
