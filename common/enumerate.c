@@ -354,6 +354,36 @@ version_done(struct ctx *c, struct job *j)
     maybe_fallback(c);
 }
 
+/* Would OpenSSL offer this suite alone at version v (a client without
+ * PSK or SRP callbacks, security level 0)? Those it would not are asked
+ * by the raw engine. */
+static int
+ossl_offers(uint16_t code, uint16_t v)
+{
+    const struct mx_suite *s = mx_suite_by_code(code);
+    STACK_OF(SSL_CIPHER) * sk;
+    SSL_CTX *ctx;
+    SSL *ssl = NULL;
+    int ok = 0;
+
+    if (s == NULL || s->openssl == NULL ||
+        (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+        return 0;
+    SSL_CTX_set_security_level(ctx, 0);
+    if (SSL_CTX_set_min_proto_version(ctx, v) == 1 &&
+        SSL_CTX_set_max_proto_version(ctx, v) == 1 &&
+        (v == MX_TLS13 ? SSL_CTX_set_ciphersuites(ctx, s->openssl)
+                       : SSL_CTX_set_cipher_list(ctx, s->openssl)) == 1 &&
+        (ssl = SSL_new(ctx)) != NULL &&
+        (sk = SSL_get1_supported_ciphers(ssl)) != NULL) {
+        ok = sk_SSL_CIPHER_num(sk) > 0;
+        sk_SSL_CIPHER_free(sk);
+    }
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    return ok;
+}
+
 /* Suite chains of a version: the universe split into chunks. */
 static void
 start_suite_chains(struct ctx *c, int vi)
@@ -379,7 +409,8 @@ start_suite_chains(struct ctx *c, int vi)
         }
         j->ossl = 1;
         for (i = 0, per = 0; i < n; i++)
-            if (mx_suite_in_library(all[i]))
+            if (mx_suite_in_library(all[i]) &&
+                ossl_offers(all[i], version_codes[vi]))
                 j->lib[j->nlib++] = all[i];
             else
                 all[per++] = all[i];

@@ -443,6 +443,19 @@ list_suites(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
             mx_node_summary(sn, "%s", ""); /* the class's line speaks */
     }
     mx_buf_free(&why);
+    for (i = 0; i < r->ncloses; i++) {
+        if (i > 0)
+            mx_buf_append(&b, ", ");
+        mx_buf_append(&b, mx_suite_name(r->closes[i]));
+    }
+    if (r->ncloses > 0)
+        mx_check_add(chk, n, MX_OK,
+                     "%zu suite%s close the connection when offered alone "
+                     "(no alert, asked twice: not accepted, not refused; "
+                     "e.g. DHE without DH parameters, or a server that "
+                     "refuses by closing): %s",
+                     r->ncloses, r->ncloses == 1 ? "" : "s", mx_buf_str(&b));
+    mx_buf_reset(&b);
     if (!r->suites_complete && r->version != MX_SSL2 && r->err.code == MX_E_OK)
         mx_check_add(chk, n, MX_OK, "(the suite list may be incomplete)");
     if (r->order >= 0)
@@ -594,6 +607,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
     struct mx_perf pd;
     enum mx_state st;
     int i, naccepted = 0, nlow = 0, nlost = 0;
+    size_t ncl;
 
     for (i = MX_NVERSIONS - 1; i >= 0; i--) {
         r = &e->v[i];
@@ -713,7 +727,15 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         mx_check_summary(chk, MX_OK, "%s accepted; table incomplete for %s",
                          mx_buf_str(&acc), mx_buf_str(&holes));
     }
-    mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
+    for (i = 0, ncl = 0; i < MX_NVERSIONS; i++)
+        ncl += e->v[i].ncloses;
+    if (ncl > 0)
+        mx_check_ok_summary(chk,
+                            "%s accepted; %zu suite%s close the connection "
+                            "(neither accepted nor refused)",
+                            mx_buf_str(&acc), ncl, ncl == 1 ? "" : "s");
+    else
+        mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
     mx_buf_free(&acc);
     mx_buf_free(&low);
     mx_buf_free(&holes);
