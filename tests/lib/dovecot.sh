@@ -38,14 +38,13 @@ dc_start() {
     # the key and the certificate of each PEM, as Dovecot wants them apart
     for p in rsa ecdsa; do
         [ "$p" = rsa ] && i=$rsa || i=$ecdsa
-        openssl pkey -in "$i" -out "$d/etc/$p.key" 2>/dev/null &&
-            openssl crl2pkcs7 -nocrl -certfile "$i" 2>/dev/null |
+        if ! openssl pkey -in "$i" -out "$d/etc/$p.key" 2>/dev/null ||
+            ! openssl crl2pkcs7 -nocrl -certfile "$i" 2>/dev/null |
             openssl pkcs7 -print_certs 2>/dev/null |
-                grep -v -e '^subject=' -e '^issuer=' -e '^$' >"$d/etc/$p.crt" ||
-            {
-                dc__say "cannot split $i"
-                return 1
-            }
+                grep -v -e '^subject=' -e '^issuer=' -e '^$' >"$d/etc/$p.crt"; then
+            dc__say "cannot split $i"
+            return 1
+        fi
     done
     mapfile -t ports < <(pf_free_ports 5) || return 1
     i=0
