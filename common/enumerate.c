@@ -1138,12 +1138,51 @@ maybe_fallback(struct ctx *c)
     queue(c, j);
 }
 
+/*
+ * The fallback probe: TLS_FALLBACK_SCSV at the second highest version
+ * accepted. Alert inappropriate_fallback: honoured; a ServerHello at that
+ * version: ignored. A close (or reset) is no verdict by itself: the same
+ * hello without the SCSV is sent on a fresh connection, and when the
+ * server accepts that one, the close answered the SCSV (a server that
+ * rejects a fallback by closing, as Dovecot does).
+ */
 static void
 fallback_done(struct ctx *c, struct job *j)
 {
     const struct mx_flight *f = j->task.raw.flight;
+    int closed, hello;
 
+    closed = j->task.rc != 0 ? j->task.err.code == MX_E_CLOSED
+                             : f == NULL || f->verdict == MX_V_NEED_MORE;
+    hello = j->task.rc == 0 && f != NULL && f->verdict == MX_V_SERVER_HELLO &&
+            f->version == version_codes[j->vi];
+    if (j->retried) {
+        /* the same hello without the SCSV, after a close */
+        if (hello) {
+            c->e->fallback = 1;
+            c->e->fallback_closes = 1;
+            c->e->dropped++;
+        } else if (j->task.rc != 0) {
+            note_error(c, j, &j->task.err);
+        }
+        return;
+    }
     c->e->fallback = -1;
+    if (closed && !c->failed) {
+        mx_log(1,
+               "enumerate: %s closed after TLS_FALLBACK_SCSV; the same "
+               "hello without it follows",
+               j->task.addr);
+        j->retried = 1;
+        j->noffer--; /* the SCSV is last */
+        pause_before_retry();
+        if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+            queue(c, j);
+            return;
+        }
+        c->failed = 1;
+        return;
+    }
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         return;
@@ -1151,8 +1190,7 @@ fallback_done(struct ctx *c, struct job *j)
     if (f != NULL && f->verdict == MX_V_ALERT && f->alert_desc == 86) {
         c->e->fallback = 1;
         c->e->refusals++;
-    } else if (f != NULL && f->verdict == MX_V_SERVER_HELLO &&
-               f->version == version_codes[j->vi])
+    } else if (hello)
         c->e->fallback = 0;
     c->e->dropped++;
 }

@@ -99,7 +99,9 @@ struct mx_vresult {
 
 struct mx_enum {
     struct mx_vresult v[MX_NVERSIONS]; /* index 0 SSLv2 ... 5 TLSv1.3 */
-    int fallback; /* 1 honoured, 0 ignored, -1 not tested or n/a */
+    int fallback;        /* 1 honoured, 0 ignored, -1 not tested or n/a */
+    int fallback_closes; /* honoured by closing the connection (the same
+                            hello without the SCSV accepted), not alert 86 */
     struct mx_probe_stats stats;
     int errors;   /* probes without a verdict */
     int refusals; /* verdicts that were refusals (each one leaves an error

@@ -703,8 +703,13 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
                  e->stats.connections, e->stats.connections == 1 ? "" : "s",
                  e->refusals, e->dropped, e->dropped == 1 ? "" : "s");
     if (cfg->ciphers && e->fallback >= 0)
-        mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
-                     e->fallback ? "honoured" : "ignored");
+        mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s%s",
+                     e->fallback ? "honoured" : "ignored",
+                     e->fallback_closes
+                         ? " (the server closes the connection instead of "
+                           "sending alert inappropriate_fallback; the same "
+                           "hello without it is accepted)"
+                         : "");
     if (naccepted == 0 && same_error(e)) {
         mx_check_summary(chk,
                          mx_err_state(e->v[0].err.code, cfg->std.timeout_state),

@@ -4,7 +4,9 @@
 # connection, and it closes instead of sending alerts). The suites it
 # finds per version must be the set that one openssl s_client handshake
 # per candidate suite finds (the candidates: the suites this OpenSSL
-# knows for that version), on IMAP STARTTLS, IMAPS, POP3, POP3S and LMTP.
+# knows for that version), on IMAP STARTTLS, IMAPS, POP3, POP3S and LMTP;
+# and the fallback line is there although Dovecot closes instead of
+# sending alert inappropriate_fallback.
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -64,5 +66,8 @@ for svc in imap imaps pop3 pop3s lmtp; do
     # a verdict resting on closes says so in the first line
     t_like "$LINE1" 'close the connection|incomplete|no verdict' \
         "$svc: the first line says the table rests on closes"
+    # Dovecot answers TLS_FALLBACK_SCSV by closing, not with alert 86
+    t_like "$OUT" $'\n''\[OK\] TLS_FALLBACK_SCSV honoured \(the server closes the connection instead' \
+        "$svc: the fallback line says honoured, by a close"
 done
 t_done
