@@ -6,7 +6,8 @@
 # per candidate suite finds (the candidates: the suites this OpenSSL
 # knows for that version), on IMAP STARTTLS, IMAPS, POP3, POP3S and LMTP;
 # and the fallback line is there although Dovecot closes instead of
-# sending alert inappropriate_fallback.
+# sending alert inappropriate_fallback; check_tls_peers diagnoses a
+# DHE-first client by the suite and the missing DH parameters.
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -70,4 +71,18 @@ for svc in imap imaps pop3 pop3s lmtp; do
     t_like "$OUT" $'\n''\[OK\] TLS_FALLBACK_SCSV honoured \(the server closes the connection instead' \
         "$svc: the fallback line says honoured, by a close"
 done
+
+# A DHE-first client really fails against Dovecot without ssl_dh (the
+# real client's handshake says so), and check_tls_peers names the DHE
+# suite and the missing DH parameters, as an inference from the close.
+port=$(dc_port "$WORK/dc" imap)
+dhe_first=DHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384
+t_nok "a DHE-first openssl client fails on IMAP STARTTLS" \
+    bash -c "openssl s_client -connect 127.0.0.1:$port -starttls imap -tls1_2 \
+        -cipher $dhe_first </dev/null 2>/dev/null | grep -q '^New, TLSv'"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$port" -S imap \
+    --peer-ciphers="$dhe_first" --peer-protocols=TLSv1.2
+t_is "$RC" 2 "DHE-first peer: CRITICAL, as the real client fails"
+t_like "$OUT" 'closed the connection without an alert .*offers DHE-RSA-AES256-GCM-SHA384 first.*no DH parameters \(an inference from the close.*ssl_dh = </etc/dovecot/dh\.pem' \
+    "DHE-first peer: the diagnosis names the DHE suite and the DH parameters"
 t_done
