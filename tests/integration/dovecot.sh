@@ -14,6 +14,7 @@ set -u
 # shellcheck source=../lib/dovecot.sh
 . "$MXTLS_SRCDIR/tests/lib/dovecot.sh"
 MX_GUARD=60
+CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 mx_init
 mx_certs
 [ -x "$DC_DOVECOT" ] ||
