@@ -26,7 +26,9 @@
  *             the server refuses): one by handshakes over the library's
  *             suites, raw ones over the rest, several when the version
  *             has many candidate suites; a raw ClientHello never offers
- *             more than MX_ENUM_CHUNK suites;
+ *             more than MX_ENUM_CHUNK suites; in the handshake chain a
+ *             close is asked again once, then the offer is halved until
+ *             the suites the server closes on are found (closes);
  *   order     one probe per version with two accepted suites reversed;
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the
