@@ -14,7 +14,6 @@
  * or a suite it was not offered, or with malformed TLS, gets an error
  * (MX_E_TLS) that says so.
  */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,12 +512,14 @@ kind_last(const struct mx_vresult *r, struct job *j)
     return 1;
 }
 
-/* A short pause before a connection is asked again (blocking: the chain
- * that asks is serial, and the pause is short). */
+/* Queue a job's task, built anew, to be asked again on a fresh
+ * connection after a short pause: the scheduler holds it while the other
+ * probes go on. */
 static void
-pause_before_retry(void)
+queue_later(struct ctx *c, struct job *j)
 {
-    (void)poll(NULL, 0, MX_ENUM_RETRY_MS);
+    j->task.not_before = mx_now_ms() + MX_ENUM_RETRY_MS;
+    queue(c, j);
 }
 
 /*
@@ -574,11 +575,10 @@ ossl_suites_next(struct ctx *c, struct job *j)
         mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
                j->task.rc != 0 ? j->task.err.msg : hs->reason);
         j->retried = 1;
-        pause_before_retry();
         if (c->failed)
             return 0;
         build_ossl(j, j->lib, j->nwin);
-        queue(c, j);
+        queue_later(c, j);
         return 1;
     } else if (j->nwin == 1) {
         /* this suite alone makes the server close */
@@ -1175,9 +1175,8 @@ fallback_done(struct ctx *c, struct job *j)
                j->task.addr);
         j->retried = 1;
         j->noffer--; /* the SCSV is last */
-        pause_before_retry();
         if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
-            queue(c, j);
+            queue_later(c, j);
             return;
         }
         c->failed = 1;
