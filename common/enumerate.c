@@ -62,6 +62,7 @@ struct job {
     int confirmed; /* OpenSSL suite chains: a suite that makes the server
                       close was found; closes are not asked again */
     int retried;   /* ... the last close was already asked again */
+    int singles;   /* ... the candidates left are asked one at a time */
     int again;     /* other jobs: the last close was already asked again */
     uint8_t *hello;
     size_t hello_len;
@@ -649,6 +650,15 @@ ossl_suites_next(struct ctx *c, struct job *j)
         j->confirmed = 1;
     } else if (j->nwin == j->nlib && kind_last(r, j)) {
         /* first the candidates unlike those that made it close */
+    } else if (j->confirmed && j->nwin == j->nlib) {
+        /* every candidate left, offered together, closes, on a server
+         * known to close: each would be isolated by halving anyway (and
+         * named in closes), so each is asked alone from here, once */
+        mx_log(1,
+               "enumerate: %s closes on the %zu suites left; each asked "
+               "alone",
+               j->task.addr, j->nlib);
+        j->singles = 1;
     } else {
         j->nwin /= 2;
         /* a halved offer that closes is halved again; one suite alone
@@ -659,6 +669,8 @@ ossl_suites_next(struct ctx *c, struct job *j)
         j->nwin = j->nlib;
         j->retried = 0;
     }
+    if (j->singles && j->nlib > 0)
+        j->nwin = 1;
     if (j->nlib == 0 || c->failed)
         return 0;
     build_ossl(j, j->lib, j->nwin);
