@@ -86,6 +86,7 @@ struct ctx {
                                     broke; the raw engine asked again */
     int hs_closed[MX_NVERSIONS]; /* a complete handshake was closed; the
                                     raw engine asks again (the second ask) */
+    struct mx_error close_err;   /* the first such close, as an error */
 };
 
 int
@@ -295,17 +296,19 @@ static void start_suite_chains(struct ctx *c, int vi);
 static void start_groups(struct ctx *c, int vi);
 static void maybe_fallback(struct ctx *c);
 
-/* Did the server end the probe without an answer: a close or a reset
- * before any byte of its answer (raw), or before the handshake's verdict
- * without an alert (OpenSSL)? A close in the middle of an answer is
- * broken TLS, and a timeout is the run's deadline: neither counts. */
+/* Did the server end the probe without an answer to its ClientHello: a
+ * close or a reset before any byte of its answer (raw), or before the
+ * handshake's verdict without an alert (OpenSSL)? A close in the middle
+ * of an answer is broken TLS, a close before TLS (greeting, STARTTLS) is
+ * no answer about TLS, and a timeout is the run's deadline: none
+ * counts. */
 static int
 closed_probe(const struct job *j)
 {
     const struct mx_task *t = &j->task;
 
     if (t->rc != 0)
-        return t->err.code == MX_E_CLOSED;
+        return 0;
     if (t->engine == MX_ENGINE_OPENSSL)
         return !t->hs.accepted && t->hs.closed;
     return (t->raw.closed || t->raw.reset || t->raw.flight == NULL) &&
@@ -326,8 +329,6 @@ queue_later(struct ctx *c, struct job *j)
 static const char *
 closed_why(const struct job *j)
 {
-    if (j->task.rc != 0)
-        return j->task.err.msg;
     if (j->task.engine == MX_ENGINE_OPENSSL)
         return j->task.hs.reason;
     return j->task.raw.reset ? "server reset the connection"
@@ -1163,6 +1164,9 @@ tlsv_done(struct ctx *c, struct job *j)
         mx_log(1, "enumerate: %s to %s: %s; asked again per version",
                mx_version_name(version_codes[j->lo]),
                mx_version_name(version_codes[j->vi]), closed_why(j));
+        if (c->close_err.code == MX_E_OK)
+            mx_error_set(&c->close_err, MX_E_CLOSED, "%s: %s", j->task.addr,
+                         closed_why(j));
         for (vi = j->vi; vi >= j->lo; vi--) {
             c->hs_closed[vi] = 1;
             snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
@@ -1172,7 +1176,7 @@ tlsv_done(struct ctx *c, struct job *j)
         return;
     }
     if (j->task.rc != 0) {
-        /* no verdict: the run's deadline */
+        /* no verdict: the deadline, or a close before TLS began */
         struct mx_error err = j->task.err;
 
         for (vi = j->vi; vi >= j->lo; vi--) {
@@ -1371,6 +1375,34 @@ job_done(struct mx_sched *s, struct mx_task *task)
     }
 }
 
+/*
+ * A server that closes every complete handshake, at every TLS version,
+ * and accepts none, fails TLS as such: no version is the reason, so the
+ * TLS versions get no verdict (MX_VS_ERROR with the close) rather than
+ * "no answer" each.
+ */
+static void
+every_close(struct ctx *c)
+{
+    struct mx_vresult *r;
+    int vi;
+
+    for (vi = 0; vi < MX_NVERSIONS; vi++)
+        if (c->e->v[vi].state == MX_VS_ACCEPTED ||
+            (vi >= TLSV_LO && !c->hs_closed[vi]))
+            return;
+    if (!c->tlsv || c->close_err.code == MX_E_OK)
+        return;
+    for (vi = TLSV_LO; vi < MX_NVERSIONS; vi++) {
+        r = &c->e->v[vi];
+        if (r->state != MX_VS_CLOSED)
+            continue;
+        r->state = MX_VS_ERROR;
+        r->err = c->close_err;
+        c->e->errors++;
+    }
+}
+
 int
 mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
              struct mx_enum *e, struct mx_error *err)
@@ -1433,6 +1465,7 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
         mx_error_set(err, MX_E_INTERNAL, "out of memory or no randomness");
         goto out;
     }
+    every_close(c);
     result = 0;
     for (vi = 0; vi < MX_NVERSIONS; vi++)
         if (e->v[vi].err.code != MX_E_OK && result == 0) {
