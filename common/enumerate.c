@@ -381,8 +381,8 @@ version_done(struct ctx *c, struct job *j)
     snprintf(note, sizeof(note), "%s", r->detail);
     rc = judge(j, j->offer, j->noffer, r->detail, sizeof(r->detail), &err);
     r->us = j->task.raw.us;
-    if (rc == 1 && c->hs_failed[j->vi] && f->verdict != MX_V_SSL2_HELLO &&
-        mx_suite_in_library(f->suite) &&
+    if (rc == 1 && (c->hs_failed[j->vi] || c->hs_closed[j->vi]) &&
+        f->verdict != MX_V_SSL2_HELLO && mx_suite_in_library(f->suite) &&
         ((g = mx_group_by_code(f->hrr ? f->hrr_group : f->group)) == NULL ||
          g->openssl != NULL)) {
         /* the server chose what the complete handshake offered, and that
