@@ -127,7 +127,7 @@ main(void)
     /* a waiting task queued first; two others behind it */
     target_setup(&t, port, 30);
     mx_sched_init(&s, &t, 1);
-    wait_until = mx_now_ms() + 300;
+    wait_until = mx_now_ms() + 3000; /* far beyond what B and C take */
     task_setup(&a, &ra, wait_until);
     task_setup(&b, &rb, 0);
     task_setup(&c, &rc, 0);
