@@ -49,7 +49,7 @@ fi
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
 tcpdump tshark wireshark-common xxd gnutls-bin swaks libnet-ssleay-perl
-help2man man-db"
+help2man man-db dovecot-imapd dovecot-pop3d dovecot-lmtpd"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
 nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"
@@ -64,6 +64,14 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the list is intended
 apt-get install -y -q --no-install-recommends $packages
+# The tests run their own Dovecot on free loopback ports; the system's
+# instance the packages start is not used and must not hold 143/993/110/995.
+if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+fi
+if [ -x /usr/sbin/dovecot ] && /usr/sbin/dovecot -c /etc/dovecot/dovecot.conf stop >/dev/null 2>&1; then
+    echo "stopped the system's Dovecot (the tests run their own)"
+fi
 
 # Debian's NRPE refuses command arguments; the tests of
 # contrib/nrpe/mxtls-args.cfg need one built with them.

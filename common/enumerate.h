@@ -26,7 +26,9 @@
  *             the server refuses): one by handshakes over the library's
  *             suites, raw ones over the rest, several when the version
  *             has many candidate suites; a raw ClientHello never offers
- *             more than MX_ENUM_CHUNK suites;
+ *             more than MX_ENUM_CHUNK suites; in the handshake chain a
+ *             close is asked again once, then the offer is halved until
+ *             the suites the server closes on are found (closes);
  *   order     one probe per version with two accepted suites reversed;
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the
@@ -38,9 +40,21 @@
  *   fallback  one probe at the second highest version with
  *             TLS_FALLBACK_SCSV.
  *
- * mx_enumerate() returns 0 when every probe got a verdict, -1 when any
- * did not (the first such error in err; the results of the others are
- * kept, and a version whose probe failed has state MX_VS_ERROR).
+ * Closes: a refusal is an alert or a well-formed rejection. A probe that
+ * the server ends by closing or resetting the connection without an
+ * alert (as Dovecot does on every failed handshake) is asked again once,
+ * on a fresh connection after MX_ENUM_RETRY_MS (the scheduler holds it
+ * while the other probes go on); a version range closed by a complete
+ * handshake is asked again per version by the raw engine. What closes
+ * again is recorded as such: a version as MX_VS_CLOSED, an elimination
+ * chain's end in closed_ends, an order probe in order_closed, a suite of
+ * the handshake chain in closes. A timeout is the run's deadline and is
+ * not asked again.
+ *
+ * mx_enumerate() returns 0 when every probe got a verdict (a repeated
+ * close counts as one, recorded as above), -1 when any did not (the
+ * first such error in err; the results of the others are kept, and a
+ * version whose probe failed has state MX_VS_ERROR).
  */
 #ifndef MX_ENUMERATE_H
 #define MX_ENUMERATE_H
@@ -54,6 +68,7 @@
 #define MX_ENUM_MAX_SUITES 384
 #define MX_ENUM_MAX_GROUPS 64
 #define MX_ENUM_CHUNK      128 /* most suites in one ClientHello */
+#define MX_ENUM_RETRY_MS   200 /* pause before a closed probe is asked again */
 
 #define MX_ENUM_VERSIONS 0x01
 #define MX_ENUM_SUITES   0x02
@@ -66,7 +81,10 @@ enum mx_vstate {
     MX_VS_NOT_TESTED = 0,
     MX_VS_ACCEPTED,
     MX_VS_REFUSED,
-    MX_VS_ERROR /* no verdict: see err */
+    MX_VS_ERROR, /* no verdict: see err */
+    MX_VS_CLOSED /* no answer: the server closed (or reset) the connection
+                    without an alert, asked twice; neither accepted (no
+                    handshake completed) nor refused (no alert) */
 };
 
 struct mx_vresult {
@@ -82,7 +100,17 @@ struct mx_vresult {
     uint16_t suites[MX_ENUM_MAX_SUITES]; /* accepted, in the order found */
     size_t nsuites;
     int suites_complete; /* every suite chain ended in a refusal */
-    int order;           /* 1 server order, 0 client order, -1 unknown */
+    uint16_t closes[MX_ENUM_MAX_SUITES]; /* suites whose offer alone the
+                                            server answers by closing the
+                                            connection (twice): neither
+                                            accepted nor refused */
+    size_t ncloses;
+    int closed_ends;  /* elimination chains that ended with the server
+                         closing the connection without an alert (asked
+                         twice): what was left is not accepted, and not
+                         verified as refused */
+    int order;        /* 1 server order, 0 client order, -1 unknown */
+    int order_closed; /* unknown: the order probe was closed twice */
     uint16_t groups[MX_ENUM_MAX_GROUPS]; /* accepted, in the order found */
     size_t ngroups;
     int groups_complete;
@@ -93,13 +121,17 @@ struct mx_vresult {
 
 struct mx_enum {
     struct mx_vresult v[MX_NVERSIONS]; /* index 0 SSLv2 ... 5 TLSv1.3 */
-    int fallback; /* 1 honoured, 0 ignored, -1 not tested or n/a */
+    int fallback;        /* 1 honoured, 0 ignored, -1 not tested or n/a */
+    int fallback_closes; /* honoured by closing the connection (the same
+                            hello without the SCSV accepted), not alert 86 */
     struct mx_probe_stats stats;
     int errors;   /* probes without a verdict */
     int refusals; /* verdicts that were refusals (each one leaves an error
                      in the server's log) */
     int dropped;  /* raw probes the server accepted and that were dropped
                      after its hello (an error in its log too) */
+    int closed;   /* probes the server closed without an alert (a failed
+                     handshake in its log, most likely) */
 };
 
 struct mx_enum_opts {

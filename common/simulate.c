@@ -774,6 +774,32 @@ sigalg_keytype(const struct mx_peer *p)
     return MX_SAUTH_NULL;
 }
 
+/* Did the server close (or reset) the connection, with no alert? */
+static int
+main_closed(const struct ptask *pt)
+{
+    const struct mx_task *t = &pt->task;
+
+    if (t->rc != 0)
+        return t->err.code == MX_E_CLOSED;
+    if (t->engine == MX_ENGINE_OPENSSL)
+        return !t->hs.accepted && t->hs.closed;
+    return t->raw.flight == NULL || t->raw.flight->verdict == MX_V_NEED_MORE;
+}
+
+/* The peer's first suite with a finite-field DHE key exchange, or NULL. */
+static const struct mx_suite *
+first_dhe(const struct mx_peer *p)
+{
+    const struct mx_suite *s;
+    size_t i;
+
+    for (i = 0; i < p->nsuites; i++)
+        if ((s = mx_suite_by_code(p->suites[i])) != NULL && s->kx == MX_KX_DHE)
+            return s;
+    return NULL;
+}
+
 /* "an Ed25519 certificate", "ECDSA and Ed25519 certificates": the key
  * types in keys (1 << mx_keytype) but not the one named need. */
 static int
@@ -814,7 +840,7 @@ conclude(struct pjob *pj)
     const struct ptask *d = pj->d;
     struct mx_sim *o = pj->out;
     struct mx_buf b = MX_BUF_INIT;
-    const struct mx_suite *s, *ps;
+    const struct mx_suite *s, *ps, *dhe = first_dhe(p);
     uint16_t shi, plo = lowest(p), phi = highest(p);
     unsigned auths = peer_auths(p);
     enum mx_sauth need = MX_SAUTH_RSA;
@@ -909,6 +935,21 @@ conclude(struct pjob *pj)
         else
             mx_buf_append(&b, "; add a certificate whose key type the peer "
                               "can verify (Postfix: smtpd_tls_chain_files)");
+    } else if (dhe != NULL && p->suites[0] == dhe->code &&
+               main_closed(&pj->main)) {
+        /* a DHE-first peer, and the server closed without an alert */
+        o->diag = MX_DIAG_UNKNOWN;
+        snprintf(o->why, sizeof(o->why), "closed on DHE?");
+        mx_buf_printf(&b,
+                      "the server closed the connection without an alert "
+                      "(%s); the peer offers %s first: a server closes "
+                      "like this when it picks a DHE suite and has no DH "
+                      "parameters (an inference from the close, not an "
+                      "answer of the server: check its log; Dovecot: "
+                      "ssl_dh = </etc/dovecot/dh.pem; Postfix: "
+                      "smtpd_tls_dh1024_param_file)",
+                      o->refusal,
+                      dhe->openssl != NULL ? dhe->openssl : dhe->iana);
     } else if (d[D_CIPHER].ok == 1) {
         s = mx_suite_by_code(d[D_CIPHER].suite);
         ps = s != NULL ? mx_suite_by_code(closest(s, p->suites, p->nsuites))
@@ -933,7 +974,20 @@ conclude(struct pjob *pj)
                 broke = &d[k];
         o->diag = MX_DIAG_UNKNOWN;
         snprintf(o->why, sizeof(o->why), "%s", o->refusal);
-        if (broke != NULL)
+        if (broke == NULL && main_closed(&pj->main) &&
+            (dhe = first_dhe(p)) != NULL)
+            mx_buf_printf(&b,
+                          "the server closed the connection without an "
+                          "alert (%s), and so did every variation of the "
+                          "offer tried; the peer offers %s: a server closes "
+                          "like this when it picks a DHE suite and has no "
+                          "DH parameters (an inference from the close: "
+                          "check the server's log; Dovecot: ssl_dh = "
+                          "</etc/dovecot/dh.pem; Postfix: "
+                          "smtpd_tls_dh1024_param_file)",
+                          o->refusal,
+                          dhe->openssl != NULL ? dhe->openssl : dhe->iana);
+        else if (broke != NULL)
             mx_buf_printf(&b,
                           "the server refused the peer's offer (%s); the "
                           "diagnosis stopped where the probe with %s "

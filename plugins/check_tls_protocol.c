@@ -443,11 +443,36 @@ list_suites(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
             mx_node_summary(sn, "%s", ""); /* the class's line speaks */
     }
     mx_buf_free(&why);
+    for (i = 0; i < r->ncloses; i++) {
+        if (i > 0)
+            mx_buf_append(&b, ", ");
+        mx_buf_append(&b, mx_suite_name(r->closes[i]));
+    }
+    if (r->ncloses > 0)
+        mx_check_add(chk, n, MX_OK,
+                     "%zu suite%s close the connection when offered alone "
+                     "(no alert, asked twice: not accepted, not refused; "
+                     "e.g. DHE without DH parameters, or a server that "
+                     "refuses by closing): %s",
+                     r->ncloses, r->ncloses == 1 ? "" : "s", mx_buf_str(&b));
+    mx_buf_reset(&b);
     if (!r->suites_complete && r->version != MX_SSL2 && r->err.code == MX_E_OK)
         mx_check_add(chk, n, MX_OK, "(the suite list may be incomplete)");
+    if (r->closed_ends > 0)
+        mx_check_add(chk, n, MX_OK,
+                     "%d elimination chain%s ended with the server closing "
+                     "the connection without an alert (asked twice): the "
+                     "suites or groups left there are not accepted, and not "
+                     "verified as refused",
+                     r->closed_ends, r->closed_ends == 1 ? "" : "s");
     if (r->order >= 0)
         mx_check_add(chk, n, MX_OK, "%s order decides",
                      r->order ? "the server's" : "the client's");
+    else if (r->order_closed)
+        mx_check_add(chk, n, MX_OK,
+                     "order unknown: the server closed the connection "
+                     "without an alert (twice) when offered two accepted "
+                     "suites reversed");
     for (i = 0; i < r->ngroups; i++) {
         g = mx_group_by_code(r->groups[i]);
         if (i > 0)
@@ -486,6 +511,24 @@ table_hole(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
         mx_buf_append(why, ", ");
     mx_buf_append(why, mx_version_name(r->version));
     return st;
+}
+
+/*
+ * The state of a version the server answered by closing the connection
+ * twice (MX_VS_CLOSED). Required: CRITICAL, since no handshake with it
+ * completed. Below the minimum: WARNING, since only a refusal would pass
+ * and none was given (the close may be the server's way of refusing, as
+ * Dovecot's, or a fault), so the absence is not verified. Otherwise OK:
+ * accepted or refused, the version would pass.
+ */
+static enum mx_state
+closed_state(const struct cfg *cfg, int vi, const struct mx_vresult *r)
+{
+    if (cfg->require[vi])
+        return MX_CRITICAL;
+    if (r->version < cfg->minimum)
+        return MX_WARNING;
+    return MX_OK;
 }
 
 /* Did every version probe fail the same way (the server, not a version,
@@ -594,6 +637,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
     struct mx_perf pd;
     enum mx_state st;
     int i, naccepted = 0, nlow = 0, nlost = 0;
+    size_t ncl;
 
     for (i = MX_NVERSIONS - 1; i >= 0; i--) {
         r = &e->v[i];
@@ -642,6 +686,23 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
             mx_node_summary(n, "%s not accepted (required)",
                             mx_version_name(r->version));
             break;
+        case MX_VS_CLOSED:
+            /* no answer, twice: not accepted (no handshake completed),
+             * not refused (no alert). A verdict that matters rests on
+             * it: not a pass (see closed_state) */
+            st = closed_state(cfg, i, r);
+            n = mx_check_add(chk, NULL, st,
+                             "%s: no answer (closed), not verified: %s; not "
+                             "accepted (no handshake completed), not refused "
+                             "(no alert)%s",
+                             mx_version_name(r->version), r->detail,
+                             cfg->require[i] ? " (required)"
+                             : st != MX_OK   ? "; below the minimum"
+                                             : "");
+            mx_node_summary(
+                n, "%s: no answer (closed), %s", mx_version_name(r->version),
+                cfg->require[i] ? "not accepted (required)" : "not verified");
+            break;
         case MX_VS_ERROR:
             st = mx_err_state(r->err.code, cfg->std.timeout_state);
             n = mx_check_add(chk, NULL, st, "%s: %s",
@@ -684,13 +745,20 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
     /* what the run leaves in the server's log as errors */
     mx_check_add(chk, NULL, MX_OK,
                  "%d connection%s: %d refused on purpose, %d raw probe%s "
-                 "dropped after the server's hello (each leaves an error in "
-                 "the server's log), the others completed",
+                 "dropped after the server's hello, %d closed by the server "
+                 "without an alert (each leaves an error in the server's "
+                 "log), the others completed",
                  e->stats.connections, e->stats.connections == 1 ? "" : "s",
-                 e->refusals, e->dropped, e->dropped == 1 ? "" : "s");
+                 e->refusals, e->dropped, e->dropped == 1 ? "" : "s",
+                 e->closed);
     if (cfg->ciphers && e->fallback >= 0)
-        mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s",
-                     e->fallback ? "honoured" : "ignored");
+        mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s%s",
+                     e->fallback ? "honoured" : "ignored",
+                     e->fallback_closes
+                         ? " (the server closes the connection instead of "
+                           "sending alert inappropriate_fallback; the same "
+                           "hello without it is accepted)"
+                         : "");
     if (naccepted == 0 && same_error(e)) {
         mx_check_summary(chk,
                          mx_err_state(e->v[0].err.code, cfg->std.timeout_state),
@@ -713,7 +781,15 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
         mx_check_summary(chk, MX_OK, "%s accepted; table incomplete for %s",
                          mx_buf_str(&acc), mx_buf_str(&holes));
     }
-    mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
+    for (i = 0, ncl = 0; i < MX_NVERSIONS; i++)
+        ncl += e->v[i].ncloses;
+    if (ncl > 0)
+        mx_check_ok_summary(chk,
+                            "%s accepted; %zu suite%s close the connection "
+                            "(neither accepted nor refused)",
+                            mx_buf_str(&acc), ncl, ncl == 1 ? "" : "s");
+    else
+        mx_check_ok_summary(chk, "%s accepted", mx_buf_str(&acc));
     mx_buf_free(&acc);
     mx_buf_free(&low);
     mx_buf_free(&holes);
