@@ -516,19 +516,14 @@ table_hole(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
 /*
  * The state of a version the server answered by closing the connection
  * twice (MX_VS_CLOSED). Required: CRITICAL, since no handshake with it
- * completed. Below the minimum: WARNING, since only a refusal would pass
- * and none was given (the close may be the server's way of refusing, as
- * Dovecot's, or a fault), so the absence is not verified. Otherwise OK:
- * accepted or refused, the version would pass.
+ * completed. Otherwise OK: a client offering only that version gets no
+ * handshake, so it is not accepted, which is all a minimum asks (the
+ * output says the close was no formal refusal).
  */
 static enum mx_state
-closed_state(const struct cfg *cfg, int vi, const struct mx_vresult *r)
+closed_state(const struct cfg *cfg, int vi)
 {
-    if (cfg->require[vi])
-        return MX_CRITICAL;
-    if (r->version < cfg->minimum)
-        return MX_WARNING;
-    return MX_OK;
+    return cfg->require[vi] ? MX_CRITICAL : MX_OK;
 }
 
 /* Did every version probe fail the same way (the server, not a version,
@@ -688,20 +683,16 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
             break;
         case MX_VS_CLOSED:
             /* no answer, twice: not accepted (no handshake completed),
-             * not refused (no alert). A verdict that matters rests on
-             * it: not a pass (see closed_state) */
-            st = closed_state(cfg, i, r);
+             * not refused either (no alert) */
+            st = closed_state(cfg, i);
             n = mx_check_add(chk, NULL, st,
-                             "%s: no answer (closed), not verified: %s; not "
-                             "accepted (no handshake completed), not refused "
-                             "(no alert)%s",
+                             "%s not accepted: no answer (closed): %s; no "
+                             "handshake completed, no alert%s",
                              mx_version_name(r->version), r->detail,
-                             cfg->require[i] ? " (required)"
-                             : st != MX_OK   ? "; below the minimum"
-                                             : "");
-            mx_node_summary(
-                n, "%s: no answer (closed), %s", mx_version_name(r->version),
-                cfg->require[i] ? "not accepted (required)" : "not verified");
+                             cfg->require[i] ? " (required)" : "");
+            mx_node_summary(n,
+                            "%s: no answer (closed), not accepted (required)",
+                            mx_version_name(r->version));
             break;
         case MX_VS_ERROR:
             st = mx_err_state(r->err.code, cfg->std.timeout_state);
