@@ -79,10 +79,21 @@ static const char *const stage_names[NSTAGE] = {
 struct sctx;
 struct pjob;
 
+/* Why a peer waits for the control handshake. */
+enum wait {
+    W_NONE = 0,
+    W_REFUSED, /* its offer was refused with a failure alert */
+    W_RAW,     /* its acceptance rests on the first flight only */
+    W_VHIGH    /* its diagnosis asks for the server's highest version */
+};
+
+enum control { C_NONE = 0, C_RUNNING, C_DONE };
+
 struct ptask {
     struct mx_task task;
     struct pjob *pj;
     int is_main;
+    int is_control;   /* the run's control handshake (see want_control) */
     int ran;          /* started */
     const char *name; /* for -v */
     uint16_t vmin, vmax;
@@ -110,7 +121,10 @@ struct pjob {
     struct mx_sim *out;
     struct ptask main;
     struct ptask d[NSTAGE];
-    unsigned keys; /* key types seen (1 << mx_keytype) */
+    unsigned keys;     /* key types seen (1 << mx_keytype) */
+    enum wait waiting; /* for the control handshake, and why */
+    int held;          /* the control says the server fails every
+                          handshake: no diagnosis of its own (yet) */
 };
 
 struct sctx {
@@ -119,15 +133,27 @@ struct sctx {
     const char *sni;
     uint16_t pref[PREF_MAX];
     size_t npref;
+    /* the control handshake: every version TLS 1.0 to 1.3, suite, group
+     * and signature scheme of the library, run at most once */
+    struct pjob cjob;
+    enum control control;
+    struct pjob *pj; /* the peers' jobs, n of them */
+    size_t n;
+    struct pjob *asker; /* the peer whose count the control joins */
+    int completed;      /* a handshake of this run completed (OpenSSL engine) */
 };
 
 const char *
 mx_diag_name(enum mx_diag d)
 {
-    static const char *const names[] = {
-        "none",   "protocol version",    "certificate type",
-        "group",  "signature algorithm", "cipher",
-        "unknown"};
+    static const char *const names[] = {"none",
+                                        "protocol version",
+                                        "certificate type",
+                                        "group",
+                                        "signature algorithm",
+                                        "cipher",
+                                        "unknown",
+                                        "server fails every handshake"};
 
     return (size_t)d < sizeof(names) / sizeof(names[0]) ? names[d] : "?";
 }
@@ -197,6 +223,7 @@ pt_in_library(const struct ptask *pt)
 }
 
 static void task_done(struct mx_sched *s, struct mx_task *task);
+static void control_done(struct sctx *c, int ran);
 
 static void
 task_setup(struct ptask *pt, enum mx_engine engine)
@@ -360,6 +387,7 @@ judge(struct ptask *pt)
     if (t->engine == MX_ENGINE_OPENSSL) {
         pt->ok = t->hs.accepted;
         if (pt->ok) {
+            pt->pj->c->completed = 1;
             pt->version = t->hs.version;
             pt->suite = t->hs.suite;
             pt->group = t->hs.group;
@@ -396,6 +424,29 @@ static int
 left_error(const struct ptask *pt)
 {
     return pt->ok == 0 || (pt->ok == 1 && pt->task.engine == MX_ENGINE_RAW);
+}
+
+/* The alert by which a server says that it failed, not that it refuses
+ * the offer: internal_error (RFC 8446 6.2, "an internal error unrelated
+ * to the peer or the correctness of the protocol"). A broken key or
+ * certificate (OpenSMTPD 6.8 with OpenSSL 3 signs with none) ends every
+ * handshake with it. */
+#define ALERT_INTERNAL_ERROR 80
+
+/* The failure alert the server refused finished probe pt with, or -1. */
+static int
+failure_alert(const struct ptask *pt)
+{
+    const struct mx_task *t = &pt->task;
+    int a = -1;
+
+    if (pt->ok != 0 || t->rc != 0)
+        return -1;
+    if (t->engine == MX_ENGINE_OPENSSL)
+        a = t->hs.alert_recv;
+    else if (t->raw.flight != NULL && t->raw.flight->verdict == MX_V_ALERT)
+        a = t->raw.flight->alert_desc;
+    return a == ALERT_INTERNAL_ERROR ? a : -1;
 }
 
 /* The peer's authentication types below TLS 1.3 (1 << mx_sauth). */
@@ -646,6 +697,23 @@ next_probe(struct pjob *pj, enum stage *k)
 }
 
 static void conclude(struct pjob *pj);
+static void want_control(struct pjob *pj, enum wait why);
+
+/* The control's answer as pt's: the server's highest version is what it
+ * chose when offered everything. */
+static void
+from_control(struct ptask *pt, const struct ptask *ctl)
+{
+    pt->ran = 1;
+    pt->name = ctl->name;
+    pt->ok = ctl->ok;
+    pt->version = ctl->version;
+    pt->suite = ctl->suite;
+    pt->group = ctl->group;
+    pt->sigalg = ctl->sigalg;
+    pt->key = ctl->key;
+    snprintf(pt->detail, sizeof(pt->detail), "%s", ctl->detail);
+}
 
 /* Start the next probe of the diagnosis, or conclude. */
 static void
@@ -655,6 +723,16 @@ advance(struct pjob *pj)
     enum stage k = NSTAGE;
 
     while ((pt = next_probe(pj, &k)) != NULL) {
+        if (k == D_VHIGH) { /* the run's control handshake answers it */
+            if (pj->c->control != C_DONE) {
+                want_control(pj, W_VHIGH);
+                return;
+            }
+            from_control(pt, &pj->c->cjob.main);
+            if (pt->ok == 1 && pt->key != MX_KEY_NONE && (unsigned)pt->key < 32)
+                pj->keys |= 1u << pt->key;
+            continue;
+        }
         stage_lists(pj, k, pt);
         if (start_probe(pj, pt, stage_names[k]) == 0)
             return;
@@ -1054,12 +1132,113 @@ main_done(struct pjob *pj)
             o->us = t->raw.us;
             (void)der_keytype(t->raw.flight->leaf, t->raw.flight->leaf_len,
                               o->cert, sizeof(o->cert));
+            want_control(pj, W_RAW); /* the first flight is no proof */
         }
         return;
     }
     o->state = MX_SIM_FAIL;
     snprintf(o->refusal, sizeof(o->refusal), "%s", pt->detail);
-    advance(pj);
+    if (failure_alert(pt) >= 0)
+        want_control(pj, W_REFUSED);
+    else
+        advance(pj);
+}
+
+/* Does the control say that the server fails every handshake: refused
+ * with a failure alert, and no handshake of the run has completed? */
+static int
+server_fails(const struct sctx *c)
+{
+    return c->control == C_DONE && failure_alert(&c->cjob.main) >= 0 &&
+           !c->completed;
+}
+
+/* Are the peer's versions all ones the control offered? */
+static int
+control_covers(const struct mx_peer *p)
+{
+    return lowest(p) >= MX_TLS10 && highest(p) <= MX_TLS13;
+}
+
+/* The control has answered: go on with pj as it waited to. */
+static void
+resume(struct pjob *pj)
+{
+    enum wait why = pj->waiting;
+
+    pj->waiting = W_NONE;
+    switch (why) {
+    case W_RAW: /* accepted as far as it read; kept unless ... */
+        pj->held = server_fails(pj->c);
+        return;
+    case W_REFUSED:
+        if (server_fails(pj->c) && control_covers(pj->peer)) {
+            pj->held = 1; /* no probes of its own on a failing server */
+            return;
+        }
+        advance(pj);
+        return;
+    case W_VHIGH:
+        advance(pj);
+        return;
+    case W_NONE:
+        return;
+    }
+}
+
+/*
+ * The control handshake: one complete handshake offering every version
+ * from TLS 1.0 to 1.3 and every suite, group and signature scheme of the
+ * linked library, run at most once per run and only when a peer needs it
+ * (its offer refused with a failure alert, its acceptance resting on a
+ * raw first flight, or its diagnosis asking for the server's highest
+ * version). A working server accepts it by its own choice; a server that
+ * refuses it with a failure alert too fails every handshake.
+ */
+static void
+want_control(struct pjob *pj, enum wait why)
+{
+    struct sctx *c = pj->c;
+    struct ptask *pt = &c->cjob.main;
+
+    pj->waiting = why;
+    if (c->control == C_DONE) {
+        resume(pj);
+        return;
+    }
+    if (c->control == C_RUNNING)
+        return;
+    c->control = C_RUNNING;
+    c->asker = pj;
+    pt->is_control = 1;
+    pt->vmin = MX_TLS10;
+    pt->vmax = MX_TLS13;
+    open_suites(pt, c, 0);
+    open_groups(pt);
+    open_sigalgs(pt);
+    if (start_probe(&c->cjob, pt, "control (everything the library offers)") !=
+        0)
+        control_done(c, 0);
+}
+
+/* The control has ended: every peer waiting for it goes on. */
+static void
+control_done(struct sctx *c, int ran)
+{
+    struct ptask *pt = &c->cjob.main;
+    size_t i;
+
+    if (ran) {
+        judge(pt);
+        count(c->asker, pt);
+    }
+    c->control = C_DONE;
+    mx_log(2, "control handshake (%s to %s, everything offered): %s",
+           mx_version_name(pt->vmin), mx_version_name(pt->vmax),
+           pt->ok == 1 ? "accepted" : pt->detail);
+    for (i = 0; i < c->n; i++)
+        if (c->pj[i].waiting != W_NONE)
+            resume(&c->pj[i]);
 }
 
 static void
@@ -1069,6 +1248,10 @@ task_done(struct mx_sched *s, struct mx_task *task)
     struct pjob *pj = pt->pj;
 
     (void)s;
+    if (pt->is_control) {
+        control_done(pj->c, 1);
+        return;
+    }
     if (pt->is_main) {
         main_done(pj);
         return;
@@ -1081,6 +1264,79 @@ task_done(struct mx_sched *s, struct mx_task *task)
     if (pt->ok == 1 && pt->key != MX_KEY_NONE && (unsigned)pt->key < 32)
         pj->keys |= 1u << pt->key;
     advance(pj);
+}
+
+/* A peer held because the server fails every handshake: the verdict
+ * names the server, once for all such peers, not a mismatch of the
+ * peer's. */
+static void
+conclude_server(struct pjob *pj)
+{
+    const struct ptask *ctl = &pj->c->cjob.main;
+    struct mx_sim *o = pj->out;
+    struct mx_buf b = MX_BUF_INIT;
+    const char *alert = mx_alert_name(failure_alert(ctl));
+
+    if (o->state == MX_SIM_OK) { /* a raw first flight, and no further */
+        mx_buf_printf(&b,
+                      "the server answered this peer's ClientHello with a "
+                      "%s ServerHello (%s), which is as far as a raw "
+                      "ClientHello reads, but it fails every TLS handshake "
+                      "that goes on (alert %s)",
+                      mx_version_name(o->version), mx_suite_name(o->suite),
+                      alert);
+        snprintf(o->refusal, sizeof(o->refusal), "fails after the ServerHello");
+        o->state = MX_SIM_FAIL;
+        o->version = o->suite = o->group = 0;
+        o->cert[0] = '\0';
+    } else {
+        mx_buf_printf(&b,
+                      "the server fails every TLS handshake (alert %s), "
+                      "this peer's too (%s)",
+                      alert, o->refusal);
+    }
+    mx_buf_append(&b, ": it also failed a handshake offering every version "
+                      "from TLSv1.0 to TLSv1.3 and every suite, group and "
+                      "signature scheme of this OpenSSL, which a working "
+                      "server accepts by its own choice, and no handshake "
+                      "of this run completed, so this is no mismatch of the "
+                      "peer's; check the server's certificate and key "
+                      "configuration (its log names the error)");
+    o->diag = MX_DIAG_SERVER;
+    snprintf(o->why, sizeof(o->why),
+             "server fails every TLS handshake (alert %s)", alert);
+    if (!mx_buf_failed(&b))
+        snprintf(o->detail, sizeof(o->detail), "%s", mx_buf_str(&b));
+    mx_buf_free(&b);
+    mx_log(1, "peer %s: %s", pj->peer->name, o->detail);
+}
+
+/* After the run: the peers held by the control either fail with the
+ * server, or, when a handshake of the run did complete after all (the
+ * server fails some handshakes, not all), go through their own
+ * diagnosis in one more run. */
+static void
+settle(struct sctx *c)
+{
+    size_t i;
+    int again = 0;
+
+    for (i = 0; i < c->n; i++) {
+        struct pjob *pj = &c->pj[i];
+        if (!pj->held)
+            continue;
+        if (server_fails(c)) {
+            conclude_server(pj);
+            continue;
+        }
+        pj->held = 0;
+        if (pj->out->state == MX_SIM_FAIL) {
+            advance(pj);
+            again = 1;
+        }
+    }
+    if (again)
+        (void)mx_sched_run(&c->s);
 }
 
 /* Do two peers offer exactly the same (so that one simulation serves
@@ -1134,6 +1390,10 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         goto out;
     }
     c->sni = sni;
+    c->pj = pj;
+    c->n = n;
+    c->cjob.c = c;
+    mx_task_init(&c->cjob.main.task);
     mx_offer_library_order(c->pref, PREF_MAX, &c->npref);
     mx_sched_init(&c->s, t, parallel);
     for (i = 0; i < n; i++) {
@@ -1159,6 +1419,7 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         mx_sched_add(&c->s, &pj[i].main.task);
     }
     (void)mx_sched_run(&c->s);
+    settle(c);
     for (i = 0; i < n; i++)
         if (leader[i] != i) {
             out[i] = out[leader[i]];
@@ -1176,6 +1437,8 @@ out:
         for (k = 0; k < NSTAGE; k++)
             free_task(&pj[i].d[k]);
     }
+    if (c != NULL)
+        free_task(&c->cjob.main);
     free(leader);
     free(pj);
     free(c);

@@ -50,7 +50,8 @@ enum mx_diag {
     MX_DIAG_GROUP,     /* no common key exchange group */
     MX_DIAG_SIGALG,    /* no usable signature scheme */
     MX_DIAG_CIPHER,    /* no common cipher even ignoring authentication */
-    MX_DIAG_UNKNOWN    /* refused whatever was relaxed */
+    MX_DIAG_UNKNOWN,   /* refused whatever was relaxed */
+    MX_DIAG_SERVER     /* the server fails every handshake */
 };
 
 struct mx_sim {
