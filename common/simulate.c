@@ -82,7 +82,8 @@ struct pjob;
 /* Why a peer waits for the control handshake. */
 enum wait {
     W_NONE = 0,
-    W_REFUSED, /* its offer was refused with a failure alert */
+    W_REFUSED, /* its offer, or a probe of its diagnosis, was refused
+                  with a failure alert */
     W_RAW,     /* its acceptance rests on the first flight only */
     W_VHIGH    /* its diagnosis asks for the server's highest version */
 };
@@ -1263,7 +1264,10 @@ task_done(struct mx_sched *s, struct mx_task *task)
            pt->ok == 1 ? "accepted" : pt->detail);
     if (pt->ok == 1 && pt->key != MX_KEY_NONE && (unsigned)pt->key < 32)
         pj->keys |= 1u << pt->key;
-    advance(pj);
+    if (failure_alert(pt) >= 0) /* a failing server answers no question */
+        want_control(pj, W_REFUSED);
+    else
+        advance(pj);
 }
 
 /* A peer held because the server fails every handshake: the verdict
@@ -1282,7 +1286,7 @@ conclude_server(struct pjob *pj)
                       "the server answered this peer's ClientHello with a "
                       "%s ServerHello (%s), which is as far as a raw "
                       "ClientHello reads, but it fails every TLS handshake "
-                      "that goes on (alert %s)",
+                      "(alert %s)",
                       mx_version_name(o->version), mx_suite_name(o->suite),
                       alert);
         snprintf(o->refusal, sizeof(o->refusal), "fails after the ServerHello");
@@ -1292,15 +1296,15 @@ conclude_server(struct pjob *pj)
     } else {
         mx_buf_printf(&b,
                       "the server fails every TLS handshake (alert %s), "
-                      "this peer's too (%s)",
+                      "whatever is offered: this peer's offer got \"%s\"",
                       alert, o->refusal);
     }
-    mx_buf_append(&b, ": it also failed a handshake offering every version "
-                      "from TLSv1.0 to TLSv1.3 and every suite, group and "
-                      "signature scheme of this OpenSSL, which a working "
-                      "server accepts by its own choice, and no handshake "
+    mx_buf_append(&b, ", and a handshake offering every version from TLSv1.0 "
+                      "to TLSv1.3 and every suite, group and signature "
+                      "scheme of this OpenSSL, which a working server "
+                      "accepts by its own choice, failed too; no handshake "
                       "of this run completed, so this is no mismatch of the "
-                      "peer's; check the server's certificate and key "
+                      "peer's: check the server's certificate and key "
                       "configuration (its log names the error)");
     o->diag = MX_DIAG_SERVER;
     snprintf(o->why, sizeof(o->why),
