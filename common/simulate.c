@@ -44,6 +44,7 @@
 
 #include "buf.h"
 #include "certinfo.h"
+#include "hello.h"
 #include "log.h"
 #include "offer.h"
 #include "registry.h"
@@ -309,6 +310,50 @@ copy_lists(struct ptask *pt, const struct mx_peer *p)
     pt->vmax = highest(p);
 }
 
+/*
+ * Would the linked OpenSSL, given a recording's lists, send a hello that
+ * a server answers as it answers the recording? The lists (versions,
+ * suites, groups and signature schemes, each in its order) are what a
+ * server negotiates from; random, session id, key-share values, padding
+ * and the order of extensions are not. What also steers a server is
+ * which groups carry a key share: OpenSSL 3 sends one, for the first
+ * TLS 1.3 group it lists; a client that sends others (GnuTLS: P-256 and
+ * X25519) may get another group from a server that picks among the
+ * shares it got. So: one share, for the first TLS 1.3 group, or no TLS
+ * 1.3; supported_groups and signature_algorithms present where OpenSSL
+ * sends them (else it would add its defaults); the versions a range with
+ * no gap. A hello the decoder cannot read as one record is sent as it is.
+ */
+static int
+recording_reproducible(const struct mx_peer *p)
+{
+    struct mx_hello_view *v = malloc(sizeof(*v));
+    const struct mx_group *g;
+    uint16_t lo = lowest(p), hi = highest(p), first = 0, ver;
+    struct mx_error e;
+    size_t i;
+    int ok = 0;
+
+    if (v == NULL ||
+        mx_hello_decode(p->hello.bytes, p->hello.len, v, &e) != 0 || v->sslv2)
+        goto out;
+    for (ver = lo; ver <= hi && ver != 0; ver++)
+        if (!mx_code_listed(p->versions, p->nversions, ver))
+            goto out;
+    if (p->ngroups == 0 || (hi >= MX_TLS12 && p->nsigalgs == 0))
+        goto out;
+    for (i = 0; i < p->ngroups && first == 0; i++)
+        if ((g = mx_group_by_code(p->groups[i])) != NULL && g->tls13)
+            first = g->code;
+    if (hi >= MX_TLS13)
+        ok = v->nshares == 1 && v->share_groups[0] == first;
+    else
+        ok = v->nshares == 0;
+out:
+    free(v);
+    return ok;
+}
+
 /* The main task: the peer's own offer. */
 static int
 setup_main(struct pjob *pj, struct mx_error *err)
@@ -320,7 +365,9 @@ setup_main(struct pjob *pj, struct mx_error *err)
     pt->is_main = 1;
     pt->name = "the peer's offer";
     copy_lists(pt, p);
-    if (pt_in_library(pt)) {
+    if (pt_in_library(pt) &&
+        (p->kind != MX_PEER_HELLO || p->hello.bytes == NULL ||
+         recording_reproducible(p))) {
         openssl_from_lists(pt);
         pj->out->engine = MX_ENGINE_OPENSSL;
         return 0;
@@ -1096,6 +1143,16 @@ count(struct pjob *pj, const struct ptask *pt)
         pj->out->refusals++;
 }
 
+/* Did the server sign in the first flight that the raw engine read
+ * (below TLS 1.3, a DHE or ECDHE ServerKeyExchange)? Then its key works;
+ * a TLS 1.3 ServerHello, or RSA key transport, proves nothing of it. */
+static int
+signed_flight(const struct mx_flight *f)
+{
+    return f != NULL && f->version < MX_TLS13 && f->done &&
+           (f->dh_bits > 0 || f->group != 0);
+}
+
 static void
 main_done(struct pjob *pj)
 {
@@ -1133,7 +1190,8 @@ main_done(struct pjob *pj)
             o->us = t->raw.us;
             (void)der_keytype(t->raw.flight->leaf, t->raw.flight->leaf_len,
                               o->cert, sizeof(o->cert));
-            want_control(pj, W_RAW); /* the first flight is no proof */
+            if (!signed_flight(t->raw.flight))
+                want_control(pj, W_RAW); /* the first flight is no proof */
         }
         return;
     }
