@@ -182,6 +182,18 @@ mx_vres_new(const char *anchor, const char *server, struct mx_error *err)
                          server, ub_strerror(rc));
             goto fail;
         }
+        /* libunbound answers test. and home.arpa. (RFC 6761, RFC 8375)
+         * itself; a server named here is asked about them too (private
+         * zones, tests): a transparent zone of ours replaces the built-in
+         * one ("nodefault" is not taken through ub_ctx_set_option) */
+        if ((rc = ub_ctx_set_option(r->ctx,
+                                    "local-zone:", "test. transparent")) != 0 ||
+            (rc = ub_ctx_set_option(
+                 r->ctx, "local-zone:", "home.arpa. transparent")) != 0) {
+            mx_error_set(err, MX_E_INTERNAL, "DNS validator setup: %s",
+                         ub_strerror(rc));
+            goto fail;
+        }
         snprintf(r->server, sizeof(r->server), "%s", server);
     } else {
         rc = ub_ctx_resolvconf(r->ctx, NULL);

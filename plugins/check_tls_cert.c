@@ -1082,12 +1082,14 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *parent,
             }
             continue;
         }
+        /* the first line's sentence fits its 100 characters */
         snprintf(alone, sizeof(alone),
                  "the %s certificate matches no TLSA record: DANE senders "
-                 "that get it defer mail",
+                 "defer mail",
                  sc->info.label);
         n = mx_check_add(r->chk, parent, MX_CRITICAL,
-                         "%s: matches no usable TLSA record of %s%s%s%s",
+                         "%s: matches no usable TLSA record of %s: DANE "
+                         "senders that get it defer mail%s%s%s",
                          sc->info.label, d->owner,
                          res.ta_failed ? " (a DANE-TA record matches a "
                                          "presented CA, but the chain does "
@@ -1117,7 +1119,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
     double first_days = 0;
     struct mx_perf pd;
     enum mx_state st;
-    size_t i, k;
+    size_t i, k, naddr;
 
     memset(hit, 0, sizeof(hit));
     top = mx_check_add(r->chk, NULL, MX_OK,
@@ -1149,6 +1151,15 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                      i == Q_A ? "A" : "AAAA", d->base, aq->why);
             add_problem(&r->pr, st, "", "address lookup failed", alone);
         }
+    }
+    naddr = d->naddrs > 0                         ? d->naddrs
+            : (d->asked[Q_A] || d->asked[Q_AAAA]) ? 0
+                                                  : 1;
+    if (naddr == 0 && problems_state(&r->pr) == MX_OK) {
+        /* no address, and no bogus or failed lookup named above */
+        snprintf(alone, sizeof(alone), "%s has no address in DNS", d->base);
+        mx_check_add(r->chk, top, MX_UNKNOWN, "%s", alone);
+        add_problem(&r->pr, MX_UNKNOWN, "", "no address", alone);
     }
     switch (tq->status) {
     case MX_VRES_BOGUS:
@@ -1194,8 +1205,9 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
     }
     for (k = 0; k < d->nrecs; k++)
         usable += d->recs[k].usable;
+
     /* every address: the first scan and the extra ones */
-    for (i = 0; i < (d->naddrs > 0 ? d->naddrs : 1); i++) {
+    for (i = 0; i < naddr; i++) {
         const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
         int rc = i == 0 ? first_rc : d->extra_rc[i];
         const char *addr = d->naddrs > 0 ? d->addrs[i].text : first_addr;
@@ -1442,7 +1454,10 @@ main(int argc, char **argv)
             t.naddrs = 1;
         }
     }
-    scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
+    if (dn != NULL && dn->naddrs == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
+        scan_rc = 1; /* no address in DNS: DANE senders cannot connect */
+    else
+        scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
     connections = scan.stats.connections;
     for (ai = 1; dn != NULL && ai < dn->naddrs; ai++) {
         ti = t;
@@ -1452,7 +1467,9 @@ main(int argc, char **argv)
         connections += dn->extra[ai].stats.connections;
     }
     evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc);
-    if (scan_rc != 0) {
+    if (scan_rc == 1) {
+        /* not scanned: the DANE lines say why */
+    } else if (scan_rc != 0) {
         report_run(run->chk, &scan, &t,
                    mx_err_state(err.code, cfg.std.timeout_state), err.msg);
         mx_check_summary(run->chk,
