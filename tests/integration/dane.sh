@@ -63,7 +63,6 @@ tlsa() {
 }
 RSA=$c/rsa2048.crt
 EC=$c/ecdsa-p256.crt
-ED=$c/ed25519.crt
 SOON=$c/expiring-soon.crt
 INT=$c/intermediate.crt
 ROOT=$c/ca.pem
