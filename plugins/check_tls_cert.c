@@ -1024,11 +1024,11 @@ rollover_hint(const struct mx_tlsa *r)
 /* The certificates of one address against the records. Counts into
  * *matched / *total and the soonest expiry of a matched leaf. */
 static void
-dane_check_addr(struct run *r, struct dane *d, struct mx_node *parent,
-                const char *addr, const struct mx_certscan *s,
-                unsigned char hit[MX_TLSA_MAX], int *ee_only_soon,
-                const struct mx_scanned_cert **soon_cert, int *matched,
-                int *total, double *first_days)
+dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
+                struct mx_node *parent, const char *addr,
+                const struct mx_certscan *s, unsigned char hit[MX_TLSA_MAX],
+                int *ee_only_soon, const struct mx_scanned_cert **soon_cert,
+                int *matched, int *total, double *first_days)
 {
     struct mx_dane_result res;
     struct mx_error e;
@@ -1045,6 +1045,8 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *parent,
                           &e) != 0) {
             n = mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s",
                              sc->info.label, e.msg);
+            mx_node_raise(parent, MX_UNKNOWN);
+            mx_node_raise(top, MX_UNKNOWN);
             add_problem_once(&r->pr, MX_UNKNOWN, sc->info.label,
                              "DANE check failed", e.msg);
             continue;
@@ -1099,6 +1101,8 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *parent,
                          res.ta_failed ? ")" : "");
         (void)n;
         (void)addr;
+        mx_node_raise(parent, MX_CRITICAL);
+        mx_node_raise(top, MX_CRITICAL);
         add_problem_once(&r->pr, MX_CRITICAL, sc->info.label,
                          "matches no TLSA record", alone);
     }
@@ -1119,7 +1123,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
     double first_days = 0;
     struct mx_perf pd;
     enum mx_state st;
-    size_t i, k, naddr;
+    size_t i, k, naddr, p0 = r->pr.n;
 
     memset(hit, 0, sizeof(hit));
     top = mx_check_add(r->chk, NULL, MX_OK,
@@ -1169,14 +1173,14 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                  d->owner, tq->why);
         mx_check_add(r->chk, top, MX_CRITICAL, "%s", alone);
         add_problem(&r->pr, MX_CRITICAL, "", "TLSA bogus", alone);
-        return;
+        goto done;
     case MX_VRES_FAILED:
     case MX_VRES_PENDING:
         snprintf(alone, sizeof(alone), "TLSA lookup of %s failed: %.80s",
                  d->owner, tq->why);
         mx_check_add(r->chk, top, MX_UNKNOWN, "%s", alone);
         add_problem(&r->pr, MX_UNKNOWN, "", "TLSA lookup failed", alone);
-        return;
+        goto done;
     case MX_VRES_INSECURE:
         st = dane_absent_state(cfg);
         snprintf(alone, sizeof(alone),
@@ -1187,7 +1191,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                      st == MX_OK ? "" : " (--dane=required)");
         add_problem(&r->pr, st, "", "TLSA insecure", alone);
         snprintf(d->ok_extra, sizeof(d->ok_extra), "; DANE: not signed");
-        return;
+        goto done;
     case MX_VRES_SECURE:
         break;
     }
@@ -1201,7 +1205,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                      st == MX_OK ? "" : " (--dane=required)");
         add_problem(&r->pr, st, "", "no TLSA records", alone);
         snprintf(d->ok_extra, sizeof(d->ok_extra), "; DANE: no TLSA records");
-        return;
+        goto done;
     }
     for (k = 0; k < d->nrecs; k++)
         usable += d->recs[k].usable;
@@ -1223,8 +1227,8 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
             add_problem(&r->pr, st, addr, "no TLS", alone);
         }
         if (usable > 0)
-            dane_check_addr(r, d, an, addr, s, hit, &ee_soon, &soon, &matched,
-                            &total, &first_days);
+            dane_check_addr(r, d, top, an, addr, s, hit, &ee_soon, &soon,
+                            &matched, &total, &first_days);
     }
     for (k = 0; k < d->nrecs; k++) {
         mx_tlsa_text(&d->recs[k], rec, sizeof(rec));
@@ -1281,6 +1285,10 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
         pd.crit = &cfg->crit;
         mx_check_perf(r->chk, &pd);
     }
+done:
+    /* the DANE line carries the worst of what is below it */
+    for (i = p0; i < r->pr.n; i++)
+        mx_node_raise(top, r->pr.v[i].st);
 }
 
 /* The line about the run itself: connections, refused handshakes, and
