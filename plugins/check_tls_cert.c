@@ -871,7 +871,8 @@ struct dane {
     struct mx_certscan extra[MX_MAX_ADDRS];
     int extra_rc[MX_MAX_ADDRS];
     struct mx_error extra_err[MX_MAX_ADDRS];
-    char ok_extra[120]; /* for the OK first line */
+    struct mx_error first_err; /* the first address's scan, when it failed */
+    char ok_extra[120];        /* for the OK first line */
 };
 
 /* Add an address from an A or AAAA rdata. */
@@ -1218,13 +1219,19 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
 
         an = mx_check_add(r->chk, top, MX_OK, "%s port %d: %zu certificate%s",
                           addr, cfg->std.port, s->n, s->n == 1 ? "" : "s");
-        if (i > 0 && rc != 0) {
-            st = mx_err_state(d->extra_err[i].code, cfg->std.timeout_state);
-            mx_check_add(r->chk, an, st, "%s", d->extra_err[i].msg);
+        if (rc != 0 && rc != 1) {
+            const struct mx_error *e =
+                i == 0 ? &d->first_err : &d->extra_err[i];
+
+            st = mx_err_state(e->code, cfg->std.timeout_state);
+            mx_check_add(r->chk, an, st, "%s", e->msg);
             mx_node_raise(an, st);
-            snprintf(alone, sizeof(alone), "%s: %.150s", addr,
-                     d->extra_err[i].msg);
-            add_problem(&r->pr, st, addr, "no TLS", alone);
+            mx_node_raise(top, st);
+            /* the first address's failure makes the first line anyway */
+            if (i > 0) {
+                snprintf(alone, sizeof(alone), "%s: %.150s", addr, e->msg);
+                add_problem(&r->pr, st, addr, "no TLS", alone);
+            }
         }
         if (usable > 0)
             dane_check_addr(r, d, top, an, addr, s, hit, &ee_soon, &soon,
@@ -1474,6 +1481,8 @@ main(int argc, char **argv)
             mx_certscan(&ti, cfg.std.sni, &dn->extra[ai], &dn->extra_err[ai]);
         connections += dn->extra[ai].stats.connections;
     }
+    if (dn != NULL)
+        dn->first_err = err;
     evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc);
     if (scan_rc == 1) {
         /* not scanned: the DANE lines say why */

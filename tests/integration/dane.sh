@@ -88,6 +88,11 @@ EOF
         echo "$h IN A 127.0.0.1"
         [ "$ipv6" = 1 ] && echo "$h IN AAAA ::1"
     done
+    # a second IPv4 address where nothing listens
+    echo "twoaddr IN A 127.0.0.1"
+    echo "twoaddr IN A 127.0.0.2"
+    echo "_$PD._tcp.twoaddr IN TLSA $(tlsa 3 1 1 "$RSA")"
+    echo "_$PD._tcp.twoaddr IN TLSA $(tlsa 3 1 1 "$EC")"
     echo "_$PD._tcp.all IN TLSA $(tlsa 3 1 1 "$RSA")"
     echo "_$PD._tcp.all IN TLSA $(tlsa 3 1 1 "$EC")"
     echo "_$PD._tcp.some IN TLSA $(tlsa 3 1 1 "$RSA")"
@@ -211,6 +216,14 @@ else
 fi
 compare all "$PD" "RSA 2048" "$RSA_SIG"
 compare all "$PD" "ECDSA P-256" "$EC_SIG"
+
+dane twoaddr.example.test "$PD"
+t_is "$RC" 2 "two addresses, nothing on 127.0.0.2: CRITICAL"
+t_like "$OUT" '\[OK\] 127\.0\.0\.1 port [0-9]+: 2 certificates' \
+    "two addresses: 127.0.0.1 checked and matching"
+t_like "$OUT" '\[CRITICAL\] 127\.0\.0\.2 port [0-9]+: 0 certificates' \
+    "two addresses: 127.0.0.2 checked too, and it fails"
+t_like "$LINE1" '127\.0\.0\.2' "two addresses: the first line names the failing address"
 
 dane some.example.test "$PD"
 t_is "$RC" 2 "some: TLSA covers only RSA: CRITICAL"
