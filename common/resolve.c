@@ -56,6 +56,8 @@ type_name(int type)
         return "AAAA";
     case MX_RR_TLSA:
         return "TLSA";
+    case MX_RR_TXT:
+        return "TXT";
     default:
         return "?";
     }

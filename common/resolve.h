@@ -31,6 +31,7 @@
 #define MX_RR_A    1
 #define MX_RR_AAAA 28
 #define MX_RR_TLSA 52
+#define MX_RR_TXT  16
 
 /* What the validator says about an answer. */
 enum mx_vres_status {

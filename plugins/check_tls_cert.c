@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "certscan.h"
 #include "dane.h"
 #include "log.h"
+#include "mtasts.h"
 #include "net.h"
 #include "opts.h"
 #include "range.h"
@@ -43,6 +45,7 @@ enum {
     OPT_DANE,
     OPT_DNS_ANCHOR,
     OPT_DNS_SERVER,
+    OPT_MTA_STS,
 };
 
 /* The longest first line (before the perfdata) for any number of
@@ -67,6 +70,7 @@ struct cfg {
     int dane;            /* 0: no; 1: --dane; 2: --dane=required */
     const char *dns_anchor;
     const char *dns_server;
+    const char *mta_sts; /* --mta-sts=DOMAIN */
 };
 
 /* One problem for the first line: its cause (shared by the certificates
@@ -108,7 +112,7 @@ help(struct mx_buf *b)
         "                 [--ca-file=FILE] [--ca-path=DIR] [--match=NAME]\n"
         "                 [--trust=STATE] [--name=STATE]\n"
         "                 [--dane[=required] [--dns-anchor=FILE]\n"
-        "                 [--dns-server=ADDRESS[@PORT]]]\n"
+        "                 [--dns-server=ADDRESS[@PORT]]] [--mta-sts=DOMAIN]\n"
         "\n"
         "Options:\n"
         " -w, --warning=DAYS\n"
@@ -191,7 +195,21 @@ help(struct mx_buf *b)
         "authoritative\n"
         "    server instead of those of /etc/resolv.conf; the answers are "
         "still\n"
-        "    validated here.\n");
+        "    validated here.\n"
+        " --mta-sts=DOMAIN\n"
+        "    Fetch DOMAIN's MTA-STS policy (RFC 8461: the _mta-sts TXT "
+        "record and\n"
+        "    https://mta-sts.DOMAIN/.well-known/mta-sts.txt, checked "
+        "strictly) and\n"
+        "    check that HOST matches one of its mx patterns and that each\n"
+        "    certificate chains to the trust store (or --ca-file), covers "
+        "HOST and\n"
+        "    is within its dates. A failure is CRITICAL in mode enforce, "
+        "WARNING\n"
+        "    in mode testing; a policy that cannot be fetched or parsed is "
+        "WARNING,\n"
+        "    a failed DNS lookup UNKNOWN. Uses --dns-anchor and "
+        "--dns-server.\n");
     mx_std_help(b);
     mx_buf_append(
         b, "\n"
@@ -374,6 +392,9 @@ cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_DNS_SERVER:
         cfg->dns_server = arg;
         return 1;
+    case OPT_MTA_STS:
+        cfg->mta_sts = arg;
+        return 1;
     default:
         return 0;
     }
@@ -396,6 +417,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"dane", optional_argument, NULL, OPT_DANE},
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"mta-sts", required_argument, NULL, OPT_MTA_STS},
         {NULL, 0, NULL, 0},
     };
 
@@ -778,10 +800,13 @@ static void dane_evaluate(struct run *r, struct dane *d,
                           const struct mx_certscan *first, int first_rc,
                           const char *first_addr);
 static const char *dane_ok_extra(const struct dane *d);
+struct sts;
+static void sts_evaluate(struct run *r, struct sts *st,
+                         const struct mx_certscan *first, struct dane *d);
 
 static void
 evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
-         int complete, struct dane *d, int scan_rc)
+         int complete, struct dane *d, int scan_rc, struct sts *sts)
 {
     const struct cfg *cfg = r->cfg;
     struct mx_buf present = MX_BUF_INIT, line = MX_BUF_INIT;
@@ -826,6 +851,8 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
     if (d != NULL)
         dane_evaluate(r, d, s, scan_rc,
                       t->naddrs > 0 ? t->addrs[0].text : t->host);
+    if (sts != NULL)
+        sts_evaluate(r, sts, s, d);
     if (s->n > 0 && r->name == NULL)
         mx_check_add(r->chk, NULL, MX_OK,
                      "names not checked: %s is an address (--match=NAME "
@@ -1298,6 +1325,302 @@ done:
         mx_node_raise(top, r->pr.v[i].st);
 }
 
+/*
+ * MTA-STS (--mta-sts=DOMAIN): the TXT record and the policy, fetched
+ * before the first connection; every certificate checked against the
+ * policy after the scan.
+ */
+enum { S_TXT, S_A, S_AAAA, S_COUNT };
+
+struct sts {
+    struct mx_vresolver *own; /* made here when --dane made none */
+    struct mx_vresolver *vr;
+    struct mx_vquery q[S_COUNT];
+    char host[256];     /* the MX host the policy must list */
+    char txt_name[300]; /* _mta-sts.DOMAIN */
+    char web_name[300]; /* mta-sts.DOMAIN */
+    char id[33];
+    enum mx_state fail_st; /* OK: the policy is there and parsed */
+    char fail[700];
+    int absent;                      /* no policy (no STSv1 TXT record) */
+    char addr[INET6_ADDRSTRLEN + 1]; /* of mta-sts.DOMAIN */
+    struct mx_sts_policy pol;
+};
+
+static void sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
+{
+    va_list ap;
+
+    st->fail_st = state;
+    va_start(ap, fmt);
+    vsnprintf(st->fail, sizeof(st->fail), fmt, ap);
+    va_end(ap);
+}
+
+/* A TXT rdata's character-strings joined into out. */
+static void
+txt_join(const unsigned char *rd, size_t len, char *out, size_t cap)
+{
+    size_t i = 0, o = 0, n, k;
+
+    while (i < len) {
+        n = rd[i++];
+        if (n > len - i)
+            n = len - i;
+        for (k = 0; k < n && o + 1 < cap; k++)
+            out[o++] =
+                rd[i + k] >= 0x20 && rd[i + k] < 0x7f ? (char)rd[i + k] : '?';
+        i += n;
+    }
+    out[o] = '\0';
+}
+
+/* The lookups and the fetch. 0, or -1 with err (USAGE; RESOLVE: the
+ * deadline passed in DNS). */
+static int
+sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
+            const struct mx_target *t, struct mx_error *err)
+{
+    char text[600], id[33], why[300], addr[INET6_ADDRSTRLEN + 1] = "";
+    size_t i;
+    int rc, found = 0;
+
+    if (!mx_is_address(cfg->std.host))
+        snprintf(st->host, sizeof(st->host), "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(st->host, sizeof(st->host), "%s", cfg->std.sni);
+    else {
+        mx_error_set(err, MX_E_USAGE,
+                     "--mta-sts needs the MX host's name that the policy "
+                     "lists: -H NAME, or --sni=NAME with -H ADDRESS");
+        return -1;
+    }
+    snprintf(st->txt_name, sizeof(st->txt_name), "_mta-sts.%s", cfg->mta_sts);
+    snprintf(st->web_name, sizeof(st->web_name), "mta-sts.%s", cfg->mta_sts);
+    if (d != NULL) {
+        st->vr = d->vr;
+    } else {
+        st->own = mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
+        if (st->own == NULL)
+            return -1;
+        st->vr = st->own;
+    }
+    mx_vquery_set(&st->q[S_TXT], st->txt_name, MX_RR_TXT);
+    mx_vquery_set(&st->q[S_A], st->web_name, MX_RR_A);
+    mx_vquery_set(&st->q[S_AAAA], st->web_name, MX_RR_AAAA);
+    if (mx_vres_run(st->vr, st->q, S_COUNT, t->deadline, err) != 0)
+        return -1;
+    switch (st->q[S_TXT].status) {
+    case MX_VRES_FAILED:
+    case MX_VRES_PENDING:
+        sts_fail(st, MX_UNKNOWN, "MTA-STS: TXT lookup of %s failed: %s",
+                 st->txt_name, st->q[S_TXT].why);
+        return 0;
+    case MX_VRES_BOGUS:
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: TXT %s is bogus (%s): validating senders see no "
+                 "policy",
+                 st->txt_name, st->q[S_TXT].why);
+        return 0;
+    default:
+        break;
+    }
+    for (i = 0; i < st->q[S_TXT].n; i++) {
+        txt_join(st->q[S_TXT].rr[i], st->q[S_TXT].len[i], text, sizeof(text));
+        rc = mx_sts_txt_parse(text, id, why, sizeof(why));
+        if (rc == 1)
+            continue;
+        if (rc < 0) {
+            sts_fail(st, MX_WARNING, "MTA-STS: %s %s", st->txt_name, why);
+            return 0;
+        }
+        if (found++ == 0)
+            snprintf(st->id, sizeof(st->id), "%s", id);
+    }
+    if (found == 0) {
+        st->absent = 1;
+        return 0;
+    }
+    if (found > 1) {
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: %d STSv1 TXT records at %s: senders see no policy",
+                 found, st->txt_name);
+        return 0;
+    }
+    for (i = S_A; i <= S_AAAA && addr[0] == '\0'; i++)
+        if ((st->q[i].status == MX_VRES_SECURE ||
+             st->q[i].status == MX_VRES_INSECURE) &&
+            st->q[i].n > 0 && st->q[i].len[0] == (i == S_A ? 4u : 16u))
+            inet_ntop(i == S_A ? AF_INET : AF_INET6, st->q[i].rr[0], addr,
+                      sizeof(addr));
+    if (addr[0] == '\0') {
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: %s has no address (A: %s, AAAA: %s): senders "
+                 "cannot fetch the policy",
+                 st->web_name, mx_vres_status_name(st->q[S_A].status),
+                 mx_vres_status_name(st->q[S_AAAA].status));
+        return 0;
+    }
+    snprintf(st->addr, sizeof(st->addr), "%s", addr);
+    return 0;
+}
+
+/* The policy, fetched after the mail server's scan, so that a slow web
+ * server costs the policy, not the certificates. */
+static void
+sts_fetch_policy(const struct cfg *cfg, struct sts *st,
+                 const struct mx_target *t)
+{
+    char why[300], *body = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (st->fail_st != MX_OK || st->absent || st->addr[0] == '\0')
+        return;
+    if (mx_sts_fetch(cfg->mta_sts, st->addr, cfg->cafile, t->deadline, &body,
+                     &len, why, sizeof(why)) != 0) {
+        sts_fail(st, MX_WARNING, "MTA-STS: policy not fetched: %s", why);
+        return;
+    }
+    rc = mx_sts_policy_parse(body, len, &st->pol, why, sizeof(why));
+    free(body);
+    if (rc != 0)
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: https://%s/.well-known/mta-sts.txt: %s",
+                 st->web_name, why);
+}
+
+static void
+sts_free(struct sts *st)
+{
+    size_t i;
+
+    for (i = 0; i < S_COUNT; i++)
+        mx_vquery_free(&st->q[i]);
+    mx_vres_free(st->own);
+}
+
+/* One certificate against the policy: NULL when it passes, else why. */
+static const char *
+sts_cert_why(struct run *r, const struct sts *st,
+             const struct mx_scanned_cert *sc, char *why, size_t cap)
+{
+    char v[200];
+    int ok;
+
+    ok = mx_cert_verify(r->store, sc->chain, v, sizeof(v));
+    if (ok != 1) {
+        snprintf(why, cap, "not trusted by %s (%s)", r->store_name,
+                 ok < 0 ? "verification failed" : v);
+        return why;
+    }
+    if (!mx_cert_matches(sk_X509_value(sc->chain, 0), st->host)) {
+        snprintf(why, cap, "does not cover %s", st->host);
+        return why;
+    }
+    if (difftime(sc->info.not_after, r->now) < 0) {
+        snprintf(why, cap, "expired");
+        return why;
+    }
+    if (difftime(sc->info.not_before, r->now) > 0) {
+        snprintf(why, cap, "not yet valid");
+        return why;
+    }
+    return NULL;
+}
+
+static void
+sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
+             struct dane *d)
+{
+    struct mx_node *top;
+    struct mx_buf mxs = MX_BUF_INIT;
+    char why[300], alone[600];
+    enum mx_state bad;
+    int listed = 0, valid = 0, total = 0;
+    size_t i, j, naddr;
+    struct mx_perf pd;
+
+    if (st->fail_st != MX_OK) {
+        mx_check_add(r->chk, NULL, st->fail_st, "%s", st->fail);
+        add_problem(&r->pr, st->fail_st, "", "MTA-STS policy", st->fail);
+        return;
+    }
+    if (st->absent) {
+        mx_check_add(r->chk, NULL, MX_OK,
+                     "MTA-STS: no policy for %s (no v=STSv1 TXT record at "
+                     "%s)",
+                     r->cfg->mta_sts, st->txt_name);
+        return;
+    }
+    for (i = 0; i < st->pol.nmx; i++) {
+        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", st->pol.mx[i]);
+        listed |= mx_sts_mx_match(st->pol.mx[i], st->host);
+    }
+    top = mx_check_add(
+        r->chk, NULL, MX_OK, "MTA-STS %s: id %s, mode %s, max_age %ld, mx %s",
+        r->cfg->mta_sts, st->id, mx_sts_mode_name(st->pol.mode),
+        st->pol.max_age, st->pol.nmx > 0 ? mx_buf_str(&mxs) : "(none)");
+    mx_buf_free(&mxs);
+    if (st->pol.mode == MX_STS_NONE) {
+        mx_check_add(r->chk, top, MX_OK,
+                     "mode none: senders do not apply the policy");
+        return;
+    }
+    bad = st->pol.mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
+    if (!listed) {
+        /* within the first line's 100 characters for common names */
+        snprintf(alone, sizeof(alone), "%s is not in the MTA-STS policy (%s)%s",
+                 st->host, mx_sts_mode_name(st->pol.mode),
+                 bad == MX_CRITICAL ? ": senders defer mail" : "");
+        mx_check_add(r->chk, top, bad, "%s", alone);
+        mx_node_raise(top, bad);
+        add_problem(&r->pr, bad, "", "host not in MTA-STS policy", alone);
+    } else {
+        mx_check_add(r->chk, top, MX_OK, "%s matches an mx of the policy",
+                     st->host);
+    }
+    naddr = d != NULL && d->naddrs > 1 ? d->naddrs : 1;
+    for (i = 0; i < naddr; i++) {
+        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
+
+        for (j = 0; j < s->n; j++) {
+            const struct mx_scanned_cert *sc = &s->certs[j];
+
+            total++;
+            if (sts_cert_why(r, st, sc, why, sizeof(why)) == NULL) {
+                valid++;
+                continue;
+            }
+            mx_check_add(r->chk, top, bad, "%s%s%s: %s (mode %s)",
+                         sc->info.label, naddr > 1 ? " at " : "",
+                         naddr > 1 ? d->addrs[i].text : "", why,
+                         mx_sts_mode_name(st->pol.mode));
+            mx_node_raise(top, bad);
+            snprintf(alone, sizeof(alone),
+                     "the %s certificate fails MTA-STS (%s)%s", sc->info.label,
+                     why, bad == MX_CRITICAL ? ": senders defer mail" : "");
+            add_problem_once(&r->pr, bad, sc->info.label, "fails MTA-STS",
+                             alone);
+        }
+    }
+    if (total > 0 && valid == total)
+        mx_check_add(r->chk, top, MX_OK,
+                     "every certificate (%d) is valid for %s", total, st->host);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "sts_valid";
+    pd.value = valid;
+    pd.has_min = 1;
+    pd.min = 0;
+    pd.has_max = 1;
+    pd.max = total;
+    mx_check_perf(r->chk, &pd);
+}
+
 /* The line about the run itself: connections, refused handshakes, and
  * how the scan ended. A scan that failed or found nothing carries its
  * state here too, never OK. */
@@ -1351,6 +1674,7 @@ main(int argc, char **argv)
     struct mx_perf pd;
     struct run *run = NULL;
     struct dane *dn = NULL;
+    struct sts *sts = NULL;
     struct mx_target ti;
     size_t ai;
     int connections;
@@ -1469,6 +1793,25 @@ main(int argc, char **argv)
             t.naddrs = 1;
         }
     }
+    if (cfg.mta_sts != NULL) {
+        sts = calloc(1, sizeof(*sts));
+        if (sts == NULL) {
+            mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+            rc = mx_run_usage_error(LABEL, &err);
+            goto out;
+        }
+        if (sts_prepare(&cfg, dn, sts, &t, &err) != 0) {
+            if (err.code != MX_E_RESOLVE) {
+                rc = mx_run_usage_error(LABEL, &err);
+                goto out;
+            }
+            mx_check_add(run->chk, NULL, MX_UNKNOWN, "MTA-STS: %s", err.msg);
+            mx_check_summary(run->chk, mx_err_state(err.code, MX_UNKNOWN),
+                             "MTA-STS: %s", err.msg);
+            rc = mx_run_emit(run->chk);
+            goto out;
+        }
+    }
     if (dn != NULL && dn->naddrs == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
         scan_rc = 1; /* no address in DNS: DANE senders cannot connect */
     else
@@ -1481,9 +1824,11 @@ main(int argc, char **argv)
             mx_certscan(&ti, cfg.std.sni, &dn->extra[ai], &dn->extra_err[ai]);
         connections += dn->extra[ai].stats.connections;
     }
+    if (sts != NULL)
+        sts_fetch_policy(&cfg, sts, &t);
     if (dn != NULL)
         dn->first_err = err;
-    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc);
+    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts);
     if (scan_rc == 1) {
         /* not scanned: the DANE lines say why */
     } else if (scan_rc != 0) {
@@ -1517,6 +1862,10 @@ out:
         mx_check_free(run->chk);
         X509_STORE_free(run->store);
         free(run);
+    }
+    if (sts != NULL) {
+        sts_free(sts);
+        free(sts);
     }
     if (dn != NULL) {
         dane_free(dn);

@@ -24,7 +24,7 @@ set -u
 mx_init
 mx_need_postfix
 mx_require knotd=knot kdig=knot-dnsutils ldns-signzone=ldnsutils \
-    ldns-keygen=ldnsutils ss=iproute2
+    ldns-keygen=ldnsutils ss=iproute2 nginx=nginx-light curl=curl
 mx_certs
 
 c=$CERTS
@@ -69,6 +69,7 @@ ROOT=$c/ca.pem
 OTHER=$c/ed448.crt # a key no service presents: a "next" key
 
 # ---- the zone ------------------------------------------------------------
+STS_DOMAINS="enf tst enfbad none malformed ctype redirect large slow notxt badtxt twotxt"
 D=$WORK/dns
 mkdir -p "$D"
 dns_keys "$D" example.test || t_bail "cannot make DNSSEC keys"
@@ -87,6 +88,19 @@ EOF
         notlsa tri roll1 roll2 roll3; do
         echo "$h IN A 127.0.0.1"
         [ "$ipv6" = 1 ] && echo "$h IN AAAA ::1"
+    done
+    # MTA-STS: a policy domain per case, its web server on 127.1.0.25
+    for dom in $STS_DOMAINS; do
+        echo "mta-sts.$dom IN A 127.1.0.25"
+        case $dom in
+        notxt) ;;
+        badtxt) echo "_mta-sts.$dom IN TXT \"v=STSv1; id=not-alnum\"" ;;
+        twotxt)
+            echo "_mta-sts.$dom IN TXT \"v=STSv1; id=1\""
+            echo "_mta-sts.$dom IN TXT \"v=STSv1; id=2\""
+            ;;
+        *) echo "_mta-sts.$dom IN TXT \"v=STSv1; id=20261203\"" ;;
+        esac
     done
     # a second IPv4 address where nothing listens
     echo "twoaddr IN A 127.0.0.1"
@@ -369,6 +383,154 @@ mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 --sni=some.example.test -p "$PD" \
 t_is "$RC" 3 "SERVFAIL: UNKNOWN"
 t_like "$OUT" 'TLSA lookup of _[0-9]+\._tcp\.some\.example\.test failed' \
     "SERVFAIL: the TLSA lookup failed, said so"
+
+
+# ---- MTA-STS ---------------------------------------------------------------
+# nginx on 127.1.0.25:443 with a private CA serves a policy per domain
+# (mta-sts.DOMAIN.example.test); the plugin resolves that name through the
+# test zone and is given both CAs with --ca-file.
+W=$WORK/www
+mkdir -p "$W/ca" "$W/tmp"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/ca/key.pem" -out "$W/ca/ca.pem" -days 30 \
+    -subj "/CN=mxtls test web CA" >/dev/null 2>&1 || t_bail "web CA"
+san=""
+for dom in $STS_DOMAINS; do
+    san="$san${san:+,}DNS:mta-sts.$dom.example.test"
+done
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/web.key" -out "$W/web.csr" -subj "/CN=mta-sts web" \
+    >/dev/null 2>&1 || t_bail "web key"
+printf 'subjectAltName=%s\n' "$san" >"$W/ext"
+openssl x509 -req -in "$W/web.csr" -CA "$W/ca/ca.pem" -CAkey "$W/ca/key.pem" \
+    -CAcreateserial -days 30 -extfile "$W/ext" -out "$W/web.crt" \
+    >/dev/null 2>&1 || t_bail "web certificate"
+cat "$c/ca.pem" "$W/ca/ca.pem" >"$W/cas.pem"
+policy() { # DOMAIN TEXT
+    mkdir -p "$W/mta-sts.$1.example.test/.well-known"
+    printf '%b' "$2" >"$W/mta-sts.$1.example.test/.well-known/mta-sts.txt"
+}
+policy enf 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 604800\n'
+policy tst 'version: STSv1\nmode: testing\nmx: other.example.test\nmax_age: 86400\n'
+policy enfbad 'version: STSv1\nmode: enforce\nmx: *.other.test\nmax_age: 86400\n'
+policy none 'version: STSv1\nmode: none\nmax_age: 86400\n'
+policy malformed 'version: STSv1\nmode: enforce\nmx mail.example.test\nmax_age: 86400\n'
+policy ctype 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\n'
+policy large "version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\n$(head -c 70000 /dev/zero | tr '\0' 'x')"
+policy slow "version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\nx_pad: $(head -c 4000 /dev/zero | tr '\0' 'x')\n"
+policy notxt 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\n'
+cat >"$W/nginx.conf" <<NGINX
+user root;
+worker_processes 1;
+pid $W/nginx.pid;
+error_log $W/error.log;
+events { worker_connections 64; }
+http {
+    access_log $W/access.log;
+    client_body_temp_path $W/tmp;
+    proxy_temp_path $W/tmp;
+    fastcgi_temp_path $W/tmp;
+    uwsgi_temp_path $W/tmp;
+    scgi_temp_path $W/tmp;
+    types { text/plain txt; }
+    default_type application/octet-stream;
+    ssl_certificate $W/web.crt;
+    ssl_certificate_key $W/web.key;
+    server {
+        listen 127.1.0.25:443 ssl default_server;
+        root $W/\$host;
+    }
+    server {
+        listen 127.1.0.25:443 ssl;
+        server_name mta-sts.ctype.example.test;
+        root $W/\$host;
+        types { text/html txt; }
+    }
+    server {
+        listen 127.1.0.25:443 ssl;
+        server_name mta-sts.redirect.example.test;
+        return 301 https://mta-sts.enf.example.test/.well-known/mta-sts.txt;
+    }
+    server {
+        listen 127.1.0.25:443 ssl;
+        server_name mta-sts.slow.example.test;
+        root $W/\$host;
+        limit_rate 100;
+    }
+}
+NGINX
+nginx -c "$W/nginx.conf" -p "$W" -g 'daemon off;' 2>"$W/nginx.err" &
+ngpid=$!
+mx_at_exit "kill $ngpid"
+for ((i = 0; i < 100; i++)); do
+    curl -s -o /dev/null --cacert "$W/ca/ca.pem" \
+        --resolve mta-sts.enf.example.test:443:127.1.0.25 \
+        https://mta-sts.enf.example.test/.well-known/mta-sts.txt && break
+    sleep 0.1
+done
+sts() { # DOMAIN [OPTIONS...]
+    local dom=$1
+    shift
+    mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 --sni=mail.example.test -p "$PD" \
+        --require=none --ca-file="$W/cas.pem" "${DNS[@]}" -t 30 \
+        --mta-sts="$dom.example.test" "$@"
+}
+sts enf
+t_is "$RC" 0 "MTA-STS enforce, host listed, certificates valid: OK"
+t_like "$OUT" '\[OK\] MTA-STS enf\.example\.test: id 20261203, mode enforce, max_age 604800, mx mail\.example\.test' \
+    "MTA-STS: mode, max_age, id and mx in the long output"
+t_like "$OUT" 'every certificate \(2\) is valid for mail\.example\.test' \
+    "MTA-STS: both certificates valid"
+t_like "$LINE1" 'sts_valid=2;;;0;2' "MTA-STS: perfdata sts_valid"
+sts tst
+t_is "$RC" 1 "MTA-STS testing, host not listed: WARNING"
+t_like "$LINE1" 'mail\.example\.test is not in the MTA-STS policy \(testing\) \|' \
+    "MTA-STS testing: names the host"
+sts enfbad
+t_is "$RC" 2 "MTA-STS enforce, host not listed: CRITICAL"
+t_like "$LINE1" 'mail\.example\.test is not in the MTA-STS policy \(enforce\): senders defer mail \|' \
+    "MTA-STS enforce: senders defer"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 --sni=mail.example.test -p "$PD" \
+    --require=none --ca-file="$W/ca/ca.pem" --trust=ok "${DNS[@]}" -t 30 \
+    --mta-sts=enf.example.test
+t_is "$RC" 2 "MTA-STS enforce, SMTP chain not trusted: CRITICAL (whatever --trust says)"
+t_like "$LINE1" 'fails MTA-STS' "MTA-STS untrusted: first line"
+sts none
+t_is "$RC" 0 "MTA-STS mode none: OK"
+t_like "$OUT" 'mode none: senders do not apply the policy' "MTA-STS none: noted"
+sts notxt
+t_is "$RC" 0 "MTA-STS: no TXT record, no policy: OK"
+t_like "$OUT" 'MTA-STS: no policy for notxt\.example\.test' "MTA-STS notxt: noted"
+sts malformed
+t_is "$RC" 1 "MTA-STS: malformed policy: WARNING"
+t_like "$OUT" "policy line 3: no ':' in 'mx mail\\.example\\.test'" \
+    "MTA-STS malformed: names the line"
+sts ctype
+t_is "$RC" 1 "MTA-STS: wrong content type: WARNING"
+t_like "$OUT" 'Content-Type text/html' "MTA-STS ctype: names the type"
+sts redirect
+t_is "$RC" 1 "MTA-STS: redirect: WARNING"
+t_like "$OUT" 'a redirect \(HTTP 301 to https://mta-sts\.enf\.example\.test/\.well-known/mta-sts\.txt\), which senders do not follow' \
+    "MTA-STS redirect: not followed, said so"
+sts large
+t_is "$RC" 1 "MTA-STS: policy over 64 KiB: WARNING"
+t_like "$OUT" 'is larger than 64 KiB' "MTA-STS large: said so"
+sts badtxt
+t_is "$RC" 1 "MTA-STS: malformed TXT id: WARNING"
+t_like "$OUT" "id 'not-alnum' has a character other than a letter or digit" \
+    "MTA-STS badtxt: names the id"
+sts twotxt
+t_is "$RC" 1 "MTA-STS: two STSv1 TXT records: WARNING"
+t_like "$OUT" '2 STSv1 TXT records at _mta-sts\.twotxt\.example\.test' \
+    "MTA-STS twotxt: said so"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 --sni=mail.example.test -p "$PD" \
+    --require=none --ca-file="$W/cas.pem" "${DNS[@]}" -t 4 \
+    --mta-sts=slow.example.test
+t_is "$RC" 1 "MTA-STS: a policy served too slowly for -t: WARNING"
+t_like "$OUT" 'no complete answer before the deadline' \
+    "MTA-STS slow: the deadline is named"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$PD" --mta-sts=enf.example.test "${DNS[@]}"
+t_is "$RC" 3 "--mta-sts with an address and no --sni: UNKNOWN"
 
 # ---- usage --------------------------------------------------------------------
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$PD" --dane "${DNS[@]}"
