@@ -1053,14 +1053,14 @@ rollover_hint(const struct mx_tlsa *r)
  * *matched / *total and the soonest expiry of a matched leaf. */
 static void
 dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
-                struct mx_node *parent, const char *addr,
-                const struct mx_certscan *s, unsigned char hit[MX_TLSA_MAX],
-                int *ee_only_soon, const struct mx_scanned_cert **soon_cert,
-                int *matched, int *total, double *first_days)
+                struct mx_node *parent, const struct mx_certscan *s,
+                unsigned char hit[MX_TLSA_MAX], int *ee_only_soon,
+                const struct mx_scanned_cert **soon_cert, int *matched,
+                int *total, double *first_days)
 {
     struct mx_dane_result res;
     struct mx_error e;
-    struct mx_node *n;
+    struct mx_certinfo tci;
     char rec[120], alone[1024], text[1024];
     double left;
     size_t i, k;
@@ -1071,8 +1071,8 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
         (*total)++;
         if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->base, r->now, &res,
                           &e) != 0) {
-            n = mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s",
-                             sc->info.label, e.msg);
+            mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s", sc->info.label,
+                         e.msg);
             mx_node_raise(parent, MX_UNKNOWN);
             mx_node_raise(top, MX_UNKNOWN);
             add_problem_once(&r->pr, MX_UNKNOWN, sc->info.label,
@@ -1095,11 +1095,12 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
                          sc->info.label, rec);
             else
                 snprintf(text, sizeof(text),
-                         "%s: matches %s (DANE-TA: %s at depth %d; the "
-                         "chain is valid for %s)",
+                         "%s: matches %s (DANE-TA: the presented CA %s at "
+                         "depth %d; the chain is valid for %s)",
                          sc->info.label, rec,
-                         sk_X509_value(sc->chain, res.ta_depth) != NULL
-                             ? "the presented CA"
+                         mx_certinfo_get(sk_X509_value(sc->chain, res.ta_depth),
+                                         &tci, &e) == 0
+                             ? tci.subject
                              : "?",
                          res.ta_depth, d->base);
             mx_check_add(r->chk, parent, MX_OK, "%s", text);
@@ -1117,18 +1118,15 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
                  "the %s certificate matches no TLSA record: DANE senders "
                  "defer mail",
                  sc->info.label);
-        n = mx_check_add(r->chk, parent, MX_CRITICAL,
-                         "%s: matches no usable TLSA record of %s: DANE "
-                         "senders that get it defer mail%s%s%s",
-                         sc->info.label, d->owner,
-                         res.ta_failed ? " (a DANE-TA record matches a "
-                                         "presented CA, but the chain does "
-                                         "not verify to it: "
-                                       : "",
-                         res.ta_failed ? res.ta_why : "",
-                         res.ta_failed ? ")" : "");
-        (void)n;
-        (void)addr;
+        mx_check_add(r->chk, parent, MX_CRITICAL,
+                     "%s: matches no usable TLSA record of %s: DANE "
+                     "senders that get it defer mail%s%s%s",
+                     sc->info.label, d->owner,
+                     res.ta_failed ? " (a DANE-TA record matches a "
+                                     "presented CA, but the chain does "
+                                     "not verify to it: "
+                                   : "",
+                     res.ta_failed ? res.ta_why : "", res.ta_failed ? ")" : "");
         mx_node_raise(parent, MX_CRITICAL);
         mx_node_raise(top, MX_CRITICAL);
         add_problem_once(&r->pr, MX_CRITICAL, sc->info.label,
@@ -1261,8 +1259,8 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
             }
         }
         if (usable > 0)
-            dane_check_addr(r, d, top, an, addr, s, hit, &ee_soon, &soon,
-                            &matched, &total, &first_days);
+            dane_check_addr(r, d, top, an, s, hit, &ee_soon, &soon, &matched,
+                            &total, &first_days);
     }
     for (k = 0; k < d->nrecs; k++) {
         mx_tlsa_text(&d->recs[k], rec, sizeof(rec));
