@@ -29,7 +29,8 @@ esac
 
 # target and the longest input it is given
 all="flight:20000 capture:70000 peers:8192 profile:8192 ini:8192 reply:8192
-dns:4096 numbers:256 lists:4096 certinfo:8192"
+dns:4096 numbers:256 lists:4096 certinfo:8192 mtasts:8192 tlsa:4096
+anchor:8192"
 if [ $# -gt 0 ]; then
     want=" $* "
     sel=
@@ -47,7 +48,7 @@ work=$(mktemp -d /tmp/mxtls-fuzz.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
     -fno-sanitize-recover=undefined -I"$src/common")
-libs=(-lssl -lcrypto -lpcap -lm)
+libs=(-lssl -lcrypto -lpcap -lunbound -lcurl -lm)
 
 # The library once, instrumented; each target links what it needs.
 mkdir "$work/obj"
