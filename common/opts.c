@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "ini.h"
 #include "opts.h"
 #include "strnum.h"
 #include "text.h"
@@ -461,20 +462,6 @@ oom(struct mx_error *err)
     mx_error_set(err, MX_E_INTERNAL, "out of memory");
 }
 
-/* Trim s[0..*len) in place; returns the new start. */
-static char *
-trim(char *s, size_t *len)
-{
-    while (*len > 0 && mx_is_blank(*s)) {
-        s++;
-        (*len)--;
-    }
-    while (*len > 0 && mx_is_blank(s[*len - 1]))
-        (*len)--;
-    s[*len] = '\0';
-    return s;
-}
-
 static int
 key_ok(const char *k)
 {
@@ -507,97 +494,47 @@ add_ini_option(struct argvec *a, const char *key, const char *val)
     return vec_take(a, buf_take(&b));
 }
 
+static const struct mx_ini_syntax ini_syntax = {INI_FILE_CAP, INI_LINE_CAP,
+                                                "#;", MX_INI_SECTIONS};
+
 /* Append the options of section in the ini text (len bytes) to a; path
  * is for messages. */
 static int
 parse_ini(const char *text, size_t len, const char *path, const char *section,
           struct argvec *a, struct mx_error *err)
 {
-    char line[INI_LINE_CAP + 1];
-    const char *nl;
-    size_t off = 0, n;
-    unsigned long lineno = 0;
-    int seen_section = 0, in_section = 0, found = 0;
+    struct mx_ini ini;
+    struct mx_ini_line l;
+    int rc, seen_section = 0, in_section = 0, found = 0;
 
-    if (len > INI_FILE_CAP) {
-        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
+    if (mx_ini_open(&ini, text, len, path, &ini_syntax, err) != 0)
         return -1;
-    }
-    while (off < len) {
-        char *p, *eq, *key, *val = NULL;
-
-        lineno++;
-        nl = memchr(text + off, '\n', len - off);
-        n = (nl != NULL ? (size_t)(nl - text) : len) - off;
-        if (n > INI_LINE_CAP) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: line longer than %d bytes",
-                         path, lineno, INI_LINE_CAP);
-            return -1;
-        }
-        if (memchr(text + off, '\0', n) != NULL) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: NUL byte in the line", path,
-                         lineno);
-            return -1;
-        }
-        memcpy(line, text + off, n);
-        line[n] = '\0';
-        off += n + 1;
-        p = trim(line, &n);
-        if (n == 0 || *p == '#' || *p == ';')
-            continue;
-        if (*p == '[') {
-            if (n < 2 || p[n - 1] != ']') {
-                mx_error_set(err, MX_E_USAGE,
-                             "%s:%lu: section header without ']'", path,
-                             lineno);
-                return -1;
-            }
-            n -= 2;
-            key = trim(p + 1, &n);
-            if (n == 0) {
-                mx_error_set(err, MX_E_USAGE, "%s:%lu: empty section name",
-                             path, lineno);
-                return -1;
-            }
+    while ((rc = mx_ini_next(&ini, &l)) > 0) {
+        if (l.kind == MX_INI_BAD_SECTION)
+            rc = mx_ini_fail(&ini, "section header without ']'");
+        else if (l.kind == MX_INI_SECTION) {
+            if (l.name[0] == '\0')
+                rc = mx_ini_fail(&ini, "empty section name");
             seen_section = 1;
-            in_section = strcmp(key, section) == 0;
+            in_section = strcmp(l.name, section) == 0;
             found |= in_section;
-            continue;
-        }
-        if (!seen_section) {
-            mx_error_set(err, MX_E_USAGE,
-                         "%s:%lu: text before the first [section]", path,
-                         lineno);
-            return -1;
-        }
-        eq = strchr(p, '=');
-        if (eq != NULL) {
-            size_t vlen = n - (size_t)(eq - p) - 1;
-
-            val = trim(eq + 1, &vlen);
-            n = (size_t)(eq - p);
-        }
-        key = trim(p, &n);
-        if (n == 0) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: no option name before '='",
-                         path, lineno);
-            return -1;
-        }
-        if (!key_ok(key)) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: bad option name \"%.40s\"",
-                         path, lineno, key);
-            return -1;
-        }
-        if (in_section && add_ini_option(a, key, val) < 0) {
+        } else if (!seen_section)
+            rc = mx_ini_fail(&ini, "text before the first [section]");
+        else if (l.name[0] == '\0')
+            rc = mx_ini_fail(&ini, "no option name before '='");
+        else if (!key_ok(l.name))
+            rc = mx_ini_fail(&ini, "bad option name \"%.40s\"", l.name);
+        else if (in_section && add_ini_option(a, l.name, l.value) < 0) {
             oom(err);
-            return -1;
+            rc = -1;
         }
+        if (rc < 0)
+            break;
     }
-    if (!found) {
-        mx_error_set(err, MX_E_USAGE, "%s: no section [%s]", path, section);
-        return -1;
-    }
-    return 0;
+    if (rc == 0 && !found)
+        rc = mx_ini_fail_file(&ini, "no section [%s]", section);
+    mx_ini_close(&ini);
+    return rc < 0 ? -1 : 0;
 }
 
 int

@@ -69,7 +69,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +81,7 @@
 #include "buf.h"
 #include "file.h"
 #include "hello.h"
+#include "ini.h"
 #include "opts.h"
 #include "peers.h"
 #include "registry.h"
@@ -232,9 +232,8 @@ name_char(char c)
            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-/* 1..63 letters, digits, '.', '_' or '-'. */
-static int
-name_ok(const char *s)
+int
+mx_peer_name_ok(const char *s)
 {
     size_t n;
 
@@ -412,10 +411,10 @@ join_records(const uint8_t *b, size_t len, size_t *joined)
     return out;
 }
 
-static int
-version_known(uint16_t v)
+int
+mx_peer_version_ok(uint16_t v)
 {
-    return strcmp(mx_version_name(v), "unknown") != 0;
+    return v != 0 && strcmp(mx_version_name(v), "unknown") != 0;
 }
 
 static void
@@ -427,7 +426,7 @@ view_versions(const struct mx_hello_view *v, struct mx_peer *p)
     p->nversions = 0;
     for (i = 0; i < v->nversions; i++) {
         c = v->versions[i];
-        if (is_grease(c) || !version_known(c))
+        if (is_grease(c) || !mx_peer_version_ok(c))
             continue;
         for (j = 0; j < p->nversions && p->versions[j] != c; j++)
             ;
@@ -440,7 +439,7 @@ view_versions(const struct mx_hello_view *v, struct mx_peer *p)
         p->versions[j] = c;
         p->nversions++;
     }
-    if (p->nversions == 0 && version_known(v->legacy_version))
+    if (p->nversions == 0 && mx_peer_version_ok(v->legacy_version))
         p->versions[p->nversions++] = v->legacy_version;
 }
 
@@ -530,38 +529,12 @@ static const struct {
 };
 
 struct loader {
-    const char *path;
+    struct mx_ini ini;
     struct mx_peers *peers;
     size_t cap;      /* peers->v allocated */
     int in_section;  /* the last peer is being read */
     int seen[NKEYS]; /* line of each key in the current section, or 0 */
-    int line;
-    struct mx_error *err;
 };
-
-static int fail(struct loader *ld, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "FILE:LINE: what" */
-static int
-fail(struct loader *ld, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    mx_error_vat(ld->err, ld->path, ld->line, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Prefix a message from a value parser with the place and the key. */
-static int
-fail_value(struct loader *ld, const char *key, const struct mx_error *e)
-{
-    mx_error_set(ld->err, e->code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
-                 "%s:%d: %s: %s", ld->path, ld->line, key, e->msg);
-    return -1;
-}
 
 /* The end of a section: the peer's kind, and its missing lists. */
 static int
@@ -578,9 +551,10 @@ finish_section(struct loader *ld)
     } else if (ld->seen[K_MX]) {
         p->kind = MX_PEER_MX;
     } else if (ld->seen[K_MAX_AGE]) {
-        ld->line = ld->seen[K_MAX_AGE];
-        return fail(ld, "max-age needs mx (it says when the profile learned "
-                        "from the MX is stale)");
+        ld->ini.line = ld->seen[K_MAX_AGE];
+        return mx_ini_fail(&ld->ini,
+                           "max-age needs mx (it says when the profile learned "
+                           "from the MX is stale)");
     } else {
         p->kind = MX_PEER_LISTS;
         mx_peer_defaults(p);
@@ -589,36 +563,32 @@ finish_section(struct loader *ld)
 }
 
 static int
-section(struct loader *ld, char *text)
+section(struct loader *ld, const char *name)
 {
     struct mx_peer *p, *nv;
-    size_t len = strlen(text), i, ncap;
-    char *name;
+    size_t i, ncap;
 
-    if (len < 2 || text[len - 1] != ']')
-        return fail(ld, "bad section line '%.64s': a section is [name]", text);
-    text[len - 1] = '\0';
-    name = mx_trim(text + 1);
-    if (!name_ok(name))
-        return fail(ld,
-                    "bad section name '%.64s': 1 to 63 letters, digits, "
-                    "'.', '_' or '-'",
-                    name);
+    if (!mx_peer_name_ok(name))
+        return mx_ini_fail(&ld->ini,
+                           "bad section name '%.64s': 1 to 63 letters, digits, "
+                           "'.', '_' or '-'",
+                           name);
     if (finish_section(ld) != 0)
         return -1;
     for (i = 0; i < ld->peers->n; i++)
         if (strcasecmp(ld->peers->v[i].name, name) == 0)
-            return fail(ld, "duplicate section [%s] (first at line %d)", name,
-                        ld->peers->v[i].line);
+            return mx_ini_fail(&ld->ini,
+                               "duplicate section [%s] (first at line %d)",
+                               name, ld->peers->v[i].line);
     if (ld->peers->n >= MX_PEERS_MAX)
-        return fail(ld, "more than %d peers", MX_PEERS_MAX);
+        return mx_ini_fail(&ld->ini, "more than %d peers", MX_PEERS_MAX);
     if (ld->peers->n == ld->cap) {
         ncap = ld->cap == 0 ? 16 : ld->cap * 2;
         if (ncap > MX_PEERS_MAX)
             ncap = MX_PEERS_MAX;
         nv = realloc(ld->peers->v, ncap * sizeof(*nv));
         if (nv == NULL) {
-            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            mx_error_set(ld->ini.err, MX_E_INTERNAL, "out of memory");
             return -1;
         }
         ld->peers->v = nv;
@@ -630,8 +600,8 @@ section(struct loader *ld, char *text)
     p->severity = MX_CRITICAL;
     p->kind = MX_PEER_LISTS;
     p->max_age = DEFAULT_MAX_AGE;
-    copy_str(p->file, sizeof(p->file), ld->path);
-    p->line = ld->line;
+    copy_str(p->file, sizeof(p->file), ld->ini.path);
+    p->line = ld->ini.line;
     memset(ld->seen, 0, sizeof(ld->seen));
     ld->in_section = 1;
     return 0;
@@ -661,8 +631,8 @@ apply_key(struct loader *ld, enum key k, const char *value)
     switch (k) {
     case K_DESCRIPTION:
         if (strlen(value) >= sizeof(p->description))
-            return fail(ld, "description is longer than %d bytes",
-                        (int)sizeof(p->description) - 1);
+            return mx_ini_fail(&ld->ini, "description is longer than %d bytes",
+                               (int)sizeof(p->description) - 1);
         copy_str(p->description, sizeof(p->description), value);
         return 0;
     case K_SEVERITY:
@@ -684,9 +654,9 @@ apply_key(struct loader *ld, enum key k, const char *value)
                               &e);
         break;
     case K_CLIENTHELLO:
-        if (hello_path(ld->path, value, &path) != 0) {
+        if (hello_path(ld->ini.path, value, &path) != 0) {
             mx_buf_free(&path);
-            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            mx_error_set(ld->ini.err, MX_E_INTERNAL, "out of memory");
             return -1;
         }
         rc = load_hello(p, mx_buf_str(&path), &e);
@@ -694,10 +664,10 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     case K_MX:
         if (strlen(value) >= sizeof(p->mx) || !mx_ok(value))
-            return fail(ld,
-                        "mx '%.64s' is not a host, domain, host:port or "
-                        "[host]:port",
-                        value);
+            return mx_ini_fail(&ld->ini,
+                               "mx '%.64s' is not a host, domain, host:port or "
+                               "[host]:port",
+                               value);
         copy_str(p->mx, sizeof(p->mx), value);
         return 0;
     case K_MAX_AGE:
@@ -707,77 +677,69 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     }
     if (rc != 0)
-        return fail_value(ld, keys[k].name, &e);
+        return mx_ini_fail_value(&ld->ini, keys[k].name, &e);
     return 0;
 }
 
 static int
-key_line(struct loader *ld, char *text)
+key_line(struct loader *ld, const char *key, const char *value)
 {
-    char *eq = strchr(text, '='), *key, *value;
     size_t k, j;
 
-    if (eq == NULL)
-        return fail(
-            ld, "expected [name], key = value or a comment, not '%.64s'", text);
-    *eq = '\0';
-    key = mx_trim(text);
-    value = mx_trim(eq + 1);
     if (key[0] == '\0')
-        return fail(ld, "no key before '='");
+        return mx_ini_fail(&ld->ini, "no key before '='");
     for (k = 0; k < NKEYS && strcasecmp(key, keys[k].name) != 0; k++)
         ;
     if (k == NKEYS)
-        return fail(ld, "unknown key '%.64s'", key);
+        return mx_ini_fail(&ld->ini, "unknown key '%.64s'", key);
     if (!ld->in_section)
-        return fail(ld, "key '%s' outside a section (start one with [name])",
-                    keys[k].name);
+        return mx_ini_fail(&ld->ini,
+                           "key '%s' outside a section (start one with [name])",
+                           keys[k].name);
     if (ld->seen[k])
-        return fail(ld, "duplicate key '%s' (first at line %d)", keys[k].name,
-                    ld->seen[k]);
+        return mx_ini_fail(&ld->ini, "duplicate key '%s' (first at line %d)",
+                           keys[k].name, ld->seen[k]);
     if (value[0] == '\0')
-        return fail(ld, "empty value for '%s'", keys[k].name);
+        return mx_ini_fail(&ld->ini, "empty value for '%s'", keys[k].name);
     for (j = 0; j < NKEYS; j++)
         if (ld->seen[j] && keys[j].way != WAY_NONE && keys[k].way != WAY_NONE &&
             keys[j].way != keys[k].way)
-            return fail(ld,
-                        "'%s' cannot be combined with '%s' (line %d): a "
-                        "peer is described by lists, by a recorded "
-                        "ClientHello or by its MX",
-                        keys[k].name, keys[j].name, ld->seen[j]);
-    ld->seen[k] = ld->line;
+            return mx_ini_fail(&ld->ini,
+                               "'%s' cannot be combined with '%s' (line %d): a "
+                               "peer is described by lists, by a recorded "
+                               "ClientHello or by its MX",
+                               keys[k].name, keys[j].name, ld->seen[j]);
+    ld->seen[k] = ld->ini.line;
     return apply_key(ld, (enum key)k, value);
 }
 
-static int
-load_lines(struct loader *ld, const char *buf, size_t len)
-{
-    char line[LINE_CAP + 1], *text;
-    const char *nl;
-    size_t off = 0, n;
+static const struct mx_ini_syntax peers_syntax = {FILE_CAP, LINE_CAP, "#;",
+                                                  MX_INI_SECTIONS | MX_INI_BOM};
 
-    while (off < len) {
-        ld->line++;
-        nl = memchr(buf + off, '\n', len - off);
-        n = (nl != NULL ? (size_t)(nl - buf) : len) - off;
-        if (n > LINE_CAP)
-            return fail(ld, "line longer than %d bytes", LINE_CAP);
-        if (memchr(buf + off, '\0', n) != NULL)
-            return fail(ld, "NUL byte in the line");
-        memcpy(line, buf + off, n);
-        line[n] = '\0';
-        off += n + 1;
-        text = mx_trim(line);
-        if (text[0] == '\0' || text[0] == '#' || text[0] == ';')
-            continue;
-        if (text[0] == '[') {
-            if (section(ld, text) != 0)
-                return -1;
-        } else if (key_line(ld, text) != 0) {
+static int
+load_lines(struct loader *ld)
+{
+    struct mx_ini_line l;
+    int rc;
+
+    while ((rc = mx_ini_next(&ld->ini, &l)) > 0) {
+        if (l.kind == MX_INI_BAD_SECTION)
+            rc = mx_ini_fail(&ld->ini,
+                             "bad section line '%.64s': a section is [name]",
+                             l.text);
+        else if (l.kind == MX_INI_SECTION)
+            rc = section(ld, l.name);
+        else if (l.value == NULL)
+            rc = mx_ini_fail(
+                &ld->ini,
+                "expected [name], key = value or a comment, not '%.64s'",
+                l.text);
+        else
+            rc = key_line(ld, l.name, l.value);
+        if (rc != 0)
             return -1;
-        }
     }
-    return finish_section(ld);
+    return rc < 0 ? -1 : finish_section(ld);
 }
 
 int
@@ -785,7 +747,6 @@ mx_peers_parse(const char *text, size_t len, const char *path,
                struct mx_peers *peers, struct mx_error *err)
 {
     struct loader ld;
-    size_t skip;
     int rc;
 
     if (peers == NULL || path == NULL || (text == NULL && len > 0)) {
@@ -794,22 +755,15 @@ mx_peers_parse(const char *text, size_t len, const char *path,
     }
     peers->v = NULL;
     peers->n = 0;
-    if (len > FILE_CAP) {
-        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
-        return -1;
-    }
     memset(&ld, 0, sizeof(ld));
-    ld.path = path;
     ld.peers = peers;
-    ld.err = err;
-    /* A UTF-8 byte order mark (some editors write one) is not text. */
-    skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    rc = load_lines(&ld, text + skip, len - skip);
-    if (rc == 0 && peers->n == 0) {
-        mx_error_set(err, MX_E_USAGE,
-                     "%s: no peer defined (a peer starts with [name])", path);
-        rc = -1;
-    }
+    if (mx_ini_open(&ld.ini, text, len, path, &peers_syntax, err) != 0)
+        return -1;
+    rc = load_lines(&ld);
+    if (rc == 0 && peers->n == 0)
+        rc = mx_ini_fail_file(&ld.ini,
+                              "no peer defined (a peer starts with [name])");
+    mx_ini_close(&ld.ini);
     if (rc != 0)
         mx_peers_free(peers);
     return rc;
@@ -871,7 +825,7 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (!name_ok(name)) {
+    if (!mx_peer_name_ok(name)) {
         mx_error_set(err, MX_E_USAGE,
                      "peer name '%.64s' is not 1 to 63 letters, digits, "
                      "'.', '_' or '-'",
