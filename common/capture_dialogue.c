@@ -23,6 +23,10 @@
  *    Anything else is reported: no TLS at all, a hello cut short by the
  *    end of the capture, a missing segment, a malformed hello.
  *
+ * SMTP and LMTP replies are read by the one reply parser (smtpreply.h);
+ * a line that is not part of a well-formed reply ends the reply as one
+ * that is not positive.
+ *
  * Nothing here fails: the verdict is a struct result.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -34,6 +38,7 @@
 
 #include "buf.h"
 #include "capture_int.h"
+#include "smtpreply.h"
 
 #define EXCERPT 40 /* bytes of plaintext quoted in a message */
 
@@ -115,27 +120,24 @@ struct reply {
 static int
 smtp_reply(const struct stream *s, size_t *pos, struct reply *r)
 {
+    struct mx_reply mr;
     size_t p = *pos, n;
     const uint8_t *l;
+    int rc;
 
     r->start = p;
-    for (;;) {
+    mx_reply_init(&mr);
+    do {
         if (!next_line(s, &p, &l, &n))
             return 0;
-        if (n >= 3 && l[0] >= '0' && l[0] <= '9' && l[1] >= '0' &&
-            l[1] <= '9' && l[2] >= '0' && l[2] <= '9') {
-            if (n > 3 && l[3] == '-')
-                continue;
-            r->code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-        } else {
-            r->code = -1;
-        }
-        r->ok = r->code >= 200 && r->code <= 299;
-        r->text = l;
-        r->tlen = n;
-        *pos = p;
-        return 1;
-    }
+        rc = mx_reply_feed(&mr, (const char *)l, n);
+    } while (rc == 0);
+    r->code = rc == 1 ? mr.code : -1;
+    r->ok = r->code >= 200 && r->code <= 299;
+    r->text = l;
+    r->tlen = n;
+    *pos = p;
+    return 1;
 }
 
 /* The POP3 reply at *pos; multi: read on to "." after +OK. */

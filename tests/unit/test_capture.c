@@ -1028,6 +1028,56 @@ test_smtp_counting(void)
             "1 with STARTTLS refused (\"454 4.7.0 TLS not available", NULL);
 }
 
+/*
+ * The reply to STARTTLS is read by the SMTP reply parser (smtpreply.h):
+ * a multi-line 220 is positive; a multi-line reply whose code changes
+ * from line to line is no reply at all, so it is a refusal, quoted, even
+ * when the client went on with a hello.
+ */
+static void
+test_smtp_reply_parser(void)
+{
+    struct cf f;
+    struct cv c;
+    struct mx_recorded_hello h;
+    char msg[600];
+    const char *path;
+
+    cf_begin(&f, LT_ETHERNET, 0, 262144);
+    cv_init(&c, 0, 40015, 25);
+    cv_open(&f, &c);
+    says(&f, &c, 0, "220 mx ESMTP\r\n");
+    says(&f, &c, 1, "EHLO x\r\n");
+    says(&f, &c, 0, "250-mx\r\n250 STARTTLS\r\n");
+    says(&f, &c, 1, "STARTTLS\r\n");
+    says(&f, &c, 0, "220-2.0.0 Ready\r\n220 2.0.0 to start TLS\r\n");
+    say(&f, &c, 1, ossl, ossl_len);
+    after_hello(&f, &c);
+    cv_close(&f, &c);
+    path = cf_write(&f, "multiline220.pcap");
+    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), 0,
+               "SMTP: a multi-line 220 to STARTTLS is positive");
+    bytes_eq(h.bytes, h.len, ossl, ossl_len, "... the hello after it");
+    mx_recorded_hello_free(&h);
+
+    cf_begin(&f, LT_ETHERNET, 0, 262144);
+    cv_init(&c, 0, 40016, 25);
+    cv_open(&f, &c);
+    says(&f, &c, 0, "220 mx ESMTP\r\n");
+    says(&f, &c, 1, "EHLO x\r\n");
+    says(&f, &c, 0, "250-mx\r\n250 STARTTLS\r\n");
+    says(&f, &c, 1, "STARTTLS\r\n");
+    says(&f, &c, 0, "454-4.7.0 not now\r\n220 go ahead\r\n");
+    say(&f, &c, 1, ossl, ossl_len);
+    after_hello(&f, &c);
+    cv_close(&f, &c);
+    path = cf_write(&f, "codechange.pcap");
+    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), -1,
+               "SMTP: a reply whose code changes between lines is no 2xx");
+    has_all(msg, "... a refusal, its last line quoted",
+            "1 with STARTTLS refused", "\"220 go ahead\"", NULL);
+}
+
 static void
 test_errors(void)
 {
@@ -1577,17 +1627,18 @@ static void
 cleanup(void)
 {
     static const char *const names[] = {
-        "smtp.pcap",       "v6.pcap",        "sll.pcap",
-        "null.pcap",       "loop.pcap",      "imap.pcapng",
-        "imapno.pcapng",   "pq.pcap",        "pqcut.pcap",
-        "implicit.pcap",   "sslv2.pcap",     "two.pcap",
-        "nosyn.pcap",      "oneside.pcap",   "refused.pcap",
-        "empty.pcap",      "nopackets.pcap", "garbage.bin",
-        "badversion.pcap", "truncated.pcap", "truncated2.pcap",
-        "nostarttls.pcap", "nottls.pcap",    "gap.pcap",
-        "snaplen.pcap",    "malformed.pcap", "frags.pcap",
-        "wifi.pcap",       "reuse.pcap",     "hello.hex",
-        "huge.hex",
+        "smtp.pcap",       "v6.pcap",           "sll.pcap",
+        "null.pcap",       "loop.pcap",         "imap.pcapng",
+        "imapno.pcapng",   "pq.pcap",           "pqcut.pcap",
+        "implicit.pcap",   "sslv2.pcap",        "two.pcap",
+        "nosyn.pcap",      "oneside.pcap",      "refused.pcap",
+        "empty.pcap",      "nopackets.pcap",    "garbage.bin",
+        "badversion.pcap", "truncated.pcap",    "truncated2.pcap",
+        "nostarttls.pcap", "nottls.pcap",       "gap.pcap",
+        "snaplen.pcap",    "malformed.pcap",    "frags.pcap",
+        "wifi.pcap",       "reuse.pcap",        "hello.hex",
+        "huge.hex",        "multiline220.pcap", "codechange.pcap",
+        "v6ext8.pcap",     "v6ext9.pcap",
     };
     char path[256];
     size_t i;
@@ -1623,6 +1674,7 @@ main(void)
     test_two_connections();
     test_no_syn();
     test_smtp_counting();
+    test_smtp_reply_parser();
     test_port_reuse();
     test_errors();
     test_hex_forms();
