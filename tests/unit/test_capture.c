@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "hello.h"
+#include "keyshare.h"
 #include "tap.h"
 
 /* Link types as written in the files (the LINKTYPE_ values). */

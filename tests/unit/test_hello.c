@@ -1,6 +1,6 @@
 /*
  * test_hello.c - the ClientHello codec, the decoder of the server's first
- * flight, and the key shares (hello.c, keyshare.c).
+ * flight, and the key shares (hello_*.c, keyshare.c).
  *
  * Three kinds of checks: byte-exact vectors written out by hand from the
  * RFC layouts; real OpenSSL peers run over memory BIOs (no network): an
@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "hello.h"
+#include "keyshare.h"
 #include "shcheck.h"
 #include "tap.h"
 
