@@ -111,51 +111,31 @@ mx_cap_hello_extent(const uint8_t *b, size_t n, struct extent *x)
 }
 
 /*
- * Check the records b[0..n) (as hello_extent found them) with
- * mx_hello_decode, which takes one record: the fragments of a hello
- * spread over several records are joined into one for it.
+ * Check the records b[0..n) (as mx_cap_hello_extent found them) with
+ * mx_hello_decode_records, which joins the fragments of a hello spread
+ * over several records into one for the decoder.
  */
 int
 mx_cap_hello_check(const uint8_t *b, size_t n, struct mx_error *err)
 {
     struct mx_hello_view *v;
     struct mx_error e;
-    uint8_t *joined = NULL;
-    const uint8_t *p = b;
-    size_t pos, out, rlen, np = n;
-    int rc = -1;
+    int joined = 0, rc;
 
     v = malloc(sizeof(*v));
     if (v == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         return -1;
     }
-    if (!(b[0] & 0x80) && be16(b + 3) != n - 5) {
-        joined = malloc(n);
-        if (joined == NULL) {
-            mx_error_set(err, MX_E_INTERNAL, "out of memory");
-            goto out;
-        }
-        memcpy(joined, b, 3);
-        for (pos = 0, out = 5; pos < n; pos += 5 + rlen) {
-            rlen = be16(b + pos + 3);
-            memcpy(joined + out, b + pos + 5, rlen);
-            out += rlen;
-        }
-        joined[3] = (uint8_t)((out - 5) >> 8);
-        joined[4] = (uint8_t)(out - 5);
-        p = joined;
-        np = out;
-    }
     mx_error_clear(&e);
-    if (mx_hello_decode(p, np, v, &e) < 0) {
-        mx_error_set(err, MX_E_USAGE, "%s%s", e.msg,
-                     joined != NULL ? " (of its records joined into one)" : "");
-        goto out;
-    }
-    rc = 0;
-out:
-    free(joined);
+    rc = mx_hello_decode_records(b, n, v, &joined, &e);
     free(v);
-    return rc;
+    if (rc == 0)
+        return 0;
+    if (e.code == MX_E_INTERNAL)
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+    else
+        mx_error_set(err, MX_E_USAGE, "%s%s", e.msg,
+                     joined ? " (of its records joined into one)" : "");
+    return -1;
 }

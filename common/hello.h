@@ -119,6 +119,15 @@ struct mx_hello_view {
 int mx_hello_decode(const uint8_t *buf, size_t len, struct mx_hello_view *v,
                     struct mx_error *err);
 
+/* The same for a ClientHello spread over several handshake records (as a
+ * client sends one too long for a record): when buf is a clean sequence
+ * of two or more of them, their fragments are joined into one record to
+ * decode and *joined (may be NULL) is 1; anything else is decoded as it
+ * is. 0 or -1 (as mx_hello_decode; INTERNAL for memory). */
+int mx_hello_decode_records(const uint8_t *buf, size_t len,
+                            struct mx_hello_view *v, int *joined,
+                            struct mx_error *err);
+
 /* The server's first flight. */
 enum mx_verdict {
     MX_V_NEED_MORE = 0, /* no verdict yet: feed more bytes */

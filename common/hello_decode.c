@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hello.h"
@@ -243,4 +244,66 @@ mx_hello_decode(const uint8_t *buf, size_t len, struct mx_hello_view *v,
             return -1;
     }
     return 0;
+}
+
+/*
+ * The fragments of the handshake records b[0..len) joined into one record
+ * in *out (malloc'd, *out_len bytes): 1. 0 (and *out NULL) when b is not
+ * a clean sequence of two or more non-empty handshake records whose
+ * fragments fit in one record's length field: nothing to join. -1 for
+ * memory.
+ */
+static int
+join_records(const uint8_t *b, size_t len, uint8_t **out, size_t *out_len)
+{
+    size_t off = 0, total = 0, nrec = 0, rlen;
+
+    *out = NULL;
+    while (off + 5 <= len && b[off] == REC_HANDSHAKE) {
+        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
+        if (rlen == 0 || off + 5 + rlen > len)
+            return 0;
+        total += rlen;
+        off += 5 + rlen;
+        nrec++;
+    }
+    if (off != len || nrec < 2 || total > 0xffff)
+        return 0;
+    *out = malloc(5 + total);
+    if (*out == NULL)
+        return -1;
+    memcpy(*out, b, 3);
+    (*out)[3] = (uint8_t)(total >> 8);
+    (*out)[4] = (uint8_t)(total & 0xff);
+    for (off = 0, total = 5; off < len; off += 5 + rlen) {
+        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
+        memcpy(*out + total, b + off + 5, rlen);
+        total += rlen;
+    }
+    *out_len = total;
+    return 1;
+}
+
+int
+mx_hello_decode_records(const uint8_t *buf, size_t len, struct mx_hello_view *v,
+                        int *joined, struct mx_error *err)
+{
+    uint8_t *one;
+    size_t one_len = 0;
+    int rc;
+
+    if (joined != NULL)
+        *joined = 0;
+    rc = buf != NULL ? join_records(buf, len, &one, &one_len) : 0;
+    if (rc < 0) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    if (rc == 0)
+        return mx_hello_decode(buf, len, v, err);
+    if (joined != NULL)
+        *joined = 1;
+    rc = mx_hello_decode(one, one_len, v, err);
+    free(one);
+    return rc;
 }

@@ -375,42 +375,6 @@ is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-/*
- * A hello in several handshake records, joined into one record for
- * mx_hello_decode. NULL (and *joined untouched) when the bytes are not
- * a clean sequence of two or more handshake records.
- */
-static uint8_t *
-join_records(const uint8_t *b, size_t len, size_t *joined)
-{
-    size_t off = 0, total = 0, nrec = 0, rlen;
-    uint8_t *out;
-
-    while (off + 5 <= len && b[off] == 0x16) {
-        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
-        if (rlen == 0 || off + 5 + rlen > len)
-            return NULL;
-        total += rlen;
-        off += 5 + rlen;
-        nrec++;
-    }
-    if (off != len || nrec < 2 || total > 0xffff)
-        return NULL;
-    out = malloc(5 + total);
-    if (out == NULL)
-        return NULL;
-    memcpy(out, b, 3);
-    out[3] = (uint8_t)(total >> 8);
-    out[4] = (uint8_t)(total & 0xff);
-    for (off = 0, total = 5; off < len; off += 5 + rlen) {
-        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
-        memcpy(out + total, b + off + 5, rlen);
-        total += rlen;
-    }
-    *joined = total;
-    return out;
-}
-
 int
 mx_peer_version_ok(uint16_t v)
 {
@@ -450,23 +414,18 @@ hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
     struct mx_hello_view *v;
     const struct mx_suite *s;
     struct mx_error derr;
-    uint8_t *joined;
-    size_t jlen = 0, i;
-    int rc;
+    size_t i;
 
     v = malloc(sizeof(*v));
     if (v == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         return -1;
     }
-    joined = join_records(p->hello.bytes, p->hello.len, &jlen);
-    if (joined != NULL)
-        rc = mx_hello_decode(joined, jlen, v, &derr);
-    else
-        rc = mx_hello_decode(p->hello.bytes, p->hello.len, v, &derr);
-    free(joined);
-    if (rc != 0) {
-        mx_error_set(err, MX_E_USAGE, "%s: %s", what, derr.msg);
+    if (mx_hello_decode_records(p->hello.bytes, p->hello.len, v, NULL, &derr) !=
+        0) {
+        mx_error_set(err,
+                     derr.code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
+                     "%s: %s", what, derr.msg);
         free(v);
         return -1;
     }

@@ -826,6 +826,60 @@ test_padding(void)
 /* ---------------------------------------------------------------- */
 /* Decoding ClientHellos: malformed ones.                            */
 
+/* A hello spread over two records: mx_hello_decode takes one record,
+ * mx_hello_decode_records joins them first. */
+static void
+test_decode_records(void)
+{
+    static const uint16_t suites[] = {0xc02f, 0x009c};
+    struct mx_hello h;
+    struct mx_hello_view *v = malloc(sizeof(*v));
+    struct mx_error err;
+    uint8_t one[600], two[610];
+    size_t len = 0, body, half;
+    int joined = -1;
+
+    memset(&h, 0, sizeof(h));
+    init_random(&h);
+    h.legacy_version = 0x0303;
+    h.suites = suites;
+    h.nsuites = 2;
+    h.flags = MX_HELLO_SNI;
+    h.sni = "mx.example.test";
+    if (v == NULL ||
+        !tap_is_int(mx_hello_encode(&h, one, sizeof(one), &len, &err), 0,
+                    "records: a hello to split")) {
+        free(v);
+        return;
+    }
+    body = len - 5;
+    half = body / 2;
+    memcpy(two, one, 3);
+    two[3] = (uint8_t)(half >> 8);
+    two[4] = (uint8_t)half;
+    memcpy(two + 5, one + 5, half);
+    memcpy(two + 5 + half, one, 3);
+    two[5 + half + 3] = (uint8_t)((body - half) >> 8);
+    two[5 + half + 4] = (uint8_t)(body - half);
+    memcpy(two + 10 + half, one + 5 + half, body - half);
+    tap_is_int(mx_hello_decode(two, len + 5, v, &err), -1,
+               "records: mx_hello_decode takes one record only");
+    tap_is_int(mx_hello_decode_records(two, len + 5, v, &joined, &err), 0,
+               "records: two records decode when joined");
+    tap_is_int(joined, 1, "records: ... and say so");
+    tap_ok(v->nsuites == 2 && v->suites[0] == 0xc02f &&
+               strcmp(v->sni, "mx.example.test") == 0,
+           "records: ... into the same hello");
+    tap_is_int(mx_hello_decode_records(one, len, v, &joined, &err), 0,
+               "records: one record decodes as it is");
+    tap_is_int(joined, 0, "records: ... not joined");
+    two[len + 5] = 0x16;
+    tap_is_int(mx_hello_decode_records(two, len + 6, v, &joined, &err), -1,
+               "records: a stray byte after them: not joined, malformed");
+    tap_is_int(joined, 0, "records: ... and not joined");
+    free(v);
+}
+
 static void
 test_decode_errors(void)
 {
@@ -2794,6 +2848,7 @@ main(void)
     test_encode_sslv2();
     test_encode_errors();
     test_roundtrip();
+    test_decode_records();
     test_padding();
     test_decode_errors();
     test_keyshare();
