@@ -74,6 +74,7 @@
 #include "profile.h"
 #include "registry.h"
 #include "text.h"
+#include "utctime.h"
 
 #define PROFILE_CAP (256 * 1024) /* most bytes in a profile file */
 #define PATH_CAP    4096
@@ -136,91 +137,6 @@ check_dir(const char *dir, struct mx_error *err)
         return -1;
     }
     return 0;
-}
-
-/* ---------------------------------------------------------------- */
-/* Time: RFC 3339 UTC, by the days-from-civil computation.          */
-
-static int
-leap(long y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-month_days(long y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31};
-
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1970). */
-static long long
-days_from_civil(long y, int m, int d)
-{
-    long long days = 0;
-    long yy;
-    int mm;
-
-    /* Whole 400-year cycles have 146097 days; the rest by counting. */
-    days += (long long)((y - 1970) / 400) * 146097;
-    for (yy = 1970 + ((y - 1970) / 400) * 400; yy < y; yy++)
-        days += leap(yy) ? 366 : 365;
-    for (mm = 1; mm < m; mm++)
-        days += month_days(y, mm);
-    return days + d - 1;
-}
-
-/* Two or four digits at s into *v, all checked to be digits. */
-static int
-digits(const char *s, int n, long *v)
-{
-    int i;
-
-    *v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
-static int
-parse_time(const char *s, time_t *out)
-{
-    long y, mo, d, h, mi, se;
-    long long t;
-
-    /* YYYY-MM-DDTHH:MM:SSZ */
-    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-        return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
-        digits(s + 17, 2, &se))
-        return -1;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, (int)mo) ||
-        h > 23 || mi > 59 || se > 59)
-        return -1;
-    t = days_from_civil(y, (int)mo, (int)d) * 86400LL + h * 3600LL + mi * 60LL +
-        se;
-    if ((long long)(time_t)t != t)
-        return -1;
-    *out = (time_t)t;
-    return 0;
-}
-
-static int
-format_time(time_t t, char *out, size_t cap)
-{
-    struct tm tm;
-
-    if (t < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999)
-        return -1;
-    return strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20 ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- */
@@ -322,7 +238,7 @@ compose(const struct mx_profile *p, struct mx_buf *b, struct mx_error *err)
     char when[32];
     size_t i;
 
-    if (format_time(p->learned, when, sizeof(when)) != 0) {
+    if (mx_utc_format(p->learned, when, sizeof(when)) != 0) {
         mx_error_set(err, MX_E_USAGE,
                      "profile for %s: learned time out of range (1970 to "
                      "9999)",
@@ -588,7 +504,7 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
     case P_MX:
         return copy_value(r, "mx", v, p->mx, sizeof(p->mx));
     case P_LEARNED:
-        if (parse_time(v, &p->learned) != 0)
+        if (mx_utc_parse(v, &p->learned) != 0)
             return mx_ini_fail(&r->ini,
                                "learned: '%.24s' is not a UTC time like "
                                "2026-11-28T17:00:00Z",
@@ -701,7 +617,7 @@ mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
 
     if (ahead <= MX_PROFILE_SKEW)
         return 0;
-    if (format_time(p->learned, when, sizeof(when)) != 0)
+    if (mx_utc_format(p->learned, when, sizeof(when)) != 0)
         snprintf(when, sizeof(when), "(out of range)");
     mx_error_set(err, MX_E_USAGE,
                  "%s: learned %s, %.0f s in the future: more than the %d s "
