@@ -124,46 +124,42 @@ put_u16_list(struct wr *w, const uint16_t *v, size_t n)
 /* ---------------------------------------------------------------- */
 /* Encoding.                                                         */
 
+/*
+ * A list extension selected by flag needs a list of 1..max entries: "EXT
+ * without ITEMS" or "too many NOUN (N)" otherwise. 0 or -1.
+ */
+static int
+check_list(const struct mx_hello *h, unsigned flag, const void *list, size_t n,
+           size_t max, const char *ext, const char *items, const char *noun,
+           struct mx_error *err)
+{
+    if (!(h->flags & flag))
+        return 0;
+    if (n == 0 || list == NULL) {
+        mx_error_set(err, MX_E_USAGE, "%s without %s", ext, items);
+        return -1;
+    }
+    if (n > max) {
+        mx_error_set(err, MX_E_USAGE, "too many %s (%zu)", noun, n);
+        return -1;
+    }
+    return 0;
+}
+
 /* The lists an encoding needs, checked before anything is written. */
 static int
 check_offer(const struct mx_hello *h, struct mx_error *err)
 {
     size_t i, total;
 
-    if (h->flags & MX_HELLO_GROUPS) {
-        if (h->ngroups == 0 || h->groups == NULL) {
-            mx_error_set(err, MX_E_USAGE, "supported_groups without groups");
-            return -1;
-        }
-        if (h->ngroups > 32767) {
-            mx_error_set(err, MX_E_USAGE, "too many groups (%zu)", h->ngroups);
-            return -1;
-        }
-    }
-    if (h->flags & MX_HELLO_SIGALGS) {
-        if (h->nsigalgs == 0 || h->sigalgs == NULL) {
-            mx_error_set(err, MX_E_USAGE,
-                         "signature_algorithms without algorithms");
-            return -1;
-        }
-        if (h->nsigalgs > 32767) {
-            mx_error_set(err, MX_E_USAGE, "too many signature algorithms (%zu)",
-                         h->nsigalgs);
-            return -1;
-        }
-    }
-    if (h->flags & MX_HELLO_VERSIONS) {
-        if (h->nversions == 0 || h->versions == NULL) {
-            mx_error_set(err, MX_E_USAGE,
-                         "supported_versions without versions");
-            return -1;
-        }
-        if (h->nversions > 127) {
-            mx_error_set(err, MX_E_USAGE, "too many versions (%zu)",
-                         h->nversions);
-            return -1;
-        }
-    }
+    if (check_list(h, MX_HELLO_GROUPS, h->groups, h->ngroups, 32767,
+                   "supported_groups", "groups", "groups", err) != 0 ||
+        check_list(h, MX_HELLO_SIGALGS, h->sigalgs, h->nsigalgs, 32767,
+                   "signature_algorithms", "algorithms", "signature algorithms",
+                   err) != 0 ||
+        check_list(h, MX_HELLO_VERSIONS, h->versions, h->nversions, 127,
+                   "supported_versions", "versions", "versions", err) != 0)
+        return -1;
     if (h->flags & MX_HELLO_KEY_SHARE) {
         if (h->nshares == 0 || h->shares == NULL) {
             mx_error_set(err, MX_E_USAGE, "key_share without shares");
