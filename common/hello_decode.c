@@ -47,15 +47,26 @@ get_u16_list(struct rd *r, uint16_t *out, size_t max, size_t *n,
     return 0;
 }
 
+/* A list with a 16-bit length that fills r exactly, as the reader l.
+ * 0, or -1 (r->pos is past the length when the length was there). */
+static int
+list16(struct rd *r, struct rd *l)
+{
+    unsigned n = 0;
+
+    if (rd_u16(r, &n) < 0 || n != rd_left(r))
+        return -1;
+    return rd_sub(r, n, l);
+}
+
 static int
 decode_sni(struct rd *r, struct mx_hello_view *v, struct mx_error *err)
 {
-    unsigned list = 0, type = 0, n = 0;
+    unsigned type = 0, n = 0;
     struct rd l;
 
-    if (rd_u16(r, &list) < 0 || list != rd_left(r))
+    if (list16(r, &l) < 0)
         return bad_hello(err, "bad server_name_list length", r->pos);
-    rd_sub(r, list, &l);
     while (rd_left(&l) > 0) {
         if (rd_u8(&l, &type) < 0 || rd_u16(&l, &n) < 0 || n > rd_left(&l))
             return bad_hello(err, "bad server_name entry", l.pos);
@@ -74,12 +85,11 @@ decode_sni(struct rd *r, struct mx_hello_view *v, struct mx_error *err)
 static int
 decode_key_share(struct rd *r, struct mx_hello_view *v, struct mx_error *err)
 {
-    unsigned list = 0, group = 0, n = 0;
+    unsigned group = 0, n = 0;
     struct rd l;
 
-    if (rd_u16(r, &list) < 0 || list != rd_left(r))
+    if (list16(r, &l) < 0)
         return bad_hello(err, "bad client_shares length", r->pos);
-    rd_sub(r, list, &l);
     while (rd_left(&l) > 0) {
         if (rd_u16(&l, &group) < 0 || rd_u16(&l, &n) < 0 || n > rd_left(&l))
             return bad_hello(err, "bad key share entry", l.pos);

@@ -584,8 +584,9 @@ say_mss(struct cf *f, struct cv *c, int fc, const uint8_t *p, size_t n,
     }
 }
 
+/* An SMTP session up to the server's reply to STARTTLS. */
 static void
-smtp_to_tls(struct cf *f, struct cv *c)
+smtp_to_reply(struct cf *f, struct cv *c, const char *reply)
 {
     says(f, c, 0, "220 mx.example.test ESMTP\r\n");
     says(f, c, 1, "EHLO client.example.test\r\n");
@@ -593,7 +594,13 @@ smtp_to_tls(struct cf *f, struct cv *c)
          "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
          "250-STARTTLS\r\n250 8BITMIME\r\n");
     says(f, c, 1, "STARTTLS\r\n");
-    says(f, c, 0, "220 2.0.0 Ready to start TLS\r\n");
+    says(f, c, 0, reply);
+}
+
+static void
+smtp_to_tls(struct cf *f, struct cv *c)
+{
+    smtp_to_reply(f, c, "220 2.0.0 Ready to start TLS\r\n");
 }
 
 /* What follows a hello: the server's records, the client's next ones. */
@@ -1029,6 +1036,25 @@ test_smtp_counting(void)
             "1 with STARTTLS refused (\"454 4.7.0 TLS not available", NULL);
 }
 
+/* A capture of an SMTP session whose STARTTLS gets reply, the client
+ * sending its hello after it anyway: what mx_hello_from_pcap makes of it. */
+static int
+hello_after_reply(const char *name, unsigned port, const char *reply,
+                  struct mx_recorded_hello *h, char *msg, size_t msglen)
+{
+    struct cf f;
+    struct cv c;
+
+    cf_begin(&f, LT_ETHERNET, 0, 262144);
+    cv_init(&c, 0, port, 25);
+    cv_open(&f, &c);
+    smtp_to_reply(&f, &c, reply);
+    say(&f, &c, 1, ossl, ossl_len);
+    after_hello(&f, &c);
+    cv_close(&f, &c);
+    return from_pcap(cf_write(&f, name), h, msg, msglen);
+}
+
 /*
  * The reply to STARTTLS is read by the SMTP reply parser (smtpreply.h):
  * a multi-line 220 is positive; a multi-line reply whose code changes
@@ -1038,43 +1064,20 @@ test_smtp_counting(void)
 static void
 test_smtp_reply_parser(void)
 {
-    struct cf f;
-    struct cv c;
     struct mx_recorded_hello h;
     char msg[600];
-    const char *path;
 
-    cf_begin(&f, LT_ETHERNET, 0, 262144);
-    cv_init(&c, 0, 40015, 25);
-    cv_open(&f, &c);
-    says(&f, &c, 0, "220 mx ESMTP\r\n");
-    says(&f, &c, 1, "EHLO x\r\n");
-    says(&f, &c, 0, "250-mx\r\n250 STARTTLS\r\n");
-    says(&f, &c, 1, "STARTTLS\r\n");
-    says(&f, &c, 0, "220-2.0.0 Ready\r\n220 2.0.0 to start TLS\r\n");
-    say(&f, &c, 1, ossl, ossl_len);
-    after_hello(&f, &c);
-    cv_close(&f, &c);
-    path = cf_write(&f, "multiline220.pcap");
-    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), 0,
-               "SMTP: a multi-line 220 to STARTTLS is positive");
+    tap_is_int(hello_after_reply("multiline220.pcap", 40015,
+                                 "220-2.0.0 Ready\r\n220 2.0.0 to start "
+                                 "TLS\r\n",
+                                 &h, msg, sizeof(msg)),
+               0, "SMTP: a multi-line 220 to STARTTLS is positive");
     bytes_eq(h.bytes, h.len, ossl, ossl_len, "... the hello after it");
     mx_recorded_hello_free(&h);
-
-    cf_begin(&f, LT_ETHERNET, 0, 262144);
-    cv_init(&c, 0, 40016, 25);
-    cv_open(&f, &c);
-    says(&f, &c, 0, "220 mx ESMTP\r\n");
-    says(&f, &c, 1, "EHLO x\r\n");
-    says(&f, &c, 0, "250-mx\r\n250 STARTTLS\r\n");
-    says(&f, &c, 1, "STARTTLS\r\n");
-    says(&f, &c, 0, "454-4.7.0 not now\r\n220 go ahead\r\n");
-    say(&f, &c, 1, ossl, ossl_len);
-    after_hello(&f, &c);
-    cv_close(&f, &c);
-    path = cf_write(&f, "codechange.pcap");
-    tap_is_int(from_pcap(path, &h, msg, sizeof(msg)), -1,
-               "SMTP: a reply whose code changes between lines is no 2xx");
+    tap_is_int(hello_after_reply("codechange.pcap", 40016,
+                                 "454-4.7.0 not now\r\n220 go ahead\r\n", &h,
+                                 msg, sizeof(msg)),
+               -1, "SMTP: a reply whose code changes between lines is no 2xx");
     has_all(msg, "... a refusal, its last line quoted",
             "1 with STARTTLS refused", "\"220 go ahead\"", NULL);
 }

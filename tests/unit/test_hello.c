@@ -832,36 +832,34 @@ static void
 test_decode_records(void)
 {
     static const uint16_t suites[] = {0xc02f, 0x009c};
-    struct mx_hello h;
+    struct mx_hello h = {.legacy_version = 0x0303,
+                         .suites = suites,
+                         .nsuites = 2,
+                         .flags = MX_HELLO_SNI,
+                         .sni = "mx.example.test"};
     struct mx_hello_view *v = malloc(sizeof(*v));
     struct mx_error err;
     uint8_t one[600], two[610];
-    size_t len = 0, body, half;
-    int joined = -1;
+    size_t len = 0, frag, pos, from;
+    int joined = -1, k;
 
-    memset(&h, 0, sizeof(h));
     init_random(&h);
-    h.legacy_version = 0x0303;
-    h.suites = suites;
-    h.nsuites = 2;
-    h.flags = MX_HELLO_SNI;
-    h.sni = "mx.example.test";
     if (v == NULL ||
         !tap_is_int(mx_hello_encode(&h, one, sizeof(one), &len, &err), 0,
                     "records: a hello to split")) {
         free(v);
         return;
     }
-    body = len - 5;
-    half = body / 2;
-    memcpy(two, one, 3);
-    two[3] = (uint8_t)(half >> 8);
-    two[4] = (uint8_t)half;
-    memcpy(two + 5, one + 5, half);
-    memcpy(two + 5 + half, one, 3);
-    two[5 + half + 3] = (uint8_t)((body - half) >> 8);
-    two[5 + half + 4] = (uint8_t)(body - half);
-    memcpy(two + 10 + half, one + 5 + half, body - half);
+    /* the record's fragment cut in two, each half in a record */
+    for (k = 0, pos = 0, from = 5; k < 2; k++) {
+        frag = k == 0 ? (len - 5) / 2 : len - from;
+        memcpy(two + pos, one, 3);
+        two[pos + 3] = (uint8_t)(frag >> 8);
+        two[pos + 4] = (uint8_t)frag;
+        memcpy(two + pos + 5, one + from, frag);
+        pos += 5 + frag;
+        from += frag;
+    }
     tap_is_int(mx_hello_decode(two, len + 5, v, &err), -1,
                "records: mx_hello_decode takes one record only");
     tap_is_int(mx_hello_decode_records(two, len + 5, v, &joined, &err), 0,
