@@ -207,6 +207,22 @@ ext_begin(struct wr *w, unsigned type)
     return at;
 }
 
+/* An extension that holds one list of 16-bit codes, after its length in
+ * lenbytes (1 or 2) bytes. */
+static void
+put_list_ext(struct wr *w, unsigned type, int lenbytes, const uint16_t *v,
+             size_t n)
+{
+    size_t e = ext_begin(w, type);
+
+    if (lenbytes == 1)
+        put8(w, (unsigned)(2 * n));
+    else
+        put16(w, (unsigned)(2 * n));
+    put_u16_list(w, v, n);
+    patch_len(w, e, 2);
+}
+
 static void
 put_extensions(struct wr *w, const struct mx_hello *h)
 {
@@ -228,24 +244,16 @@ put_extensions(struct wr *w, const struct mx_hello *h)
         put8(w, 0);
         patch_len(w, e, 2);
     }
-    if (fl & MX_HELLO_GROUPS) {
-        e = ext_begin(w, EXT_GROUPS);
-        put16(w, (unsigned)(2 * h->ngroups));
-        put_u16_list(w, h->groups, h->ngroups);
-        patch_len(w, e, 2);
-    }
+    if (fl & MX_HELLO_GROUPS)
+        put_list_ext(w, EXT_GROUPS, 2, h->groups, h->ngroups);
     if (fl & MX_HELLO_TICKET)
         patch_len(w, ext_begin(w, EXT_TICKET), 2);
     if (fl & MX_HELLO_ETM)
         patch_len(w, ext_begin(w, EXT_ETM), 2);
     if (fl & MX_HELLO_EMS)
         patch_len(w, ext_begin(w, EXT_EMS), 2);
-    if (fl & MX_HELLO_SIGALGS) {
-        e = ext_begin(w, EXT_SIGALGS);
-        put16(w, (unsigned)(2 * h->nsigalgs));
-        put_u16_list(w, h->sigalgs, h->nsigalgs);
-        patch_len(w, e, 2);
-    }
+    if (fl & MX_HELLO_SIGALGS)
+        put_list_ext(w, EXT_SIGALGS, 2, h->sigalgs, h->nsigalgs);
     if (fl & MX_HELLO_STATUS_REQ) {
         e = ext_begin(w, EXT_STATUS_REQ);
         put8(w, 1);  /* status_type ocsp */
@@ -253,12 +261,8 @@ put_extensions(struct wr *w, const struct mx_hello *h)
         put16(w, 0); /* request_extensions */
         patch_len(w, e, 2);
     }
-    if (fl & MX_HELLO_VERSIONS) {
-        e = ext_begin(w, EXT_VERSIONS);
-        put8(w, (unsigned)(2 * h->nversions));
-        put_u16_list(w, h->versions, h->nversions);
-        patch_len(w, e, 2);
-    }
+    if (fl & MX_HELLO_VERSIONS)
+        put_list_ext(w, EXT_VERSIONS, 1, h->versions, h->nversions);
     if (fl & MX_HELLO_PSK_MODES) {
         e = ext_begin(w, EXT_PSK_MODES);
         put8(w, 1);
