@@ -132,12 +132,98 @@ is_address_literal(const char *host)
     return 1;
 }
 
+/* 1 (with err) when a name given to opt is longer than any may be; why
+ * says who says so. */
+static int
+too_long(const char *opt, const char *arg, const char *why,
+         struct mx_error *err)
+{
+    if (strlen(arg) <= MX_NAME_MAX)
+        return 0;
+    mx_error_set(err, MX_E_USAGE, "%s: longer than %d bytes (%s)", opt,
+                 MX_NAME_MAX, why);
+    return 1;
+}
+
+/* A name for EHLO or SNI given to opt. 0 or -1. */
+static int
+name_arg(const char *opt, const char *arg, const char *why_long,
+         struct mx_error *err)
+{
+    if (!name_ok(arg)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s \"%s\" is invalid (empty or with blanks)", opt, arg);
+        return -1;
+    }
+    return too_long(opt, arg, why_long, err) ? -1 : 0;
+}
+
+/* The options of mx_std_option that take an argument (arg not NULL). */
+static int
+std_arg(struct mx_std *std, int opt, const char *arg, struct mx_error *err)
+{
+    enum mx_state st;
+
+    switch (opt) {
+    case 't':
+        if (mx_parse_timeout(arg, &std->timeout, &std->timeout_state, err) < 0)
+            return -1;
+        std->timeout_given = 1;
+        break;
+    case MX_OPT_TIMEOUT_RESULT:
+        st = mx_state_parse(arg);
+        if (st == MX_STATE_INVALID) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--timeout-result \"%s\" is invalid (use ok, "
+                         "warning, critical or unknown)",
+                         arg);
+            return -1;
+        }
+        std->timeout_state = st;
+        break;
+    case 'H':
+        if (*arg == '\0') {
+            mx_error_set(err, MX_E_USAGE, "-H needs a host name or address");
+            return -1;
+        }
+        if (too_long("-H", arg, "no host name is", err))
+            return -1;
+        std->host = arg;
+        break;
+    case 'p':
+        if (mx_parse_port(arg, &std->port, err) < 0)
+            return -1;
+        break;
+    case 'S':
+        if (mx_dialect_parse(arg) == MX_DIALECT_INVALID) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--starttls \"%s\" is invalid (use smtp, lmtp, "
+                         "imap, pop3 or none)",
+                         arg);
+            return -1;
+        }
+        std->dialect = mx_dialect_parse(arg);
+        std->dialect_given = 1;
+        break;
+    case MX_OPT_EHLO:
+        if (name_arg("--ehlo", arg, "RFC 5321 4.5.3.1.2", err) < 0)
+            return -1;
+        std->ehlo = arg;
+        break;
+    case MX_OPT_SNI:
+        if (name_arg("--sni", arg, "no DNS name is", err) < 0)
+            return -1;
+        std->sni = arg;
+        std->sni_given = 1;
+        break;
+    }
+    return 1;
+}
+
 int
 mx_std_option(struct mx_std *std, int opt, const char *arg,
               struct mx_error *err)
 {
-    enum mx_state st;
-
     switch (opt) {
     case 'h':
         std->want_help = 1;
@@ -174,89 +260,12 @@ mx_std_option(struct mx_std *std, int opt, const char *arg,
     default:
         return 0;
     }
-
     /* The options with a required argument. */
     if (arg == NULL) {
         mx_error_set(err, MX_E_USAGE, "an option needs an argument");
         return -1;
     }
-    switch (opt) {
-    case 't':
-        if (mx_parse_timeout(arg, &std->timeout, &std->timeout_state, err) < 0)
-            return -1;
-        std->timeout_given = 1;
-        break;
-    case MX_OPT_TIMEOUT_RESULT:
-        st = mx_state_parse(arg);
-        if (st == MX_STATE_INVALID) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--timeout-result \"%s\" is invalid (use ok, "
-                         "warning, critical or unknown)",
-                         arg);
-            return -1;
-        }
-        std->timeout_state = st;
-        break;
-    case 'H':
-        if (*arg == '\0') {
-            mx_error_set(err, MX_E_USAGE, "-H needs a host name or address");
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "-H: longer than %d bytes (no host name is)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->host = arg;
-        break;
-    case 'p':
-        if (mx_parse_port(arg, &std->port, err) < 0)
-            return -1;
-        break;
-    case 'S':
-        if (mx_dialect_parse(arg) == MX_DIALECT_INVALID) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--starttls \"%s\" is invalid (use smtp, lmtp, "
-                         "imap, pop3 or none)",
-                         arg);
-            return -1;
-        }
-        std->dialect = mx_dialect_parse(arg);
-        std->dialect_given = 1;
-        break;
-    case MX_OPT_EHLO:
-        if (!name_ok(arg)) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--ehlo \"%s\" is invalid (empty or with blanks)",
-                         arg);
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--ehlo: longer than %d bytes (RFC 5321 4.5.3.1.2)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->ehlo = arg;
-        break;
-    case MX_OPT_SNI:
-        if (!name_ok(arg)) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--sni \"%s\" is invalid (empty or with blanks)", arg);
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--sni: longer than %d bytes (no DNS name is)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->sni = arg;
-        std->sni_given = 1;
-        break;
-    }
-    return 1;
+    return std_arg(std, opt, arg, err);
 }
 
 int
