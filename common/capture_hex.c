@@ -146,14 +146,96 @@ hex_trailing(const char *text, size_t len, uint8_t *tmp, size_t cap, size_t at,
     return -1;
 }
 
+/*
+ * A bare handshake message in *b (n bytes of cap): wrapped into records
+ * of at most REC_MAX bytes, which replace *b (and *n). 0, or -1 with err.
+ */
+static int
+wrap_message(const char *text, size_t len, uint8_t **b, size_t *n, size_t cap,
+             struct mx_error *err)
+{
+    size_t msg, nrec, total, i, pos, k;
+    uint8_t *r;
+
+    if (*n < 4) {
+        mx_error_set(err, MX_E_USAGE,
+                     "hex: a handshake message needs a 4-byte header, "
+                     "there are %zu bytes",
+                     *n);
+        return -1;
+    }
+    msg = 4 + be24(*b + 1);
+    if (msg > *n) {
+        mx_error_set(err, MX_E_USAGE,
+                     "hex: the handshake message is incomplete: its "
+                     "header says %zu bytes, there are %zu",
+                     msg, *n);
+        return -1;
+    }
+    if (msg < *n)
+        return hex_trailing(text, len, *b, cap, msg, *n, err);
+    nrec = (msg + REC_MAX - 1) / REC_MAX;
+    total = msg + 5 * nrec;
+    if (total > MX_RECORDED_MAX) {
+        mx_error_set(err, MX_E_USAGE,
+                     "hex: the handshake message of %zu bytes is too long "
+                     "for %d bytes of records",
+                     msg, MX_RECORDED_MAX);
+        return -1;
+    }
+    r = malloc(total);
+    if (r == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    for (i = 0, pos = 0; i < msg; i += k) {
+        k = msg - i < REC_MAX ? msg - i : REC_MAX;
+        r[pos] = 22;
+        r[pos + 1] = 3;
+        r[pos + 2] = 1;
+        r[pos + 3] = (uint8_t)(k >> 8);
+        r[pos + 4] = (uint8_t)k;
+        memcpy(r + pos + 5, *b + i, k);
+        pos += 5 + k;
+    }
+    free(*b);
+    *b = r;
+    *n = total;
+    return 0;
+}
+
+/* Records (TLS or SSLv2) in b: exactly one ClientHello's. 0 or -1. */
+static int
+whole_records(const char *text, size_t len, uint8_t *b, size_t n, size_t cap,
+              struct mx_error *err)
+{
+    struct extent x;
+    int e = mx_cap_hello_extent(b, n, &x);
+
+    if (e == EXT_BAD) {
+        mx_error_set(err, MX_E_USAGE,
+                     "hex at byte %zu is not a ClientHello: %s", x.at, x.why);
+        return -1;
+    }
+    if (e == EXT_MORE) {
+        mx_error_set(err, MX_E_USAGE,
+                     "hex: the ClientHello is incomplete: %zu bytes, at "
+                     "least %zu needed",
+                     n, x.need);
+        return -1;
+    }
+    if (x.used < n)
+        return hex_trailing(text, len, b, cap, x.used, n, err);
+    return 0;
+}
+
 int
 mx_hello_from_hex(const char *text, size_t len, struct mx_recorded_hello *out,
                   struct mx_error *err)
 {
-    uint8_t *b = NULL, *r = NULL;
-    size_t n = 0, cap = MX_RECORDED_MAX + 1, msg, nrec, total, i, pos, k;
-    struct extent x;
-    int rc = -1, e;
+    uint8_t *b = NULL;
+    size_t n = 0, cap = MX_RECORDED_MAX + 1;
+    int rc = -1;
 
     if (out == NULL) {
         mx_error_set(err, MX_E_USAGE, "hex: nowhere to put the hello");
@@ -172,72 +254,11 @@ mx_hello_from_hex(const char *text, size_t len, struct mx_recorded_hello *out,
     if (hex_scan(text, len, b, cap, &n, SIZE_MAX, NULL, err) < 0)
         goto out;
     if (b[0] == 0x01) { /* a bare handshake message: wrap it */
-        if (n < 4) {
-            mx_error_set(err, MX_E_USAGE,
-                         "hex: a handshake message needs a 4-byte header, "
-                         "there are %zu bytes",
-                         n);
+        if (wrap_message(text, len, &b, &n, cap, err) < 0)
             goto out;
-        }
-        msg = 4 + be24(b + 1);
-        if (msg > n) {
-            mx_error_set(err, MX_E_USAGE,
-                         "hex: the handshake message is incomplete: its "
-                         "header says %zu bytes, there are %zu",
-                         msg, n);
-            goto out;
-        }
-        if (msg < n) {
-            hex_trailing(text, len, b, cap, msg, n, err);
-            goto out;
-        }
-        nrec = (msg + REC_MAX - 1) / REC_MAX;
-        total = msg + 5 * nrec;
-        if (total > MX_RECORDED_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "hex: the handshake message of %zu bytes is too long "
-                         "for %d bytes of records",
-                         msg, MX_RECORDED_MAX);
-            goto out;
-        }
-        r = malloc(total);
-        if (r == NULL) {
-            mx_error_set(err, MX_E_INTERNAL, "out of memory");
-            goto out;
-        }
-        for (i = 0, pos = 0; i < msg; i += k) {
-            k = msg - i < REC_MAX ? msg - i : REC_MAX;
-            r[pos] = 22;
-            r[pos + 1] = 3;
-            r[pos + 2] = 1;
-            r[pos + 3] = (uint8_t)(k >> 8);
-            r[pos + 4] = (uint8_t)k;
-            memcpy(r + pos + 5, b + i, k);
-            pos += 5 + k;
-        }
-        free(b);
-        b = r;
-        r = NULL;
-        n = total;
     } else if (b[0] == 22 || (b[0] & 0x80)) {
-        e = mx_cap_hello_extent(b, n, &x);
-        if (e == EXT_BAD) {
-            mx_error_set(err, MX_E_USAGE,
-                         "hex at byte %zu is not a ClientHello: %s", x.at,
-                         x.why);
+        if (whole_records(text, len, b, n, cap, err) < 0)
             goto out;
-        }
-        if (e == EXT_MORE) {
-            mx_error_set(err, MX_E_USAGE,
-                         "hex: the ClientHello is incomplete: %zu bytes, at "
-                         "least %zu needed",
-                         n, x.need);
-            goto out;
-        }
-        if (x.used < n) {
-            hex_trailing(text, len, b, cap, x.used, n, err);
-            goto out;
-        }
     } else {
         mx_error_set(err, MX_E_USAGE,
                      "hex starts with byte 0x%02x: not a TLS handshake record "
@@ -262,6 +283,5 @@ mx_hello_from_hex(const char *text, size_t len, struct mx_recorded_hello *out,
     rc = 0;
 out:
     free(b);
-    free(r);
     return rc;
 }
