@@ -421,6 +421,28 @@ hello_path(const char *file, const char *value, struct mx_buf *b)
     return mx_buf_failed(b) ? -1 : 0;
 }
 
+/* One of the lists that describe a peer's client into p. 0 or -1. */
+static int
+parse_list(struct mx_peer *p, enum key k, const char *value, struct mx_error *e)
+{
+    switch (k) {
+    case K_PROTOCOLS:
+        return parse_versions(value, p->versions, &p->nversions, e);
+    case K_CIPHERS:
+        return mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES,
+                               &p->nsuites, e);
+    case K_GROUPS:
+        return mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
+                               e);
+    case K_SIGALGS:
+        return mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST,
+                                &p->nsigalgs, e);
+    default:
+        mx_error_set(e, MX_E_INTERNAL, "not a list");
+        return -1;
+    }
+}
+
 static int
 apply_key(struct loader *ld, enum key k, const char *value)
 {
@@ -441,19 +463,10 @@ apply_key(struct loader *ld, enum key k, const char *value)
         rc = parse_severity(value, &p->severity, &e);
         break;
     case K_PROTOCOLS:
-        rc = parse_versions(value, p->versions, &p->nversions, &e);
-        break;
     case K_CIPHERS:
-        rc = mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
-                             &e);
-        break;
     case K_GROUPS:
-        rc = mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
-                             &e);
-        break;
     case K_SIGALGS:
-        rc = mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
-                              &e);
+        rc = parse_list(p, k, value, &e);
         break;
     case K_CLIENTHELLO:
         if (hello_path(ld->ini.path, value, &path) != 0) {
@@ -618,6 +631,8 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
 {
     static const char *const names[] = {"protocols", "ciphers", "groups",
                                         "sigalgs", "clienthello"};
+    static const enum key lists[] = {K_PROTOCOLS, K_CIPHERS, K_GROUPS,
+                                     K_SIGALGS};
     const char *vals[5];
     struct mx_error e;
     size_t i;
@@ -668,20 +683,9 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
         return 0;
     }
     p->kind = MX_PEER_LISTS;
-    if (protocols != NULL &&
-        parse_versions(protocols, p->versions, &p->nversions, &e) != 0)
-        return opt_fail("protocols", &e, err);
-    if (ciphers != NULL &&
-        mx_suites_parse(ciphers, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
-                        &e) != 0)
-        return opt_fail("ciphers", &e, err);
-    if (groups != NULL && mx_groups_parse(groups, p->groups, MX_PEER_MAX_LIST,
-                                          &p->ngroups, &e) != 0)
-        return opt_fail("groups", &e, err);
-    if (sigalgs != NULL &&
-        mx_sigalgs_parse(sigalgs, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
-                         &e) != 0)
-        return opt_fail("sigalgs", &e, err);
+    for (i = 0; i < NELEM(lists); i++)
+        if (vals[i] != NULL && parse_list(p, lists[i], vals[i], &e) != 0)
+            return opt_fail(names[i], &e, err);
     mx_peer_defaults(p);
     return 0;
 }

@@ -114,6 +114,19 @@ mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
     return 0;
 }
 
+/* USAGE "bad peer name ..." unless name (NULL: none) is a peer name. */
+static int
+check_name(const char *name, struct mx_error *err)
+{
+    if (mx_peer_name_ok(name))
+        return 0;
+    mx_error_set(err, MX_E_USAGE,
+                 "bad peer name '%.64s': 1 to 63 letters, digits, '.', '_' "
+                 "or '-'",
+                 name != NULL ? name : "");
+    return -1;
+}
+
 /* USAGE "cache directory DIR ..." unless dir is a directory. */
 static int
 check_dir(const char *dir, struct mx_error *err)
@@ -304,14 +317,9 @@ mx_profile_write(const char *dir, const struct mx_profile *p,
         mx_error_set(err, MX_E_USAGE, "no cache directory or profile");
         return -1;
     }
-    if (memchr(p->peer, '\0', sizeof(p->peer)) == NULL ||
-        !mx_peer_name_ok(p->peer)) {
-        mx_error_set(err, MX_E_USAGE,
-                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
-                     "'_' or '-'",
-                     memchr(p->peer, '\0', sizeof(p->peer)) ? p->peer : "");
+    if (check_name(memchr(p->peer, '\0', sizeof(p->peer)) ? p->peer : NULL,
+                   err) != 0)
         return -1;
-    }
     if (mx_profile_path(dir, p->peer, path, sizeof(path)) != 0) {
         mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
                      dir);
@@ -640,13 +648,8 @@ mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (!mx_peer_name_ok(peer)) {
-        mx_error_set(err, MX_E_USAGE,
-                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
-                     "'_' or '-'",
-                     peer != NULL ? peer : "");
+    if (check_name(peer, err) != 0)
         return -1;
-    }
     if (mx_profile_path(dir, peer, path, sizeof(path)) != 0) {
         mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
                      dir);
