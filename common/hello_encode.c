@@ -152,6 +152,15 @@ check_offer(const struct mx_hello *h, struct mx_error *err)
 {
     size_t i, total;
 
+    if (h->nsuites == 0 || h->suites == NULL) {
+        mx_error_set(err, MX_E_USAGE, "no cipher suites to offer");
+        return -1;
+    }
+    if (h->nsuites > 32767) {
+        mx_error_set(err, MX_E_USAGE, "too many cipher suites (%zu)",
+                     h->nsuites);
+        return -1;
+    }
     if (check_list(h, MX_HELLO_GROUPS, h->groups, h->ngroups, 32767,
                    "supported_groups", "groups", "groups", err) != 0 ||
         check_list(h, MX_HELLO_SIGALGS, h->sigalgs, h->nsigalgs, 32767,
@@ -326,14 +335,44 @@ encode_ssl2(const struct mx_hello *h, struct wr *w, struct mx_error *err)
     return 0;
 }
 
+/*
+ * After the extensions (the handshake message starts at hs_at, the
+ * extensions block length at ext_at): the padding extension when it is
+ * asked for and the length calls for it, then the block length, or no
+ * block at all when there is no extension.
+ */
+static void
+end_extensions(struct wr *w, const struct mx_hello *h, size_t hs_at,
+               size_t ext_at)
+{
+    size_t hs_len, pad, over;
+    int has_ext;
+
+    /* The length as it would go out without padding: without the
+     * extensions block length when there is no extension. */
+    has_ext = w->len > ext_at + 2;
+    hs_len = w->len - hs_at - (has_ext ? 0 : 2);
+    if ((h->flags & MX_HELLO_PADDING) && hs_len >= PAD_FROM &&
+        hs_len < PAD_TO) {
+        over = has_ext ? 4 : 6; /* extension header (and block length) */
+        pad = PAD_TO - hs_len > over ? PAD_TO - hs_len - over : 1;
+        put16(w, EXT_PADDING);
+        put16(w, (unsigned)pad);
+        put_zeros(w, pad);
+    }
+    if (w->len == ext_at + 2)
+        w->len = ext_at; /* no extension at all: no extensions block */
+    else
+        patch_len(w, ext_at, 2);
+}
+
 int
 mx_hello_encode(const struct mx_hello *h, uint8_t *out, size_t cap, size_t *len,
                 struct mx_error *err)
 {
     uint8_t tmp[5 + MAX_PLAINTEXT + 8]; /* slack: the block placeholder */
     struct wr w = {tmp, sizeof(tmp), 0, 0};
-    size_t hs_at, ext_at, hs_len, pad, sid, over;
-    int has_ext;
+    size_t hs_at, ext_at, sid;
 
     if (len != NULL)
         *len = 0;
@@ -345,15 +384,6 @@ mx_hello_encode(const struct mx_hello *h, uint8_t *out, size_t cap, size_t *len,
         if (encode_ssl2(h, &w, err) < 0)
             return -1;
         goto done;
-    }
-    if (h->nsuites == 0 || h->suites == NULL) {
-        mx_error_set(err, MX_E_USAGE, "no cipher suites to offer");
-        return -1;
-    }
-    if (h->nsuites > 32767) {
-        mx_error_set(err, MX_E_USAGE, "too many cipher suites (%zu)",
-                     h->nsuites);
-        return -1;
     }
     if (check_offer(h, err) < 0)
         return -1;
@@ -386,22 +416,7 @@ mx_hello_encode(const struct mx_hello *h, uint8_t *out, size_t cap, size_t *len,
     if (w.full)
         goto toolong;
 
-    /* The length as it would go out without padding: without the
-     * extensions block length when there is no extension. */
-    has_ext = w.len > ext_at + 2;
-    hs_len = w.len - hs_at - (has_ext ? 0 : 2);
-    if ((h->flags & MX_HELLO_PADDING) && hs_len >= PAD_FROM &&
-        hs_len < PAD_TO) {
-        over = has_ext ? 4 : 6; /* extension header (and block length) */
-        pad = PAD_TO - hs_len > over ? PAD_TO - hs_len - over : 1;
-        put16(&w, EXT_PADDING);
-        put16(&w, (unsigned)pad);
-        put_zeros(&w, pad);
-    }
-    if (w.len == ext_at + 2)
-        w.len = ext_at; /* no extension at all: no extensions block */
-    else
-        patch_len(&w, ext_at, 2);
+    end_extensions(&w, h, hs_at, ext_at);
     if (w.full)
         goto toolong;
     if (w.len - hs_at > MAX_PLAINTEXT)
