@@ -49,7 +49,11 @@ fi
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
 tcpdump tshark wireshark-common xxd gnutls-bin swaks libnet-ssleay-perl
-help2man man-db dovecot-imapd dovecot-pop3d dovecot-lmtpd"
+help2man man-db dovecot-imapd dovecot-pop3d dovecot-lmtpd
+libunbound-dev libcurl4-openssl-dev dns-root-data
+knot knot-dnsutils ldnsutils nginx-light curl
+libnss-wrapper libevent-2.1-7 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
+libidn2-0 libnsl2 libpcre2-8-0 libcrypt1"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
 nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"
@@ -72,6 +76,20 @@ fi
 if [ -x /usr/sbin/dovecot ] && /usr/sbin/dovecot -c /etc/dovecot/dovecot.conf stop >/dev/null 2>&1; then
     echo "stopped the system's Dovecot (the tests run their own)"
 fi
+
+# Knot DNS and nginx serve the DANE and MTA-STS tests from private
+# instances on loopback; the system's instances are not used.
+if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now knot.service nginx.service >/dev/null 2>&1 || true
+fi
+
+# Exim and OpenSMTPD conflict with Postfix as packages: the tests unpack
+# their .debs (dpkg-deb -x) and run them from the test's directory. Their
+# libraries are installed above; the .debs are fetched here.
+debs=/var/cache/mxtls-test/debs
+mkdir -p "$debs"
+(cd "$debs" && apt-get download -q opensmtpd exim4-daemon-light) ||
+    { echo "quickstart: cannot download the .debs for the tests into $debs" >&2; exit 1; }
 
 # Debian's NRPE refuses command arguments; the tests of
 # contrib/nrpe/mxtls-args.cfg need one built with them.

@@ -14,7 +14,6 @@
  * or a suite it was not offered, or with malformed TLS, gets an error
  * (MX_E_TLS) that says so.
  */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +62,8 @@ struct job {
     int confirmed; /* OpenSSL suite chains: a suite that makes the server
                       close was found; closes are not asked again */
     int retried;   /* ... the last close was already asked again */
+    int singles;   /* ... the candidates left are asked one at a time */
+    int again;     /* other jobs: the last close was already asked again */
     uint8_t *hello;
     size_t hello_len;
     struct job *all_next; /* every job, for freeing */
@@ -83,6 +84,9 @@ struct ctx {
     int tlsv;                    /* the library speaks TLS 1.0 to 1.3 */
     int hs_failed[MX_NVERSIONS]; /* a complete handshake was refused or
                                     broke; the raw engine asked again */
+    int hs_closed[MX_NVERSIONS]; /* a complete handshake was closed; the
+                                    raw engine asks again (the second ask) */
+    struct mx_error close_err;   /* the first such close, as an error */
 };
 
 int
@@ -292,6 +296,45 @@ static void start_suite_chains(struct ctx *c, int vi);
 static void start_groups(struct ctx *c, int vi);
 static void maybe_fallback(struct ctx *c);
 
+/* Did the server end the probe without an answer to its ClientHello: a
+ * close or a reset before any byte of its answer (raw), or before the
+ * handshake's verdict without an alert (OpenSSL)? A close in the middle
+ * of an answer is broken TLS, a close before TLS (greeting, STARTTLS) is
+ * no answer about TLS, and a timeout is the run's deadline: none
+ * counts. */
+static int
+closed_probe(const struct job *j)
+{
+    const struct mx_task *t = &j->task;
+
+    if (t->rc != 0)
+        return 0;
+    if (t->engine == MX_ENGINE_OPENSSL)
+        return !t->hs.accepted && t->hs.closed;
+    return (t->raw.closed || t->raw.reset || t->raw.flight == NULL) &&
+           (t->raw.flight == NULL || t->raw.flight->total == 0);
+}
+
+/* Queue a job's task, built anew, to be asked again on a fresh
+ * connection after a short pause: the scheduler holds it while the other
+ * probes go on. */
+static void
+queue_later(struct ctx *c, struct job *j)
+{
+    j->task.not_before = mx_now_ms() + MX_ENUM_RETRY_MS;
+    queue(c, j);
+}
+
+/* The reason a closed probe gives, for -v. */
+static const char *
+closed_why(const struct job *j)
+{
+    if (j->task.engine == MX_ENGINE_OPENSSL)
+        return j->task.hs.reason;
+    return j->task.raw.reset ? "server reset the connection"
+                             : "server closed the connection";
+}
+
 static void
 version_done(struct ctx *c, struct job *j)
 {
@@ -303,6 +346,32 @@ version_done(struct ctx *c, struct job *j)
     size_t i;
     int rc;
 
+    if (closed_probe(j)) {
+        /* no answer: asked again once (a version whose complete
+         * handshake was closed is asked the second time here) */
+        if (!j->again && !c->hs_closed[j->vi] && !c->failed) {
+            mx_log(1, "enumerate: %s %s: %s; asked again",
+                   mx_version_name(r->version), j->task.addr, closed_why(j));
+            j->again = 1;
+            if (build(j, NULL, 0, MX_FLIGHT_STOP_DONE) == 0) {
+                queue_later(c, j);
+                return;
+            }
+            c->failed = 1;
+        }
+        c->pending_versions--;
+        r->state = MX_VS_CLOSED;
+        snprintf(r->detail, sizeof(r->detail),
+                 "the server %s the connection without an alert, %s",
+                 j->task.raw.reset ? "reset" : "closed",
+                 c->hs_closed[j->vi]
+                     ? "to a complete handshake and to a raw ClientHello"
+                     : "twice");
+        mx_log(1, "enumerate: %s: no answer (%s)", mx_version_name(r->version),
+               r->detail);
+        maybe_fallback(c);
+        return;
+    }
     c->pending_versions--;
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
@@ -312,8 +381,8 @@ version_done(struct ctx *c, struct job *j)
     snprintf(note, sizeof(note), "%s", r->detail);
     rc = judge(j, j->offer, j->noffer, r->detail, sizeof(r->detail), &err);
     r->us = j->task.raw.us;
-    if (rc == 1 && c->hs_failed[j->vi] && f->verdict != MX_V_SSL2_HELLO &&
-        mx_suite_in_library(f->suite) &&
+    if (rc == 1 && (c->hs_failed[j->vi] || c->hs_closed[j->vi]) &&
+        f->verdict != MX_V_SSL2_HELLO && mx_suite_in_library(f->suite) &&
         ((g = mx_group_by_code(f->hrr ? f->hrr_group : f->group)) == NULL ||
          g->openssl != NULL)) {
         /* the server chose what the complete handshake offered, and that
@@ -513,14 +582,6 @@ kind_last(const struct mx_vresult *r, struct job *j)
     return 1;
 }
 
-/* A short pause before a connection is asked again (blocking: the chain
- * that asks is serial, and the pause is short). */
-static void
-pause_before_retry(void)
-{
-    (void)poll(NULL, 0, MX_ENUM_RETRY_MS);
-}
-
 /*
  * The next step of an OpenSSL suite chain; 1 when a task was queued.
  * The chain offers the first nwin of its candidates. An accepted suite is
@@ -574,11 +635,10 @@ ossl_suites_next(struct ctx *c, struct job *j)
         mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
                j->task.rc != 0 ? j->task.err.msg : hs->reason);
         j->retried = 1;
-        pause_before_retry();
         if (c->failed)
             return 0;
         build_ossl(j, j->lib, j->nwin);
-        queue(c, j);
+        queue_later(c, j);
         return 1;
     } else if (j->nwin == 1) {
         /* this suite alone makes the server close */
@@ -591,6 +651,15 @@ ossl_suites_next(struct ctx *c, struct job *j)
         j->confirmed = 1;
     } else if (j->nwin == j->nlib && kind_last(r, j)) {
         /* first the candidates unlike those that made it close */
+    } else if (j->confirmed && j->nwin == j->nlib) {
+        /* every candidate left, offered together, closes, on a server
+         * known to close: each would be isolated by halving anyway (and
+         * named in closes), so each is asked alone from here, once */
+        mx_log(1,
+               "enumerate: %s closes on the %zu suites left; each asked "
+               "alone",
+               j->task.addr, j->nlib);
+        j->singles = 1;
     } else {
         j->nwin /= 2;
         /* a halved offer that closes is halved again; one suite alone
@@ -601,6 +670,8 @@ ossl_suites_next(struct ctx *c, struct job *j)
         j->nwin = j->nlib;
         j->retried = 0;
     }
+    if (j->singles && j->nlib > 0)
+        j->nwin = 1;
     if (j->nlib == 0 || c->failed)
         return 0;
     build_ossl(j, j->lib, j->nwin);
@@ -622,6 +693,23 @@ suites_done(struct ctx *c, struct job *j)
             return;
         goto chain_end;
     }
+    if (closed_probe(j)) {
+        /* no answer to the suites left: asked again once; closed again,
+         * the chain ends there, and says so */
+        if (!j->again && !c->failed) {
+            mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
+                   closed_why(j));
+            j->again = 1;
+            if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+                queue_later(c, j);
+                return;
+            }
+            c->failed = 1;
+        }
+        r->closed_ends++;
+        goto chain_end;
+    }
+    j->again = 0;
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         r->suites_complete = 0;
@@ -663,6 +751,20 @@ order_done(struct ctx *c, struct job *j)
     char detail[160];
 
     r->order = -1;
+    if (closed_probe(j)) {
+        if (!j->again && !c->failed) {
+            j->again = 1;
+            if (j->ossl)
+                build_ossl(j, j->offer, 2);
+            if (j->ossl || build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+                queue_later(c, j);
+                return;
+            }
+            c->failed = 1;
+        }
+        r->order_closed = 1;
+        return;
+    }
     if (j->task.rc != 0) {
         note_error(c, j, &j->task.err);
         return;
@@ -838,6 +940,41 @@ groups_done(struct ctx *c, struct job *j)
     uint16_t g;
     int rc;
 
+    if (closed_probe(j) && !j->again && !c->failed) {
+        /* no answer: asked again once */
+        mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
+               closed_why(j));
+        j->again = 1;
+        if (j->ossl)
+            build_groups_ossl(c, j);
+        if (j->ossl || build_groups(c, j) == 0) {
+            queue_later(c, j);
+            return;
+        }
+        c->failed = 1;
+        return;
+    }
+    if (closed_probe(j)) {
+        /* closed twice: the end of this chain rests on it; what
+         * follows a refusal follows */
+        r->closed_ends++;
+        j->again = 0;
+        if (!j->anchored && j->ncand > 0 && r->ngroups > 0 && !c->failed) {
+            j->anchored = 1;
+            if (j->ossl)
+                build_groups_ossl(c, j);
+            if (j->ossl || build_groups(c, j) == 0) {
+                queue(c, j);
+                return;
+            }
+        }
+        if (j->ossl)
+            (void)groups_rest(c, j);
+        else
+            r->groups_complete = 1;
+        return;
+    }
+    j->again = 0;
     if (j->ossl) {
         const struct mx_handshake *hs = &j->task.hs;
 
@@ -846,12 +983,6 @@ groups_done(struct ctx *c, struct job *j)
             return;
         }
         if (!hs->accepted) {
-            if (hs->closed) {
-                mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr,
-                             hs->reason);
-                note_error(c, j, &err);
-                return;
-            }
             c->e->refusals++;
             if (!j->anchored && j->ncand > 0 && r->ngroups > 0) {
                 j->anchored = 1;
@@ -984,7 +1115,7 @@ decided(struct ctx *c, int vi)
 
 /* Versions lo..hi to the raw engine, one probe each. */
 static void
-raw_versions(struct ctx *c, int lo, int hi)
+raw_versions(struct ctx *c, int lo, int hi, int later)
 {
     struct job *j;
     int vi;
@@ -1000,7 +1131,10 @@ raw_versions(struct ctx *c, int lo, int hi)
             c->failed = 1;
             return;
         }
-        queue(c, j);
+        if (later)
+            queue_later(c, j);
+        else
+            queue(c, j);
     }
 }
 
@@ -1020,15 +1154,31 @@ tlsv_done(struct ctx *c, struct job *j)
             snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
                      "a complete handshake failed: %.120s", j->task.err.msg);
         }
-        raw_versions(c, j->lo, j->vi);
+        raw_versions(c, j->lo, j->vi, 0);
         return;
     }
-    if (j->task.rc != 0 || (!hs->accepted && hs->closed)) {
-        /* no verdict: a timeout, a close or a reset is not a refusal */
+    if (closed_probe(j)) {
+        /* a close or a reset is no refusal: each version of the range is
+         * asked again by the raw engine, on a fresh connection after a
+         * pause; a close there too is the second */
+        mx_log(1, "enumerate: %s to %s: %s; asked again per version",
+               mx_version_name(version_codes[j->lo]),
+               mx_version_name(version_codes[j->vi]), closed_why(j));
+        if (c->close_err.code == MX_E_OK)
+            mx_error_set(&c->close_err, MX_E_CLOSED, "%s: %s", j->task.addr,
+                         closed_why(j));
+        for (vi = j->vi; vi >= j->lo; vi--) {
+            c->hs_closed[vi] = 1;
+            snprintf(c->e->v[vi].detail, sizeof(c->e->v[vi].detail),
+                     "a complete handshake was closed: %.120s", closed_why(j));
+        }
+        raw_versions(c, j->lo, j->vi, 1);
+        return;
+    }
+    if (j->task.rc != 0) {
+        /* no verdict: the deadline, or a close before TLS began */
         struct mx_error err = j->task.err;
 
-        if (j->task.rc == 0)
-            mx_error_set(&err, MX_E_CLOSED, "%s: %s", j->task.addr, hs->reason);
         for (vi = j->vi; vi >= j->lo; vi--) {
             c->e->errors++;
             c->e->v[vi].state = MX_VS_ERROR;
@@ -1054,7 +1204,7 @@ tlsv_done(struct ctx *c, struct job *j)
                          "the library's suites were refused: %.100s",
                          hs->reason);
             }
-            raw_versions(c, j->lo, j->vi);
+            raw_versions(c, j->lo, j->vi, 0);
             return;
         }
         if (hs->alert_recv >= 0)
@@ -1097,7 +1247,7 @@ tlsv_done(struct ctx *c, struct job *j)
         if (build_tlsv(c, j) == 0)
             queue(c, j);
         else
-            raw_versions(c, j->lo, j->vi);
+            raw_versions(c, j->lo, j->vi, 0);
     }
     decided(c, got);
     maybe_fallback(c);
@@ -1175,9 +1325,8 @@ fallback_done(struct ctx *c, struct job *j)
                j->task.addr);
         j->retried = 1;
         j->noffer--; /* the SCSV is last */
-        pause_before_retry();
         if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
-            queue(c, j);
+            queue_later(c, j);
             return;
         }
         c->failed = 1;
@@ -1202,6 +1351,8 @@ job_done(struct mx_sched *s, struct mx_task *task)
     struct ctx *c = j->ctx;
 
     (void)s;
+    if (closed_probe(j))
+        c->e->closed++;
     switch (j->kind) {
     case J_VERSION:
         version_done(c, j);
@@ -1221,6 +1372,34 @@ job_done(struct mx_sched *s, struct mx_task *task)
     case J_TLSV:
         tlsv_done(c, j);
         break;
+    }
+}
+
+/*
+ * A server that closes every complete handshake, at every TLS version,
+ * and accepts none, fails TLS as such: no version is the reason, so the
+ * TLS versions get no verdict (MX_VS_ERROR with the close) rather than
+ * "no answer" each.
+ */
+static void
+every_close(struct ctx *c)
+{
+    struct mx_vresult *r;
+    int vi;
+
+    for (vi = 0; vi < MX_NVERSIONS; vi++)
+        if (c->e->v[vi].state == MX_VS_ACCEPTED ||
+            (vi >= TLSV_LO && !c->hs_closed[vi]))
+            return;
+    if (!c->tlsv || c->close_err.code == MX_E_OK)
+        return;
+    for (vi = TLSV_LO; vi < MX_NVERSIONS; vi++) {
+        r = &c->e->v[vi];
+        if (r->state != MX_VS_CLOSED)
+            continue;
+        r->state = MX_VS_ERROR;
+        r->err = c->close_err;
+        c->e->errors++;
     }
 }
 
@@ -1279,13 +1458,14 @@ mx_enumerate(struct mx_target *t, const struct mx_enum_opts *o,
         queue(c, j);
     }
     if (vi == TLSV_LO) /* a library without TLS 1.0..1.3: raw probes */
-        raw_versions(c, TLSV_LO, MX_NVERSIONS - 1);
+        raw_versions(c, TLSV_LO, MX_NVERSIONS - 1, 0);
     (void)mx_sched_run(&c->s);
     e->stats = c->s.stats;
     if (c->failed) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory or no randomness");
         goto out;
     }
+    every_close(c);
     result = 0;
     for (vi = 0; vi < MX_NVERSIONS; vi++)
         if (e->v[vi].err.code != MX_E_OK && result == 0) {

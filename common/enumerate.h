@@ -40,9 +40,21 @@
  *   fallback  one probe at the second highest version with
  *             TLS_FALLBACK_SCSV.
  *
- * mx_enumerate() returns 0 when every probe got a verdict, -1 when any
- * did not (the first such error in err; the results of the others are
- * kept, and a version whose probe failed has state MX_VS_ERROR).
+ * Closes: a refusal is an alert or a well-formed rejection. A probe that
+ * the server ends by closing or resetting the connection without an
+ * alert (as Dovecot does on every failed handshake) is asked again once,
+ * on a fresh connection after MX_ENUM_RETRY_MS (the scheduler holds it
+ * while the other probes go on); a version range closed by a complete
+ * handshake is asked again per version by the raw engine. What closes
+ * again is recorded as such: a version as MX_VS_CLOSED, an elimination
+ * chain's end in closed_ends, an order probe in order_closed, a suite of
+ * the handshake chain in closes. A timeout is the run's deadline and is
+ * not asked again.
+ *
+ * mx_enumerate() returns 0 when every probe got a verdict (a repeated
+ * close counts as one, recorded as above), -1 when any did not (the
+ * first such error in err; the results of the others are kept, and a
+ * version whose probe failed has state MX_VS_ERROR).
  */
 #ifndef MX_ENUMERATE_H
 #define MX_ENUMERATE_H
@@ -69,7 +81,10 @@ enum mx_vstate {
     MX_VS_NOT_TESTED = 0,
     MX_VS_ACCEPTED,
     MX_VS_REFUSED,
-    MX_VS_ERROR /* no verdict: see err */
+    MX_VS_ERROR, /* no verdict: see err */
+    MX_VS_CLOSED /* no answer: the server closed (or reset) the connection
+                    without an alert, asked twice; neither accepted (no
+                    handshake completed) nor refused (no alert) */
 };
 
 struct mx_vresult {
@@ -90,7 +105,12 @@ struct mx_vresult {
                                             connection (twice): neither
                                             accepted nor refused */
     size_t ncloses;
-    int order; /* 1 server order, 0 client order, -1 unknown */
+    int closed_ends;  /* elimination chains that ended with the server
+                         closing the connection without an alert (asked
+                         twice): what was left is not accepted, and not
+                         verified as refused */
+    int order;        /* 1 server order, 0 client order, -1 unknown */
+    int order_closed; /* unknown: the order probe was closed twice */
     uint16_t groups[MX_ENUM_MAX_GROUPS]; /* accepted, in the order found */
     size_t ngroups;
     int groups_complete;
@@ -110,6 +130,8 @@ struct mx_enum {
                      in the server's log) */
     int dropped;  /* raw probes the server accepted and that were dropped
                      after its hello (an error in its log too) */
+    int closed;   /* probes the server closed without an alert (a failed
+                     handshake in its log, most likely) */
 };
 
 struct mx_enum_opts {

@@ -131,16 +131,52 @@ mx_sched_add(struct mx_sched *s, struct mx_task *task)
     s->nqueued++;
 }
 
+/* Take task (queued after prev, NULL: first) off the queue. */
+static struct mx_task *
+unlink_task(struct mx_sched *s, struct mx_task *prev, struct mx_task *task)
+{
+    if (prev != NULL)
+        prev->next = task->next;
+    else
+        s->head = task->next;
+    if (s->tail == task)
+        s->tail = prev;
+    task->next = NULL;
+    s->nqueued--;
+    return task;
+}
+
 static struct mx_task *
 pop(struct mx_sched *s)
 {
-    struct mx_task *task = s->head;
+    return unlink_task(s, NULL, s->head);
+}
 
-    s->head = task->next;
-    if (s->head == NULL)
-        s->tail = NULL;
-    s->nqueued--;
-    return task;
+/* The first queued task that may start at now (its not_before passed),
+ * and the one queued before it in *prev; NULL when every one waits. */
+static struct mx_task *
+first_ready(const struct mx_sched *s, int64_t now, struct mx_task **prev)
+{
+    struct mx_task *task;
+
+    *prev = NULL;
+    for (task = s->head; task != NULL; *prev = task, task = task->next)
+        if (task->not_before <= now)
+            return task;
+    return NULL;
+}
+
+/* The earliest not_before after now of the queued tasks, 0 if none. */
+static int64_t
+next_wake(const struct mx_sched *s, int64_t now)
+{
+    const struct mx_task *task;
+    int64_t w = 0;
+
+    for (task = s->head; task != NULL; task = task->next)
+        if (task->not_before > now && (w == 0 || task->not_before < w))
+            w = task->not_before;
+    return w;
 }
 
 /* Diagnostics of a task carry "[cN]" while several connections run at
@@ -606,23 +642,28 @@ int
 mx_sched_run(struct mx_sched *s)
 {
     struct pollfd pfd[MX_SCHED_MAX];
-    struct mx_task *snap[MX_SCHED_MAX], *task;
+    struct mx_task *snap[MX_SCHED_MAX], *task, *prev;
     int i, n, rc, wait, result = 0;
+    int64_t now, wake;
 
     for (;;) {
         while (s->nactive < s->max_parallel && s->head != NULL) {
+            prev = NULL;
             task = s->head;
             if (!mx_deadline_passed(s->t->deadline)) {
                 if (mx_now_ms() < s->hold_until)
                     break; /* pausing after a refusal */
                 if (s->recount)
                     recount(s);
+                task = first_ready(s, mx_now_ms(), &prev);
+                if (task == NULL)
+                    break; /* every queued task waits for its time */
                 if (task->retries > 0 && s->nactive > 0 && !s->t->refused_alone)
                     break; /* a retry runs alone */
                 if (retry_running(s))
                     break; /* and nothing starts beside it */
             }
-            task = pop(s);
+            task = unlink_task(s, prev, task);
             tag(s, task);
             if (mx_deadline_passed(s->t->deadline)) {
                 time_out(s, task);
@@ -638,9 +679,14 @@ mx_sched_run(struct mx_sched *s)
         if (s->nactive == 0 && s->head == NULL)
             break;
         wait = mx_deadline_left_ms(s->t->deadline);
-        if (s->head != NULL && s->hold_until > mx_now_ms() &&
-            s->hold_until - mx_now_ms() < wait)
-            wait = (int)(s->hold_until - mx_now_ms());
+        now = mx_now_ms();
+        if (s->head != NULL && s->hold_until > now &&
+            s->hold_until - now < wait)
+            wait = (int)(s->hold_until - now);
+        /* a task waiting for its not_before, with room to start it */
+        if (s->nactive < s->max_parallel && (wake = next_wake(s, now)) != 0 &&
+            wake - now < wait)
+            wait = (int)(wake - now);
         if (s->nactive == 0) {
             if (wait > 0)
                 (void)poll(NULL, 0, wait);

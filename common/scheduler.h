@@ -27,6 +27,11 @@
  * the plan does not fit nothing can be raised: the target records that
  * the run was expected not to fit, and why.
  *
+ * A task may ask to wait (not_before: a probe asked again after a pause):
+ * it stays queued while the tasks behind it start, poll() wakes up in
+ * time for it, and the run's deadline bounds the wait as any other (a
+ * task still waiting then ends with a TIMEOUT).
+ *
  * Tasks are the caller's memory; the scheduler never frees them. Results:
  * task->rc is 0 when the server gave a verdict (hs for OpenSSL tasks,
  * raw for raw tasks) and -1 otherwise (task->err).
@@ -104,8 +109,10 @@ struct mx_task {
     int stop;                /* raw engine: MX_FLIGHT_STOP_* */
     const uint16_t *offered; /* raw engine: the suites in hello (or NULL) */
     size_t noffered;
-    int abrupt; /* OpenSSL engine: drop after the handshake (no EHLO,
-                   QUIT, close_notify) */
+    int abrupt;         /* OpenSSL engine: drop after the handshake (no EHLO,
+                           QUIT, close_notify) */
+    int64_t not_before; /* mx_now_ms() before which it does not start (0:
+                           at once); later tasks start meanwhile */
     void (*done)(struct mx_sched *s, struct mx_task *task);
     void *arg;
     /* what happened */

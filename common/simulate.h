@@ -7,9 +7,18 @@
  * and signature scheme, versions TLS 1.0 to 1.3), the handshake is
  * completed with the OpenSSL engine and ended with EHLO, QUIT and
  * close_notify, so that the server logs a normal session for a peer that
- * is fine. Otherwise the raw engine sends the peer's ClientHello (a
- * recording is replayed byte for byte; lists are built into a hello shaped
- * like a real client's) and stops at the server's first flight.
+ * is fine; a recording is re-created so only when OpenSSL would also send
+ * the same key shares (simulate.c, recording_reproducible). Otherwise the
+ * raw engine sends the peer's ClientHello (a recording unchanged; lists
+ * built into a hello shaped like a real client's) and stops at the
+ * server's first flight.
+ *
+ * A server that answers with alert internal_error (it failed itself, not
+ * the offer), or an acceptance resting on a raw first flight with no
+ * signature in it, makes one control handshake for the whole run:
+ * everything the library offers, TLS 1.0 to 1.3. Refused with that alert
+ * too, and nothing of the run completed, every such peer is
+ * MX_DIAG_SERVER: the server fails every handshake.
  *
  * When a peer fails, a chain of probes finds out why, one question at a
  * time and only as far as needed (see simulate.c): whether the server
@@ -50,7 +59,8 @@ enum mx_diag {
     MX_DIAG_GROUP,     /* no common key exchange group */
     MX_DIAG_SIGALG,    /* no usable signature scheme */
     MX_DIAG_CIPHER,    /* no common cipher even ignoring authentication */
-    MX_DIAG_UNKNOWN    /* refused whatever was relaxed */
+    MX_DIAG_UNKNOWN,   /* refused whatever was relaxed */
+    MX_DIAG_SERVER     /* the server fails every handshake */
 };
 
 struct mx_sim {

@@ -57,3 +57,10 @@ mx_code_listed(const uint16_t *list, size_t n, uint16_t code)
             return 1;
     return 0;
 }
+
+void
+mx_code_add(uint16_t *list, size_t *n, size_t cap, uint16_t code)
+{
+    if (*n < cap && !mx_code_listed(list, *n, code))
+        list[(*n)++] = code;
+}

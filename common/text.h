@@ -26,4 +26,8 @@ void mx_censor(char *s);
 /* Is code one of the n codes of list? */
 int mx_code_listed(const uint16_t *list, size_t n, uint16_t code);
 
+/* Append code to list (*n codes, room for cap) unless it is listed
+ * already or the list is full. */
+void mx_code_add(uint16_t *list, size_t *n, size_t cap, uint16_t code);
+
 #endif

@@ -9,7 +9,9 @@
  * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments,
  * internal failure).
  */
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +20,14 @@
 #include "config.h"
 
 #include "certscan.h"
+#include "dane.h"
 #include "log.h"
+#include "mtasts.h"
 #include "net.h"
 #include "opts.h"
 #include "range.h"
 #include "registry.h"
+#include "resolve.h"
 #include "result.h"
 #include "runner.h"
 #include "strnum.h"
@@ -37,6 +42,10 @@ enum {
     OPT_MATCH,
     OPT_TRUST,
     OPT_NAME,
+    OPT_DANE,
+    OPT_DNS_ANCHOR,
+    OPT_DNS_SERVER,
+    OPT_MTA_STS,
 };
 
 /* The longest first line (before the perfdata) for any number of
@@ -58,6 +67,10 @@ struct cfg {
     const char *crit_arg;
     enum mx_state trust; /* an untrusted chain; INVALID: by service */
     enum mx_state name;  /* a name mismatch; INVALID: by service */
+    int dane;            /* 0: no; 1: --dane; 2: --dane=required */
+    const char *dns_anchor;
+    const char *dns_server;
+    const char *mta_sts; /* --mta-sts=DOMAIN */
 };
 
 /* One problem for the first line: its cause (shared by the certificates
@@ -98,6 +111,8 @@ help(struct mx_buf *b)
         "                 [--require=TYPES] [--min-bits=TYPE:BITS,...]\n"
         "                 [--ca-file=FILE] [--ca-path=DIR] [--match=NAME]\n"
         "                 [--trust=STATE] [--name=STATE]\n"
+        "                 [--dane[=required] [--dns-anchor=FILE]\n"
+        "                 [--dns-server=ADDRESS[@PORT]]] [--mta-sts=DOMAIN]\n"
         "\n"
         "Options:\n"
         " -w, --warning=DAYS\n"
@@ -146,35 +161,83 @@ help(struct mx_buf *b)
         " --name=STATE\n"
         "    State of a certificate that does not cover the name, the same "
         "way;\n"
-        "    critical whenever --match is given.\n");
+        "    critical whenever --match is given.\n"
+        " --dane[=required]\n"
+        "    Look up the TLSA records of _PORT._tcp.HOST (HOST: -H, or "
+        "--sni when\n"
+        "    -H is an address), validated with DNSSEC, and check every "
+        "certificate\n"
+        "    at every address of HOST (A and AAAA, validated too) against "
+        "them as\n"
+        "    DANE SMTP senders do (RFC 7672): DANE-EE (3) matches the key "
+        "or\n"
+        "    certificate and ignores names and dates; DANE-TA (2) needs the "
+        "CA in\n"
+        "    the presented chain, and the chain valid for HOST; PKIX usages "
+        "(0, 1)\n"
+        "    are unusable for SMTP. A certificate that no usable record "
+        "matches is\n"
+        "    CRITICAL, as are bogus answers; WARNING when a certificate "
+        "expires\n"
+        "    within -w and the records match only the keys in use (the "
+        "renewal\n"
+        "    breaks DANE unless the next key is published first). A zone "
+        "that is\n"
+        "    not signed, or no TLSA records, is OK with a note, CRITICAL "
+        "with\n"
+        "    --dane=required; a lookup that fails is UNKNOWN.\n"
+        " --dns-anchor=FILE\n"
+        "    DNSSEC trust anchors (DS or DNSKEY records, zone file format) "
+        "instead\n"
+        "    of the root key in " MX_ROOT_ANCHOR ".\n"
+        " --dns-server=ADDRESS[@PORT]\n"
+        "    Send the DNS queries of --dane to this resolver or "
+        "authoritative\n"
+        "    server instead of those of /etc/resolv.conf; the answers are "
+        "still\n"
+        "    validated here.\n"
+        " --mta-sts=DOMAIN\n"
+        "    Fetch DOMAIN's MTA-STS policy (RFC 8461: the _mta-sts TXT "
+        "record and\n"
+        "    https://mta-sts.DOMAIN/.well-known/mta-sts.txt, checked "
+        "strictly) and\n"
+        "    check that HOST matches one of its mx patterns and that each\n"
+        "    certificate chains to the trust store (or --ca-file), covers "
+        "HOST and\n"
+        "    is within its dates. A failure is CRITICAL in mode enforce, "
+        "WARNING\n"
+        "    in mode testing; a policy that cannot be fetched or parsed is "
+        "WARNING,\n"
+        "    a failed DNS lookup UNKNOWN. Uses --dns-anchor and "
+        "--dns-server.\n");
     mx_std_help(b);
     mx_buf_append(
-        b,
-        "\n"
-        "Thresholds are in days left, as check_ssl_cert and check_http -C "
-        "take\n"
-        "them: -w 30 -c 14 warns below 30 days and is critical below 14. "
-        "Text\n"
-        "with ':' or '@' is a range as in the Monitoring Plugins "
-        "guidelines\n"
-        "(\"30:\" is the same as 30, \"@0:30\" alerts from 0 to 30 "
-        "inclusive).\n"
-        "\n"
-        "The first line names at most about 100 characters of problems, "
-        "grouped\n"
-        "by cause; the long output has one line per certificate (in its "
-        "worst\n"
-        "state) with every finding below it, and a last line with the "
-        "number of\n"
-        "connections and of refused handshakes (each one a TLS error in "
-        "the\n"
-        "server's log; none for a server that follows the client's order).\n"
-        "\n"
-        "Examples:\n"
-        "  check_tls_cert -H mx.example.org\n"
-        "  check_tls_cert -H mx.example.org --require=rsa,ecdsa -w 21 -c 7\n"
-        "  check_tls_cert -H mx.example.org -p 587 --trust=warning\n"
-        "  check_tls_cert -H 127.0.0.1 -p 465 -S none --min-bits=rsa:3072\n");
+        b, "\n"
+           "Thresholds are in days left, as check_ssl_cert and check_http -C "
+           "take\n"
+           "them: -w 30 -c 14 warns below 30 days and is critical below 14. "
+           "Text\n"
+           "with ':' or '@' is a range as in the Monitoring Plugins "
+           "guidelines\n"
+           "(\"30:\" is the same as 30, \"@0:30\" alerts from 0 to 30 "
+           "inclusive).\n"
+           "\n"
+           "The first line names at most about 100 characters of problems, "
+           "grouped\n"
+           "by cause; the long output has one line per certificate (in its "
+           "worst\n"
+           "state) with every finding below it, and a last line with the "
+           "number of\n"
+           "connections and of refused handshakes (each one a TLS error in "
+           "the\n"
+           "server's log; none for a server that follows the client's order).\n"
+           "\n"
+           "Examples:\n"
+           "  check_tls_cert -H mx.example.org\n"
+           "  check_tls_cert -H mx.example.org --require=rsa,ecdsa -w 21 -c 7\n"
+           "  check_tls_cert -H mx.example.org -p 587 --trust=warning\n"
+           "  check_tls_cert -H 127.0.0.1 -p 465 -S none --min-bits=rsa:3072\n"
+           "  check_tls_cert -H mx.example.org --dane=required\n");
 }
 
 static int
@@ -315,6 +378,23 @@ cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_MATCH:
         cfg->match = arg;
         return 1;
+    case OPT_DANE:
+        if (arg != NULL && strcmp(arg, "required") != 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--dane=%.40s: the only value is 'required'", arg);
+            return -1;
+        }
+        cfg->dane = arg != NULL ? 2 : 1;
+        return 1;
+    case OPT_DNS_ANCHOR:
+        cfg->dns_anchor = arg;
+        return 1;
+    case OPT_DNS_SERVER:
+        cfg->dns_server = arg;
+        return 1;
+    case OPT_MTA_STS:
+        cfg->mta_sts = arg;
+        return 1;
     default:
         return 0;
     }
@@ -334,6 +414,10 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"match", required_argument, NULL, OPT_MATCH},
         {"trust", required_argument, NULL, OPT_TRUST},
         {"name", required_argument, NULL, OPT_NAME},
+        {"dane", optional_argument, NULL, OPT_DANE},
+        {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
+        {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"mta-sts", required_argument, NULL, OPT_MTA_STS},
         {NULL, 0, NULL, 0},
     };
 
@@ -630,7 +714,7 @@ static void
 summarize(const struct problems *pr, size_t ncerts, size_t cap,
           struct mx_buf *out)
 {
-    static const enum mx_state order[] = {MX_CRITICAL, MX_WARNING};
+    static const enum mx_state order[] = {MX_CRITICAL, MX_WARNING, MX_UNKNOWN};
     struct mx_buf piece = MX_BUF_INIT, labels = MX_BUF_INIT;
     size_t i, j, o, k, n, hidden = 0, total = pr->n + (size_t)pr->dropped;
     int seen, shown = 0, missing;
@@ -711,9 +795,18 @@ problems_state(const struct problems *pr)
     return st;
 }
 
+struct dane;
+static void dane_evaluate(struct run *r, struct dane *d,
+                          const struct mx_certscan *first, int first_rc,
+                          const char *first_addr);
+static const char *dane_ok_extra(const struct dane *d);
+struct sts;
+static void sts_evaluate(struct run *r, struct sts *st,
+                         const struct mx_certscan *first, struct dane *d);
+
 static void
 evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
-         int complete)
+         int complete, struct dane *d, int scan_rc, struct sts *sts)
 {
     const struct cfg *cfg = r->cfg;
     struct mx_buf present = MX_BUF_INIT, line = MX_BUF_INIT;
@@ -755,6 +848,11 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
             s->certs[i].info.not_after < s->certs[soonest_i].info.not_after)
             soonest_i = i;
     }
+    if (d != NULL)
+        dane_evaluate(r, d, s, scan_rc,
+                      t->naddrs > 0 ? t->addrs[0].text : t->host);
+    if (sts != NULL)
+        sts_evaluate(r, sts, s, d);
     if (s->n > 0 && r->name == NULL)
         mx_check_add(r->chk, NULL, MX_OK,
                      "names not checked: %s is an address (--match=NAME "
@@ -764,9 +862,9 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
         soonest = mx_cert_days_left(&s->certs[soonest_i].info, r->now);
         fmt_time(s->certs[soonest_i].info.not_after, exp, sizeof(exp));
         fmt_days(soonest, days, sizeof(days));
-        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)",
+        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)%s",
                             mx_buf_str(&present), s->n > 1 ? "first" : "it",
-                            days, exp);
+                            days, exp, d != NULL ? dane_ok_extra(d) : "");
     }
     st = problems_state(&r->pr);
     if (st != MX_OK) {
@@ -777,6 +875,748 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
     }
     mx_buf_free(&line);
     mx_buf_free(&present);
+}
+
+/*
+ * DANE (--dane): the TLSA RRset of _PORT._tcp.BASE and the addresses of
+ * BASE, validated; every certificate at every address against the
+ * records, as a DANE SMTP sender checks it (RFC 7672).
+ */
+enum { Q_TLSA, Q_A, Q_AAAA, Q_COUNT };
+
+struct dane {
+    struct mx_vresolver *vr;
+    struct mx_vquery q[Q_COUNT];
+    int asked[Q_COUNT];
+    char base[256];  /* the TLSA base domain */
+    char owner[300]; /* _PORT._tcp.BASE */
+    struct mx_addr addrs[MX_MAX_ADDRS];
+    size_t naddrs; /* 0: the scan resolves -H itself */
+    struct mx_tlsa recs[MX_TLSA_MAX];
+    size_t nrecs;
+    /* one scan per address beyond the first */
+    struct mx_certscan extra[MX_MAX_ADDRS];
+    int extra_rc[MX_MAX_ADDRS];
+    struct mx_error extra_err[MX_MAX_ADDRS];
+    struct mx_error first_err; /* the first address's scan, when it failed */
+    char ok_extra[120];        /* for the OK first line */
+};
+
+/* Add an address from an A or AAAA rdata. */
+static void
+dane_add_addr(struct dane *d, int type, const unsigned char *rd, size_t len,
+              int port)
+{
+    struct mx_addr *a;
+    struct sockaddr_in *s4;
+    struct sockaddr_in6 *s6;
+
+    if (d->naddrs >= MX_MAX_ADDRS)
+        return;
+    a = &d->addrs[d->naddrs];
+    memset(a, 0, sizeof(*a));
+    if (type == MX_RR_A && len == 4) {
+        s4 = (struct sockaddr_in *)&a->sa;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        memcpy(&s4->sin_addr, rd, 4);
+        a->len = sizeof(*s4);
+        inet_ntop(AF_INET, rd, a->text, sizeof(a->text));
+    } else if (type == MX_RR_AAAA && len == 16) {
+        s6 = (struct sockaddr_in6 *)&a->sa;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        memcpy(&s6->sin6_addr, rd, 16);
+        a->len = sizeof(*s6);
+        inet_ntop(AF_INET6, rd, a->text, sizeof(a->text));
+    } else {
+        return;
+    }
+    d->naddrs++;
+}
+
+/*
+ * The lookups, before any connection: TLSA, and A/AAAA when -H is a name
+ * (-4/-6 ask one). 0, or -1 with err (USAGE: no name to look up, a bad
+ * anchor or server; RESOLVE: the deadline passed first).
+ */
+static int
+dane_lookup(const struct cfg *cfg, struct dane *d, const struct mx_target *t,
+            struct mx_error *err)
+{
+    struct mx_vquery q[Q_COUNT];
+    size_t n = 0, i, j;
+    int rc;
+
+    if (!mx_is_address(cfg->std.host))
+        snprintf(d->base, sizeof(d->base), "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(d->base, sizeof(d->base), "%s", cfg->std.sni);
+    else {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dane needs the host's name for its TLSA records: -H "
+                     "NAME, or --sni=NAME with -H ADDRESS");
+        return -1;
+    }
+    snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
+    d->vr = mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
+    if (d->vr == NULL)
+        return -1;
+    d->asked[Q_TLSA] = 1;
+    if (!mx_is_address(cfg->std.host)) {
+        d->asked[Q_A] = t->family != AF_INET6;
+        d->asked[Q_AAAA] = t->family != AF_INET;
+    }
+    /* the queries are asked together, in one array */
+    for (i = 0; i < Q_COUNT; i++)
+        if (d->asked[i])
+            mx_vquery_set(&q[n++], i == Q_TLSA ? d->owner : d->base,
+                          i == Q_TLSA ? MX_RR_TLSA
+                          : i == Q_A  ? MX_RR_A
+                                      : MX_RR_AAAA);
+    rc = mx_vres_run(d->vr, q, n, t->deadline, err);
+    for (n = 0, i = 0; i < Q_COUNT; i++)
+        if (d->asked[i])
+            d->q[i] = q[n++];
+    if (rc != 0)
+        return -1;
+    for (i = Q_A; i <= Q_AAAA; i++) {
+        if (!d->asked[i] || (d->q[i].status != MX_VRES_SECURE &&
+                             d->q[i].status != MX_VRES_INSECURE))
+            continue;
+        for (j = 0; j < d->q[i].n; j++)
+            dane_add_addr(d, d->q[i].type, d->q[i].rr[j], d->q[i].len[j],
+                          cfg->std.port);
+    }
+    if (d->q[Q_TLSA].status == MX_VRES_SECURE)
+        for (j = 0; j < d->q[Q_TLSA].n && d->nrecs < MX_TLSA_MAX; j++)
+            if (mx_tlsa_parse(d->q[Q_TLSA].rr[j], d->q[Q_TLSA].len[j],
+                              &d->recs[d->nrecs]) == 0)
+                d->nrecs++;
+    return 0;
+}
+
+static const char *
+dane_ok_extra(const struct dane *d)
+{
+    return d->ok_extra;
+}
+
+static void
+dane_free(struct dane *d)
+{
+    size_t i;
+
+    for (i = 0; i < Q_COUNT; i++)
+        mx_vquery_free(&d->q[i]);
+    for (i = 0; i < MX_MAX_ADDRS; i++)
+        mx_certscan_free(&d->extra[i]);
+    mx_vres_free(d->vr);
+}
+
+/* A problem once per label and cause (several addresses present the same
+ * certificate). */
+static void
+add_problem_once(struct problems *pr, enum mx_state st, const char *label,
+                 const char *cause, const char *alone)
+{
+    size_t i;
+
+    for (i = 0; i < pr->n; i++)
+        if (pr->v[i].st == st && strcmp(pr->v[i].label, label) == 0 &&
+            strcmp(pr->v[i].cause, cause) == 0)
+            return;
+    add_problem(pr, st, label, cause, alone);
+}
+
+/* The state of "DANE does not apply" (insecure, no records). */
+static enum mx_state
+dane_absent_state(const struct cfg *cfg)
+{
+    return cfg->dane == 2 ? MX_CRITICAL : MX_OK;
+}
+
+/* Which safe scheme to name for a renewal. */
+static const char *
+rollover_hint(const struct mx_tlsa *r)
+{
+    if (r->selector == 0)
+        return "a 3 0 x record changes with every new certificate, even "
+               "with the same key: publish the next certificate's record "
+               "first, or use \"3 1 1 current + 3 1 1 next\" or \"2 1 1\" "
+               "for the issuing CA";
+    return "publish the next key first (\"3 1 1 current + 3 1 1 next\"), "
+           "or use \"2 1 1\" for the issuing CA";
+}
+
+/* The certificates of one address against the records. Counts into
+ * *matched / *total and the soonest expiry of a matched leaf. */
+static void
+dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
+                struct mx_node *parent, const struct mx_certscan *s,
+                unsigned char hit[MX_TLSA_MAX], int *ee_only_soon,
+                const struct mx_scanned_cert **soon_cert, int *matched,
+                int *total, double *first_days)
+{
+    struct mx_dane_result res;
+    struct mx_error e;
+    struct mx_certinfo tci;
+    char rec[120], alone[1024], text[1024];
+    double left;
+    size_t i, k;
+
+    for (i = 0; i < s->n; i++) {
+        const struct mx_scanned_cert *sc = &s->certs[i];
+
+        (*total)++;
+        if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->base, r->now, &res,
+                          &e) != 0) {
+            mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s", sc->info.label,
+                         e.msg);
+            mx_node_raise(parent, MX_UNKNOWN);
+            mx_node_raise(top, MX_UNKNOWN);
+            add_problem_once(&r->pr, MX_UNKNOWN, sc->info.label,
+                             "DANE check failed", e.msg);
+            continue;
+        }
+        for (k = 0; k < d->nrecs; k++)
+            hit[k] |= res.hit[k];
+        if (MX_DANE_OK(&res)) {
+            (*matched)++;
+            if (res.ee >= 0)
+                mx_tlsa_text(&d->recs[res.ee], rec, sizeof(rec));
+            else
+                mx_tlsa_text(&d->recs[res.ta], rec, sizeof(rec));
+            left = mx_cert_days_left(&sc->info, r->now);
+            if (*matched == 1 || left < *first_days)
+                *first_days = left;
+            if (res.ee >= 0)
+                snprintf(text, sizeof(text), "%s: matches %s (DANE-EE)",
+                         sc->info.label, rec);
+            else
+                snprintf(text, sizeof(text),
+                         "%s: matches %s (DANE-TA: the presented CA %s at "
+                         "depth %d; the chain is valid for %s)",
+                         sc->info.label, rec,
+                         mx_certinfo_get(sk_X509_value(sc->chain, res.ta_depth),
+                                         &tci, &e) == 0
+                             ? tci.subject
+                             : "?",
+                         res.ta_depth, d->base);
+            mx_check_add(r->chk, parent, MX_OK, "%s", text);
+            /* a renewal that changes what DANE-EE records match */
+            if (res.ta < 0 && days_state(r->cfg, left) != MX_OK &&
+                (*soon_cert == NULL ||
+                 sc->info.not_after < (*soon_cert)->info.not_after)) {
+                *soon_cert = sc;
+                *ee_only_soon = res.ee;
+            }
+            continue;
+        }
+        /* the first line's sentence fits its 100 characters */
+        snprintf(alone, sizeof(alone),
+                 "the %s certificate matches no TLSA record: DANE senders "
+                 "defer mail",
+                 sc->info.label);
+        mx_check_add(r->chk, parent, MX_CRITICAL,
+                     "%s: matches no usable TLSA record of %s: DANE "
+                     "senders that get it defer mail%s%s%s",
+                     sc->info.label, d->owner,
+                     res.ta_failed ? " (a DANE-TA record matches a "
+                                     "presented CA, but the chain does "
+                                     "not verify to it: "
+                                   : "",
+                     res.ta_failed ? res.ta_why : "", res.ta_failed ? ")" : "");
+        mx_node_raise(parent, MX_CRITICAL);
+        mx_node_raise(top, MX_CRITICAL);
+        add_problem_once(&r->pr, MX_CRITICAL, sc->info.label,
+                         "matches no TLSA record", alone);
+    }
+}
+
+/* The whole DANE verdict: lookups, records, each address. */
+static void
+dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
+              int first_rc, const char *first_addr)
+{
+    const struct cfg *cfg = r->cfg;
+    const struct mx_vquery *tq = &d->q[Q_TLSA];
+    const struct mx_scanned_cert *soon = NULL;
+    struct mx_node *top, *an;
+    unsigned char hit[MX_TLSA_MAX];
+    char rec[120], text[1024], alone[1024], days[40];
+    int matched = 0, total = 0, ee_soon = -1, usable = 0, spare = 0;
+    double first_days = 0;
+    struct mx_perf pd;
+    enum mx_state st;
+    size_t i, k, naddr, p0 = r->pr.n;
+
+    memset(hit, 0, sizeof(hit));
+    top = mx_check_add(r->chk, NULL, MX_OK,
+                       "DANE: TLSA %s: %s%s%s (validated with trust anchor "
+                       "%s, asking %s)",
+                       d->owner, mx_vres_status_name(tq->status),
+                       tq->why[0] ? ": " : "", tq->why, mx_vres_anchor(d->vr),
+                       mx_vres_server(d->vr));
+    for (i = Q_A; i <= Q_AAAA; i++) {
+        const struct mx_vquery *aq = &d->q[i];
+
+        if (!d->asked[i])
+            continue;
+        st = aq->status == MX_VRES_BOGUS    ? MX_CRITICAL
+             : aq->status == MX_VRES_FAILED ? MX_UNKNOWN
+                                            : MX_OK;
+        mx_check_add(r->chk, top, st, "%s %s: %s%s%s, %zu address%s", d->base,
+                     i == Q_A ? "A" : "AAAA", mx_vres_status_name(aq->status),
+                     aq->why[0] ? ": " : "", aq->why, aq->n,
+                     aq->n == 1 ? "" : "es");
+        if (st == MX_CRITICAL) {
+            snprintf(alone, sizeof(alone),
+                     "the %s records of %s are bogus (%.80s): DANE senders "
+                     "defer mail",
+                     i == Q_A ? "A" : "AAAA", d->base, aq->why);
+            add_problem(&r->pr, st, "", "addresses bogus", alone);
+        } else if (st == MX_UNKNOWN) {
+            snprintf(alone, sizeof(alone), "%s lookup of %s failed: %.80s",
+                     i == Q_A ? "A" : "AAAA", d->base, aq->why);
+            add_problem(&r->pr, st, "", "address lookup failed", alone);
+        }
+    }
+    naddr = d->naddrs > 0                         ? d->naddrs
+            : (d->asked[Q_A] || d->asked[Q_AAAA]) ? 0
+                                                  : 1;
+    if (naddr == 0 && problems_state(&r->pr) == MX_OK) {
+        /* no address, and no bogus or failed lookup named above */
+        snprintf(alone, sizeof(alone), "%s has no address in DNS", d->base);
+        mx_check_add(r->chk, top, MX_UNKNOWN, "%s", alone);
+        add_problem(&r->pr, MX_UNKNOWN, "", "no address", alone);
+    }
+    switch (tq->status) {
+    case MX_VRES_BOGUS:
+        snprintf(alone, sizeof(alone),
+                 "TLSA records of %s are bogus (%.60s): DANE senders defer "
+                 "mail",
+                 d->owner, tq->why);
+        mx_check_add(r->chk, top, MX_CRITICAL, "%s", alone);
+        add_problem(&r->pr, MX_CRITICAL, "", "TLSA bogus", alone);
+        goto done;
+    case MX_VRES_FAILED:
+    case MX_VRES_PENDING:
+        snprintf(alone, sizeof(alone), "TLSA lookup of %s failed: %.80s",
+                 d->owner, tq->why);
+        mx_check_add(r->chk, top, MX_UNKNOWN, "%s", alone);
+        add_problem(&r->pr, MX_UNKNOWN, "", "TLSA lookup failed", alone);
+        goto done;
+    case MX_VRES_INSECURE:
+        st = dane_absent_state(cfg);
+        snprintf(alone, sizeof(alone),
+                 "%s is not DNSSEC-signed (insecure): DANE senders do not "
+                 "authenticate this server",
+                 d->owner);
+        mx_check_add(r->chk, top, st, "%s%s", alone,
+                     st == MX_OK ? "" : " (--dane=required)");
+        add_problem(&r->pr, st, "", "TLSA insecure", alone);
+        snprintf(d->ok_extra, sizeof(d->ok_extra), "; DANE: not signed");
+        goto done;
+    case MX_VRES_SECURE:
+        break;
+    }
+    if (tq->nxdomain || tq->nodata || d->nrecs == 0) {
+        st = dane_absent_state(cfg);
+        snprintf(alone, sizeof(alone),
+                 "no TLSA records at %s (signed %s): DANE senders do not "
+                 "authenticate this server",
+                 d->owner, tq->nxdomain ? "NXDOMAIN" : "NODATA");
+        mx_check_add(r->chk, top, st, "%s%s", alone,
+                     st == MX_OK ? "" : " (--dane=required)");
+        add_problem(&r->pr, st, "", "no TLSA records", alone);
+        snprintf(d->ok_extra, sizeof(d->ok_extra), "; DANE: no TLSA records");
+        goto done;
+    }
+    for (k = 0; k < d->nrecs; k++)
+        usable += d->recs[k].usable;
+
+    /* every address: the first scan and the extra ones */
+    for (i = 0; i < naddr; i++) {
+        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
+        int rc = i == 0 ? first_rc : d->extra_rc[i];
+        const char *addr = d->naddrs > 0 ? d->addrs[i].text : first_addr;
+
+        an = mx_check_add(r->chk, top, MX_OK, "%s port %d: %zu certificate%s",
+                          addr, cfg->std.port, s->n, s->n == 1 ? "" : "s");
+        if (rc != 0 && rc != 1) {
+            const struct mx_error *e =
+                i == 0 ? &d->first_err : &d->extra_err[i];
+
+            st = mx_err_state(e->code, cfg->std.timeout_state);
+            mx_check_add(r->chk, an, st, "%s", e->msg);
+            mx_node_raise(an, st);
+            mx_node_raise(top, st);
+            /* the first address's failure makes the first line anyway */
+            if (i > 0) {
+                snprintf(alone, sizeof(alone), "%s: %.150s", addr, e->msg);
+                add_problem(&r->pr, st, addr, "no TLS", alone);
+            }
+        }
+        if (usable > 0)
+            dane_check_addr(r, d, top, an, s, hit, &ee_soon, &soon, &matched,
+                            &total, &first_days);
+    }
+    for (k = 0; k < d->nrecs; k++) {
+        mx_tlsa_text(&d->recs[k], rec, sizeof(rec));
+        if (!d->recs[k].usable) {
+            mx_check_add(r->chk, top, MX_OK, "%s: unusable: %s", rec,
+                         d->recs[k].why);
+            continue;
+        }
+        if (!hit[k] && d->recs[k].usage == MX_TLSA_DANE_EE)
+            spare++;
+        mx_check_add(r->chk, top, MX_OK, "%s: %s", rec,
+                     hit[k] ? "matches a presented certificate"
+                            : "matches no presented certificate (a next "
+                              "key?)");
+    }
+    if (usable == 0) {
+        snprintf(alone, sizeof(alone),
+                 "no usable TLSA record at %s (%zu unusable): DANE senders "
+                 "insist on TLS without authenticating it",
+                 d->owner, d->nrecs);
+        mx_check_add(r->chk, top, MX_WARNING, "%s", alone);
+        add_problem(&r->pr, MX_WARNING, "", "no usable TLSA record", alone);
+    } else if (soon != NULL && spare == 0) {
+        fmt_days(mx_cert_days_left(&soon->info, r->now), days, sizeof(days));
+        mx_tlsa_text(&d->recs[ee_soon], rec, sizeof(rec));
+        snprintf(text, sizeof(text),
+                 "rollover: the %s certificate expires %s and the TLSA "
+                 "records match only the keys in use (%s): the renewal "
+                 "breaks DANE; %s",
+                 soon->info.label, days, rec, rollover_hint(&d->recs[ee_soon]));
+        snprintf(alone, sizeof(alone),
+                 "%s certificate expires %s and TLSA has no next key",
+                 soon->info.label, days);
+        mx_check_add(r->chk, top, MX_WARNING, "%s", text);
+        add_problem(&r->pr, MX_WARNING, soon->info.label,
+                    "TLSA has no next key", alone);
+    }
+    snprintf(d->ok_extra, sizeof(d->ok_extra),
+             "; DANE: %d of %d certificate%s match TLSA", matched, total,
+             total == 1 ? "" : "s");
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "dane_matched";
+    pd.value = matched;
+    pd.min = 0;
+    pd.has_min = 1;
+    pd.max = total;
+    pd.has_max = 1;
+    mx_check_perf(r->chk, &pd);
+    if (matched > 0) {
+        memset(&pd, 0, sizeof(pd));
+        pd.label = "dane_days";
+        pd.value = (double)((long long)(first_days * 100)) / 100;
+        pd.warn = &cfg->warn;
+        pd.crit = &cfg->crit;
+        mx_check_perf(r->chk, &pd);
+    }
+done:
+    /* the DANE line carries the worst of what is below it */
+    for (i = p0; i < r->pr.n; i++)
+        mx_node_raise(top, r->pr.v[i].st);
+}
+
+/*
+ * MTA-STS (--mta-sts=DOMAIN): the TXT record and the policy, fetched
+ * before the first connection; every certificate checked against the
+ * policy after the scan.
+ */
+enum { S_TXT, S_A, S_AAAA, S_COUNT };
+
+struct sts {
+    struct mx_vresolver *own; /* made here when --dane made none */
+    struct mx_vresolver *vr;
+    struct mx_vquery q[S_COUNT];
+    char host[256];     /* the MX host the policy must list */
+    char txt_name[300]; /* _mta-sts.DOMAIN */
+    char web_name[300]; /* mta-sts.DOMAIN */
+    char id[33];
+    enum mx_state fail_st; /* OK: the policy is there and parsed */
+    char fail[700];
+    int absent;                      /* no policy (no STSv1 TXT record) */
+    char addr[INET6_ADDRSTRLEN + 1]; /* of mta-sts.DOMAIN */
+    struct mx_sts_policy pol;
+};
+
+static void sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
+{
+    va_list ap;
+
+    st->fail_st = state;
+    va_start(ap, fmt);
+    vsnprintf(st->fail, sizeof(st->fail), fmt, ap);
+    va_end(ap);
+}
+
+/* A TXT rdata's character-strings joined into out. */
+static void
+txt_join(const unsigned char *rd, size_t len, char *out, size_t cap)
+{
+    size_t i = 0, o = 0, n, k;
+
+    while (i < len) {
+        n = rd[i++];
+        if (n > len - i)
+            n = len - i;
+        for (k = 0; k < n && o + 1 < cap; k++)
+            out[o++] =
+                rd[i + k] >= 0x20 && rd[i + k] < 0x7f ? (char)rd[i + k] : '?';
+        i += n;
+    }
+    out[o] = '\0';
+}
+
+/* The lookups and the fetch. 0, or -1 with err (USAGE; RESOLVE: the
+ * deadline passed in DNS). */
+static int
+sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
+            const struct mx_target *t, struct mx_error *err)
+{
+    char text[600], id[33], why[300], addr[INET6_ADDRSTRLEN + 1] = "";
+    size_t i;
+    int rc, found = 0;
+
+    if (!mx_is_address(cfg->std.host))
+        snprintf(st->host, sizeof(st->host), "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(st->host, sizeof(st->host), "%s", cfg->std.sni);
+    else {
+        mx_error_set(err, MX_E_USAGE,
+                     "--mta-sts needs the MX host's name that the policy "
+                     "lists: -H NAME, or --sni=NAME with -H ADDRESS");
+        return -1;
+    }
+    snprintf(st->txt_name, sizeof(st->txt_name), "_mta-sts.%s", cfg->mta_sts);
+    snprintf(st->web_name, sizeof(st->web_name), "mta-sts.%s", cfg->mta_sts);
+    if (d != NULL) {
+        st->vr = d->vr;
+    } else {
+        st->own = mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
+        if (st->own == NULL)
+            return -1;
+        st->vr = st->own;
+    }
+    mx_vquery_set(&st->q[S_TXT], st->txt_name, MX_RR_TXT);
+    mx_vquery_set(&st->q[S_A], st->web_name, MX_RR_A);
+    mx_vquery_set(&st->q[S_AAAA], st->web_name, MX_RR_AAAA);
+    if (mx_vres_run(st->vr, st->q, S_COUNT, t->deadline, err) != 0)
+        return -1;
+    switch (st->q[S_TXT].status) {
+    case MX_VRES_FAILED:
+    case MX_VRES_PENDING:
+        sts_fail(st, MX_UNKNOWN, "MTA-STS: TXT lookup of %s failed: %s",
+                 st->txt_name, st->q[S_TXT].why);
+        return 0;
+    case MX_VRES_BOGUS:
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: TXT %s is bogus (%s): validating senders see no "
+                 "policy",
+                 st->txt_name, st->q[S_TXT].why);
+        return 0;
+    default:
+        break;
+    }
+    for (i = 0; i < st->q[S_TXT].n; i++) {
+        txt_join(st->q[S_TXT].rr[i], st->q[S_TXT].len[i], text, sizeof(text));
+        rc = mx_sts_txt_parse(text, id, why, sizeof(why));
+        if (rc == 1)
+            continue;
+        if (rc < 0) {
+            sts_fail(st, MX_WARNING, "MTA-STS: %s %s", st->txt_name, why);
+            return 0;
+        }
+        if (found++ == 0)
+            snprintf(st->id, sizeof(st->id), "%s", id);
+    }
+    if (found == 0) {
+        st->absent = 1;
+        return 0;
+    }
+    if (found > 1) {
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: %d STSv1 TXT records at %s: senders see no policy",
+                 found, st->txt_name);
+        return 0;
+    }
+    for (i = S_A; i <= S_AAAA && addr[0] == '\0'; i++)
+        if ((st->q[i].status == MX_VRES_SECURE ||
+             st->q[i].status == MX_VRES_INSECURE) &&
+            st->q[i].n > 0 && st->q[i].len[0] == (i == S_A ? 4u : 16u))
+            inet_ntop(i == S_A ? AF_INET : AF_INET6, st->q[i].rr[0], addr,
+                      sizeof(addr));
+    if (addr[0] == '\0') {
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: %s has no address (A: %s, AAAA: %s): senders "
+                 "cannot fetch the policy",
+                 st->web_name, mx_vres_status_name(st->q[S_A].status),
+                 mx_vres_status_name(st->q[S_AAAA].status));
+        return 0;
+    }
+    snprintf(st->addr, sizeof(st->addr), "%s", addr);
+    return 0;
+}
+
+/* The policy, fetched after the mail server's scan, so that a slow web
+ * server costs the policy, not the certificates. */
+static void
+sts_fetch_policy(const struct cfg *cfg, struct sts *st,
+                 const struct mx_target *t)
+{
+    char why[300], *body = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (st->fail_st != MX_OK || st->absent || st->addr[0] == '\0')
+        return;
+    if (mx_sts_fetch(cfg->mta_sts, st->addr, cfg->cafile, t->deadline, &body,
+                     &len, why, sizeof(why)) != 0) {
+        sts_fail(st, MX_WARNING, "MTA-STS: policy not fetched: %s", why);
+        return;
+    }
+    rc = mx_sts_policy_parse(body, len, &st->pol, why, sizeof(why));
+    free(body);
+    if (rc != 0)
+        sts_fail(st, MX_WARNING,
+                 "MTA-STS: https://%s/.well-known/mta-sts.txt: %s",
+                 st->web_name, why);
+}
+
+static void
+sts_free(struct sts *st)
+{
+    size_t i;
+
+    for (i = 0; i < S_COUNT; i++)
+        mx_vquery_free(&st->q[i]);
+    mx_vres_free(st->own);
+}
+
+/* One certificate against the policy: NULL when it passes, else why. */
+static const char *
+sts_cert_why(struct run *r, const struct sts *st,
+             const struct mx_scanned_cert *sc, char *why, size_t cap)
+{
+    char v[200];
+    int ok;
+
+    ok = mx_cert_verify(r->store, sc->chain, v, sizeof(v));
+    if (ok != 1) {
+        snprintf(why, cap, "not trusted by %s (%s)", r->store_name,
+                 ok < 0 ? "verification failed" : v);
+        return why;
+    }
+    if (!mx_cert_matches(sk_X509_value(sc->chain, 0), st->host)) {
+        snprintf(why, cap, "does not cover %s", st->host);
+        return why;
+    }
+    if (difftime(sc->info.not_after, r->now) < 0) {
+        snprintf(why, cap, "expired");
+        return why;
+    }
+    if (difftime(sc->info.not_before, r->now) > 0) {
+        snprintf(why, cap, "not yet valid");
+        return why;
+    }
+    return NULL;
+}
+
+static void
+sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
+             struct dane *d)
+{
+    struct mx_node *top;
+    struct mx_buf mxs = MX_BUF_INIT;
+    char why[300], alone[600];
+    enum mx_state bad;
+    int listed = 0, valid = 0, total = 0;
+    size_t i, j, naddr;
+    struct mx_perf pd;
+
+    if (st->fail_st != MX_OK) {
+        mx_check_add(r->chk, NULL, st->fail_st, "%s", st->fail);
+        add_problem(&r->pr, st->fail_st, "", "MTA-STS policy", st->fail);
+        return;
+    }
+    if (st->absent) {
+        mx_check_add(r->chk, NULL, MX_OK,
+                     "MTA-STS: no policy for %s (no v=STSv1 TXT record at "
+                     "%s)",
+                     r->cfg->mta_sts, st->txt_name);
+        return;
+    }
+    for (i = 0; i < st->pol.nmx; i++) {
+        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", st->pol.mx[i]);
+        listed |= mx_sts_mx_match(st->pol.mx[i], st->host);
+    }
+    top = mx_check_add(
+        r->chk, NULL, MX_OK, "MTA-STS %s: id %s, mode %s, max_age %ld, mx %s",
+        r->cfg->mta_sts, st->id, mx_sts_mode_name(st->pol.mode),
+        st->pol.max_age, st->pol.nmx > 0 ? mx_buf_str(&mxs) : "(none)");
+    mx_buf_free(&mxs);
+    if (st->pol.mode == MX_STS_NONE) {
+        mx_check_add(r->chk, top, MX_OK,
+                     "mode none: senders do not apply the policy");
+        return;
+    }
+    bad = st->pol.mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
+    if (!listed) {
+        /* within the first line's 100 characters for common names */
+        snprintf(alone, sizeof(alone), "%s is not in the MTA-STS policy (%s)%s",
+                 st->host, mx_sts_mode_name(st->pol.mode),
+                 bad == MX_CRITICAL ? ": senders defer mail" : "");
+        mx_check_add(r->chk, top, bad, "%s", alone);
+        mx_node_raise(top, bad);
+        add_problem(&r->pr, bad, "", "host not in MTA-STS policy", alone);
+    } else {
+        mx_check_add(r->chk, top, MX_OK, "%s matches an mx of the policy",
+                     st->host);
+    }
+    naddr = d != NULL && d->naddrs > 1 ? d->naddrs : 1;
+    for (i = 0; i < naddr; i++) {
+        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
+
+        for (j = 0; j < s->n; j++) {
+            const struct mx_scanned_cert *sc = &s->certs[j];
+
+            total++;
+            if (sts_cert_why(r, st, sc, why, sizeof(why)) == NULL) {
+                valid++;
+                continue;
+            }
+            mx_check_add(r->chk, top, bad, "%s%s%s: %s (mode %s)",
+                         sc->info.label, naddr > 1 ? " at " : "",
+                         naddr > 1 ? d->addrs[i].text : "", why,
+                         mx_sts_mode_name(st->pol.mode));
+            mx_node_raise(top, bad);
+            snprintf(alone, sizeof(alone),
+                     "the %s certificate fails MTA-STS (%s)%s", sc->info.label,
+                     why, bad == MX_CRITICAL ? ": senders defer mail" : "");
+            add_problem_once(&r->pr, bad, sc->info.label, "fails MTA-STS",
+                             alone);
+        }
+    }
+    if (total > 0 && valid == total)
+        mx_check_add(r->chk, top, MX_OK,
+                     "every certificate (%d) is valid for %s", total, st->host);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "sts_valid";
+    pd.value = valid;
+    pd.has_min = 1;
+    pd.min = 0;
+    pd.has_max = 1;
+    pd.max = total;
+    mx_check_perf(r->chk, &pd);
 }
 
 /* The line about the run itself: connections, refused handshakes, and
@@ -831,6 +1671,11 @@ main(int argc, char **argv)
     struct mx_target t;
     struct mx_perf pd;
     struct run *run = NULL;
+    struct dane *dn = NULL;
+    struct sts *sts = NULL;
+    struct mx_target ti;
+    size_t ai;
+    int connections;
     char rerr[160], store_name[300];
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN, scan_rc;
@@ -921,9 +1766,70 @@ main(int argc, char **argv)
     }
     mx_run_target(&cfg.std, &t);
     t0 = mx_now_ms();
-    scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
-    evaluate(run, &scan, &t, scan_rc == 0);
-    if (scan_rc != 0) {
+    if (cfg.dane) {
+        dn = calloc(1, sizeof(*dn));
+        if (dn == NULL) {
+            mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+            rc = mx_run_usage_error(LABEL, &err);
+            goto out;
+        }
+        if (dane_lookup(&cfg, dn, &t, &err) != 0) {
+            if (err.code != MX_E_RESOLVE) {
+                rc = mx_run_usage_error(LABEL, &err);
+                goto out;
+            }
+            /* the deadline passed in DNS: nothing left for the server */
+            mx_check_add(run->chk, NULL, MX_UNKNOWN, "DANE: %s", err.msg);
+            mx_check_summary(run->chk, mx_err_state(err.code, MX_UNKNOWN),
+                             "DANE: %s", err.msg);
+            rc = mx_run_emit(run->chk);
+            goto out;
+        }
+        /* every address of the host, as DANE senders may use any */
+        if (dn->naddrs > 0) {
+            t.addrs[0] = dn->addrs[0];
+            t.naddrs = 1;
+        }
+    }
+    if (cfg.mta_sts != NULL) {
+        sts = calloc(1, sizeof(*sts));
+        if (sts == NULL) {
+            mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+            rc = mx_run_usage_error(LABEL, &err);
+            goto out;
+        }
+        if (sts_prepare(&cfg, dn, sts, &t, &err) != 0) {
+            if (err.code != MX_E_RESOLVE) {
+                rc = mx_run_usage_error(LABEL, &err);
+                goto out;
+            }
+            mx_check_add(run->chk, NULL, MX_UNKNOWN, "MTA-STS: %s", err.msg);
+            mx_check_summary(run->chk, mx_err_state(err.code, MX_UNKNOWN),
+                             "MTA-STS: %s", err.msg);
+            rc = mx_run_emit(run->chk);
+            goto out;
+        }
+    }
+    if (dn != NULL && dn->naddrs == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
+        scan_rc = 1; /* no address in DNS: DANE senders cannot connect */
+    else
+        scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
+    connections = scan.stats.connections;
+    for (ai = 1; dn != NULL && ai < dn->naddrs; ai++) {
+        ti = t;
+        ti.addrs[0] = dn->addrs[ai];
+        dn->extra_rc[ai] =
+            mx_certscan(&ti, cfg.std.sni, &dn->extra[ai], &dn->extra_err[ai]);
+        connections += dn->extra[ai].stats.connections;
+    }
+    if (sts != NULL)
+        sts_fetch_policy(&cfg, sts, &t);
+    if (dn != NULL)
+        dn->first_err = err;
+    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts);
+    if (scan_rc == 1) {
+        /* not scanned: the DANE lines say why */
+    } else if (scan_rc != 0) {
         report_run(run->chk, &scan, &t,
                    mx_err_state(err.code, cfg.std.timeout_state), err.msg);
         mx_check_summary(run->chk,
@@ -945,7 +1851,7 @@ main(int argc, char **argv)
     pd.uom = "s";
     mx_check_perf(run->chk, &pd);
     pd.label = "connections";
-    pd.value = scan.stats.connections;
+    pd.value = connections;
     pd.uom = NULL;
     mx_check_perf(run->chk, &pd);
     rc = mx_run_emit(run->chk);
@@ -954,6 +1860,14 @@ out:
         mx_check_free(run->chk);
         X509_STORE_free(run->store);
         free(run);
+    }
+    if (sts != NULL) {
+        sts_free(sts);
+        free(sts);
+    }
+    if (dn != NULL) {
+        dane_free(dn);
+        free(dn);
     }
     mx_certscan_free(&scan);
     mx_argv_free(nargc, nargv);

@@ -92,6 +92,9 @@ help(struct mx_buf *b)
         "type,\n"
         "group, signature algorithm or cipher, with the server setting to "
         "change.\n"
+        "A server that fails every handshake (alert internal_error) is "
+        "said so\n"
+        "once, CRITICAL, from one control handshake.\n"
         "\n"
         "Usage:\n"
         "  check_tls_peers -H HOST [-p PORT] -f PEERS-FILE [--peer=NAME,...]\n"
@@ -113,7 +116,10 @@ help(struct mx_buf *b)
         "    out defaults to what a typical OpenSSL-based MTA sends.\n"
         " --peer-clienthello=FILE\n"
         "    One peer given by a recorded ClientHello: hex (as tshark or\n"
-        "    Wireshark give it), pcap or pcapng of an SMTP session.\n"
+        "    Wireshark give it), pcap or pcapng of an SMTP session. Re-created\n"
+        "    by the linked OpenSSL when it sends the same lists and key "
+        "share,\n"
+        "    else sent byte for byte (see the man page).\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
         " --cache-dir=DIR\n"
@@ -579,6 +585,24 @@ all_same_error(const struct mx_sim *sim, const int *skip, size_t n)
     return first < n;
 }
 
+/* Does every simulated peer fail because the server fails every
+ * handshake (then the server, not a peer, is the news)? */
+static int
+all_server_fails(const struct mx_sim *sim, const int *skip, size_t n)
+{
+    size_t i;
+    int seen = 0;
+
+    for (i = 0; i < n; i++) {
+        if (skip[i])
+            continue;
+        if (sim[i].state != MX_SIM_FAIL || sim[i].diag != MX_DIAG_SERVER)
+            return 0;
+        seen = 1;
+    }
+    return seen;
+}
+
 /* The cause of a failing peer, as the summary names it. */
 static const char *
 fail_cause(const struct mx_sim *s)
@@ -670,7 +694,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
     char label[64];
     size_t i;
     int ok = 0, failed = 0, ncrit = 0, fcrit = 0, nwarn = 0, fwarn = 0,
-        total = 0, probes = 0, refusals = 0;
+        total = 0, probes = 0, refusals = 0, server;
 
     for (i = 0; i < peers->n; i++) {
         if (skip[i])
@@ -690,6 +714,15 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
         mx_check_summary(chk,
                          mx_err_state(sim[i].err.code, cfg->std.timeout_state),
                          "%s", sim[i].err.msg);
+    }
+    server = all_server_fails(sim, skip, peers->n);
+    if (server) { /* once, CRITICAL whatever the peers' severities */
+        for (i = 0; skip[i]; i++)
+            ;
+        mx_check_summary(chk, MX_CRITICAL,
+                         "%s, even ones it should accept: check its "
+                         "certificate/key configuration",
+                         sim[i].why);
     }
     for (i = 0; i < peers->n; i++) {
         const struct mx_peer *p = &peers->v[i];
@@ -749,7 +782,7 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
                      refusals, probes, probes == 1 ? "" : "s");
     group_failures(&crit, peers, skip, sim, MX_CRITICAL);
     group_failures(&warn, peers, skip, sim, MX_WARNING);
-    if (failed > 0 && !all_same_error(sim, skip, peers->n)) {
+    if (failed > 0 && !server && !all_same_error(sim, skip, peers->n)) {
         struct mx_buf b = MX_BUF_INIT;
         if (fcrit > 0)
             mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",

@@ -458,9 +458,21 @@ list_suites(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
     mx_buf_reset(&b);
     if (!r->suites_complete && r->version != MX_SSL2 && r->err.code == MX_E_OK)
         mx_check_add(chk, n, MX_OK, "(the suite list may be incomplete)");
+    if (r->closed_ends > 0)
+        mx_check_add(chk, n, MX_OK,
+                     "%d elimination chain%s ended with the server closing "
+                     "the connection without an alert (asked twice): the "
+                     "suites or groups left there are not accepted, and not "
+                     "verified as refused",
+                     r->closed_ends, r->closed_ends == 1 ? "" : "s");
     if (r->order >= 0)
         mx_check_add(chk, n, MX_OK, "%s order decides",
                      r->order ? "the server's" : "the client's");
+    else if (r->order_closed)
+        mx_check_add(chk, n, MX_OK,
+                     "order unknown: the server closed the connection "
+                     "without an alert (twice) when offered two accepted "
+                     "suites reversed");
     for (i = 0; i < r->ngroups; i++) {
         g = mx_group_by_code(r->groups[i]);
         if (i > 0)
@@ -499,6 +511,19 @@ table_hole(const struct cfg *cfg, struct mx_check *chk, struct mx_node *n,
         mx_buf_append(why, ", ");
     mx_buf_append(why, mx_version_name(r->version));
     return st;
+}
+
+/*
+ * The state of a version the server answered by closing the connection
+ * twice (MX_VS_CLOSED). Required: CRITICAL, since no handshake with it
+ * completed. Otherwise OK: a client offering only that version gets no
+ * handshake, so it is not accepted, which is all a minimum asks (the
+ * output says the close was no formal refusal).
+ */
+static enum mx_state
+closed_state(const struct cfg *cfg, int vi)
+{
+    return cfg->require[vi] ? MX_CRITICAL : MX_OK;
 }
 
 /* Did every version probe fail the same way (the server, not a version,
@@ -656,6 +681,19 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
             mx_node_summary(n, "%s not accepted (required)",
                             mx_version_name(r->version));
             break;
+        case MX_VS_CLOSED:
+            /* no answer, twice: not accepted (no handshake completed),
+             * not refused either (no alert) */
+            st = closed_state(cfg, i);
+            n = mx_check_add(chk, NULL, st,
+                             "%s not accepted: no answer (closed): %s; no "
+                             "handshake completed, no alert%s",
+                             mx_version_name(r->version), r->detail,
+                             cfg->require[i] ? " (required)" : "");
+            mx_node_summary(n,
+                            "%s: no answer (closed), not accepted (required)",
+                            mx_version_name(r->version));
+            break;
         case MX_VS_ERROR:
             st = mx_err_state(r->err.code, cfg->std.timeout_state);
             n = mx_check_add(chk, NULL, st, "%s: %s",
@@ -698,10 +736,12 @@ evaluate(const struct cfg *cfg, struct mx_check *chk, const struct mx_enum *e)
     /* what the run leaves in the server's log as errors */
     mx_check_add(chk, NULL, MX_OK,
                  "%d connection%s: %d refused on purpose, %d raw probe%s "
-                 "dropped after the server's hello (each leaves an error in "
-                 "the server's log), the others completed",
+                 "dropped after the server's hello, %d closed by the server "
+                 "without an alert (each leaves an error in the server's "
+                 "log), the others completed",
                  e->stats.connections, e->stats.connections == 1 ? "" : "s",
-                 e->refusals, e->dropped, e->dropped == 1 ? "" : "s");
+                 e->refusals, e->dropped, e->dropped == 1 ? "" : "s",
+                 e->closed);
     if (cfg->ciphers && e->fallback >= 0)
         mx_check_add(chk, NULL, MX_OK, "TLS_FALLBACK_SCSV %s%s",
                      e->fallback ? "honoured" : "ignored",

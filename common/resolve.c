@@ -1,0 +1,390 @@
+/*
+ * resolve.c - DNSSEC-validated lookups over libunbound, bounded by a
+ * deadline (see resolve.h for the contract).
+ *
+ * libunbound does the DNS, the chain of trust and the signature checks;
+ * this file sets it up (anchor, servers), starts the lookups in its worker
+ * thread and waits for them in poll() on ub_fd(). The anchor file is read
+ * by the project's one file reader (a FIFO cannot block a run) and handed
+ * to libunbound record by record.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unbound.h>
+
+#include "file.h"
+#include "log.h"
+#include "resolve.h"
+
+#define MX_ANCHOR_MAX (1024u * 1024)
+
+struct mx_vresolver {
+    struct ub_ctx *ctx;
+    char server[300];
+    char anchor[300];
+    size_t open; /* lookups started and not answered */
+};
+
+const char *
+mx_vres_status_name(enum mx_vres_status s)
+{
+    switch (s) {
+    case MX_VRES_SECURE:
+        return "secure";
+    case MX_VRES_INSECURE:
+        return "insecure";
+    case MX_VRES_BOGUS:
+        return "bogus";
+    case MX_VRES_FAILED:
+        return "failed";
+    default:
+        return "pending";
+    }
+}
+
+static const char *
+type_name(int type)
+{
+    switch (type) {
+    case MX_RR_A:
+        return "A";
+    case MX_RR_AAAA:
+        return "AAAA";
+    case MX_RR_TLSA:
+        return "TLSA";
+    case MX_RR_TXT:
+        return "TXT";
+    default:
+        return "?";
+    }
+}
+
+static const char *
+rcode_name(int rcode)
+{
+    static const char *names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                  "NXDOMAIN", "NOTIMP",  "REFUSED"};
+
+    if (rcode >= 0 && rcode < (int)(sizeof(names) / sizeof(names[0])))
+        return names[rcode];
+    return "an unknown rcode";
+}
+
+/*
+ * Hand the trust anchors of text (zone file lines: DS or DNSKEY records;
+ * ';' comments; a record may span lines inside parentheses) to libunbound
+ * one record at a time.
+ */
+static int
+add_anchors(struct ub_ctx *ctx, const char *path, char *text,
+            struct mx_error *err)
+{
+    char rr[4096], *line, *save = NULL, *semi;
+    size_t len = 0, lineno = 0, added = 0;
+    int depth = 0, rc;
+
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        semi = strchr(line, ';');
+        if (semi != NULL)
+            *semi = '\0';
+        for (char *p = line; *p != '\0'; p++) {
+            if (*p == '(') {
+                depth++;
+                *p = ' ';
+            } else if (*p == ')') {
+                depth--;
+                *p = ' ';
+            } else if (*p == '\t' || *p == '\r') {
+                *p = ' ';
+            }
+        }
+        if (depth < 0) {
+            mx_error_set(err, MX_E_USAGE, "%s:%zu: ')' without '('", path,
+                         lineno);
+            return -1;
+        }
+        if (len + strlen(line) + 2 > sizeof(rr)) {
+            mx_error_set(err, MX_E_USAGE, "%s:%zu: record too long", path,
+                         lineno);
+            return -1;
+        }
+        len += (size_t)snprintf(rr + len, sizeof(rr) - len, "%s ", line);
+        if (depth > 0)
+            continue;
+        if (strspn(rr, " ") == len) {
+            len = 0;
+            continue;
+        }
+        rc = ub_ctx_add_ta(ctx, rr);
+        if (rc != 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "%s:%zu: not a DS or DNSKEY record (%s)", path, lineno,
+                         ub_strerror(rc));
+            return -1;
+        }
+        mx_log(3, "trust anchor: %s", rr);
+        added++;
+        len = 0;
+    }
+    if (depth != 0) {
+        mx_error_set(err, MX_E_USAGE, "%s: '(' without ')'", path);
+        return -1;
+    }
+    if (added == 0) {
+        mx_error_set(err, MX_E_USAGE, "%s: no DS or DNSKEY record", path);
+        return -1;
+    }
+    return 0;
+}
+
+struct mx_vresolver *
+mx_vres_new(const char *anchor, const char *server, struct mx_error *err)
+{
+    struct mx_vresolver *r = calloc(1, sizeof(*r));
+    const char *path = anchor != NULL ? anchor : MX_ROOT_ANCHOR;
+    char *text = NULL;
+    size_t tlen = 0;
+    int rc;
+
+    if (r == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    r->ctx = ub_ctx_create();
+    if (r->ctx == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "cannot create a DNS validator");
+        goto fail;
+    }
+    /* a thread, not a forked process, answers the lookups */
+    if ((rc = ub_ctx_async(r->ctx, 1)) != 0 ||
+        /* the servers asked may be on loopback (a local resolver, tests) */
+        (rc = ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no")) !=
+            0) {
+        mx_error_set(err, MX_E_INTERNAL, "DNS validator setup: %s",
+                     ub_strerror(rc));
+        goto fail;
+    }
+    if (mx_file_read(path, anchor != NULL ? "--dns-anchor" : "trust anchor",
+                     MX_ANCHOR_MAX, 0, &text, &tlen, err) != 0)
+        goto fail;
+    if (add_anchors(r->ctx, path, text, err) != 0)
+        goto fail;
+    snprintf(r->anchor, sizeof(r->anchor), "%s", path);
+    if (server != NULL) {
+        rc = ub_ctx_set_fwd(r->ctx, server);
+        if (rc != 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--dns-server '%.100s' is not ADDRESS[@PORT] (%s)",
+                         server, ub_strerror(rc));
+            goto fail;
+        }
+        /* libunbound answers test. and home.arpa. (RFC 6761, RFC 8375)
+         * itself; a server named here is asked about them too (private
+         * zones, tests): a transparent zone of ours replaces the built-in
+         * one ("nodefault" is not taken through ub_ctx_set_option) */
+        if ((rc = ub_ctx_set_option(r->ctx,
+                                    "local-zone:", "test. transparent")) != 0 ||
+            (rc = ub_ctx_set_option(
+                 r->ctx, "local-zone:", "home.arpa. transparent")) != 0) {
+            mx_error_set(err, MX_E_INTERNAL, "DNS validator setup: %s",
+                         ub_strerror(rc));
+            goto fail;
+        }
+        snprintf(r->server, sizeof(r->server), "%s", server);
+    } else {
+        rc = ub_ctx_resolvconf(r->ctx, NULL);
+        if (rc != 0) {
+            mx_error_set(err, MX_E_USAGE,
+                         "cannot read the system's resolvers from "
+                         "/etc/resolv.conf: %s",
+                         ub_strerror(rc));
+            goto fail;
+        }
+        snprintf(r->server, sizeof(r->server),
+                 "the resolvers of /etc/resolv.conf");
+    }
+    free(text);
+    return r;
+fail:
+    free(text);
+    mx_vres_free(r);
+    return NULL;
+}
+
+void
+mx_vres_free(struct mx_vresolver *r)
+{
+    if (r == NULL)
+        return;
+    if (r->ctx != NULL)
+        ub_ctx_delete(r->ctx);
+    free(r);
+}
+
+const char *
+mx_vres_server(const struct mx_vresolver *r)
+{
+    return r->server;
+}
+
+const char *
+mx_vres_anchor(const struct mx_vresolver *r)
+{
+    return r->anchor;
+}
+
+void
+mx_vquery_set(struct mx_vquery *q, const char *name, int type)
+{
+    memset(q, 0, sizeof(*q));
+    snprintf(q->name, sizeof(q->name), "%s", name);
+    q->type = type;
+}
+
+void
+mx_vquery_free(struct mx_vquery *q)
+{
+    size_t i;
+
+    if (q->rr != NULL)
+        for (i = 0; i < q->n; i++)
+            free(q->rr[i]);
+    free(q->rr);
+    free(q->len);
+    q->rr = NULL;
+    q->len = NULL;
+    q->n = 0;
+}
+
+/* Copy what the validator says into q. 0, or -1 when out of memory. */
+static int
+take(struct mx_vquery *q, int uerr, struct ub_result *res)
+{
+    size_t i, n = 0;
+
+    if (uerr != 0 || res == NULL) {
+        q->status = MX_VRES_FAILED;
+        snprintf(q->why, sizeof(q->why), "%s",
+                 uerr != 0 ? ub_strerror(uerr) : "no result");
+        return 0;
+    }
+    q->rcode = res->rcode;
+    if (res->bogus) {
+        q->status = MX_VRES_BOGUS;
+        snprintf(q->why, sizeof(q->why), "%s",
+                 res->why_bogus != NULL ? res->why_bogus : "validation failed");
+        return 0;
+    }
+    if (res->rcode != 0 && !res->nxdomain) {
+        q->status = MX_VRES_FAILED;
+        snprintf(q->why, sizeof(q->why), "%s", rcode_name(res->rcode));
+        return 0;
+    }
+    q->status = res->secure ? MX_VRES_SECURE : MX_VRES_INSECURE;
+    q->nxdomain = res->nxdomain;
+    q->nodata = !res->nxdomain && !res->havedata;
+    if (!res->havedata || res->data == NULL)
+        return 0;
+    while (res->data[n] != NULL)
+        n++;
+    q->rr = calloc(n, sizeof(*q->rr));
+    q->len = calloc(n, sizeof(*q->len));
+    if (q->rr == NULL || q->len == NULL)
+        return -1;
+    for (i = 0; i < n; i++) {
+        q->rr[i] = malloc(res->len[i] > 0 ? (size_t)res->len[i] : 1);
+        if (q->rr[i] == NULL)
+            return -1;
+        memcpy(q->rr[i], res->data[i], (size_t)res->len[i]);
+        q->len[i] = (size_t)res->len[i];
+        q->n = i + 1;
+    }
+    return 0;
+}
+
+static void
+answered(void *arg, int uerr, struct ub_result *res)
+{
+    struct mx_vquery *q = arg;
+
+    if (take(q, uerr, res) != 0) {
+        mx_vquery_free(q);
+        q->status = MX_VRES_FAILED;
+        snprintf(q->why, sizeof(q->why), "out of memory");
+    }
+    mx_log(2, "DNS %s %s: %s%s%s (%zu record%s)", q->name, type_name(q->type),
+           mx_vres_status_name(q->status), q->why[0] ? ": " : "", q->why, q->n,
+           q->n == 1 ? "" : "s");
+    if (res != NULL)
+        ub_resolve_free(res);
+    q->owner->open--;
+}
+
+int
+mx_vres_run(struct mx_vresolver *r, struct mx_vquery *q, size_t n,
+            struct mx_deadline dl, struct mx_error *err)
+{
+    struct pollfd pfd;
+    char open[300];
+    size_t i, used;
+    int rc, left;
+
+    for (i = 0; i < n; i++) {
+        q[i].owner = r;
+        q[i].status = MX_VRES_PENDING;
+        mx_log(1, "DNS: asking %s %s (validated) of %s", q[i].name,
+               type_name(q[i].type), r->server);
+        rc = ub_resolve_async(r->ctx, q[i].name, q[i].type, 1, &q[i], answered,
+                              &q[i].async_id);
+        if (rc != 0) {
+            mx_error_set(err, MX_E_INTERNAL, "DNS lookup of %s: %s", q[i].name,
+                         ub_strerror(rc));
+            return -1;
+        }
+        r->open++;
+    }
+    while (r->open > 0) {
+        left = mx_deadline_left_ms(dl);
+        if (left <= 0)
+            break;
+        pfd.fd = ub_fd(r->ctx);
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        rc = poll(&pfd, 1, left);
+        if (rc < 0 && errno != EINTR) {
+            mx_error_set(err, MX_E_INTERNAL, "poll: %s", strerror(errno));
+            return -1;
+        }
+        if (rc > 0) {
+            rc = ub_process(r->ctx);
+            if (rc != 0) {
+                mx_error_set(err, MX_E_INTERNAL, "DNS validator: %s",
+                             ub_strerror(rc));
+                return -1;
+            }
+        }
+    }
+    if (r->open == 0)
+        return 0;
+    /* The deadline: name what is still open, and drop it. */
+    for (used = 0, i = 0; i < n; i++) {
+        if (q[i].status != MX_VRES_PENDING)
+            continue;
+        (void)ub_cancel(r->ctx, q[i].async_id);
+        if (used < sizeof(open))
+            used += (size_t)snprintf(open + used, sizeof(open) - used,
+                                     "%s%s %s", used > 0 ? ", " : "", q[i].name,
+                                     type_name(q[i].type));
+    }
+    r->open = 0;
+    mx_error_set(err, MX_E_RESOLVE,
+                 "no DNS answer before the deadline (-t) for %s from %s",
+                 used > 0 ? open : "the lookups", r->server);
+    return -1;
+}
