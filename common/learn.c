@@ -52,11 +52,9 @@ struct merge {
 static int
 add_unique(uint16_t *list, size_t *n, size_t cap, uint16_t v)
 {
-    if (mx_code_listed(list, *n, v))
-        return 0;
-    if (*n == cap)
+    if (*n == cap && !mx_code_listed(list, *n, v))
         return -1;
-    list[(*n)++] = v;
+    mx_code_add(list, n, cap, v);
     return 0;
 }
 
