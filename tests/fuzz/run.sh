@@ -47,7 +47,7 @@ work=$(mktemp -d /tmp/mxtls-fuzz.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 flags=(-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
     -fno-sanitize-recover=undefined -I"$src/common")
-libs=(-lssl -lcrypto -lpcap -lm)
+libs=(-lssl -lcrypto -lpcap -lunbound -lcurl -lm)
 
 # The library once, instrumented; each target links what it needs.
 mkdir "$work/obj"
