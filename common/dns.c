@@ -1177,6 +1177,22 @@ one_reply(const uint8_t *msg, size_t len, uint16_t id, struct question *q,
     return 0;
 }
 
+/* What mx_dns_parse_mx and mx_dns_parse_addrs share: the question for
+ * name and type, and the reply msg judged against it. */
+static int
+parse_reply(const uint8_t *msg, size_t len, uint16_t id, const char *name,
+            uint16_t type, const char *tname, size_t cap, struct question *q,
+            struct reply *r, struct mx_error *err)
+{
+    if (msg == NULL || cap == 0) {
+        mx_error_set(err, MX_E_USAGE, "no message or no room");
+        return -1;
+    }
+    if (question_init(q, name, type, tname, err) != 0)
+        return -1;
+    return one_reply(msg, len, id, q, r, err);
+}
+
 int
 mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id, const char *domain,
                 struct mx_mxrec *out, size_t cap, size_t *n,
@@ -1186,13 +1202,7 @@ mx_dns_parse_mx(const uint8_t *msg, size_t len, uint16_t id, const char *domain,
     struct reply r;
 
     *n = 0;
-    if (msg == NULL || cap == 0 ||
-        question_init(&q, domain, T_MX, "MX", err) != 0) {
-        if (msg == NULL || cap == 0)
-            mx_error_set(err, MX_E_USAGE, "no message or no room");
-        return -1;
-    }
-    if (one_reply(msg, len, id, &q, &r, err) != 0)
+    if (parse_reply(msg, len, id, domain, T_MX, "MX", cap, &q, &r, err) != 0)
         return -1;
     return read_mx(&r, &q, domain, out, cap, n, err);
 }
@@ -1207,13 +1217,8 @@ mx_dns_parse_addrs(const uint8_t *msg, size_t len, uint16_t id,
     uint16_t type = family == AF_INET6 ? T_AAAA : T_A;
 
     *n = 0;
-    if (msg == NULL || cap == 0 ||
-        question_init(&q, host, type, type == T_A ? "A" : "AAAA", err) != 0) {
-        if (msg == NULL || cap == 0)
-            mx_error_set(err, MX_E_USAGE, "no message or no room");
-        return -1;
-    }
-    if (one_reply(msg, len, id, &q, &r, err) != 0)
+    if (parse_reply(msg, len, id, host, type, type == T_A ? "A" : "AAAA", cap,
+                    &q, &r, err) != 0)
         return -1;
     return read_addrs(&r, &q, port, out, cap, n, err);
 }

@@ -50,7 +50,7 @@
 
 struct mx_key_share {
     uint16_t group;
-    const uint8_t *data; /* the share's bytes (see mx_keyshare_make) */
+    const uint8_t *data; /* the share's bytes (keyshare.h makes them) */
     size_t len;
 };
 
@@ -83,25 +83,6 @@ struct mx_hello {
  */
 int mx_hello_encode(const struct mx_hello *h, uint8_t *out, size_t cap,
                     size_t *len, struct mx_error *err);
-
-/*
- * A well-formed key share for group (a fresh key pair made with the
- * linked OpenSSL for X25519, X448, P-256/384/521 and FFDHE groups; for the
- * ML-KEM hybrids an encapsulation key whose coefficients are all below q,
- * as servers check, followed by the classic share). Writes at most cap
- * bytes; returns the length, 0 if the group is unknown, -1 on failure.
- */
-long mx_keyshare_make(uint16_t group, uint8_t *out, size_t cap);
-
-/*
- * The length of the share a server answers with for group (RFC 8446
- * 4.2.8: the same encoding as the client's for the classic groups; for
- * ML-KEM the ciphertext, in the hybrids beside the classic share), 0 when
- * the group is not in the table. *point_at (may be NULL) is the offset of
- * an uncompressed EC point's 0x04 in it, or -1 for none. A classic group
- * is also what a TLS 1.2 ServerKeyExchange point is as long as.
- */
-long mx_keyshare_server_len(uint16_t group, int *point_at);
 
 /* A decoded ClientHello (for replaying recordings, and for the tests). */
 #define MX_HELLO_MAX_LIST 512
@@ -137,6 +118,15 @@ struct mx_hello_view {
  * (USAGE, with what is wrong and at which byte offset). */
 int mx_hello_decode(const uint8_t *buf, size_t len, struct mx_hello_view *v,
                     struct mx_error *err);
+
+/* The same for a ClientHello spread over several handshake records (as a
+ * client sends one too long for a record): when buf is a clean sequence
+ * of two or more of them, their fragments are joined into one record to
+ * decode and *joined (may be NULL) is 1; anything else is decoded as it
+ * is. 0 or -1 (as mx_hello_decode; INTERNAL for memory). */
+int mx_hello_decode_records(const uint8_t *buf, size_t len,
+                            struct mx_hello_view *v, int *joined,
+                            struct mx_error *err);
 
 /* The server's first flight. */
 enum mx_verdict {
@@ -207,7 +197,7 @@ struct mx_flight {
     size_t total; /* bytes taken so far: after a verdict, up to
                      the byte that gave it (any chunking) */
     int first;    /* nothing fed yet */
-    int stage;    /* last handshake message seen (hello.c) */
+    int stage;    /* last handshake message seen (hello_int.h) */
     int warnings; /* warning alerts skipped so far */
 };
 

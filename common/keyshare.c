@@ -24,7 +24,7 @@
  * (97), then the ML-KEM-1024 key (1568). MLKEM512/768/1024 (0x0200-0x0202,
  * draft-ietf-tls-mlkem) are the bare keys of 800/1184/1568 bytes.
  *
- * Error contract (hello.h): the length written, 0 for a group not in the
+ * Error contract (keyshare.h): the length written, 0 for a group not in the
  * table, -1 when OpenSSL or the random generator fails or cap is too small
  * (nothing useful is in out then). Every EVP and BN object is freed on
  * every path; nothing prints, the OpenSSL error queue is left for the
@@ -41,7 +41,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "hello.h"
+#include "keyshare.h"
 
 enum kind {
     K_NONE = 0,

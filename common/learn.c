@@ -24,6 +24,7 @@
 #include "net.h"
 #include "registry.h"
 #include "strnum.h"
+#include "text.h"
 
 #define SMTP_PORT 25
 #define MAX_MX    MX_PROFILE_ADDRS /* MX hosts considered */
@@ -51,14 +52,9 @@ struct merge {
 static int
 add_unique(uint16_t *list, size_t *n, size_t cap, uint16_t v)
 {
-    size_t i;
-
-    for (i = 0; i < *n; i++)
-        if (list[i] == v)
-            return 0;
-    if (*n == cap)
+    if (*n == cap && !mx_code_listed(list, *n, v))
         return -1;
-    list[(*n)++] = v;
+    mx_code_add(list, n, cap, v);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "hello.h"
+#include "keyshare.h"
 #include "offer.h"
 #include "registry.h"
 #include "suites.h"

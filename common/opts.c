@@ -1,5 +1,6 @@
 /*
- * opts.c - the options every mxtls plugin shares, and --extra-opts.
+ * opts.c - the options every mxtls plugin shares (--extra-opts itself is
+ * expanded by extraopts.c).
  *
  * Error contract: every function returns 0 (mx_std_option: 1 or 0) on
  * success and -1 on failure, with err (when not NULL) holding MX_E_USAGE
@@ -19,28 +20,15 @@
  *   - -4 and -6: the last one given wins.
  *   - --extra-opts reaching mx_std_option means the plugin did not call
  *     mx_extra_opts first; that is an error rather than silently ignored.
- *   - mx_extra_opts recognises exactly "--extra-opts" and
- *     "--extra-opts=ARG" (no abbreviations) before a "--" argument. The
- *     whole ini file is checked, not only the requested section; a section
- *     named more than once contributes all its lines, in file order;
- *     "section@" (empty file name) is an error; "key =" gives "--key=" or
- *     "-k" "". A default location counts as found when it exists.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include "file.h"
 #include "opts.h"
 #include "strnum.h"
 #include "text.h"
-
-#define INI_FILE_CAP (1024 * 1024) /* most bytes in an --extra-opts file */
-#define INI_LINE_CAP 4096          /* most bytes in one of its lines */
 
 void
 mx_std_init(struct mx_std *std, const char *progname)
@@ -144,12 +132,98 @@ is_address_literal(const char *host)
     return 1;
 }
 
+/* 1 (with err) when a name given to opt is longer than any may be; why
+ * says who says so. */
+static int
+too_long(const char *opt, const char *arg, const char *why,
+         struct mx_error *err)
+{
+    if (strlen(arg) <= MX_NAME_MAX)
+        return 0;
+    mx_error_set(err, MX_E_USAGE, "%s: longer than %d bytes (%s)", opt,
+                 MX_NAME_MAX, why);
+    return 1;
+}
+
+/* A name for EHLO or SNI given to opt. 0 or -1. */
+static int
+name_arg(const char *opt, const char *arg, const char *why_long,
+         struct mx_error *err)
+{
+    if (!name_ok(arg)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "%s \"%s\" is invalid (empty or with blanks)", opt, arg);
+        return -1;
+    }
+    return too_long(opt, arg, why_long, err) ? -1 : 0;
+}
+
+/* The options of mx_std_option that take an argument (arg not NULL). */
+static int
+std_arg(struct mx_std *std, int opt, const char *arg, struct mx_error *err)
+{
+    enum mx_state st;
+
+    switch (opt) {
+    case 't':
+        if (mx_parse_timeout(arg, &std->timeout, &std->timeout_state, err) < 0)
+            return -1;
+        std->timeout_given = 1;
+        break;
+    case MX_OPT_TIMEOUT_RESULT:
+        st = mx_state_parse(arg);
+        if (st == MX_STATE_INVALID) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--timeout-result \"%s\" is invalid (use ok, "
+                         "warning, critical or unknown)",
+                         arg);
+            return -1;
+        }
+        std->timeout_state = st;
+        break;
+    case 'H':
+        if (*arg == '\0') {
+            mx_error_set(err, MX_E_USAGE, "-H needs a host name or address");
+            return -1;
+        }
+        if (too_long("-H", arg, "no host name is", err))
+            return -1;
+        std->host = arg;
+        break;
+    case 'p':
+        if (mx_parse_port(arg, &std->port, err) < 0)
+            return -1;
+        break;
+    case 'S':
+        if (mx_dialect_parse(arg) == MX_DIALECT_INVALID) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--starttls \"%s\" is invalid (use smtp, lmtp, "
+                         "imap, pop3 or none)",
+                         arg);
+            return -1;
+        }
+        std->dialect = mx_dialect_parse(arg);
+        std->dialect_given = 1;
+        break;
+    case MX_OPT_EHLO:
+        if (name_arg("--ehlo", arg, "RFC 5321 4.5.3.1.2", err) < 0)
+            return -1;
+        std->ehlo = arg;
+        break;
+    case MX_OPT_SNI:
+        if (name_arg("--sni", arg, "no DNS name is", err) < 0)
+            return -1;
+        std->sni = arg;
+        std->sni_given = 1;
+        break;
+    }
+    return 1;
+}
+
 int
 mx_std_option(struct mx_std *std, int opt, const char *arg,
               struct mx_error *err)
 {
-    enum mx_state st;
-
     switch (opt) {
     case 'h':
         std->want_help = 1;
@@ -186,89 +260,12 @@ mx_std_option(struct mx_std *std, int opt, const char *arg,
     default:
         return 0;
     }
-
     /* The options with a required argument. */
     if (arg == NULL) {
         mx_error_set(err, MX_E_USAGE, "an option needs an argument");
         return -1;
     }
-    switch (opt) {
-    case 't':
-        if (mx_parse_timeout(arg, &std->timeout, &std->timeout_state, err) < 0)
-            return -1;
-        std->timeout_given = 1;
-        break;
-    case MX_OPT_TIMEOUT_RESULT:
-        st = mx_state_parse(arg);
-        if (st == MX_STATE_INVALID) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--timeout-result \"%s\" is invalid (use ok, "
-                         "warning, critical or unknown)",
-                         arg);
-            return -1;
-        }
-        std->timeout_state = st;
-        break;
-    case 'H':
-        if (*arg == '\0') {
-            mx_error_set(err, MX_E_USAGE, "-H needs a host name or address");
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "-H: longer than %d bytes (no host name is)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->host = arg;
-        break;
-    case 'p':
-        if (mx_parse_port(arg, &std->port, err) < 0)
-            return -1;
-        break;
-    case 'S':
-        if (mx_dialect_parse(arg) == MX_DIALECT_INVALID) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--starttls \"%s\" is invalid (use smtp, lmtp, "
-                         "imap, pop3 or none)",
-                         arg);
-            return -1;
-        }
-        std->dialect = mx_dialect_parse(arg);
-        std->dialect_given = 1;
-        break;
-    case MX_OPT_EHLO:
-        if (!name_ok(arg)) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--ehlo \"%s\" is invalid (empty or with blanks)",
-                         arg);
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--ehlo: longer than %d bytes (RFC 5321 4.5.3.1.2)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->ehlo = arg;
-        break;
-    case MX_OPT_SNI:
-        if (!name_ok(arg)) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--sni \"%s\" is invalid (empty or with blanks)", arg);
-            return -1;
-        }
-        if (strlen(arg) > MX_NAME_MAX) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--sni: longer than %d bytes (no DNS name is)",
-                         MX_NAME_MAX);
-            return -1;
-        }
-        std->sni = arg;
-        std->sni_given = 1;
-        break;
-    }
-    return 1;
+    return std_arg(std, opt, arg, err);
 }
 
 int
@@ -396,449 +393,4 @@ mx_std_help(struct mx_buf *b)
                   "    an IP address)\n"
                   " --no-sni\n"
                   "    Send no server name in the TLS handshake\n");
-}
-
-/* ---- --extra-opts ---------------------------------------------------- */
-
-/* A growing NULL-terminated argument vector of owned strings. */
-struct argvec {
-    char **v;
-    int n;
-    int cap;
-};
-
-/* Append s (taking ownership; freed on failure). 0 or -1. */
-static int
-vec_take(struct argvec *a, char *s)
-{
-    char **v;
-    int cap, rc = -1;
-
-    if (s == NULL)
-        goto out;
-    if (a->n + 1 >= a->cap) {
-        if (a->cap > INT_MAX / 2 - 1)
-            goto out;
-        cap = a->cap == 0 ? 16 : a->cap * 2;
-        v = realloc(a->v, (size_t)cap * sizeof(*v));
-        if (v == NULL)
-            goto out;
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = s;
-    a->v[a->n] = NULL;
-    s = NULL;
-    rc = 0;
-out:
-    free(s);
-    return rc;
-}
-
-static int
-vec_add(struct argvec *a, const char *s)
-{
-    return vec_take(a, strdup(s));
-}
-
-/* Take the text of an mx_buf (freeing it on failure). */
-static char *
-buf_take(struct mx_buf *b)
-{
-    char *s = NULL;
-
-    if (!mx_buf_failed(b) && b->s != NULL) {
-        s = b->s;
-        b->s = NULL;
-    }
-    mx_buf_free(b);
-    return s;
-}
-
-static void
-oom(struct mx_error *err)
-{
-    mx_error_set(err, MX_E_INTERNAL, "out of memory");
-}
-
-/* Trim s[0..*len) in place; returns the new start. */
-static char *
-trim(char *s, size_t *len)
-{
-    while (*len > 0 && mx_is_blank(*s)) {
-        s++;
-        (*len)--;
-    }
-    while (*len > 0 && mx_is_blank(s[*len - 1]))
-        (*len)--;
-    s[*len] = '\0';
-    return s;
-}
-
-static int
-key_ok(const char *k)
-{
-    const char *p;
-
-    for (p = k; *p != '\0'; p++) {
-        int alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9');
-
-        if (!alnum && (p == k || (*p != '-' && *p != '_')))
-            return 0;
-    }
-    return p != k;
-}
-
-/* Append the options one "key[=value]" line stands for. */
-static int
-add_ini_option(struct argvec *a, const char *key, const char *val)
-{
-    struct mx_buf b = MX_BUF_INIT;
-
-    if (key[1] == '\0') {
-        mx_buf_printf(&b, "-%s", key);
-        if (vec_take(a, buf_take(&b)) < 0)
-            return -1;
-        return val != NULL ? vec_add(a, val) : 0;
-    }
-    mx_buf_printf(&b, "--%s%s%s", key, val != NULL ? "=" : "",
-                  val != NULL ? val : "");
-    return vec_take(a, buf_take(&b));
-}
-
-/* Append the options of section in the ini text (len bytes) to a; path
- * is for messages. */
-static int
-parse_ini(const char *text, size_t len, const char *path, const char *section,
-          struct argvec *a, struct mx_error *err)
-{
-    char line[INI_LINE_CAP + 1];
-    const char *nl;
-    size_t off = 0, n;
-    unsigned long lineno = 0;
-    int seen_section = 0, in_section = 0, found = 0;
-
-    if (len > INI_FILE_CAP) {
-        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
-        return -1;
-    }
-    while (off < len) {
-        char *p, *eq, *key, *val = NULL;
-
-        lineno++;
-        nl = memchr(text + off, '\n', len - off);
-        n = (nl != NULL ? (size_t)(nl - text) : len) - off;
-        if (n > INI_LINE_CAP) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: line longer than %d bytes",
-                         path, lineno, INI_LINE_CAP);
-            return -1;
-        }
-        if (memchr(text + off, '\0', n) != NULL) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: NUL byte in the line", path,
-                         lineno);
-            return -1;
-        }
-        memcpy(line, text + off, n);
-        line[n] = '\0';
-        off += n + 1;
-        p = trim(line, &n);
-        if (n == 0 || *p == '#' || *p == ';')
-            continue;
-        if (*p == '[') {
-            if (n < 2 || p[n - 1] != ']') {
-                mx_error_set(err, MX_E_USAGE,
-                             "%s:%lu: section header without ']'", path,
-                             lineno);
-                return -1;
-            }
-            n -= 2;
-            key = trim(p + 1, &n);
-            if (n == 0) {
-                mx_error_set(err, MX_E_USAGE, "%s:%lu: empty section name",
-                             path, lineno);
-                return -1;
-            }
-            seen_section = 1;
-            in_section = strcmp(key, section) == 0;
-            found |= in_section;
-            continue;
-        }
-        if (!seen_section) {
-            mx_error_set(err, MX_E_USAGE,
-                         "%s:%lu: text before the first [section]", path,
-                         lineno);
-            return -1;
-        }
-        eq = strchr(p, '=');
-        if (eq != NULL) {
-            size_t vlen = n - (size_t)(eq - p) - 1;
-
-            val = trim(eq + 1, &vlen);
-            n = (size_t)(eq - p);
-        }
-        key = trim(p, &n);
-        if (n == 0) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: no option name before '='",
-                         path, lineno);
-            return -1;
-        }
-        if (!key_ok(key)) {
-            mx_error_set(err, MX_E_USAGE, "%s:%lu: bad option name \"%.40s\"",
-                         path, lineno, key);
-            return -1;
-        }
-        if (in_section && add_ini_option(a, key, val) < 0) {
-            oom(err);
-            return -1;
-        }
-    }
-    if (!found) {
-        mx_error_set(err, MX_E_USAGE, "%s: no section [%s]", path, section);
-        return -1;
-    }
-    return 0;
-}
-
-int
-mx_extra_opts_parse(const char *text, size_t len, const char *path,
-                    const char *section, int *nargc, char ***nargv,
-                    struct mx_error *err)
-{
-    struct argvec a = {NULL, 0, 0};
-
-    *nargc = 0;
-    *nargv = NULL;
-    if ((text == NULL && len > 0) || path == NULL || section == NULL) {
-        mx_error_set(err, MX_E_USAGE, "no ini text");
-        return -1;
-    }
-    if (vec_add(&a, "") < 0) {
-        oom(err);
-        goto fail;
-    }
-    if (parse_ini(text != NULL ? text : "", len, path, section, &a, err) != 0)
-        goto fail;
-    *nargc = a.n;
-    *nargv = a.v;
-    return 0;
-fail:
-    mx_argv_free(a.n, a.v);
-    return -1;
-}
-
-/* Read section from the ini file path and append its options to a. */
-static int
-read_ini(const char *path, const char *section, struct argvec *a,
-         struct mx_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (mx_file_read(path, "--extra-opts: ", INI_FILE_CAP, 0, &text, &len,
-                     err) != 0)
-        return -1;
-    rc = parse_ini(text, len, path, section, a, err);
-    free(text);
-    return rc;
-}
-
-static const char *const default_files[] = {
-    "/usr/local/etc/monitoring-plugins/monitoring-plugins.ini",
-    "/etc/monitoring-plugins/monitoring-plugins.ini",
-    "/usr/local/etc/monitoring-plugins.ini",
-    "/etc/monitoring-plugins.ini",
-    "/etc/nagios/plugins.ini",
-    "/usr/local/nagios/etc/plugins.ini",
-    "/usr/local/etc/nagios/plugins.ini",
-    "/etc/opt/nagios/plugins.ini",
-    "/etc/nagios-plugins.ini",
-    "/usr/local/etc/nagios-plugins.ini",
-    "/etc/opt/nagios-plugins.ini",
-};
-
-#define NDEFAULT_FILES (sizeof(default_files) / sizeof(default_files[0]))
-
-static const char *const config_path_names[] = {"plugins.ini",
-                                                "nagios-plugins.ini"};
-
-#define NCONFIG_PATH_NAMES \
-    (sizeof(config_path_names) / sizeof(config_path_names[0]))
-
-/* The first default ini file that exists, allocated; NULL with err set. */
-static char *
-find_default_file(struct mx_error *err)
-{
-    const char *env, *dir, *end;
-    struct mx_buf b = MX_BUF_INIT;
-    char *path = NULL;
-    size_t i;
-    int found = 0;
-
-    env = getenv("MP_CONFIG_FILE");
-    if (env != NULL && *env != '\0' && access(env, F_OK) == 0) {
-        mx_buf_append(&b, env);
-        found = 1;
-        goto out;
-    }
-    env = getenv("NAGIOS_CONFIG_PATH");
-    for (dir = env; dir != NULL && *dir != '\0'; dir = end) {
-        end = strchr(dir, ':');
-        if (end == NULL)
-            end = dir + strlen(dir);
-        for (i = 0; end > dir && i < NCONFIG_PATH_NAMES; i++) {
-            mx_buf_reset(&b);
-            mx_buf_appendn(&b, dir, (size_t)(end - dir));
-            mx_buf_printf(&b, "/%s", config_path_names[i]);
-            /* Out of memory also ends the search; buf_take reports it. */
-            if (mx_buf_failed(&b) || access(mx_buf_str(&b), F_OK) == 0) {
-                found = 1;
-                goto out;
-            }
-        }
-        if (*end == ':')
-            end++;
-    }
-    mx_buf_reset(&b);
-    for (i = 0; i < NDEFAULT_FILES; i++) {
-        if (access(default_files[i], F_OK) == 0) {
-            mx_buf_append(&b, default_files[i]);
-            found = 1;
-            goto out;
-        }
-    }
-out:
-    if (!found)
-        mx_error_set(err, MX_E_USAGE,
-                     "--extra-opts: no ini file found in the default "
-                     "locations");
-    else if ((path = buf_take(&b)) == NULL)
-        oom(err);
-    mx_buf_free(&b);
-    return path;
-}
-
-/* Handle one --extra-opts argument ("", "section", "section@file", ...). */
-static int
-expand_one(const char *spec, const char *default_section, struct argvec *a,
-           struct mx_error *err)
-{
-    const char *at = strchr(spec, '@');
-    char *section = NULL, *file = NULL;
-    int rc = -1;
-
-    if (at != NULL && at[1] == '\0') {
-        mx_error_set(err, MX_E_USAGE, "--extra-opts=%s: no file name after '@'",
-                     spec);
-        goto out;
-    }
-    if (at == NULL)
-        at = spec + strlen(spec);
-    section = at > spec ? strndup(spec, (size_t)(at - spec))
-                        : strdup(default_section);
-    if (section == NULL) {
-        oom(err);
-        goto out;
-    }
-    if (*at == '@') {
-        file = strdup(at + 1);
-        if (file == NULL) {
-            oom(err);
-            goto out;
-        }
-    } else {
-        file = find_default_file(err);
-        if (file == NULL)
-            goto out;
-    }
-    rc = read_ini(file, section, a, err);
-out:
-    free(section);
-    free(file);
-    return rc;
-}
-
-static const char *
-extra_opts_arg(const char *s)
-{
-    static const char name[] = "--extra-opts";
-
-    if (strncmp(s, name, sizeof(name) - 1) != 0)
-        return NULL;
-    s += sizeof(name) - 1;
-    if (*s == '\0')
-        return s;
-    return *s == '=' ? s + 1 : NULL;
-}
-
-int
-mx_extra_opts(int argc, char *const argv[], const char *default_section,
-              int *nargc, char ***nargv, struct mx_error *err)
-{
-    struct argvec a = {NULL, 0, 0};
-    const char *spec, *section = default_section, *slash;
-    int i, rc = -1;
-
-    *nargc = 0;
-    *nargv = NULL;
-    if (argc < 1 || argv == NULL || argv[0] == NULL) {
-        mx_error_set(err, MX_E_USAGE, "no program name in the arguments");
-        goto out;
-    }
-    if (section == NULL || *section == '\0') {
-        slash = strrchr(argv[0], '/');
-        section = slash != NULL ? slash + 1 : argv[0];
-    }
-    if (vec_add(&a, argv[0]) < 0) {
-        oom(err);
-        goto out;
-    }
-    /* First the ini options, in the order the --extra-opts were given. */
-    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        spec = extra_opts_arg(argv[i]);
-        if (spec == NULL)
-            continue;
-        if (*section == '\0' && (*spec == '\0' || *spec == '@')) {
-            mx_error_set(err, MX_E_USAGE,
-                         "--extra-opts: no section and no plugin name");
-            goto out;
-        }
-        if (expand_one(spec, section, &a, err) < 0)
-            goto out;
-    }
-    /* Then the command line without them. */
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (extra_opts_arg(argv[i]) == NULL && vec_add(&a, argv[i]) < 0) {
-            oom(err);
-            goto out;
-        }
-    }
-    for (; i < argc; i++) {
-        if (vec_add(&a, argv[i]) < 0) {
-            oom(err);
-            goto out;
-        }
-    }
-    *nargc = a.n;
-    *nargv = a.v;
-    a.v = NULL;
-    rc = 0;
-out:
-    mx_argv_free(a.n, a.v);
-    return rc;
-}
-
-void
-mx_argv_free(int argc, char **argv)
-{
-    int i;
-
-    if (argv == NULL)
-        return;
-    for (i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
 }

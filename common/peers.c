@@ -1,6 +1,5 @@
 /*
- * peers.c - the peers file, the command-line peer, and the client of a
- * typical OpenSSL-based MTA that fills what a peer leaves out.
+ * peers.c - the peers file and the command-line peer.
  *
  * The file format is described in peers.h and, with an example of every
  * key, in contrib/peers.conf.example. What this file adds to peers.h:
@@ -28,48 +27,19 @@
  * renegotiation and fallback SCSVs) are left out; a hello split over
  * several records is put back together before it is decoded.
  *
- * The typical MTA is Postfix 3.7 on Debian 12 with OpenSSL 3.0, as a
- * client (smtp(8)) at the "may" level Debian configures:
- *  - versions: smtp_tls_protocols = ">=TLSv1" ("postconf -d", Postfix
- *    3.7.11), that is TLSv1.3 down to TLSv1.0;
- *  - suites: OpenSSL's default TLS 1.3 suites first (TLS_AES_256_GCM_SHA384,
- *    TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, the order the
- *    library sends them in), then tls_medium_cipherlist =
- *    "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH" (smtp_tls_ciphers = medium)
- *    as the linked library expands it, without anonymous, PSK and SRP
- *    suites. smtp_tls_exclude_ciphers and smtp_tls_mandatory_exclude_ciphers
- *    are empty by default, and at the "may" level Postfix adds no
- *    exclusion of its own (it adds "eNULL" at "encrypt" and "aNULL" at the
- *    verifying levels: smtp_tls_policy.c, set_cipher_grade), but OpenSSL
- *    3.0 at its default security level (1, and 2 in Debian's openssl.cnf)
- *    never offers anonymous suites, and it leaves PSK and SRP suites out of
- *    a ClientHello when no PSK or SRP callback is set, which Postfix does
- *    not do. The result is what such a client really sends (checked in
- *    tests/unit/test_peers.c against a ClientHello of the linked library);
- *  - groups: tls_eecdh_auto_curves = "X25519 X448 prime256v1 secp521r1
- *    secp384r1" (Postfix 3.7 default), which Postfix hands to OpenSSL as
- *    the groups list, so no FFDHE group is offered (Postfix 3.8 added
- *    tls_ffdhe_auto_groups; 3.7 has no such parameter);
- *  - signature schemes: what OpenSSL 3.0 sends by default at security
- *    level 1 or 2 (no SHA-1 schemes), read from a ClientHello the library
- *    built (SSL_connect on a memory BIO, decoded with mx_hello_decode; the
- *    same list as OpenSSL's tls12_sigalgs table less the SHA-1 entries).
- *    This list is fixed here rather than read at run time, so that it does
- *    not depend on the local openssl.cnf.
+ * The typical MTA's lists, which fill what a peer leaves out, are in
+ * peer_mta.c.
  *
  * Error contract: mx_peers_load and mx_peer_from_options return 0, or -1
  * with a struct mx_error: USAGE with "FILE:LINE: what is wrong" ("FILE:
  * what" for the file as a whole, "--peer-OPTION: what" for options),
- * INTERNAL for memory. On failure nothing stays allocated. mx_peer_defaults
- * cannot fail: should the library be unable to expand the cipher list
- * (memory), the default suites are the TLS 1.3 ones alone. Nothing here
+ * INTERNAL for memory. On failure nothing stays allocated. Nothing here
  * prints.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,11 +47,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
 #include "file.h"
 #include "hello.h"
+#include "ini.h"
 #include "opts.h"
 #include "peers.h"
 #include "registry.h"
@@ -97,132 +66,6 @@
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------- */
-/* The typical MTA (see the top of the file).                       */
-
-static const uint16_t mta_versions[] = {MX_TLS13, MX_TLS12, MX_TLS11, MX_TLS10};
-
-static const uint16_t tls13_suites[] = {0x1302, 0x1303, 0x1301};
-
-static const char postfix_medium[] = "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH";
-
-/* X25519 X448 prime256v1 secp521r1 secp384r1 */
-static const uint16_t mta_groups[] = {0x001d, 0x001e, 0x0017, 0x0019, 0x0018};
-
-static const uint16_t mta_sigalgs[] = {
-    0x0403, /* ecdsa_secp256r1_sha256 */
-    0x0503, /* ecdsa_secp384r1_sha384 */
-    0x0603, /* ecdsa_secp521r1_sha512 */
-    0x0807, /* ed25519 */
-    0x0808, /* ed448 */
-    0x0809, /* rsa_pss_pss_sha256 */
-    0x080a, /* rsa_pss_pss_sha384 */
-    0x080b, /* rsa_pss_pss_sha512 */
-    0x0804, /* rsa_pss_rsae_sha256 */
-    0x0805, /* rsa_pss_rsae_sha384 */
-    0x0806, /* rsa_pss_rsae_sha512 */
-    0x0401, /* rsa_pkcs1_sha256 */
-    0x0501, /* rsa_pkcs1_sha384 */
-    0x0601, /* rsa_pkcs1_sha512 */
-    0x0303, /* ecdsa_sha224 */
-    0x0301, /* rsa_pkcs1_sha224 */
-    0x0302, /* dsa_sha224 */
-    0x0402, /* dsa_sha256 */
-    0x0502, /* dsa_sha384 */
-    0x0602, /* dsa_sha512 */
-};
-
-static uint16_t mta_suites[MX_PEER_MAX_SUITES];
-static size_t mta_nsuites;
-static CRYPTO_ONCE mta_once = CRYPTO_ONCE_STATIC_INIT;
-
-/* Would an OpenSSL client without PSK or SRP callbacks offer it? */
-static int
-mta_offers(uint16_t code)
-{
-    const struct mx_suite *s = mx_suite_by_code(code);
-
-    if (s == NULL)
-        return 1;
-    return s->auth != MX_SAUTH_NULL && s->kx != MX_KX_PSK &&
-           s->kx != MX_KX_SRP && s->auth != MX_SAUTH_PSK &&
-           s->auth != MX_SAUTH_SRP;
-}
-
-static void
-mta_build(void)
-{
-    uint16_t medium[MX_PEER_MAX_SUITES];
-    struct mx_error err;
-    size_t n = 0, i;
-
-    memcpy(mta_suites, tls13_suites, sizeof(tls13_suites));
-    mta_nsuites = NELEM(tls13_suites);
-    if (mx_suites_parse(postfix_medium, medium, NELEM(medium), &n, &err) != 0)
-        n = 0;
-    for (i = 0; i < n && mta_nsuites < NELEM(mta_suites); i++)
-        if (mta_offers(medium[i]))
-            mta_suites[mta_nsuites++] = medium[i];
-}
-
-static int
-is_tls13_suite(uint16_t code)
-{
-    const struct mx_suite *s = mx_suite_by_code(code);
-
-    return s != NULL && s->min_version >= MX_TLS13;
-}
-
-void
-mx_peer_defaults(struct mx_peer *p)
-{
-    size_t i, k, add;
-    int has13 = 0, any13 = 0;
-
-    if (p == NULL)
-        return;
-    if (p->nversions == 0) {
-        memcpy(p->versions, mta_versions, sizeof(mta_versions));
-        p->nversions = NELEM(mta_versions);
-    }
-    if (p->nsuites == 0) {
-        if (!CRYPTO_THREAD_run_once(&mta_once, mta_build) || mta_nsuites == 0) {
-            memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
-            p->nsuites = NELEM(tls13_suites);
-        } else {
-            memcpy(p->suites, mta_suites, mta_nsuites * sizeof(uint16_t));
-            p->nsuites = mta_nsuites;
-        }
-    }
-    if (p->ngroups == 0) {
-        memcpy(p->groups, mta_groups, sizeof(mta_groups));
-        p->ngroups = NELEM(mta_groups);
-    }
-    if (p->nsigalgs == 0) {
-        memcpy(p->sigalgs, mta_sigalgs, sizeof(mta_sigalgs));
-        p->nsigalgs = NELEM(mta_sigalgs);
-    }
-
-    for (i = 0; i < p->nversions; i++)
-        has13 |= p->versions[i] == MX_TLS13;
-    for (i = 0; i < p->nsuites; i++)
-        any13 |= is_tls13_suite(p->suites[i]);
-    if (has13 && !any13) {
-        /* OpenSSL's TLS 1.3 suites go first; the tail may fall off. */
-        add = NELEM(tls13_suites);
-        k = p->nsuites + add > MX_PEER_MAX_SUITES ? MX_PEER_MAX_SUITES - add
-                                                  : p->nsuites;
-        memmove(p->suites + add, p->suites, k * sizeof(uint16_t));
-        memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
-        p->nsuites = k + add;
-    } else if (!has13 && any13) {
-        for (i = k = 0; i < p->nsuites; i++)
-            if (!is_tls13_suite(p->suites[i]))
-                p->suites[k++] = p->suites[i];
-        p->nsuites = k;
-    }
-}
-
-/* ---------------------------------------------------------------- */
 /* Small text helpers.                                              */
 
 static int
@@ -232,9 +75,8 @@ name_char(char c)
            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-/* 1..63 letters, digits, '.', '_' or '-'. */
-static int
-name_ok(const char *s)
+int
+mx_peer_name_ok(const char *s)
 {
     size_t n;
 
@@ -376,46 +218,10 @@ is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-/*
- * A hello in several handshake records, joined into one record for
- * mx_hello_decode. NULL (and *joined untouched) when the bytes are not
- * a clean sequence of two or more handshake records.
- */
-static uint8_t *
-join_records(const uint8_t *b, size_t len, size_t *joined)
+int
+mx_peer_version_ok(uint16_t v)
 {
-    size_t off = 0, total = 0, nrec = 0, rlen;
-    uint8_t *out;
-
-    while (off + 5 <= len && b[off] == 0x16) {
-        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
-        if (rlen == 0 || off + 5 + rlen > len)
-            return NULL;
-        total += rlen;
-        off += 5 + rlen;
-        nrec++;
-    }
-    if (off != len || nrec < 2 || total > 0xffff)
-        return NULL;
-    out = malloc(5 + total);
-    if (out == NULL)
-        return NULL;
-    memcpy(out, b, 3);
-    out[3] = (uint8_t)(total >> 8);
-    out[4] = (uint8_t)(total & 0xff);
-    for (off = 0, total = 5; off < len; off += 5 + rlen) {
-        rlen = (size_t)b[off + 3] << 8 | b[off + 4];
-        memcpy(out + total, b + off + 5, rlen);
-        total += rlen;
-    }
-    *joined = total;
-    return out;
-}
-
-static int
-version_known(uint16_t v)
-{
-    return strcmp(mx_version_name(v), "unknown") != 0;
+    return v != 0 && strcmp(mx_version_name(v), "unknown") != 0;
 }
 
 static void
@@ -427,7 +233,7 @@ view_versions(const struct mx_hello_view *v, struct mx_peer *p)
     p->nversions = 0;
     for (i = 0; i < v->nversions; i++) {
         c = v->versions[i];
-        if (is_grease(c) || !version_known(c))
+        if (is_grease(c) || !mx_peer_version_ok(c))
             continue;
         for (j = 0; j < p->nversions && p->versions[j] != c; j++)
             ;
@@ -440,7 +246,7 @@ view_versions(const struct mx_hello_view *v, struct mx_peer *p)
         p->versions[j] = c;
         p->nversions++;
     }
-    if (p->nversions == 0 && version_known(v->legacy_version))
+    if (p->nversions == 0 && mx_peer_version_ok(v->legacy_version))
         p->versions[p->nversions++] = v->legacy_version;
 }
 
@@ -451,23 +257,18 @@ hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
     struct mx_hello_view *v;
     const struct mx_suite *s;
     struct mx_error derr;
-    uint8_t *joined;
-    size_t jlen = 0, i;
-    int rc;
+    size_t i;
 
     v = malloc(sizeof(*v));
     if (v == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         return -1;
     }
-    joined = join_records(p->hello.bytes, p->hello.len, &jlen);
-    if (joined != NULL)
-        rc = mx_hello_decode(joined, jlen, v, &derr);
-    else
-        rc = mx_hello_decode(p->hello.bytes, p->hello.len, v, &derr);
-    free(joined);
-    if (rc != 0) {
-        mx_error_set(err, MX_E_USAGE, "%s: %s", what, derr.msg);
+    if (mx_hello_decode_records(p->hello.bytes, p->hello.len, v, NULL, &derr) !=
+        0) {
+        mx_error_set(err,
+                     derr.code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
+                     "%s: %s", what, derr.msg);
         free(v);
         return -1;
     }
@@ -530,38 +331,12 @@ static const struct {
 };
 
 struct loader {
-    const char *path;
+    struct mx_ini ini;
     struct mx_peers *peers;
     size_t cap;      /* peers->v allocated */
     int in_section;  /* the last peer is being read */
     int seen[NKEYS]; /* line of each key in the current section, or 0 */
-    int line;
-    struct mx_error *err;
 };
-
-static int fail(struct loader *ld, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "FILE:LINE: what" */
-static int
-fail(struct loader *ld, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    mx_error_vat(ld->err, ld->path, ld->line, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Prefix a message from a value parser with the place and the key. */
-static int
-fail_value(struct loader *ld, const char *key, const struct mx_error *e)
-{
-    mx_error_set(ld->err, e->code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
-                 "%s:%d: %s: %s", ld->path, ld->line, key, e->msg);
-    return -1;
-}
 
 /* The end of a section: the peer's kind, and its missing lists. */
 static int
@@ -578,9 +353,10 @@ finish_section(struct loader *ld)
     } else if (ld->seen[K_MX]) {
         p->kind = MX_PEER_MX;
     } else if (ld->seen[K_MAX_AGE]) {
-        ld->line = ld->seen[K_MAX_AGE];
-        return fail(ld, "max-age needs mx (it says when the profile learned "
-                        "from the MX is stale)");
+        ld->ini.line = ld->seen[K_MAX_AGE];
+        return mx_ini_fail(&ld->ini,
+                           "max-age needs mx (it says when the profile learned "
+                           "from the MX is stale)");
     } else {
         p->kind = MX_PEER_LISTS;
         mx_peer_defaults(p);
@@ -589,36 +365,32 @@ finish_section(struct loader *ld)
 }
 
 static int
-section(struct loader *ld, char *text)
+section(struct loader *ld, const char *name)
 {
     struct mx_peer *p, *nv;
-    size_t len = strlen(text), i, ncap;
-    char *name;
+    size_t i, ncap;
 
-    if (len < 2 || text[len - 1] != ']')
-        return fail(ld, "bad section line '%.64s': a section is [name]", text);
-    text[len - 1] = '\0';
-    name = mx_trim(text + 1);
-    if (!name_ok(name))
-        return fail(ld,
-                    "bad section name '%.64s': 1 to 63 letters, digits, "
-                    "'.', '_' or '-'",
-                    name);
+    if (!mx_peer_name_ok(name))
+        return mx_ini_fail(&ld->ini,
+                           "bad section name '%.64s': 1 to 63 letters, digits, "
+                           "'.', '_' or '-'",
+                           name);
     if (finish_section(ld) != 0)
         return -1;
     for (i = 0; i < ld->peers->n; i++)
         if (strcasecmp(ld->peers->v[i].name, name) == 0)
-            return fail(ld, "duplicate section [%s] (first at line %d)", name,
-                        ld->peers->v[i].line);
+            return mx_ini_fail(&ld->ini,
+                               "duplicate section [%s] (first at line %d)",
+                               name, ld->peers->v[i].line);
     if (ld->peers->n >= MX_PEERS_MAX)
-        return fail(ld, "more than %d peers", MX_PEERS_MAX);
+        return mx_ini_fail(&ld->ini, "more than %d peers", MX_PEERS_MAX);
     if (ld->peers->n == ld->cap) {
         ncap = ld->cap == 0 ? 16 : ld->cap * 2;
         if (ncap > MX_PEERS_MAX)
             ncap = MX_PEERS_MAX;
         nv = realloc(ld->peers->v, ncap * sizeof(*nv));
         if (nv == NULL) {
-            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            mx_error_set(ld->ini.err, MX_E_INTERNAL, "out of memory");
             return -1;
         }
         ld->peers->v = nv;
@@ -630,8 +402,8 @@ section(struct loader *ld, char *text)
     p->severity = MX_CRITICAL;
     p->kind = MX_PEER_LISTS;
     p->max_age = DEFAULT_MAX_AGE;
-    copy_str(p->file, sizeof(p->file), ld->path);
-    p->line = ld->line;
+    copy_str(p->file, sizeof(p->file), ld->ini.path);
+    p->line = ld->ini.line;
     memset(ld->seen, 0, sizeof(ld->seen));
     ld->in_section = 1;
     return 0;
@@ -649,6 +421,28 @@ hello_path(const char *file, const char *value, struct mx_buf *b)
     return mx_buf_failed(b) ? -1 : 0;
 }
 
+/* One of the lists that describe a peer's client into p. 0 or -1. */
+static int
+parse_list(struct mx_peer *p, enum key k, const char *value, struct mx_error *e)
+{
+    switch (k) {
+    case K_PROTOCOLS:
+        return parse_versions(value, p->versions, &p->nversions, e);
+    case K_CIPHERS:
+        return mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES,
+                               &p->nsuites, e);
+    case K_GROUPS:
+        return mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
+                               e);
+    case K_SIGALGS:
+        return mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST,
+                                &p->nsigalgs, e);
+    default:
+        mx_error_set(e, MX_E_INTERNAL, "not a list");
+        return -1;
+    }
+}
+
 static int
 apply_key(struct loader *ld, enum key k, const char *value)
 {
@@ -661,32 +455,23 @@ apply_key(struct loader *ld, enum key k, const char *value)
     switch (k) {
     case K_DESCRIPTION:
         if (strlen(value) >= sizeof(p->description))
-            return fail(ld, "description is longer than %d bytes",
-                        (int)sizeof(p->description) - 1);
+            return mx_ini_fail(&ld->ini, "description is longer than %d bytes",
+                               (int)sizeof(p->description) - 1);
         copy_str(p->description, sizeof(p->description), value);
         return 0;
     case K_SEVERITY:
         rc = parse_severity(value, &p->severity, &e);
         break;
     case K_PROTOCOLS:
-        rc = parse_versions(value, p->versions, &p->nversions, &e);
-        break;
     case K_CIPHERS:
-        rc = mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
-                             &e);
-        break;
     case K_GROUPS:
-        rc = mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
-                             &e);
-        break;
     case K_SIGALGS:
-        rc = mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
-                              &e);
+        rc = parse_list(p, k, value, &e);
         break;
     case K_CLIENTHELLO:
-        if (hello_path(ld->path, value, &path) != 0) {
+        if (hello_path(ld->ini.path, value, &path) != 0) {
             mx_buf_free(&path);
-            mx_error_set(ld->err, MX_E_INTERNAL, "out of memory");
+            mx_error_set(ld->ini.err, MX_E_INTERNAL, "out of memory");
             return -1;
         }
         rc = load_hello(p, mx_buf_str(&path), &e);
@@ -694,10 +479,10 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     case K_MX:
         if (strlen(value) >= sizeof(p->mx) || !mx_ok(value))
-            return fail(ld,
-                        "mx '%.64s' is not a host, domain, host:port or "
-                        "[host]:port",
-                        value);
+            return mx_ini_fail(&ld->ini,
+                               "mx '%.64s' is not a host, domain, host:port or "
+                               "[host]:port",
+                               value);
         copy_str(p->mx, sizeof(p->mx), value);
         return 0;
     case K_MAX_AGE:
@@ -707,77 +492,69 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     }
     if (rc != 0)
-        return fail_value(ld, keys[k].name, &e);
+        return mx_ini_fail_value(&ld->ini, keys[k].name, &e);
     return 0;
 }
 
 static int
-key_line(struct loader *ld, char *text)
+key_line(struct loader *ld, const char *key, const char *value)
 {
-    char *eq = strchr(text, '='), *key, *value;
     size_t k, j;
 
-    if (eq == NULL)
-        return fail(
-            ld, "expected [name], key = value or a comment, not '%.64s'", text);
-    *eq = '\0';
-    key = mx_trim(text);
-    value = mx_trim(eq + 1);
     if (key[0] == '\0')
-        return fail(ld, "no key before '='");
+        return mx_ini_fail(&ld->ini, "no key before '='");
     for (k = 0; k < NKEYS && strcasecmp(key, keys[k].name) != 0; k++)
         ;
     if (k == NKEYS)
-        return fail(ld, "unknown key '%.64s'", key);
+        return mx_ini_fail(&ld->ini, "unknown key '%.64s'", key);
     if (!ld->in_section)
-        return fail(ld, "key '%s' outside a section (start one with [name])",
-                    keys[k].name);
+        return mx_ini_fail(&ld->ini,
+                           "key '%s' outside a section (start one with [name])",
+                           keys[k].name);
     if (ld->seen[k])
-        return fail(ld, "duplicate key '%s' (first at line %d)", keys[k].name,
-                    ld->seen[k]);
+        return mx_ini_fail(&ld->ini, "duplicate key '%s' (first at line %d)",
+                           keys[k].name, ld->seen[k]);
     if (value[0] == '\0')
-        return fail(ld, "empty value for '%s'", keys[k].name);
+        return mx_ini_fail(&ld->ini, "empty value for '%s'", keys[k].name);
     for (j = 0; j < NKEYS; j++)
         if (ld->seen[j] && keys[j].way != WAY_NONE && keys[k].way != WAY_NONE &&
             keys[j].way != keys[k].way)
-            return fail(ld,
-                        "'%s' cannot be combined with '%s' (line %d): a "
-                        "peer is described by lists, by a recorded "
-                        "ClientHello or by its MX",
-                        keys[k].name, keys[j].name, ld->seen[j]);
-    ld->seen[k] = ld->line;
+            return mx_ini_fail(&ld->ini,
+                               "'%s' cannot be combined with '%s' (line %d): a "
+                               "peer is described by lists, by a recorded "
+                               "ClientHello or by its MX",
+                               keys[k].name, keys[j].name, ld->seen[j]);
+    ld->seen[k] = ld->ini.line;
     return apply_key(ld, (enum key)k, value);
 }
 
-static int
-load_lines(struct loader *ld, const char *buf, size_t len)
-{
-    char line[LINE_CAP + 1], *text;
-    const char *nl;
-    size_t off = 0, n;
+static const struct mx_ini_syntax peers_syntax = {FILE_CAP, LINE_CAP, "#;",
+                                                  MX_INI_SECTIONS | MX_INI_BOM};
 
-    while (off < len) {
-        ld->line++;
-        nl = memchr(buf + off, '\n', len - off);
-        n = (nl != NULL ? (size_t)(nl - buf) : len) - off;
-        if (n > LINE_CAP)
-            return fail(ld, "line longer than %d bytes", LINE_CAP);
-        if (memchr(buf + off, '\0', n) != NULL)
-            return fail(ld, "NUL byte in the line");
-        memcpy(line, buf + off, n);
-        line[n] = '\0';
-        off += n + 1;
-        text = mx_trim(line);
-        if (text[0] == '\0' || text[0] == '#' || text[0] == ';')
-            continue;
-        if (text[0] == '[') {
-            if (section(ld, text) != 0)
-                return -1;
-        } else if (key_line(ld, text) != 0) {
+static int
+load_lines(struct loader *ld)
+{
+    struct mx_ini_line l;
+    int rc;
+
+    while ((rc = mx_ini_next(&ld->ini, &l)) > 0) {
+        if (l.kind == MX_INI_BAD_SECTION)
+            rc = mx_ini_fail(&ld->ini,
+                             "bad section line '%.64s': a section is [name]",
+                             l.text);
+        else if (l.kind == MX_INI_SECTION)
+            rc = section(ld, l.name);
+        else if (l.value == NULL)
+            rc = mx_ini_fail(
+                &ld->ini,
+                "expected [name], key = value or a comment, not '%.64s'",
+                l.text);
+        else
+            rc = key_line(ld, l.name, l.value);
+        if (rc != 0)
             return -1;
-        }
     }
-    return finish_section(ld);
+    return rc < 0 ? -1 : finish_section(ld);
 }
 
 int
@@ -785,7 +562,6 @@ mx_peers_parse(const char *text, size_t len, const char *path,
                struct mx_peers *peers, struct mx_error *err)
 {
     struct loader ld;
-    size_t skip;
     int rc;
 
     if (peers == NULL || path == NULL || (text == NULL && len > 0)) {
@@ -794,22 +570,15 @@ mx_peers_parse(const char *text, size_t len, const char *path,
     }
     peers->v = NULL;
     peers->n = 0;
-    if (len > FILE_CAP) {
-        mx_error_set(err, MX_E_USAGE, "%s: larger than 1 MiB", path);
-        return -1;
-    }
     memset(&ld, 0, sizeof(ld));
-    ld.path = path;
     ld.peers = peers;
-    ld.err = err;
-    /* A UTF-8 byte order mark (some editors write one) is not text. */
-    skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-    rc = load_lines(&ld, text + skip, len - skip);
-    if (rc == 0 && peers->n == 0) {
-        mx_error_set(err, MX_E_USAGE,
-                     "%s: no peer defined (a peer starts with [name])", path);
-        rc = -1;
-    }
+    if (mx_ini_open(&ld.ini, text, len, path, &peers_syntax, err) != 0)
+        return -1;
+    rc = load_lines(&ld);
+    if (rc == 0 && peers->n == 0)
+        rc = mx_ini_fail_file(&ld.ini,
+                              "no peer defined (a peer starts with [name])");
+    mx_ini_close(&ld.ini);
     if (rc != 0)
         mx_peers_free(peers);
     return rc;
@@ -862,6 +631,8 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
 {
     static const char *const names[] = {"protocols", "ciphers", "groups",
                                         "sigalgs", "clienthello"};
+    static const enum key lists[] = {K_PROTOCOLS, K_CIPHERS, K_GROUPS,
+                                     K_SIGALGS};
     const char *vals[5];
     struct mx_error e;
     size_t i;
@@ -871,7 +642,7 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (!name_ok(name)) {
+    if (!mx_peer_name_ok(name)) {
         mx_error_set(err, MX_E_USAGE,
                      "peer name '%.64s' is not 1 to 63 letters, digits, "
                      "'.', '_' or '-'",
@@ -912,20 +683,9 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
         return 0;
     }
     p->kind = MX_PEER_LISTS;
-    if (protocols != NULL &&
-        parse_versions(protocols, p->versions, &p->nversions, &e) != 0)
-        return opt_fail("protocols", &e, err);
-    if (ciphers != NULL &&
-        mx_suites_parse(ciphers, p->suites, MX_PEER_MAX_SUITES, &p->nsuites,
-                        &e) != 0)
-        return opt_fail("ciphers", &e, err);
-    if (groups != NULL && mx_groups_parse(groups, p->groups, MX_PEER_MAX_LIST,
-                                          &p->ngroups, &e) != 0)
-        return opt_fail("groups", &e, err);
-    if (sigalgs != NULL &&
-        mx_sigalgs_parse(sigalgs, p->sigalgs, MX_PEER_MAX_LIST, &p->nsigalgs,
-                         &e) != 0)
-        return opt_fail("sigalgs", &e, err);
+    for (i = 0; i < NELEM(lists); i++)
+        if (vals[i] != NULL && parse_list(p, lists[i], vals[i], &e) != 0)
+            return opt_fail(names[i], &e, err);
     mx_peer_defaults(p);
     return 0;
 }

@@ -109,4 +109,12 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
 
 void mx_peers_free(struct mx_peers *peers);
 
+/* 1 when s is a peer name: 1..63 letters, digits, '.', '_' or '-' (it
+ * also names the peer's profile file, so it holds no '/'). */
+int mx_peer_name_ok(const char *s);
+
+/* 1 when v is a protocol version the registry knows by name (what a
+ * peer's or a profile's version list may hold). */
+int mx_peer_version_ok(uint16_t v);
+
 #endif

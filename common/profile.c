@@ -61,7 +61,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +70,13 @@
 
 #include "buf.h"
 #include "file.h"
+#include "ini.h"
 #include "profile.h"
 #include "registry.h"
 #include "text.h"
+#include "utctime.h"
 
 #define PROFILE_CAP (256 * 1024) /* most bytes in a profile file */
-#define NAME_CAP    63
 #define PATH_CAP    4096
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -87,22 +87,6 @@ static const char header[] =
 /* ---------------------------------------------------------------- */
 /* Names and paths.                                                 */
 
-static int
-name_ok(const char *s)
-{
-    size_t n;
-    char c;
-
-    if (s == NULL)
-        return 0;
-    for (n = 0; (c = s[n]) != '\0'; n++)
-        if (n >= NAME_CAP ||
-            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-            return 0;
-    return n > 0;
-}
-
 int
 mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
 {
@@ -110,7 +94,7 @@ mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
     size_t dlen, plen, need;
     int slash;
 
-    if (dir == NULL || out == NULL || !name_ok(peer))
+    if (dir == NULL || out == NULL || !mx_peer_name_ok(peer))
         return -1;
     dlen = strlen(dir);
     if (dlen == 0)
@@ -128,6 +112,19 @@ mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
     memcpy(out + dlen + slash, peer, plen);
     memcpy(out + dlen + slash + plen, ext, sizeof(ext));
     return 0;
+}
+
+/* USAGE "bad peer name ..." unless name (NULL: none) is a peer name. */
+static int
+check_name(const char *name, struct mx_error *err)
+{
+    if (mx_peer_name_ok(name))
+        return 0;
+    mx_error_set(err, MX_E_USAGE,
+                 "bad peer name '%.64s': 1 to 63 letters, digits, '.', '_' "
+                 "or '-'",
+                 name != NULL ? name : "");
+    return -1;
 }
 
 /* USAGE "cache directory DIR ..." unless dir is a directory. */
@@ -156,101 +153,7 @@ check_dir(const char *dir, struct mx_error *err)
 }
 
 /* ---------------------------------------------------------------- */
-/* Time: RFC 3339 UTC, by the days-from-civil computation.          */
-
-static int
-leap(long y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-month_days(long y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31};
-
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1970). */
-static long long
-days_from_civil(long y, int m, int d)
-{
-    long long days = 0;
-    long yy;
-    int mm;
-
-    /* Whole 400-year cycles have 146097 days; the rest by counting. */
-    days += (long long)((y - 1970) / 400) * 146097;
-    for (yy = 1970 + ((y - 1970) / 400) * 400; yy < y; yy++)
-        days += leap(yy) ? 366 : 365;
-    for (mm = 1; mm < m; mm++)
-        days += month_days(y, mm);
-    return days + d - 1;
-}
-
-/* Two or four digits at s into *v, all checked to be digits. */
-static int
-digits(const char *s, int n, long *v)
-{
-    int i;
-
-    *v = 0;
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
-static int
-parse_time(const char *s, time_t *out)
-{
-    long y, mo, d, h, mi, se;
-    long long t;
-
-    /* YYYY-MM-DDTHH:MM:SSZ */
-    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-        return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
-        digits(s + 17, 2, &se))
-        return -1;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, (int)mo) ||
-        h > 23 || mi > 59 || se > 59)
-        return -1;
-    t = days_from_civil(y, (int)mo, (int)d) * 86400LL + h * 3600LL + mi * 60LL +
-        se;
-    if ((long long)(time_t)t != t)
-        return -1;
-    *out = (time_t)t;
-    return 0;
-}
-
-static int
-format_time(time_t t, char *out, size_t cap)
-{
-    struct tm tm;
-
-    if (t < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999)
-        return -1;
-    return strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20 ? 0 : -1;
-}
-
-/* ---------------------------------------------------------------- */
 /* Checks shared by writing and reading.                            */
-
-static int
-has_control(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    return 0;
-}
 
 static int
 has_blank(const char *s)
@@ -259,12 +162,6 @@ has_blank(const char *s)
         if (mx_is_blank(*s))
             return 1;
     return 0;
-}
-
-static int
-version_known(uint16_t v)
-{
-    return v != 0 && strcmp(mx_version_name(v), "unknown") != 0;
 }
 
 /* The index of a duplicate in list[0..n) of list[n], or -1. */
@@ -289,10 +186,10 @@ check_profile(const struct mx_profile *p, struct mx_error *err)
     const char *what = NULL;
     size_t i;
 
-    if (memchr(p->mx, '\0', sizeof(p->mx)) == NULL || has_control(p->mx))
+    if (memchr(p->mx, '\0', sizeof(p->mx)) == NULL || mx_ini_has_control(p->mx))
         what = "mx";
     else if (memchr(p->hosts, '\0', sizeof(p->hosts)) == NULL ||
-             has_control(p->hosts))
+             mx_ini_has_control(p->hosts))
         what = "hosts";
     else if (p->naddrs > MX_PROFILE_ADDRS)
         what = "address (too many)";
@@ -304,11 +201,11 @@ check_profile(const struct mx_profile *p, struct mx_error *err)
         what = "groups (too many)";
     for (i = 0; what == NULL && i < p->naddrs; i++)
         if (memchr(p->addrs[i], '\0', sizeof(p->addrs[i])) == NULL ||
-            p->addrs[i][0] == '\0' || has_control(p->addrs[i]) ||
+            p->addrs[i][0] == '\0' || mx_ini_has_control(p->addrs[i]) ||
             has_blank(p->addrs[i]))
             what = "address";
     for (i = 0; what == NULL && i < p->nversions; i++)
-        if (!version_known(p->versions[i]) || dup_at(p->versions, i) >= 0)
+        if (!mx_peer_version_ok(p->versions[i]) || dup_at(p->versions, i) >= 0)
             what = "versions (unknown or repeated)";
     for (i = 0; what == NULL && i < p->nsuites; i++)
         if (dup_at(p->suites, i) >= 0)
@@ -354,7 +251,7 @@ compose(const struct mx_profile *p, struct mx_buf *b, struct mx_error *err)
     char when[32];
     size_t i;
 
-    if (format_time(p->learned, when, sizeof(when)) != 0) {
+    if (mx_utc_format(p->learned, when, sizeof(when)) != 0) {
         mx_error_set(err, MX_E_USAGE,
                      "profile for %s: learned time out of range (1970 to "
                      "9999)",
@@ -420,13 +317,9 @@ mx_profile_write(const char *dir, const struct mx_profile *p,
         mx_error_set(err, MX_E_USAGE, "no cache directory or profile");
         return -1;
     }
-    if (memchr(p->peer, '\0', sizeof(p->peer)) == NULL || !name_ok(p->peer)) {
-        mx_error_set(err, MX_E_USAGE,
-                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
-                     "'_' or '-'",
-                     memchr(p->peer, '\0', sizeof(p->peer)) ? p->peer : "");
+    if (check_name(memchr(p->peer, '\0', sizeof(p->peer)) ? p->peer : NULL,
+                   err) != 0)
         return -1;
-    }
     if (mx_profile_path(dir, p->peer, path, sizeof(path)) != 0) {
         mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
                      dir);
@@ -514,26 +407,12 @@ static const char *const pkeys[NPKEYS] = {
 };
 
 struct reader {
-    const char *path;
-    int line;
+    struct mx_ini ini;
     int seen[NPKEYS]; /* line of each key, or 0 */
-    struct mx_error *err;
 };
 
-static int bad(struct reader *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* "FILE:LINE: what" */
-static int
-bad(struct reader *r, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    mx_error_vat(r->err, r->path, r->line, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+static const struct mx_ini_syntax profile_syntax = {
+    PROFILE_CAP, 0, "#", MX_INI_NUL_FILE | MX_INI_NO_CONTROL};
 
 /* Copy a value into a field of cap bytes. */
 static int
@@ -543,7 +422,7 @@ copy_value(struct reader *r, const char *key, const char *v, char *dst,
     size_t n = strlen(v);
 
     if (n >= cap)
-        return bad(r, "%s: longer than %zu bytes", key, cap - 1);
+        return mx_ini_fail(&r->ini, "%s: longer than %zu bytes", key, cap - 1);
     memcpy(dst, v, n + 1);
     return 0;
 }
@@ -564,22 +443,23 @@ parse_codes(struct reader *r, const char *key, char *v, uint16_t *out,
             *next++ = '\0';
         tok = mx_trim(tok);
         if (tok[0] == '\0')
-            return bad(r, "%s: empty entry", key);
+            return mx_ini_fail(&r->ini, "%s: empty entry", key);
         code = 0;
         if (strlen(tok) != 6 || tok[0] != '0' ||
             (tok[1] != 'x' && tok[1] != 'X'))
-            return bad(r, "%s: '%.24s' is not a code like 0xC02F", key, tok);
+            return mx_ini_fail(&r->ini, "%s: '%.24s' is not a code like 0xC02F",
+                               key, tok);
         for (i = 2; i < 6; i++) {
             if ((d = mx_hexval(tok[i])) < 0)
-                return bad(r, "%s: '%.24s' is not a code like 0xC02F", key,
-                           tok);
+                return mx_ini_fail(
+                    &r->ini, "%s: '%.24s' is not a code like 0xC02F", key, tok);
             code = code << 4 | (unsigned)d;
         }
         if (*n == cap)
-            return bad(r, "%s: more than %zu codes", key, cap);
+            return mx_ini_fail(&r->ini, "%s: more than %zu codes", key, cap);
         out[*n] = (uint16_t)code;
         if ((at = dup_at(out, *n)) >= 0)
-            return bad(r, "%s: 0x%04X appears twice", key, code);
+            return mx_ini_fail(&r->ini, "%s: 0x%04X appears twice", key, code);
         (*n)++;
     }
     return 0;
@@ -605,16 +485,19 @@ parse_version_names(struct reader *r, char *v, struct mx_profile *p)
             *s++ = '\0';
         code = mx_version_parse(start);
         if (code == 0 || strcmp(mx_version_name(code), start) != 0)
-            return bad(r, "versions: unknown version '%.24s'", start);
+            return mx_ini_fail(&r->ini, "versions: unknown version '%.24s'",
+                               start);
         if (p->nversions == NELEM(p->versions))
-            return bad(r, "versions: more than %zu", NELEM(p->versions));
+            return mx_ini_fail(&r->ini, "versions: more than %zu",
+                               NELEM(p->versions));
         p->versions[p->nversions] = code;
         if (dup_at(p->versions, p->nversions) >= 0)
-            return bad(r, "versions: %s appears twice", mx_version_name(code));
+            return mx_ini_fail(&r->ini, "versions: %s appears twice",
+                               mx_version_name(code));
         p->nversions++;
     }
     if (p->nversions == 0)
-        return bad(r, "versions: no version");
+        return mx_ini_fail(&r->ini, "versions: no version");
     return 0;
 }
 
@@ -623,25 +506,26 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
 {
     switch (k) {
     case P_PEER:
-        if (!name_ok(v))
-            return bad(r, "peer: bad name '%.24s'", v);
+        if (!mx_peer_name_ok(v))
+            return mx_ini_fail(&r->ini, "peer: bad name '%.24s'", v);
         return copy_value(r, "peer", v, p->peer, sizeof(p->peer));
     case P_MX:
         return copy_value(r, "mx", v, p->mx, sizeof(p->mx));
     case P_LEARNED:
-        if (parse_time(v, &p->learned) != 0)
-            return bad(r,
-                       "learned: '%.24s' is not a UTC time like "
-                       "2026-11-28T17:00:00Z",
-                       v);
+        if (mx_utc_parse(v, &p->learned) != 0)
+            return mx_ini_fail(&r->ini,
+                               "learned: '%.24s' is not a UTC time like "
+                               "2026-11-28T17:00:00Z",
+                               v);
         return 0;
     case P_HOSTS:
         return copy_value(r, "hosts", v, p->hosts, sizeof(p->hosts));
     case P_ADDRESS:
         if (p->naddrs == MX_PROFILE_ADDRS)
-            return bad(r, "address: more than %d", MX_PROFILE_ADDRS);
+            return mx_ini_fail(&r->ini, "address: more than %d",
+                               MX_PROFILE_ADDRS);
         if (has_blank(v))
-            return bad(r, "address: '%.24s' has blanks", v);
+            return mx_ini_fail(&r->ini, "address: '%.24s' has blanks", v);
         if (copy_value(r, "address", v, p->addrs[p->naddrs],
                        sizeof(p->addrs[0])) != 0)
             return -1;
@@ -662,68 +546,49 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
 }
 
 static int
-read_line(struct reader *r, char *line, struct mx_profile *p)
+read_line(struct reader *r, const struct mx_ini_line *l, struct mx_profile *p)
 {
-    char *text = mx_trim(line), *eq, *key, *value;
     size_t k;
 
-    if (text[0] == '\0' || text[0] == '#')
-        return 0;
-    if (has_control(text))
-        return bad(r, "control character in the line");
-    eq = strchr(text, '=');
-    if (eq == NULL)
-        return bad(r, "expected key = value, not '%.24s'", text);
-    *eq = '\0';
-    key = mx_trim(text);
-    value = mx_trim(eq + 1);
-    for (k = 0; k < NPKEYS && strcmp(key, pkeys[k]) != 0; k++)
+    if (l->value == NULL)
+        return mx_ini_fail(&r->ini, "expected key = value, not '%.24s'",
+                           l->text);
+    for (k = 0; k < NPKEYS && strcmp(l->name, pkeys[k]) != 0; k++)
         ;
     if (k == NPKEYS)
-        return bad(r, "unknown key '%.24s'", key);
+        return mx_ini_fail(&r->ini, "unknown key '%.24s'", l->name);
     if (r->seen[k] && k != P_ADDRESS)
-        return bad(r, "duplicate key '%s' (first at line %d)", pkeys[k],
-                   r->seen[k]);
-    if (value[0] == '\0')
-        return bad(r, "empty value for '%s'", pkeys[k]);
+        return mx_ini_fail(&r->ini, "duplicate key '%s' (first at line %d)",
+                           pkeys[k], r->seen[k]);
+    if (l->value[0] == '\0')
+        return mx_ini_fail(&r->ini, "empty value for '%s'", pkeys[k]);
     if (!r->seen[k])
-        r->seen[k] = r->line;
-    return read_value(r, (enum pkey)k, value, p);
+        r->seen[k] = r->ini.line;
+    return read_value(r, (enum pkey)k, l->value, p);
 }
 
 static int
-parse_profile(struct reader *r, char *buf, size_t len, const char *peer,
-              struct mx_profile *p)
+parse_profile(struct reader *r, const char *peer, struct mx_profile *p)
 {
     static const enum pkey required[] = {P_PEER, P_LEARNED, P_VERSIONS,
                                          P_SUITES};
-    char *s = buf, *nl;
+    struct mx_ini_line l;
     size_t i;
+    int rc;
 
-    if (memchr(buf, '\0', len) != NULL) {
-        mx_error_set(r->err, MX_E_USAGE, "%s: NUL byte in the file", r->path);
+    while ((rc = mx_ini_next(&r->ini, &l)) > 0)
+        if (read_line(r, &l, p) != 0)
+            return -1;
+    if (rc < 0)
         return -1;
-    }
-    while (*s != '\0') {
-        r->line++;
-        nl = strchr(s, '\n');
-        if (nl != NULL)
-            *nl = '\0';
-        if (read_line(r, s, p) != 0)
-            return -1;
-        if (nl == NULL)
-            break;
-        s = nl + 1;
-    }
     for (i = 0; i < NELEM(required); i++)
-        if (!r->seen[required[i]]) {
-            mx_error_set(r->err, MX_E_USAGE, "%s: missing key '%s'", r->path,
-                         pkeys[required[i]]);
-            return -1;
-        }
+        if (!r->seen[required[i]])
+            return mx_ini_fail_file(&r->ini, "missing key '%s'",
+                                    pkeys[required[i]]);
     if (strcmp(p->peer, peer) != 0) {
-        r->line = r->seen[P_PEER];
-        return bad(r, "profile of peer '%s', not of '%s'", p->peer, peer);
+        r->ini.line = r->seen[P_PEER];
+        return mx_ini_fail(&r->ini, "profile of peer '%s', not of '%s'",
+                           p->peer, peer);
     }
     return 0;
 }
@@ -733,7 +598,6 @@ mx_profile_parse(const char *text, size_t len, const char *path,
                  const char *peer, struct mx_profile *p, struct mx_error *err)
 {
     struct reader r;
-    char *buf;
     int rc;
 
     if (p == NULL || path == NULL || peer == NULL ||
@@ -742,24 +606,11 @@ mx_profile_parse(const char *text, size_t len, const char *path,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (len > PROFILE_CAP) {
-        mx_error_set(err, MX_E_USAGE, "%s: larger than %d KiB", path,
-                     PROFILE_CAP / 1024);
-        return -1;
-    }
-    buf = malloc(len + 1);
-    if (buf == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    if (len > 0)
-        memcpy(buf, text, len);
-    buf[len] = '\0';
     memset(&r, 0, sizeof(r));
-    r.path = path;
-    r.err = err;
-    rc = parse_profile(&r, buf, len, peer, p);
-    free(buf);
+    if (mx_ini_open(&r.ini, text, len, path, &profile_syntax, err) != 0)
+        return -1;
+    rc = parse_profile(&r, peer, p);
+    mx_ini_close(&r.ini);
     if (rc != 0)
         memset(p, 0, sizeof(*p));
     return rc;
@@ -774,7 +625,7 @@ mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
 
     if (ahead <= MX_PROFILE_SKEW)
         return 0;
-    if (format_time(p->learned, when, sizeof(when)) != 0)
+    if (mx_utc_format(p->learned, when, sizeof(when)) != 0)
         snprintf(when, sizeof(when), "(out of range)");
     mx_error_set(err, MX_E_USAGE,
                  "%s: learned %s, %.0f s in the future: more than the %d s "
@@ -797,13 +648,8 @@ mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (!name_ok(peer)) {
-        mx_error_set(err, MX_E_USAGE,
-                     "bad peer name '%.64s': 1 to 63 letters, digits, '.', "
-                     "'_' or '-'",
-                     peer != NULL ? peer : "");
+    if (check_name(peer, err) != 0)
         return -1;
-    }
     if (mx_profile_path(dir, peer, path, sizeof(path)) != 0) {
         mx_error_set(err, MX_E_USAGE, "cache directory path too long: %.200s",
                      dir);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keyshare.h"
 #include "registry.h"
 #include "shcheck.h"
 #include "suites.h"

@@ -1,5 +1,5 @@
 /*
- * fuzz_capture.c - libFuzzer target for capture.c: a recorded ClientHello
+ * fuzz_capture.c - libFuzzer target for capture*.c: a recorded ClientHello
  * from the bytes of a file, as mx_hello_from_file reads it once the one
  * file reader has read it: hex text, or a pcap or pcapng capture (read by
  * libpcap from memory), with IPv4/IPv6, TCP reassembly and the SMTP,

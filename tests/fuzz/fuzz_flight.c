@@ -1,6 +1,6 @@
 /*
- * fuzz_flight.c - libFuzzer target for hello.c: the first-flight decoder,
- * the ClientHello decoder, and the encoder/decoder round trip.
+ * fuzz_flight.c - libFuzzer target for the hello codec: the first-flight
+ * decoder, the ClientHello decoder, and the encoder/decoder round trip.
  *
  * Input: the first byte is the mode; the rest is what a server sent.
  *   bit 0      stop mode (MX_FLIGHT_STOP_HELLO / MX_FLIGHT_STOP_DONE)

@@ -1,6 +1,7 @@
 /*
- * fuzz_ini.c - libFuzzer target for the --extra-opts ini reader in
- * opts.c (mx_extra_opts_parse: the text after the one file reader).
+ * fuzz_ini.c - libFuzzer target for the --extra-opts ini reader
+ * (mx_extra_opts_parse in extraopts.c over ini.c: the text after the one
+ * file reader).
  *
  * Input: the first line is the section to read (at most 64 bytes), the
  * rest the file. Besides the sanitizers, the target aborts when the

@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "hello.h"
+#include "keyshare.h"
 #include "tap.h"
 
 /* Link types as written in the files (the LINKTYPE_ values). */
@@ -583,8 +584,9 @@ say_mss(struct cf *f, struct cv *c, int fc, const uint8_t *p, size_t n,
     }
 }
 
+/* An SMTP session up to the server's reply to STARTTLS. */
 static void
-smtp_to_tls(struct cf *f, struct cv *c)
+smtp_to_reply(struct cf *f, struct cv *c, const char *reply)
 {
     says(f, c, 0, "220 mx.example.test ESMTP\r\n");
     says(f, c, 1, "EHLO client.example.test\r\n");
@@ -592,7 +594,13 @@ smtp_to_tls(struct cf *f, struct cv *c)
          "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
          "250-STARTTLS\r\n250 8BITMIME\r\n");
     says(f, c, 1, "STARTTLS\r\n");
-    says(f, c, 0, "220 2.0.0 Ready to start TLS\r\n");
+    says(f, c, 0, reply);
+}
+
+static void
+smtp_to_tls(struct cf *f, struct cv *c)
+{
+    smtp_to_reply(f, c, "220 2.0.0 Ready to start TLS\r\n");
 }
 
 /* What follows a hello: the server's records, the client's next ones. */
@@ -1026,6 +1034,52 @@ test_smtp_counting(void)
     has_all(msg, "... names the file, the count and the 454 reply",
             "no TLS ClientHello in ", "refused.pcap: 1 TCP connection, ",
             "1 with STARTTLS refused (\"454 4.7.0 TLS not available", NULL);
+}
+
+/* A capture of an SMTP session whose STARTTLS gets reply, the client
+ * sending its hello after it anyway: what mx_hello_from_pcap makes of it. */
+static int
+hello_after_reply(const char *name, unsigned port, const char *reply,
+                  struct mx_recorded_hello *h, char *msg, size_t msglen)
+{
+    struct cf f;
+    struct cv c;
+
+    cf_begin(&f, LT_ETHERNET, 0, 262144);
+    cv_init(&c, 0, port, 25);
+    cv_open(&f, &c);
+    smtp_to_reply(&f, &c, reply);
+    say(&f, &c, 1, ossl, ossl_len);
+    after_hello(&f, &c);
+    cv_close(&f, &c);
+    return from_pcap(cf_write(&f, name), h, msg, msglen);
+}
+
+/*
+ * The reply to STARTTLS is read by the SMTP reply parser (smtpreply.h):
+ * a multi-line 220 is positive; a multi-line reply whose code changes
+ * from line to line is no reply at all, so it is a refusal, quoted, even
+ * when the client went on with a hello.
+ */
+static void
+test_smtp_reply_parser(void)
+{
+    struct mx_recorded_hello h;
+    char msg[600];
+
+    tap_is_int(hello_after_reply("multiline220.pcap", 40015,
+                                 "220-2.0.0 Ready\r\n220 2.0.0 to start "
+                                 "TLS\r\n",
+                                 &h, msg, sizeof(msg)),
+               0, "SMTP: a multi-line 220 to STARTTLS is positive");
+    bytes_eq(h.bytes, h.len, ossl, ossl_len, "... the hello after it");
+    mx_recorded_hello_free(&h);
+    tap_is_int(hello_after_reply("codechange.pcap", 40016,
+                                 "454-4.7.0 not now\r\n220 go ahead\r\n", &h,
+                                 msg, sizeof(msg)),
+               -1, "SMTP: a reply whose code changes between lines is no 2xx");
+    has_all(msg, "... a refusal, its last line quoted",
+            "1 with STARTTLS refused", "\"220 go ahead\"", NULL);
 }
 
 static void
@@ -1577,17 +1631,18 @@ static void
 cleanup(void)
 {
     static const char *const names[] = {
-        "smtp.pcap",       "v6.pcap",        "sll.pcap",
-        "null.pcap",       "loop.pcap",      "imap.pcapng",
-        "imapno.pcapng",   "pq.pcap",        "pqcut.pcap",
-        "implicit.pcap",   "sslv2.pcap",     "two.pcap",
-        "nosyn.pcap",      "oneside.pcap",   "refused.pcap",
-        "empty.pcap",      "nopackets.pcap", "garbage.bin",
-        "badversion.pcap", "truncated.pcap", "truncated2.pcap",
-        "nostarttls.pcap", "nottls.pcap",    "gap.pcap",
-        "snaplen.pcap",    "malformed.pcap", "frags.pcap",
-        "wifi.pcap",       "reuse.pcap",     "hello.hex",
-        "huge.hex",
+        "smtp.pcap",       "v6.pcap",           "sll.pcap",
+        "null.pcap",       "loop.pcap",         "imap.pcapng",
+        "imapno.pcapng",   "pq.pcap",           "pqcut.pcap",
+        "implicit.pcap",   "sslv2.pcap",        "two.pcap",
+        "nosyn.pcap",      "oneside.pcap",      "refused.pcap",
+        "empty.pcap",      "nopackets.pcap",    "garbage.bin",
+        "badversion.pcap", "truncated.pcap",    "truncated2.pcap",
+        "nostarttls.pcap", "nottls.pcap",       "gap.pcap",
+        "snaplen.pcap",    "malformed.pcap",    "frags.pcap",
+        "wifi.pcap",       "reuse.pcap",        "hello.hex",
+        "huge.hex",        "multiline220.pcap", "codechange.pcap",
+        "v6ext8.pcap",     "v6ext9.pcap",
     };
     char path[256];
     size_t i;
@@ -1623,6 +1678,7 @@ main(void)
     test_two_connections();
     test_no_syn();
     test_smtp_counting();
+    test_smtp_reply_parser();
     test_port_reuse();
     test_errors();
     test_hex_forms();

@@ -1,6 +1,6 @@
 /*
  * test_hello.c - the ClientHello codec, the decoder of the server's first
- * flight, and the key shares (hello.c, keyshare.c).
+ * flight, and the key shares (hello_*.c, keyshare.c).
  *
  * Three kinds of checks: byte-exact vectors written out by hand from the
  * RFC layouts; real OpenSSL peers run over memory BIOs (no network): an
@@ -32,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "hello.h"
+#include "keyshare.h"
 #include "shcheck.h"
 #include "tap.h"
 
@@ -824,6 +825,58 @@ test_padding(void)
 
 /* ---------------------------------------------------------------- */
 /* Decoding ClientHellos: malformed ones.                            */
+
+/* A hello spread over two records: mx_hello_decode takes one record,
+ * mx_hello_decode_records joins them first. */
+static void
+test_decode_records(void)
+{
+    static const uint16_t suites[] = {0xc02f, 0x009c};
+    struct mx_hello h = {.legacy_version = 0x0303,
+                         .suites = suites,
+                         .nsuites = 2,
+                         .flags = MX_HELLO_SNI,
+                         .sni = "mx.example.test"};
+    struct mx_hello_view *v = malloc(sizeof(*v));
+    struct mx_error err;
+    uint8_t one[600], two[610];
+    size_t len = 0, frag, pos, from;
+    int joined = -1, k;
+
+    init_random(&h);
+    if (v == NULL ||
+        !tap_is_int(mx_hello_encode(&h, one, sizeof(one), &len, &err), 0,
+                    "records: a hello to split")) {
+        free(v);
+        return;
+    }
+    /* the record's fragment cut in two, each half in a record */
+    for (k = 0, pos = 0, from = 5; k < 2; k++) {
+        frag = k == 0 ? (len - 5) / 2 : len - from;
+        memcpy(two + pos, one, 3);
+        two[pos + 3] = (uint8_t)(frag >> 8);
+        two[pos + 4] = (uint8_t)frag;
+        memcpy(two + pos + 5, one + from, frag);
+        pos += 5 + frag;
+        from += frag;
+    }
+    tap_is_int(mx_hello_decode(two, len + 5, v, &err), -1,
+               "records: mx_hello_decode takes one record only");
+    tap_is_int(mx_hello_decode_records(two, len + 5, v, &joined, &err), 0,
+               "records: two records decode when joined");
+    tap_is_int(joined, 1, "records: ... and say so");
+    tap_ok(v->nsuites == 2 && v->suites[0] == 0xc02f &&
+               strcmp(v->sni, "mx.example.test") == 0,
+           "records: ... into the same hello");
+    tap_is_int(mx_hello_decode_records(one, len, v, &joined, &err), 0,
+               "records: one record decodes as it is");
+    tap_is_int(joined, 0, "records: ... not joined");
+    two[len + 5] = 0x16;
+    tap_is_int(mx_hello_decode_records(two, len + 6, v, &joined, &err), -1,
+               "records: a stray byte after them: not joined, malformed");
+    tap_is_int(joined, 0, "records: ... and not joined");
+    free(v);
+}
 
 static void
 test_decode_errors(void)
@@ -2793,6 +2846,7 @@ main(void)
     test_encode_sslv2();
     test_encode_errors();
     test_roundtrip();
+    test_decode_records();
     test_padding();
     test_decode_errors();
     test_keyshare();

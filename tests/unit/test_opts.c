@@ -853,7 +853,7 @@ test_extra_opts_bounds(void)
             "a file over 1 MiB");
 
     tap_is_int(
-        mx_extra_opts_parse("[s]\nw=1\0\nc=2\n", 15, "mem", "s", &n, &v, NULL),
+        mx_extra_opts_parse("[s]\nw=1\0\nc=2\n", 14, "mem", "s", &n, &v, NULL),
         -1, "in memory: a NUL byte in a line refused");
     tap_is_int(mx_extra_opts_parse("[s]\nw = 1\n[t]\nx\n[s]\nv", 21, "mem", "s",
                                    &n, &v, NULL),
