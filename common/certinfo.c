@@ -30,18 +30,6 @@
 #define MX_CA_FILE_MAX  (8u * 1024 * 1024)
 #define MX_CA_DIR_FILES 4096
 
-static void
-drain(void)
-{
-    unsigned long e;
-    char text[256];
-
-    while ((e = ERR_get_error()) != 0) {
-        ERR_error_string_n(e, text, sizeof(text));
-        mx_log(1, "openssl: %s", text);
-    }
-}
-
 /* One-line name, RFC 2253 order, with non-printables censored. */
 static void
 name_line(const X509_NAME *n, char *out, size_t cap)
@@ -91,7 +79,7 @@ mx_certinfo_get(X509 *x, struct mx_certinfo *ci, struct mx_error *err)
     memset(ci, 0, sizeof(*ci));
     pk = X509_get0_pubkey(x);
     if (pk == NULL) {
-        drain();
+        (void)mx_log_openssl(1);
         mx_error_set(err, MX_E_INTERNAL, "cannot read the certificate's key");
         return -1;
     }
@@ -150,13 +138,13 @@ mx_certinfo_get(X509 *x, struct mx_certinfo *ci, struct mx_error *err)
              nid != NID_undef ? OBJ_nid2ln(nid) : "unknown");
     if (asn1_to_time(X509_get0_notBefore(x), &ci->not_before) != 0 ||
         asn1_to_time(X509_get0_notAfter(x), &ci->not_after) != 0) {
-        drain();
+        (void)mx_log_openssl(1);
         mx_error_set(err, MX_E_INTERNAL,
                      "cannot read the certificate's validity dates");
         return -1;
     }
     if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1) {
-        drain();
+        (void)mx_log_openssl(1);
         mx_error_set(err, MX_E_INTERNAL, "cannot hash the certificate");
         return -1;
     }
@@ -212,7 +200,7 @@ add_pem_file(X509_STORE *st, const char *path, const char *what, int strict,
     rc = n;
     goto out;
 bad:
-    drain();
+    (void)mx_log_openssl(1);
     mx_error_set(err, MX_E_USAGE, "%s%s: no usable CA certificate in it",
                  what != NULL ? what : "", path);
 out:
@@ -284,7 +272,7 @@ mx_trust_load(const char *cafile, const char *capath, struct mx_error *err)
     ERR_clear_error();
     if (cafile == NULL && capath == NULL) {
         if (X509_STORE_set_default_paths(st) != 1) {
-            drain();
+            (void)mx_log_openssl(1);
             mx_error_set(err, MX_E_INTERNAL,
                          "cannot use the system's CA certificates");
             goto fail;
@@ -348,7 +336,7 @@ mx_cert_verify(X509_STORE *store, STACK_OF(X509) * chain, char *why, size_t cap)
         rc = 0;
     }
 out:
-    drain();
+    (void)mx_log_openssl(1);
     sk_X509_free(untrusted); /* the certificates belong to chain */
     X509_STORE_CTX_free(ctx);
     return rc;

@@ -20,18 +20,6 @@
 #include "dane.h"
 #include "log.h"
 
-static void
-drain(void)
-{
-    unsigned long e;
-    char text[256];
-
-    while ((e = ERR_get_error()) != 0) {
-        ERR_error_string_n(e, text, sizeof(text));
-        mx_log(3, "openssl: %s", text);
-    }
-}
-
 int
 mx_tlsa_parse(const unsigned char *rdata, size_t len, struct mx_tlsa *t)
 {
@@ -97,7 +85,7 @@ selected(X509 *x, int selector, size_t *len)
     else
         n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
     if (n <= 0) {
-        drain();
+        (void)mx_log_openssl(3);
         return NULL;
     }
     *len = (size_t)n;
@@ -125,7 +113,7 @@ mx_tlsa_match_cert(X509 *x, const struct mx_tlsa *t, struct mx_error *err)
     } else {
         alg = t->mtype == 1 ? EVP_sha256() : EVP_sha512();
         if (EVP_Digest(der, len, md, &mdlen, alg, NULL) != 1) {
-            drain();
+            (void)mx_log_openssl(3);
             mx_error_set(err, MX_E_INTERNAL, "cannot hash a certificate");
             rc = -1;
         } else {
@@ -177,7 +165,7 @@ verify_to(STACK_OF(X509) * chain, int depth, const char *name, time_t now,
 out:
     if (rc < 0)
         snprintf(why, cap, "verification failed");
-    drain();
+    (void)mx_log_openssl(3);
     sk_X509_free(rest);
     X509_STORE_CTX_free(ctx);
     X509_STORE_free(store);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <openssl/err.h>
+
 #include "buf.h"
 #include "log.h"
 
@@ -65,4 +67,19 @@ int
 mx_log_next_id(void)
 {
     return ++log_ids;
+}
+
+unsigned long
+mx_log_openssl(int level)
+{
+    unsigned long e, first = 0;
+    char text[256];
+
+    while ((e = ERR_get_error()) != 0) {
+        ERR_error_string_n(e, text, sizeof(text));
+        mx_log(level, "openssl: %s", text);
+        if (first == 0)
+            first = e;
+    }
+    return first;
 }

@@ -21,6 +21,9 @@ void mx_log_set(mx_log_sink sink, void *arg, int maxlevel);
 int mx_log_enabled(int level);
 void mx_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Empty OpenSSL's error queue of this thread, each error a line
+ * "openssl: TEXT" at level; returns the first (oldest) error, 0 if none. */
+unsigned long mx_log_openssl(int level);
 /* Set the tag of the lines that follow (up to 15 bytes), or NULL for none. */
 void mx_log_tag(const char *tag);
 /* The next connection number for a tag: 1, 2, ... */

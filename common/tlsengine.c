@@ -76,25 +76,19 @@ msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
 static int
 drain_errors(char *reason, size_t cap)
 {
-    unsigned long e;
-    int first = 0;
+    unsigned long e = mx_log_openssl(1);
+    const char *r;
     char text[256];
 
-    if (reason != NULL && cap > 0)
+    if (reason != NULL && cap > 0) {
         reason[0] = '\0';
-    while ((e = ERR_get_error()) != 0) {
-        ERR_error_string_n(e, text, sizeof(text));
-        mx_log(1, "openssl: %s", text);
-        if (first == 0) {
-            first = ERR_GET_REASON(e);
-            if (reason != NULL && cap > 0) {
-                const char *r = ERR_reason_error_string(e);
-                snprintf(reason, cap, "%.*s", (int)(cap - 1),
-                         r != NULL ? r : text);
-            }
+        if (e != 0) {
+            ERR_error_string_n(e, text, sizeof(text));
+            r = ERR_reason_error_string(e);
+            snprintf(reason, cap, "%.*s", (int)(cap - 1), r != NULL ? r : text);
         }
     }
-    return first;
+    return ERR_GET_REASON(e);
 }
 
 /* Build the OpenSSL lists of the offer's suites; counts what was taken. */
