@@ -42,18 +42,13 @@ cert_fix(enum mx_sauth a)
 {
     switch (a) {
     case MX_SAUTH_RSA:
-        return "add an RSA certificate (Postfix: smtpd_tls_chain_files with "
-               "both keys, or smtpd_tls_cert_file/smtpd_tls_key_file beside "
-               "smtpd_tls_eccert_file)";
+        return mx_keytype_advice(MX_KEY_RSA);
     case MX_SAUTH_ECDSA:
-        return "add an ECDSA certificate (Postfix: smtpd_tls_chain_files "
-               "with both keys, or smtpd_tls_eccert_file/smtpd_tls_eckey_file "
-               "beside smtpd_tls_cert_file)";
+        return mx_keytype_advice(MX_KEY_ECDSA);
     case MX_SAUTH_DSS:
-        return "add a DSA certificate (Postfix: smtpd_tls_chain_files, or "
-               "smtpd_tls_dcert_file/smtpd_tls_dkey_file)";
+        return mx_keytype_advice(MX_KEY_DSA);
     default:
-        return "add a certificate of that type";
+        return mx_keytype_advice(MX_KEY_NONE);
     }
 }
 

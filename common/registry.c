@@ -87,15 +87,32 @@ mx_version_parse(const char *s)
     }
 }
 
+/* Each key type with the server-side change that adds a certificate of
+ * it (the one home of this advice: check_tls_cert and check_tls_peers
+ * both give it). */
 static const struct {
     enum mx_keytype type;
     const char *id;
     const char *name;
+    const char *advice;
 } keytypes[] = {
-    {MX_KEY_RSA, "rsa", "RSA"},       {MX_KEY_RSA_PSS, "rsa-pss", "RSA-PSS"},
-    {MX_KEY_ECDSA, "ecdsa", "ECDSA"}, {MX_KEY_ED25519, "ed25519", "Ed25519"},
-    {MX_KEY_ED448, "ed448", "Ed448"}, {MX_KEY_DSA, "dsa", "DSA"},
-    {MX_KEY_NONE, "none", "none"},
+    {MX_KEY_RSA, "rsa", "RSA",
+     "add an RSA certificate (Postfix: smtpd_tls_chain_files with both keys, "
+     "or smtpd_tls_cert_file/smtpd_tls_key_file beside smtpd_tls_eccert_file)"},
+    {MX_KEY_RSA_PSS, "rsa-pss", "RSA-PSS",
+     "add an RSA-PSS certificate (Postfix: smtpd_tls_chain_files)"},
+    {MX_KEY_ECDSA, "ecdsa", "ECDSA",
+     "add an ECDSA certificate (Postfix: smtpd_tls_chain_files with both "
+     "keys, or smtpd_tls_eccert_file/smtpd_tls_eckey_file beside "
+     "smtpd_tls_cert_file)"},
+    {MX_KEY_ED25519, "ed25519", "Ed25519",
+     "add an Ed25519 certificate (Postfix: smtpd_tls_chain_files)"},
+    {MX_KEY_ED448, "ed448", "Ed448",
+     "add an Ed448 certificate (Postfix: smtpd_tls_chain_files)"},
+    {MX_KEY_DSA, "dsa", "DSA",
+     "add a DSA certificate (Postfix: smtpd_tls_chain_files, or "
+     "smtpd_tls_dcert_file/smtpd_tls_dkey_file)"},
+    {MX_KEY_NONE, "none", "none", "add a certificate of that type"},
 };
 
 #define NKEYTYPES (sizeof(keytypes) / sizeof(keytypes[0]) - 1)
@@ -120,6 +137,17 @@ mx_keytype_name(enum mx_keytype t)
         if (keytypes[i].type == t)
             break;
     return keytypes[i].name;
+}
+
+const char *
+mx_keytype_advice(enum mx_keytype t)
+{
+    size_t i;
+
+    for (i = 0; i < NKEYTYPES; i++)
+        if (keytypes[i].type == t)
+            break;
+    return keytypes[i].advice;
 }
 
 enum mx_keytype

@@ -44,6 +44,9 @@ enum mx_keytype {
 const char *mx_keytype_id(enum mx_keytype t);
 /* "RSA", "RSA-PSS", "ECDSA", "Ed25519", "Ed448", "DSA" (display). */
 const char *mx_keytype_name(enum mx_keytype t);
+/* The server-side change that adds a certificate of type t, with the
+ * Postfix parameters ("add an RSA certificate (Postfix: ...)"). */
+const char *mx_keytype_advice(enum mx_keytype t);
 /* Parses the option values above, case-insensitive; MX_KEY_NONE if none. */
 enum mx_keytype mx_keytype_parse(const char *s);
 

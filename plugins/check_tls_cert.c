@@ -646,25 +646,19 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
     mx_check_perf(r->chk, &pd);
 }
 
-/* What a missing key type costs, and the server-side change. */
+/* What a missing key type costs (the change is mx_keytype_advice). */
 static const char *
-missing_hint(int type)
+missing_cost(int type)
 {
     switch (type) {
     case MX_KEY_RSA:
         return "peers whose TLS clients offer only RSA-authenticated suites "
-               "cannot deliver; add an RSA certificate (Postfix: "
-               "smtpd_tls_chain_files with both keys, or "
-               "smtpd_tls_cert_file/smtpd_tls_key_file beside "
-               "smtpd_tls_eccert_file)";
+               "cannot deliver";
     case MX_KEY_ECDSA:
         return "clients that offer only ECDSA-authenticated suites cannot "
-               "connect; add an ECDSA certificate (Postfix: "
-               "smtpd_tls_chain_files, or smtpd_tls_eccert_file/"
-               "smtpd_tls_eckey_file)";
+               "connect";
     default:
-        return "add a certificate of this type (Postfix: "
-               "smtpd_tls_chain_files)";
+        return "clients that accept only this type cannot connect";
     }
 }
 
@@ -828,8 +822,8 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
             continue;
         snprintf(alone, sizeof(alone), "no %s certificate (%s only)",
                  mx_keytype_name((enum mx_keytype)k), mx_buf_str(&present));
-        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s", alone,
-                     missing_hint(k));
+        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s; %s", alone,
+                     missing_cost(k), mx_keytype_advice((enum mx_keytype)k));
         /* grouped: "missing (Ed448, DSA)" */
         add_problem(&r->pr, MX_CRITICAL, mx_keytype_name((enum mx_keytype)k),
                     "missing", alone);
