@@ -52,7 +52,7 @@ for mode in handshakes raw; do
     [ "$mode" = raw ] && extra=(--raw-only)
     mx_run "$CHECK_TLS_PROTOCOL" "${H[@]}" --parallel 4 --ciphers "${extra[@]}"
     t_is "$RC" 0 "protocol ($mode): OK"
-    t_like "$LINE1" '^TLS PROTOCOL OK - TLSv1\.3 and TLSv1\.2 accepted' "protocol ($mode): TLSv1.3 and TLSv1.2"
+    t_like "$LINE1" '^TLS PROTOCOL OK - TLSv1\.3, TLSv1\.2 accepted' "protocol ($mode): TLSv1.3 and TLSv1.2"
     t_is "$(tg_codes "$OUT" TLSv1.2)" "$ossl12" "protocol ($mode): the TLS 1.2 suites of s_client and gnutls-cli"
     t_is "$(tg_codes "$OUT" TLSv1.3)" "$ossl13" "protocol ($mode): the TLS 1.3 suites of s_client"
     t_like "$(awk '/^\[OK\] TLSv1\.2 accepted/{f=1} f' <<<"$OUT")" '\[OK\] the server.s order decides' \
@@ -71,7 +71,7 @@ predicted() { # OUT of check_tls_peers -> "VERSION CODE"
 sclient() { # ARGS... -> "VERSION CODE" that openssl s_client negotiates
     local v s
     read -r v s < <(echo | timeout 10 openssl s_client -connect "127.0.0.1:$p" "$@" 2>/dev/null |
-        sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is \([^ ]*\)$/\1 \2/p')
+        tg_sclient_result)
     [ -n "${s:-}" ] && echo "$v $(tg_ossl_code "$s")"
 }
 gnutls() { # PRIORITY -> "VERSION CODE" that gnutls-cli negotiates

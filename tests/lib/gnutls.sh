@@ -18,6 +18,7 @@
 #   tg_gnutls_order PRIORITY       # TLS 1.2 codes of PRIORITY, its order
 #   gnutls-cli -V ... | tg_gnutls_negotiated   # "TLSv1.2 0xC02C"
 #   tg_ossl_code NAME              # the code of an OpenSSL suite name
+#   openssl s_client ... | tg_sclient_result   # "TLSv1.2 AES128-SHA"
 #   tg_labels OUT                  # certificate labels of check_tls_cert
 #   tg_sclient_labels PORT [S_CLIENT_ARGS...]
 #
@@ -90,10 +91,24 @@ tg_order() {
     awk -v want="$2" '/^\[/{v=$2} v == want && /^  \[[A-Z]+\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print $2}' <<<"$1"
 }
 
-# tg_ossl_code NAME: the code of an OpenSSL suite name (0xC02C).
+# tg_ossl_code NAME: the code of an OpenSSL suite name (0xC02C), TLS 1.3
+# names (TLS_AES_128_GCM_SHA256) too.
 tg_ossl_code() {
-    openssl ciphers -V "$1" 2>/dev/null | awk -v n="$1" \
+    local -a sel=("$1")
+    case $1 in TLS_*) sel=(-ciphersuites "$1" 'ALL:@SECLEVEL=0') ;; esac
+    openssl ciphers -V "${sel[@]}" 2>/dev/null | awk -v n="$1" \
         '$3 == n {split($1, b, ","); print "0x" substr(b[1], 3) substr(b[2], 3); exit}'
+}
+
+# tg_sclient_result: read openssl s_client output on stdin, print the
+# negotiated "VERSION SUITE": the protocol of the session block, not the
+# version of the "New," line, which is the suite's own (SSLv3 for
+# AES128-SHA). In TLS 1.3 the session block comes with a session ticket,
+# which s_client may not wait for: a TLS 1.3 suite is TLSv1.3.
+tg_sclient_result() {
+    awk '/^New, .*Cipher is / {c = $NF} /^    Protocol  *: / {v = $NF}
+         END {if (c ~ /^TLS_/) v = "TLSv1.3"
+              if (c != "" && c != "(NONE)" && v != "") print v, c}'
 }
 
 tg_openssl_codes() {
@@ -112,7 +127,7 @@ tg_openssl_codes() {
             s="$s:@SECLEVEL=0"
         fi
         if echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$port" "$@" \
-            "$opt" "$sel" "$s" 2>/dev/null | grep -q "^New, TLSv1"; then
+            "$opt" "$sel" "$s" 2>/dev/null | tg_sclient_result | grep -q "^$v "; then
             tg_ossl_code "${s%%:*}"
         fi
     done | sort -u
