@@ -165,9 +165,13 @@ tg_gnutls_negotiated() {
 # One gnutls-cli handshake per TLS 1.2 suite: a priority string with one
 # key exchange, one cipher and one MAC names at most one suite; those that
 # name exactly one are tried. Every group and signature scheme GnuTLS has
-# is offered (so DHE with any RFC 7919 group the server allows).
+# is offered. A DHE suite refused so is asked again with no RFC 7919
+# group listed: a GnuTLS server whose priority string has no FFDHE group
+# but has DH parameters serves DHE only to such a client, one with FFDHE
+# groups but no parameters (Exim's tls_dhparam = none) only to a client
+# listing one of them; the suite is accepted when either client gets it.
 tg_gnutls_codes() {
-    local port=$1 kx c m p code
+    local port=$1 kx c m p code g
     shift
     for kx in ECDHE-ECDSA ECDHE-RSA DHE-RSA DHE-DSS RSA; do
         for c in AES-256-GCM AES-128-GCM CHACHA20-POLY1305 AES-256-CCM AES-128-CCM \
@@ -179,11 +183,17 @@ tg_gnutls_codes() {
                 if [ -z "$code" ] || [ "$(wc -l <<<"$code")" != 1 ]; then
                     continue
                 fi
-                if timeout 10 gnutls-cli --insecure "$@" --port "$port" \
-                    --priority "$p" 127.0.0.1 </dev/null 2>&1 |
-                    grep -q '^- Description: (TLS1\.2'; then
-                    echo "$code"
-                fi
+                for g in "" -GROUP-FFDHE2048:-GROUP-FFDHE3072:-GROUP-FFDHE4096:-GROUP-FFDHE6144:-GROUP-FFDHE8192; do
+                    if [ -n "$g" ]; then
+                        case $kx in DHE-*) p="$p:$g" ;; *) break ;; esac
+                    fi
+                    if timeout 10 gnutls-cli --insecure "$@" --port "$port" \
+                        --priority "$p" 127.0.0.1 </dev/null 2>&1 |
+                        grep -q '^- Description: (TLS1\.2'; then
+                        echo "$code"
+                        break
+                    fi
+                done
             done
         done
     done | sort -u
