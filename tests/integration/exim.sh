@@ -244,11 +244,19 @@ negotiated() { # NAME AFTER
         sleep 0.1
     done
     [ -n "${std:-}" ] || return 0
-    case $std in
-    TLS_AES_* | TLS_CHACHA20_*) ;;
-    *) std=$(openssl ciphers -stdname 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' |
-        awk -v s="$std" '$1 == s {print $3; exit}') ;;
-    esac
+    if [ "$v" = TLS1.3 ]; then
+        # Exim 4.96 with GnuTLS names a TLS 1.3 session's suite as if it
+        # were TLS 1.2 (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384): its cipher
+        # part is the TLS 1.3 suite
+        std=${std#*_WITH_}
+        case $std in
+        AES_128_CCM | AES_128_CCM_8) std=${std}_SHA256 ;;
+        esac
+        std=TLS_$std
+    else
+        std=$(openssl ciphers -stdname 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' |
+            awk -v s="$std" '$1 == s {print $3; exit}')
+    fi
     echo "${v/TLS/TLSv} $std"
 }
 predicted() { # OUT of check_tls_peers -> "VERSION SUITE"

@@ -119,7 +119,10 @@ tg_openssl_codes() {
     TLSv1.2) opt=-tls1_2 sel=-cipher ;;
     *) return 1 ;;
     esac
-    for s in $(openssl ciphers -s "$opt" 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' | tr ':' ' '); do
+    # every TLS 1.3 suite, not only those of OpenSSL's default list
+    for s in $(openssl ciphers -s "$opt" \
+        -ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256 \
+        'ALL:COMPLEMENTOFALL:@SECLEVEL=0' | tr ':' ' '); do
         if [ "$v" = TLSv1.3 ]; then
             case $s in TLS_*) ;; *) continue ;; esac
         else
