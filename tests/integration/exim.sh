@@ -108,7 +108,6 @@ done
 
 # Without %SERVER_PRECEDENCE (Exim's default priority) the client decides.
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(port dual)" -t 60 --parallel 4 --ciphers
-dual_out=$OUT dual_rc=$RC
 t_like "$OUT" '^  \[OK\] the client.s order decides' "dual, default priority: the client's order"
 for v in TLSv1.3 TLSv1.2; do
     t_is "$(tg_codes "$OUT" "$v")" "$(tg_openssl_codes "$(port dual)" "$v" "${SMTP[@]}")" \
@@ -155,6 +154,10 @@ for mode in handshakes raw; do
 done
 
 # ---------------------------------------------------------------- limits
+# The limit, pile-up and slow-banner instances have the RSA certificate
+# only: with an ECDSA one beside it the TLS 1.2 group table is cut short
+# on every GnuTLS server (see the dual checks above), and these checks are
+# about the connections, not about that.
 pairs() {
     awk '/^\[/{v=$2} /^  \[[A-Z]+\] 0x[0-9A-F][0-9A-F][0-9A-F][0-9A-F] /{print v, $2}' <<<"$1" | sort
 }
@@ -163,71 +166,85 @@ plain() { # output without perfdata, timings and the limit line
         -e 's/[0-9]* connections/N connections/' <<<"$1" |
         grep -v 'refused connections beyond'
 }
-start limit "$c/rsa2048.pem,$c/ecdsa-p256.pem" 'smtp_accept_max = 100' \
-    'smtp_accept_max_per_host = 2'
+refusals() { # NAME AFTER: Exim's refusals for too many connections
+    tail -n "+$(($2 + 1))" "$(ex_log "$WORK/$1")" | grep -c 'refused: too many connections'
+}
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(port rsa)" -t 60 --parallel 4 --ciphers
+rsa_out=$OUT rsa_rc=$RC
+t_unlike "$LINE1" 'incomplete' "rsa: a complete table"
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(port rsa)" -t 60 --parallel 4 --ciphers --raw-only
+rsa_raw=$OUT rsa_raw_rc=$RC
+t_unlike "$LINE1" 'incomplete' "rsa (raw): a complete table"
+t_is "$(pairs "$rsa_raw")" "$(pairs "$rsa_out")" "rsa: the same table by raw probes and by handshakes"
+
+start limit "$c/rsa2048.pem" 'smtp_accept_max = 100' 'smtp_accept_max_per_host = 2'
 p=$(port limit)
 n0=$(wc -l <"$(ex_log "$WORK/limit")")
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" -t 60 --ciphers
-t_is "$RC" "$dual_rc" "limit 2: the exit status of the unlimited server"
-t_is "$(pairs "$OUT")" "$(pairs "$dual_out")" "limit 2: the whole suite table of the unlimited server"
+t_is "$RC" "$rsa_rc" "limit 2: the exit status of the unlimited server"
+t_is "$(pairs "$OUT")" "$(pairs "$rsa_out")" "limit 2: the whole suite table of the unlimited server"
+t_unlike "$LINE1" 'incomplete' "limit 2: a complete table"
 t_like "$OUT" '^\[OK\] the server refused connections beyond [12] at once \(.*\): parallelism lowered from 8 to [12]' \
     "limit 2: check_tls_protocol reports the limit it met"
-t_isnt "$(tail -n "+$((n0 + 1))" "$(ex_log "$WORK/limit")" | grep -c 'too many connections from that IP')" 0 \
-    "limit 2: Exim refused connections (its log says so)"
-t_unlike "$LINE1" 'incomplete' "limit 2: a complete table"
+t_isnt "$(refusals limit "$n0")" 0 "limit 2: Exim refused connections (its log says so)"
 
 pf=$WORK/peers.conf
 : >"$pf"
 for s in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 AES128-SHA AES256-SHA \
-    ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-GCM-SHA384 AES128-GCM-SHA256 DHE-RSA-AES128-SHA; do
+    ECDHE-RSA-AES128-SHA ECDHE-RSA-CHACHA20-POLY1305 AES128-GCM-SHA256 DHE-RSA-AES128-SHA; do
     printf '[%s]\nprotocols = TLSv1.2\nciphers = %s\n\n' "$s" "$s" >>"$pf"
 done
-mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port dual)" -t 60 -f "$pf"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -t 60 -f "$pf"
 rc0=$RC out0=$OUT
 t_is "$RC" 0 "peers, unlimited: OK"
+n0=$(wc -l <"$(ex_log "$WORK/limit")")
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$p" -t 60 -f "$pf"
 t_is "$RC" "$rc0" "peers, limit 2: the exit status of the unlimited server"
 t_is "$(plain "$OUT")" "$(plain "$out0")" "peers, limit 2: the same answer"
-mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" -t 60 --require=none "${CA[@]}"
+t_diag "peers, limit 2: Exim refused $(refusals limit "$n0") connections"
+mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port rsa)" -t 60 --require=none "${CA[@]}"
 rc0=$RC out0=$OUT
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$p" -t 60 --require=none "${CA[@]}"
 t_is "$RC" "$rc0" "cert, limit 2: the exit status of the unlimited server"
 t_is "$(plain "$OUT")" "$(plain "$out0")" "cert, limit 2: the same answer"
 
 # Exim's default smtp_accept_max = 20 (set here as it is by default) and
-# many probes at once: children wait a while after a failed handshake,
-# and more than 20 at a time make Exim refuse. Never a short table
-# without saying so.
-start pileup "$c/rsa2048.pem,$c/ecdsa-p256.pem" 'smtp_accept_max = 20'
-mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(port pileup)" -t 60 --parallel 32 --ciphers
+# more probes at once than that (raw probes, whose dropped connections
+# leave Exim's children busy a while longer): Exim refuses with 421. The
+# whole table, or a first line that says it is incomplete; never a short
+# table without saying so.
+start pileup "$c/rsa2048.pem" 'smtp_accept_max = 20'
+n0=$(wc -l <"$(ex_log "$WORK/pileup")")
+mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$(port pileup)" -t 60 --parallel 64 --raw-only --ciphers
+t_isnt "$(refusals pileup "$n0")" 0 "pile-up: Exim refused connections (too many at once)"
 if [[ $LINE1 == *incomplete* ]]; then
     t_isnt "$RC" 0 "pile-up: an incomplete table is not OK"
     t_pass "pile-up: the first line says the table is incomplete"
 else
-    t_is "$(pairs "$OUT")" "$(pairs "$dual_out")" \
+    t_is "$(pairs "$OUT")" "$(pairs "$rsa_raw")" \
         "pile-up: without 'incomplete' in the first line, the whole table"
-    t_is "$RC" "$dual_rc" "pile-up: the exit status of the unlimited server"
+    t_is "$RC" "$rsa_raw_rc" "pile-up: the exit status of the unlimited server"
 fi
 
 # ---------------------------------------------------------------- slow banner
-start slow "$c/rsa2048.pem,$c/ecdsa-p256.pem" 'acl_smtp_connect = slow'
+start slow "$c/rsa2048.pem" 'acl_smtp_connect = slow'
 p=$(port slow)
 t0=$SECONDS
 mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" -t 10 --ciphers
 t_diag "slow banner: --ciphers -t 10 took $((SECONDS - t0)) s: $LINE1"
 if [[ $LINE1 == *incomplete* ]]; then
     t_is "$RC" 2 "slow banner: incomplete, the timeout state (CRITICAL)"
-    t_like "$LINE1" 'incomplete.*(timeout|deadline)|(timeout|deadline).*incomplete' \
-        "slow banner: the first line names the timeout"
+    t_like "$LINE1" '^TLS PROTOCOL CRITICAL - .*table incomplete \(timeout\)' \
+        "slow banner: the first line says the table is incomplete by the timeout"
     mx_run "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$p" -t 10 --ciphers --timeout-result=UNKNOWN
     if [[ $LINE1 == *incomplete* ]]; then
         t_is "$RC" 3 "slow banner: --timeout-result=UNKNOWN gives UNKNOWN"
     else
-        t_is "$(pairs "$OUT")" "$(pairs "$dual_out")" "slow banner (2nd run): the whole table"
+        t_is "$(pairs "$OUT")" "$(pairs "$rsa_out")" "slow banner (2nd run): the whole table"
     fi
 else
-    t_is "$(pairs "$OUT")" "$(pairs "$dual_out")" "slow banner: complete, the whole table"
-    t_is "$RC" "$dual_rc" "slow banner: complete, the exit status of the fast server"
+    t_is "$(pairs "$OUT")" "$(pairs "$rsa_out")" "slow banner: complete, the whole table"
+    t_is "$RC" "$rsa_rc" "slow banner: complete, the exit status of the fast server"
     t_pass "slow banner: (the run fitted the deadline)"
 fi
 
