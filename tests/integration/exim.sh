@@ -163,7 +163,7 @@ pairs() {
 }
 plain() { # output without perfdata, timings and the limit line
     sed -e 's/ |.*//' -e 's/[0-9.]* ms\b/N ms/g' -e 's/ port [0-9]* / port N /' \
-        -e 's/[0-9]* connections/N connections/' <<<"$1" |
+        -e 's/[0-9][0-9]* connections/N connections/' <<<"$1" |
         grep -v 'refused connections beyond'
 }
 refusals() { # NAME AFTER: Exim's refusals for too many connections
