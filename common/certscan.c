@@ -34,6 +34,11 @@ struct scan {
     /* The server follows the client's order: every round after the
      * first ends on a certificate already seen (see pick_fallback). */
     int fallback;
+    /* A round with the fallback brought back a new certificate of the
+     * fallback's own choice (TLS 1.3, or the same class below it): the
+     * server takes the first listed scheme it has a certificate for, so
+     * the fallback answering means nothing else is there. */
+    int scheme_order;
 };
 
 /*
@@ -127,7 +132,9 @@ auth_serves(enum mx_auth a, enum mx_keytype k)
  * With the fallback (a server that follows the client's order), the
  * first certificate's scheme and, below TLS 1.3, its class's suites come
  * last: a server that has nothing unseen answers with that certificate
- * again instead of refusing, and the round ends with a complete handshake.
+ * again instead of refusing, and the round ends with a complete handshake
+ * (see fallback_ends for when that proves nothing is left). nofb: the
+ * round asked again without the fallback.
  */
 /*
  * The certificate a round falls back on, offered last: in TLS 1.3 the
@@ -137,13 +144,13 @@ auth_serves(enum mx_auth a, enum mx_keytype k)
  * the first one. -1 when its signature scheme is unknown.
  */
 static int
-pick_fallback(const struct scan *sc, int phase, enum mx_auth cls)
+pick_fallback(const struct scan *sc, int phase, enum mx_auth cls, int nofb)
 {
     const struct mx_certscan *s = sc->s;
     const struct mx_sigalg *sa;
     size_t i, f = 0;
 
-    if (phase == 0 || !sc->fallback || s->n == 0)
+    if (phase == 0 || nofb || !sc->fallback || s->n == 0)
         return -1;
     if (phase == 12)
         for (i = s->n; i-- > 0;)
@@ -157,12 +164,12 @@ pick_fallback(const struct scan *sc, int phase, enum mx_auth cls)
 }
 
 static int
-build_offer(const struct scan *sc, int phase, enum mx_auth cls,
+build_offer(const struct scan *sc, int phase, enum mx_auth cls, int nofb,
             uint16_t *suites, uint16_t *sigalgs, struct mx_offer *o, int *fbi)
 {
     const struct mx_sigalg *sa;
     size_t i, j, nsa, ns = 0, ng = 0;
-    int k, any, fb = pick_fallback(sc, phase, cls);
+    int k, any, fb = pick_fallback(sc, phase, cls, nofb);
     enum mx_auth fbc = MX_AUTH_OTHER;
 
     memset(o, 0, sizeof(*o));
@@ -245,11 +252,31 @@ set_fallback(struct scan *sc)
 }
 
 /*
- * One round. Returns 1 when it found a new kind of certificate (go on),
- * 0 when the round ends (refused, or no progress), -1 on error.
+ * Does the fallback answering end the round? Below TLS 1.3 with a fallback
+ * of another class, the suites decide, offered in the client's order which
+ * the server follows: yes. Otherwise (TLS 1.3, or the same class) only
+ * when the server showed that it takes the client's scheme order: a GnuTLS
+ * server takes the first of its own certificates that any listed scheme
+ * allows, and answers with the first certificate whenever its scheme is
+ * listed, even last.
  */
 static int
-round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
+fallback_ends(const struct scan *sc, int phase, enum mx_auth cls, int fbi)
+{
+    if (phase == 12 && key_class(sc->s->certs[fbi].info.type) != cls)
+        return 1;
+    return sc->scheme_order;
+}
+
+/*
+ * One round. Returns 1 when it found a new kind of certificate (go on),
+ * 2 when the fallback answered but may hide another certificate (ask once
+ * more without it, nofb), 0 when the round ends (refused, or no
+ * progress), -1 on error.
+ */
+static int
+round_once(struct scan *sc, int phase, enum mx_auth cls, int nofb,
+           struct mx_error *err)
 {
     struct mx_certscan *s = sc->s;
     uint16_t suites[MAX_SUITES], sigalgs[MAX_SIGALGS];
@@ -261,7 +288,7 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
     size_t i;
     int rc = 0, tls13, fbi;
 
-    if (!build_offer(sc, phase, cls, suites, sigalgs, &o, &fbi)) {
+    if (!build_offer(sc, phase, cls, nofb, suites, sigalgs, &o, &fbi)) {
         mx_log(2, "scan: nothing left to offer %s",
                phase == 13 ? "in TLSv1.3" : "below TLSv1.3");
         return 0;
@@ -271,14 +298,17 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
                  MX_SCAN_MAX_PROBES);
         return 0;
     }
-    mx_log(1, "scan: probe %d (%s, %zu suites, %zu signature schemes)",
+    mx_log(1, "scan: probe %d (%s, %zu suites, %zu signature schemes%s)",
            s->stats.connections + 1,
            phase == 0             ? "all versions"
            : phase == 13          ? "TLSv1.3"
            : cls == MX_AUTH_RSA   ? "below TLSv1.3, RSA suites"
            : cls == MX_AUTH_ECDSA ? "below TLSv1.3, ECDSA suites"
                                   : "below TLSv1.3, DSS suites",
-           o.nsuites, o.nsigalgs);
+           o.nsuites, o.nsigalgs,
+           fbi >= 0 ? ", the fallback last"
+           : nofb   ? ", without the fallback"
+                    : "");
     if (mx_probe(sc->t, &o, &s->stats, &r, err) != 0) {
         mx_probe_result_free(&r);
         return -1;
@@ -308,8 +338,15 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
         if (strcmp(s->certs[i].info.fingerprint, ci.fingerprint) == 0)
             break;
     if (fbi >= 0 && i == (size_t)fbi) {
-        mx_log(1, "scan: the fallback answered: nothing more %s",
-               phase == 13 ? "in TLSv1.3" : "in this class");
+        if (fallback_ends(sc, phase, cls, fbi)) {
+            mx_log(1, "scan: the fallback answered: nothing more %s",
+                   phase == 13 ? "in TLSv1.3" : "in this class");
+        } else {
+            mx_log(1, "scan: the fallback answered, but the server has not "
+                      "shown that it takes the client's scheme order: "
+                      "asking once more without it");
+            rc = 2;
+        }
         goto out;
     }
     if (i < s->n || kind_found(sc, ci.type, ci.curve, tls13)) {
@@ -332,6 +369,19 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
         sc_cert->sigalg = r.hs.sigalg;
         mx_log(1, "scan: found %s (%s)", ci.label, ci.subject);
     }
+    if (fbi >= 0 && !sc->scheme_order &&
+        (phase == 13 || key_class(s->certs[fbi].info.type) == cls)) {
+        sc->scheme_order = 1;
+        mx_log(1, "scan: a scheme listed before the fallback's won: the "
+                  "server takes the client's scheme order");
+    }
+    if (nofb && sc->fallback) {
+        /* The fallback hid this certificate: the server chooses among its
+         * own certificates, and a fallback can never end a round there. */
+        sc->fallback = 0;
+        mx_log(1, "scan: the fallback hid a certificate: later rounds end "
+                  "with a refusal");
+    }
     if (kind_found(sc, ci.type, ci.curve, tls13))
         goto out; /* no progress */
     if (sc->nfound < sizeof(sc->found) / sizeof(sc->found[0])) {
@@ -342,6 +392,17 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
     rc = 1;
 out:
     mx_probe_result_free(&r);
+    return rc;
+}
+
+/* The rounds of one phase (and class) until one ends: 0, or -1 on error. */
+static int
+rounds(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
+{
+    int rc, nofb = 0;
+
+    while ((rc = round_once(sc, phase, cls, nofb, err)) > 0)
+        nofb = rc == 2;
     return rc;
 }
 
@@ -372,25 +433,18 @@ mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
     }
     sc->nlib = (size_t)n;
 
-    rc = round_once(sc, 0, MX_AUTH_OTHER, err);
+    rc = round_once(sc, 0, MX_AUTH_OTHER, 0, err);
     if (rc <= 0) {
         result = rc == 0 ? 0 : -1;
         goto out;
     }
     set_fallback(sc);
-    if (s->tls13) {
-        while ((rc = round_once(sc, 13, MX_AUTH_OTHER, err)) > 0)
-            ;
-        if (rc < 0)
-            goto out;
-    }
+    if (s->tls13 && rounds(sc, 13, MX_AUTH_OTHER, err) < 0)
+        goto out;
     /* TLS 1.3 finds every key type but DSA: below it, only DSS is left. */
-    for (i = s->tls13 ? 2 : 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-        while ((rc = round_once(sc, 12, classes[i], err)) > 0)
-            ;
-        if (rc < 0)
+    for (i = s->tls13 ? 2 : 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+        if (rounds(sc, 12, classes[i], err) < 0)
             goto out;
-    }
     result = 0;
 out:
     free(sc);

@@ -16,10 +16,16 @@
  * order, and then every later round offers a certificate already seen
  * last, so that "nothing new" is a complete handshake with that
  * certificate instead of a refused one (which the server logs as a TLS
- * error). A server that orders by its own preference gets the plain
- * exclusions and refuses the last offer of each round. s->refusals counts
- * the refused handshakes: 0 for a dual RSA + ECDSA Postfix with its
- * defaults, 1 for a TLS 1.3-only one (the DSS round below TLS 1.3).
+ * error). That ends a round only once the server showed that it takes
+ * the client's scheme order (or, below TLS 1.3, when the suites of
+ * another class decide): a GnuTLS server answers with its first
+ * certificate whenever one of its schemes is listed, so until then the
+ * round is asked once more without the schemes of the certificates seen.
+ * A server that orders by its own preference gets the plain exclusions
+ * and refuses the last offer of each round. s->refusals counts the
+ * refused handshakes: 0 for a dual RSA + ECDSA Postfix with its defaults,
+ * 1 for a TLS 1.3-only one (the DSS round below TLS 1.3) and for a single
+ * certificate (the proof that it is alone).
  *
  * Return contract: 0 when the scan ran to its end (s->n may be 0 when the
  * server refused every offer; s->refusal then says how); -1 with err when

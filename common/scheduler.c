@@ -19,16 +19,19 @@
 #include "scheduler.h"
 #include "suites.h"
 
-/* The pause before a task turned away by a connection limit is tried
- * again: long enough for a server to reap the connections that just
+/* The first pause before a task turned away by a connection limit is
+ * tried again: long enough for a server to reap the connections that just
  * ended (Exim keeps a child about half a second after a failed
  * handshake). */
 #define LIMIT_PAUSE_MS 1000
-/* How often one task turned away by a limit is tried again, alone, each
- * time after a longer pause (1 s, 2 s, 3 s): a server under load may
- * count connections that ended a while ago (Postfix's anvil learns of a
- * disconnect only when smtpd reports it). */
-#define LIMIT_RETRIES 3
+/* A task turned away again, alone, waits twice as long each time, up to
+ * this many first pauses (1 s, 2 s, 4 s, 8 s, 8 s, ...): a server under
+ * load may count connections that ended a while ago (Postfix's anvil
+ * learns of a disconnect only when smtpd reports it, an Exim child
+ * lingers until it is reaped). */
+#define LIMIT_PAUSE_GROWTH 8
+/* The time a retry needs after its pause, kept free before the deadline. */
+#define LIMIT_ROOM_MS 2000
 
 enum {
     ST_QUEUED = 0,
@@ -72,6 +75,7 @@ mx_sched_init(struct mx_sched *s, struct mx_target *t, int max_parallel)
     if (max_parallel > MX_SCHED_MAX)
         max_parallel = MX_SCHED_MAX;
     s->asked_parallel = max_parallel;
+    s->limit_pause_ms = LIMIT_PAUSE_MS;
     if (t->conn_limit > 0 && max_parallel > t->conn_limit)
         max_parallel = t->conn_limit;
     s->max_parallel = max_parallel;
@@ -276,20 +280,48 @@ remove_active(struct mx_sched *s, struct mx_task *task)
         }
 }
 
+/* The pause before the next try of a task turned away retries times
+ * before: the first pause doubled each time up to LIMIT_PAUSE_GROWTH of
+ * them; from the second on cut to what the deadline leaves once a
+ * retry's time is kept free, and -1 when it leaves nothing. */
+static int64_t
+limit_pause(const struct mx_sched *s, int retries)
+{
+    int64_t pause = s->limit_pause_ms, room;
+    int i;
+
+    for (i = 0; i < retries && pause < s->limit_pause_ms * LIMIT_PAUSE_GROWTH;
+         i++)
+        pause *= 2;
+    if (pause > s->limit_pause_ms * LIMIT_PAUSE_GROWTH)
+        pause = s->limit_pause_ms * LIMIT_PAUSE_GROWTH;
+    room = (int64_t)mx_deadline_left_ms(s->t->deadline) - LIMIT_ROOM_MS -
+           s->t->greeting_ms;
+    if (retries == 0 || pause <= room)
+        return pause; /* the first retry as before the deadline mattered */
+    return room > 0 ? room : -1;
+}
+
 /* task was turned away before its greeting (mx_app_busy). With other
  * connections open (or a limit met before: the server may still count
  * connections that just ended), lower the parallelism to those that got
- * their greeting, queue the task again (first) and pause; 1 when so. */
+ * their greeting, queue the task again (first) and pause; 1 when so.
+ * A task turned away alone is tried again, after longer and longer
+ * pauses, as long as the server has greeted a connection of this run and
+ * the deadline leaves room. */
 static int
 back_off(struct mx_sched *s, struct mx_task *task)
 {
     struct mx_target *t = s->t;
-    if (task->retries >= LIMIT_RETRIES || t->refused_alone ||
+    int64_t pause = limit_pause(s, task->retries);
+
+    if (pause < 0 || t->refused_alone ||
         (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0) ||
         (task->retries > 0 && !s->greeted_any)) {
-        /* turned away alone every time: a limit we cannot work around;
-         * or no limit at all: a first connection refused, or a server
-         * that has greeted no connection of this run, refuses service */
+        /* turned away alone until the deadline left no room: a limit we
+         * cannot work around; or no limit at all: a first connection
+         * refused, or a server that has greeted no connection of this
+         * run, refuses service */
         if (t->conn_limit > 0 || task->retries > 0) {
             if (!t->refused_alone)
                 snprintf(t->conn_limit_why, sizeof(t->conn_limit_why), "%s",
@@ -316,8 +348,8 @@ back_off(struct mx_sched *s, struct mx_task *task)
     }
     mx_log(1,
            "turned away with %d other connections open: %s; this probe "
-           "again alone after %d ms",
-           s->nactive - 1, task->err.msg, LIMIT_PAUSE_MS * (task->retries + 1));
+           "again alone after %lld ms",
+           s->nactive - 1, task->err.msg, (long long)pause);
     mx_tls_abort(&task->tls);
     mx_raw_abort(&task->rawrun);
     mx_conn_close(&task->conn);
@@ -330,7 +362,7 @@ back_off(struct mx_sched *s, struct mx_task *task)
     if (s->tail == NULL)
         s->tail = task;
     s->nqueued++;
-    s->hold_until = mx_now_ms() + (int64_t)LIMIT_PAUSE_MS * task->retries;
+    s->hold_until = mx_now_ms() + pause;
     return 1;
 }
 

@@ -15,9 +15,15 @@
  * (mx_app_busy: a 421 or a close) while other connections to it are open
  * is not ended: the parallelism for that target drops to the connections
  * that were working (at least 1), and the task is tried again alone after
- * a pause. A task turned away with nothing else open ends with its error
- * (so does every retry still queued then, without a new connection). The
- * limit met is kept in the target, so later runs on it start below it.
+ * a pause. Turned away again alone, it is tried again after pauses twice
+ * as long each time (1 s, 2 s, 4 s, 8 s, 8 s, ...) as long as the server
+ * has greeted a connection of this run and the deadline leaves room for
+ * the pause and a probe: a loaded server may count connections that
+ * ended seconds ago. The parallelism never rises again in the run. A
+ * task turned away with nothing else open and no limit met yet, or alone
+ * by a server that greeted nothing, ends with its error (so does every
+ * retry still queued then, without a new connection). The limit met is
+ * kept in the target, so later runs on it start below it.
  *
  * Slow servers: the time from connect to the greeting of the first
  * connection is kept in the target; whenever a task ends, the connections
@@ -148,12 +154,13 @@ struct mx_sched {
         int64_t t0, end;
     } recent[MX_SCHED_MAX]; /* the last greeted tasks that ended */
     size_t nrecent;
-    int recount;        /* back_off() waits for recount() */
-    int64_t wave_t0;    /* start of the first task refused in that wave */
-    int wave_from;      /* max_parallel when it was refused */
-    int64_t backoff_at; /* when the parallelism was last lowered */
-    int64_t hold_until; /* no new connection before this (mx_now_ms) */
-    int greeted_any;    /* some connection of this run was greeted */
+    int recount;            /* back_off() waits for recount() */
+    int64_t wave_t0;        /* start of the first task refused in that wave */
+    int wave_from;          /* max_parallel when it was refused */
+    int64_t backoff_at;     /* when the parallelism was last lowered */
+    int64_t hold_until;     /* no new connection before this (mx_now_ms) */
+    int greeted_any;        /* some connection of this run was greeted */
+    int64_t limit_pause_ms; /* the first pause after a limit (1000) */
     size_t nqueued;
     int64_t busy_ms; /* summed total_ms of the tasks ended so far */
     int nended;

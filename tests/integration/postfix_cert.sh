@@ -128,7 +128,7 @@ done
 # The incident: only ECDSA, a peer that needs RSA.
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port ecdsa)" --require=rsa "${CA[@]}"
 t_is "$RC" 2 "incident: ECDSA only with --require=rsa is CRITICAL"
-t_like "$LINE1" '^TLS CERT CRITICAL - no RSA certificate \(ECDSA P-256 only\) \| ecdsa_p256_days=[0-9.]+;30:;14: ecdsa_p256_bits=256 time=[0-9.]+s connections=3$' \
+t_like "$LINE1" '^TLS CERT CRITICAL - no RSA certificate \(ECDSA P-256 only\) \| ecdsa_p256_days=[0-9.]+;30:;14: ecdsa_p256_bits=256 time=[0-9.]+s connections=4$' \
     "incident: status line names the missing RSA certificate"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port ecdsa)" "${CA[@]}"
 t_is "$RC" 2 "incident: RSA is required by default"
@@ -156,10 +156,16 @@ t_like "$LINE1" '^TLS CERT CRITICAL - no RSA certificate ' "--require=ecdsa --re
 # Connections: elimination costs one connection per certificate plus one
 # per round that proves nothing else is there (a complete handshake with a
 # certificate already seen, on a server that follows the client's order).
+# That proof holds once a round showed that the server takes the client's
+# scheme order (a new certificate came back before the one offered last):
+# until then the round asks once more without the schemes of the
+# certificate seen (a GnuTLS server answers with its first certificate
+# whenever one of its schemes is listed). So a single certificate costs
+# one connection more, refused: ECDSA without TLS 1.3, 5.
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" "${CA[@]}"
 t_like "$LINE1" ' connections=4$' "dual with TLS 1.3: 4 connections"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port ecdsa12)" --require=none "${CA[@]}"
-t_like "$LINE1" ' connections=4$' "ECDSA without TLS 1.3: 4 connections"
+t_like "$LINE1" ' connections=5$' "ECDSA without TLS 1.3: 5 connections"
 
 # Perfdata: days and bits per certificate, time, connections.
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" -w 20: -c 10: "${CA[@]}"
@@ -350,9 +356,10 @@ t_like "$LINE1" '^TLS CERT CRITICAL - STARTTLS not offered in the EHLO reply' \
 before=$(pf_lines "$WORK/pf")
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port rsa)" --require=none "${CA[@]}"
 conns=$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' <<<"$LINE1")
+refused=$(sed -n 's/^\[OK\] .* [0-9]* connections, \([0-9]*\) refused handshakes\{0,1\}.*/\1/p' <<<"$OUT")
 pf_wait_log "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from' "$conns" 10 "$before"
-t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from .* ehlo=2 starttls=1 quit=1 commands=4' "$before")" "$conns" \
-    "every session ends with EHLO over TLS and QUIT"
+t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*disconnect from .* ehlo=2 starttls=1 quit=1 commands=4' "$before")" "$((conns - refused))" \
+    "every session with a completed handshake ends with EHLO over TLS and QUIT"
 t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd\[[0-9]+\]: connect from' "$before")" "$conns" \
     "the connection count in perfdata matches the server log"
 t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*improper command pipelining' "$before")" 0 \
@@ -363,7 +370,9 @@ t_is "$(pf_count "$WORK/pf" 'postfix/rsa/smtpd.*improper command pipelining' "$b
 # rounds ended on a certificate already seen, every run left 4 lines on
 # dual, ecdsa and dual13 (and 6 on ecdsa12). Now a server that follows the
 # client's order (Postfix's default) logs none, except the one refusal of
-# TLS 1.2 that proves a TLS 1.3-only server has no DSA certificate; a
+# TLS 1.2 that proves a TLS 1.3-only server has no DSA certificate, and,
+# with a single certificate, the one refusal that proves it is alone
+# (see "Connections" above); a
 # server with its own order (tls_preempt_cipherlist=yes) refuses the last
 # offer of each round. The long output counts the refusals; the log must
 # agree.
@@ -381,8 +390,8 @@ tls_errors() {
     t_ok "$svc: $n TLS error lines in the log (at most $bound; before: 4 or 6)" [ "$n" -le "$bound" ]
 }
 tls_errors dual 0 0
-tls_errors ecdsa 0 0
-tls_errors ecdsa12 0 0
+tls_errors ecdsa 1 2
+tls_errors ecdsa12 1 2
 tls_errors all 0 0
 tls_errors dual13 1 2
 tls_errors dualpref 2 4
