@@ -952,10 +952,26 @@ build_groups_ossl(struct ctx *c, struct job *j)
     j->task.offer.ngroups = j->nglist;
 }
 
+/* An OpenSSL group chain's candidates left, moved before the groups for
+ * the raw engine. */
+static void
+to_raw(struct job *j)
+{
+    size_t i, n = j->ncand;
+
+    for (i = 0; i < j->nrest && n < MX_ENUM_MAX_GROUPS; i++)
+        if (!mx_code_listed(j->cand, n, j->rest[i]))
+            j->cand[n++] = j->rest[i];
+    memcpy(j->rest, j->cand, n * sizeof(*j->cand));
+    j->nrest = n;
+    j->ncand = 0;
+}
+
 /* After the OpenSSL group chain: the groups the library cannot offer, by
- * the raw engine, with the groups found listed last. 0 when queued. */
+ * the raw engine, with the groups found listed last (anchor; otherwise
+ * only after a refusal). 0 when queued. */
 static int
-groups_rest(struct ctx *c, struct job *j)
+groups_rest(struct ctx *c, struct job *j, int anchor)
 {
     struct mx_vresult *r = &c->e->v[j->vi];
 
@@ -967,7 +983,7 @@ groups_rest(struct ctx *c, struct job *j)
     memcpy(j->cand, j->rest, j->nrest * sizeof(*j->rest));
     j->ncand = j->nrest;
     j->nrest = 0;
-    j->anchored = r->ngroups > 0;
+    j->anchored = anchor && r->ngroups > 0;
     if (build_groups(c, j) != 0) {
         c->failed = 1;
         return -1;
@@ -1064,7 +1080,7 @@ start_groups(struct ctx *c, int vi)
             queue(c, j);
             return;
         }
-        (void)groups_rest(c, j);
+        (void)groups_rest(c, j, 1);
         return;
     }
     if (build_groups(c, j) != 0) {
@@ -1113,7 +1129,7 @@ groups_done(struct ctx *c, struct job *j)
             }
         }
         if (j->ossl)
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
         else
             r->groups_complete = 1;
         return;
@@ -1122,18 +1138,26 @@ groups_done(struct ctx *c, struct job *j)
     if (j->ossl) {
         const struct mx_handshake *hs = &j->task.hs;
 
-        if (j->task.rc != 0 && !(hs->alert_sent == 47 && !j->anchored &&
-                                 j->ncand > 0 && r->ngroups > 0)) {
+        if (j->task.rc != 0 && hs->alert_sent == 47 && !j->anchored &&
+            j->ncand > 0) {
+            /* the library rejected the server's answer (illegal_parameter):
+             * an ECDSA certificate on a curve the offer leaves out (wrong
+             * curve; see drop_ecdsa), or a group not offered. The groups
+             * left go to the raw engine, which reads the
+             * ServerKeyExchange's curve and does not judge the
+             * certificate (a group not offered is an error there). */
+            mx_log(1, "enumerate: %s: %s; the groups left asked raw",
+                   j->task.addr, j->task.err.msg);
+            c->e->refusals++; /* an aborted handshake in the server's log */
+            to_raw(j);
+            (void)groups_rest(c, j, 0);
+            return;
+        }
+        if (j->task.rc != 0) {
             note_error(c, j, &j->task.err);
             return;
         }
-        if (j->task.rc != 0 || !hs->accepted) {
-            /* refused; or the library refused the server's answer with
-             * illegal_parameter before any group was listed last: an
-             * ECDSA suite whose certificate's curve the offer left out
-             * (wrong curve). With the groups found listed last the
-             * certificate's curve is offered; the same abort then is an
-             * error (a key exchange group not offered). */
+        if (!hs->accepted) {
             c->e->refusals++;
             if (!j->anchored && j->ncand > 0 && r->ngroups > 0) {
                 j->anchored = 1;
@@ -1141,12 +1165,12 @@ groups_done(struct ctx *c, struct job *j)
                 queue(c, j);
                 return;
             }
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         g = hs->group;
         if (j->anchored && mx_code_listed(r->groups, r->ngroups, g)) {
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
@@ -1159,7 +1183,7 @@ groups_done(struct ctx *c, struct job *j)
         add_code(r->groups, &r->ngroups, MX_ENUM_MAX_GROUPS, g);
         remove_code(j->cand, &j->ncand, g);
         if (j->ncand == 0) {
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         build_groups_ossl(c, j);
