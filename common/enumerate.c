@@ -736,8 +736,10 @@ raw_suite_chain(struct ctx *c, int vi, const uint16_t *suites, size_t n,
  * groups. A suite accepted by either kind is accepted. A version that
  * got one DHE suite needs none of this (the server's choice does not
  * depend on the suite), so a server that serves DHE, or that has no
- * suite of the authentication DHE would need, costs no connection more.
- * 1 when chains were queued.
+ * suite of the authentication DHE would need, costs no connection more;
+ * nor does one that answered suites by closing the connection (Dovecot
+ * without DH parameters closes when it picks DHE: a second ask would
+ * only close again). 1 when chains were queued.
  */
 static int
 dhe_again(struct ctx *c, int vi)
@@ -750,7 +752,7 @@ dhe_again(struct ctx *c, int vi)
     int ossl_chain, auth_seen;
 
     if (c->dhe_asked[vi] || c->failed || v < MX_TLS10 || v > MX_TLS12 ||
-        r->nsuites == 0)
+        r->nsuites == 0 || r->ncloses > 0 || r->closed_ends > 0)
         return 0;
     c->dhe_asked[vi] = 1;
     for (i = 0; i < r->nsuites; i++)
