@@ -64,6 +64,7 @@ struct job {
     int retried;   /* ... the last close was already asked again */
     int singles;   /* ... the candidates left are asked one at a time */
     int again;     /* other jobs: the last close was already asked again */
+    int ec_only;   /* raw suite chains: the hello lists no FFDHE group */
     uint8_t *hello;
     size_t hello_len;
     struct job *all_next; /* every job, for freeing */
@@ -87,6 +88,8 @@ struct ctx {
     int hs_closed[MX_NVERSIONS]; /* a complete handshake was closed; the
                                     raw engine asks again (the second ask) */
     struct mx_error close_err;   /* the first such close, as an error */
+    int dhe_asked[MX_NVERSIONS]; /* the DHE suites were asked with the
+                                    other kind of hello (dhe_again) */
 };
 
 int
@@ -197,6 +200,19 @@ build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
     j->task.done = job_done;
     j->task.arg = j;
     return 0;
+}
+
+/* A raw suite chain's hello: j->offer, with the groups of its kind. */
+static int
+build_suites(struct job *j)
+{
+    const uint16_t *ec;
+    size_t nec;
+
+    if (!j->ec_only)
+        return build(j, NULL, 0, MX_FLIGHT_STOP_HELLO);
+    ec = mx_offer_ec_groups(&nec);
+    return build(j, ec, nec, MX_FLIGHT_STOP_HELLO);
 }
 
 /* An OpenSSL task offering suites (n of them) at one version: a complete
@@ -679,6 +695,100 @@ ossl_suites_next(struct ctx *c, struct job *j)
     return 1;
 }
 
+/* A raw suite chain over suites (n of them) at version vi. */
+static int
+raw_suite_chain(struct ctx *c, int vi, const uint16_t *suites, size_t n,
+                int ec_only)
+{
+    struct job *j;
+    size_t i, k;
+
+    for (i = 0; i < n; i += k) {
+        k = n - i < MX_ENUM_CHUNK ? n - i : MX_ENUM_CHUNK;
+        j = new_job(c, J_SUITES, vi);
+        if (j == NULL)
+            return -1;
+        memcpy(j->offer, suites + i, k * sizeof(*suites));
+        j->noffer = k;
+        j->ec_only = ec_only;
+        if (build_suites(j) != 0)
+            return -1;
+        c->pending_suites[vi]++;
+        queue(c, j);
+    }
+    return 0;
+}
+
+/*
+ * DHE and the groups of the hello. A GnuTLS server decides whether it
+ * serves DHE at all by the FFDHE groups the client lists, not by the
+ * suite: without DH parameters of its own (Exim's tls_dhparam = none) it
+ * serves DHE only to a client listing an RFC 7919 group it allows; with
+ * its own parameters and the RFC 7919 groups removed from its priority
+ * string, only to a client listing none. The OpenSSL engine's hellos list
+ * no FFDHE group (OpenSSL 3.0 below TLS 1.3), the raw engine's list all
+ * five. So when the suite chains of a version have ended with suites
+ * accepted but no DHE suite among them, the DHE suites that remain, with
+ * an authentication the server was seen to use (an RSA suite accepted for
+ * DHE-RSA), are asked once more by raw chains with the other kind of
+ * hello: those the OpenSSL engine asked, with a hello listing every FFDHE
+ * group; those the raw engine asked, with one listing only elliptic-curve
+ * groups. A suite accepted by either kind is accepted. A version that
+ * got one DHE suite needs none of this (the server's choice does not
+ * depend on the suite), so a server that serves DHE, or that has no
+ * suite of the authentication DHE would need, costs no connection more;
+ * nor does one that answered suites by closing the connection (Dovecot
+ * without DH parameters closes when it picks DHE: a second ask would
+ * only close again). 1 when chains were queued.
+ */
+static int
+dhe_again(struct ctx *c, int vi)
+{
+    struct mx_vresult *r = &c->e->v[vi];
+    uint16_t *all = c->scratch, ff[MX_ENUM_MAX_SUITES], ec[MX_ENUM_MAX_SUITES];
+    const struct mx_suite *s, *t;
+    size_t n, i, k, nff = 0, nec = 0;
+    uint16_t v = version_codes[vi];
+    int ossl_chain, auth_seen;
+
+    if (c->dhe_asked[vi] || c->failed || v < MX_TLS10 || v > MX_TLS12 ||
+        r->nsuites == 0 || r->ncloses > 0 || r->closed_ends > 0)
+        return 0;
+    c->dhe_asked[vi] = 1;
+    for (i = 0; i < r->nsuites; i++)
+        if ((s = mx_suite_by_code(r->suites[i])) != NULL && s->kx == MX_KX_DHE)
+            return 0;
+    ossl_chain = c->tlsv && vi >= TLSV_LO && r->verified;
+    n = universe(c, vi, all, MX_ENUM_MAX_SUITES);
+    for (i = 0; i < n; i++) {
+        s = mx_suite_by_code(all[i]);
+        if (s == NULL || s->kx != MX_KX_DHE ||
+            mx_code_listed(r->closes, r->ncloses, all[i]))
+            continue;
+        for (k = 0, auth_seen = 0; k < r->nsuites && !auth_seen; k++)
+            auth_seen = (t = mx_suite_by_code(r->suites[k])) != NULL &&
+                        t->auth == s->auth;
+        if (!auth_seen)
+            continue;
+        if (ossl_chain && mx_suite_in_library(all[i]) && ossl_offers(all[i], v))
+            ff[nff++] = all[i];
+        else
+            ec[nec++] = all[i];
+    }
+    if (nff + nec == 0)
+        return 0;
+    mx_log(1,
+           "enumerate: %s: no DHE suite accepted; %zu asked again with FFDHE "
+           "groups listed, %zu with none",
+           mx_version_name(v), nff, nec);
+    if (raw_suite_chain(c, vi, ff, nff, 0) != 0 ||
+        raw_suite_chain(c, vi, ec, nec, 1) != 0) {
+        c->failed = 1;
+        return c->pending_suites[vi] > 0;
+    }
+    return 1;
+}
+
 static void
 suites_done(struct ctx *c, struct job *j)
 {
@@ -700,7 +810,7 @@ suites_done(struct ctx *c, struct job *j)
             mx_log(1, "enumerate: %s: %s; asked again", j->task.addr,
                    closed_why(j));
             j->again = 1;
-            if (build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+            if (build_suites(j) == 0) {
                 queue_later(c, j);
                 return;
             }
@@ -727,14 +837,15 @@ suites_done(struct ctx *c, struct job *j)
         if (f->dh_bits > 0)
             r->dh_bits = f->dh_bits;
         remove_code(j->offer, &j->noffer, f->suite);
-        if (j->noffer > 0 && !c->failed &&
-            build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+        if (j->noffer > 0 && !c->failed && build_suites(j) == 0) {
             queue(c, j);
             return;
         }
     }
 chain_end:
     if (--c->pending_suites[j->vi] > 0)
+        return;
+    if (dhe_again(c, j->vi))
         return;
     /* every chain of this version has ended */
     if (c->o->what & MX_ENUM_ORDER)
@@ -843,10 +954,26 @@ build_groups_ossl(struct ctx *c, struct job *j)
     j->task.offer.ngroups = j->nglist;
 }
 
+/* An OpenSSL group chain's candidates left, moved before the groups for
+ * the raw engine. */
+static void
+to_raw(struct job *j)
+{
+    size_t i, n = j->ncand;
+
+    for (i = 0; i < j->nrest && n < MX_ENUM_MAX_GROUPS; i++)
+        if (!mx_code_listed(j->cand, n, j->rest[i]))
+            j->cand[n++] = j->rest[i];
+    memcpy(j->rest, j->cand, n * sizeof(*j->cand));
+    j->nrest = n;
+    j->ncand = 0;
+}
+
 /* After the OpenSSL group chain: the groups the library cannot offer, by
- * the raw engine, with the groups found listed last. 0 when queued. */
+ * the raw engine, with the groups found listed last (anchor; otherwise
+ * only after a refusal). 0 when queued. */
 static int
-groups_rest(struct ctx *c, struct job *j)
+groups_rest(struct ctx *c, struct job *j, int anchor)
 {
     struct mx_vresult *r = &c->e->v[j->vi];
 
@@ -858,13 +985,46 @@ groups_rest(struct ctx *c, struct job *j)
     memcpy(j->cand, j->rest, j->nrest * sizeof(*j->rest));
     j->ncand = j->nrest;
     j->nrest = 0;
-    j->anchored = r->ngroups > 0;
+    j->anchored = anchor && r->ngroups > 0;
     if (build_groups(c, j) != 0) {
         c->failed = 1;
         return -1;
     }
     queue(c, j);
     return 0;
+}
+
+/*
+ * Below TLS 1.3, the group chain offers no ECDSA suite when the server
+ * accepts ECDHE suites with another authentication (RSA, anonymous, PSK).
+ * The group a chain asks about is the key exchange's, named in the
+ * ServerKeyExchange; an ECDSA certificate's curve is another thing, but
+ * TLS 1.2 ties the two in the client: OpenSSL aborts a handshake whose
+ * certificate is on a curve its supported_groups leaves out (wrong curve,
+ * alert illegal_parameter), and a server that does not check this
+ * (GnuTLS) picks its P-256 certificate for an offer without P-256 all the
+ * same. Without ECDSA suites the offer's groups are about the key
+ * exchange alone. A server whose only ECDHE suites are ECDSA keeps them,
+ * and the group chain lists the groups found last when needed (see
+ * build_groups and groups_done).
+ */
+static void
+drop_ecdsa(struct job *j)
+{
+    const struct mx_suite *s;
+    size_t i, n = 0;
+
+    for (i = 0; i < j->noffer; i++)
+        if ((s = mx_suite_by_code(j->offer[i])) != NULL &&
+            s->auth != MX_SAUTH_ECDSA)
+            n++;
+    if (n == 0 || n == j->noffer)
+        return;
+    for (i = 0, n = 0; i < j->noffer; i++)
+        if ((s = mx_suite_by_code(j->offer[i])) != NULL &&
+            s->auth != MX_SAUTH_ECDSA)
+            j->offer[n++] = j->offer[i];
+    j->noffer = n;
 }
 
 /* The groups a version can be asked about, and the suites to offer. */
@@ -904,6 +1064,8 @@ start_groups(struct ctx *c, int vi)
         r->groups_complete = 1; /* nothing to ask: no ECDHE suite */
         return;
     }
+    if (!tls13)
+        drop_ecdsa(j);
     if (ossl_can(c, vi, j->offer, j->noffer)) {
         /* the library's groups by complete handshakes, the rest after */
         for (i = 0, n = 0; i < j->ncand; i++) {
@@ -920,7 +1082,7 @@ start_groups(struct ctx *c, int vi)
             queue(c, j);
             return;
         }
-        (void)groups_rest(c, j);
+        (void)groups_rest(c, j, 1);
         return;
     }
     if (build_groups(c, j) != 0) {
@@ -969,7 +1131,7 @@ groups_done(struct ctx *c, struct job *j)
             }
         }
         if (j->ossl)
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
         else
             r->groups_complete = 1;
         return;
@@ -978,6 +1140,21 @@ groups_done(struct ctx *c, struct job *j)
     if (j->ossl) {
         const struct mx_handshake *hs = &j->task.hs;
 
+        if (j->task.rc != 0 && hs->alert_sent == 47 && !j->anchored &&
+            j->ncand > 0) {
+            /* the library rejected the server's answer (illegal_parameter):
+             * an ECDSA certificate on a curve the offer leaves out (wrong
+             * curve; see drop_ecdsa), or a group not offered. The groups
+             * left go to the raw engine, which reads the
+             * ServerKeyExchange's curve and does not judge the
+             * certificate (a group not offered is an error there). */
+            mx_log(1, "enumerate: %s: %s; the groups left asked raw",
+                   j->task.addr, j->task.err.msg);
+            c->e->refusals++; /* an aborted handshake in the server's log */
+            to_raw(j);
+            (void)groups_rest(c, j, 0);
+            return;
+        }
         if (j->task.rc != 0) {
             note_error(c, j, &j->task.err);
             return;
@@ -990,12 +1167,12 @@ groups_done(struct ctx *c, struct job *j)
                 queue(c, j);
                 return;
             }
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         g = hs->group;
         if (j->anchored && mx_code_listed(r->groups, r->ngroups, g)) {
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         if (g == 0 || !mx_code_listed(j->cand, j->ncand, g)) {
@@ -1008,7 +1185,7 @@ groups_done(struct ctx *c, struct job *j)
         add_code(r->groups, &r->ngroups, MX_ENUM_MAX_GROUPS, g);
         remove_code(j->cand, &j->ncand, g);
         if (j->ncand == 0) {
-            (void)groups_rest(c, j);
+            (void)groups_rest(c, j, 1);
             return;
         }
         build_groups_ossl(c, j);

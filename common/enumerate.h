@@ -29,14 +29,26 @@
  *             more than MX_ENUM_CHUNK suites; in the handshake chain a
  *             close is asked again once, then the offer is halved until
  *             the suites the server closes on are found (closes);
+ *             when a version's chains end with suites accepted but no
+ *             DHE suite, the DHE suites left (of an authentication the
+ *             server was seen to use) are asked once more by raw chains
+ *             with the other kind of hello: FFDHE groups listed (after
+ *             the handshake chain, whose OpenSSL hellos list none) or
+ *             none listed (after a raw chain), as a GnuTLS server serves
+ *             DHE or not by the FFDHE groups the client lists;
  *   order     one probe per version with two accepted suites reversed;
  *   groups    per accepted version, an elimination chain over the
  *             supported_groups list (TLS 1.3: the key_share group or the
  *             HelloRetryRequest's; below: the ServerKeyExchange curve of
- *             ECDHE suites); when it ends in a refusal with groups left,
- *             once more with the groups found listed after them (an
- *             ECDSA certificate's curve must be listed for the server to
- *             use it), until the server picks one of those;
+ *             ECDHE suites, and no ECDSA suite when the server accepts
+ *             ECDHE suites of another authentication); when it ends in a
+ *             refusal with groups left, once more with the groups found
+ *             listed after them (an ECDSA certificate's curve must be
+ *             listed for the server to use it), until the server picks
+ *             one of those; a handshake the library aborts because the
+ *             server's ECDSA certificate is on a curve the offer leaves
+ *             out (a GnuTLS server does that) hands the groups left to
+ *             the raw engine, which reads the ServerKeyExchange's curve;
  *   fallback  one probe at the second highest version with
  *             TLS_FALLBACK_SCSV.
  *

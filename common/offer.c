@@ -27,11 +27,19 @@
  * its own DH parameters and the RFC 7919 groups removed from its
  * priority string, takes DHE only from a client listing none: one hello
  * cannot be both, and a caller that must find those passes its own
- * groups (the five elliptic ones).
+ * groups (the five elliptic ones, mx_offer_ec_groups).
  */
 static const uint16_t common_groups[] = {0x001d, 0x0017, 0x0018, 0x0019,
                                          0x001e, 0x0100, 0x0101, 0x0102,
                                          0x0103, 0x0104};
+#define NEC_GROUPS 5 /* the elliptic ones come first */
+
+const uint16_t *
+mx_offer_ec_groups(size_t *n)
+{
+    *n = NEC_GROUPS;
+    return common_groups;
+}
 
 /* A key share for group, made on first use; NULL if it cannot be made. */
 static const struct mx_share *

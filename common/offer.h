@@ -46,6 +46,10 @@ struct mx_client_offer {
     const char *sni; /* NULL: no server_name */
 };
 
+/* The elliptic-curve groups of the default list (X25519, P-256, P-384,
+ * P-521, X448): a hello listing no FFDHE group; *n receives the count. */
+const uint16_t *mx_offer_ec_groups(size_t *n);
+
 /* Encode o into out (cap bytes; 16400 is always enough); *len is set. */
 int mx_offer_hello(struct mx_shares *sh, const struct mx_client_offer *o,
                    uint8_t *out, size_t cap, size_t *len, struct mx_error *err);
