@@ -316,8 +316,9 @@ back_off(struct mx_sched *s, struct mx_task *task)
     int64_t pause = limit_pause(s, task->retries);
 
     if (pause < 0 || t->refused_alone ||
-        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0) ||
-        (task->retries > 0 && !s->greeted_any)) {
+        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0 &&
+         !t->greeted_any) ||
+        (task->retries > 0 && !t->greeted_any)) {
         /* turned away alone until the deadline left no room: a limit we
          * cannot work around; or no limit at all: a first connection
          * refused, or a server that has greeted no connection of this
@@ -500,7 +501,7 @@ step(struct mx_sched *s, struct mx_task *task)
             rc = mx_app_step(&task->sm, &task->conn, &task->err);
             if (!task->greeted && mx_app_greeted(&task->sm)) {
                 task->greeted = 1;
-                s->greeted_any = 1;
+                s->t->greeted_any = 1;
                 if (!t->greeting_measured) {
                     t->greeting_measured = 1;
                     t->greeting_ms = mx_now_ms() - task->t0 - task->connect_ms;

@@ -67,6 +67,7 @@ struct mx_target {
     int conn_limit;      /* 0: none met; else connections at once it took */
     int conn_limit_from; /* the parallelism asked for when it was met */
     int refused_alone;   /* it turned away a connection with none other open */
+    int greeted_any;     /* it greeted a connection of this run (any phase) */
     char conn_limit_why[sizeof(
         ((struct mx_error *)0)->msg)]; /* the refusal that set the limit */
     int greeting_measured;
@@ -159,7 +160,6 @@ struct mx_sched {
     int wave_from;          /* max_parallel when it was refused */
     int64_t backoff_at;     /* when the parallelism was last lowered */
     int64_t hold_until;     /* no new connection before this (mx_now_ms) */
-    int greeted_any;        /* some connection of this run was greeted */
     int64_t limit_pause_ms; /* the first pause after a limit (1000) */
     size_t nqueued;
     int64_t busy_ms; /* summed total_ms of the tasks ended so far */
