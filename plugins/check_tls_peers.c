@@ -7,7 +7,10 @@
  * --peer-clienthello). Each peer's client is simulated against our server
  * (see common/simulate.h); a failing peer is diagnosed. Peers described
  * by their MX ("mx = domain") use a profile learned beforehand with
- * --learn, which is the only mode that contacts a foreign server.
+ * --learn, which is the only mode that contacts a foreign server. A peer
+ * that authenticates us by DANE ('authenticates = dane') also has the
+ * chain its client got checked against our TLSA records (one validated
+ * lookup per run, after the handshakes).
  * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
 #include <errno.h>
