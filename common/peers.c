@@ -173,6 +173,23 @@ parse_severity(const char *s, enum mx_state *out, struct mx_error *err)
     return 0;
 }
 
+int
+mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err)
+{
+    if (strcasecmp(s, "dane") == 0)
+        *out = MX_PEER_AUTH_DANE;
+    else if (strcasecmp(s, "none") == 0)
+        *out = 0;
+    else {
+        mx_error_set(err, MX_E_USAGE,
+                     "'%.64s' is not dane or none (mta-sts is not supported "
+                     "yet)",
+                     s);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 host_char(char c, int bracketed)
 {
@@ -316,6 +333,7 @@ enum key {
     K_CLIENTHELLO,
     K_MX,
     K_MAX_AGE,
+    K_AUTHENTICATES,
     NKEYS
 };
 
@@ -327,7 +345,7 @@ static const struct {
     {"protocols", WAY_LISTS},   {"ciphers", WAY_LISTS},
     {"groups", WAY_LISTS},      {"sigalgs", WAY_LISTS},
     {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
-    {"max-age", WAY_MX},
+    {"max-age", WAY_MX},        {"authenticates", WAY_NONE},
 };
 
 struct loader {
@@ -487,6 +505,9 @@ apply_key(struct loader *ld, enum key k, const char *value)
         return 0;
     case K_MAX_AGE:
         rc = mx_parse_duration(value, NULL, &p->max_age, &e);
+        break;
+    case K_AUTHENTICATES:
+        rc = mx_peer_auth_parse(value, &p->auth, &e);
         break;
     case NKEYS:
         break;

@@ -27,6 +27,9 @@
  *   mx  a host or domain (optionally host:port or [host]:port) whose MX is
  *       probed as a server by --learn; max-age (seconds, or with a suffix
  *       s, m, h, d, w) says when a learned profile is stale (default 30d).
+ * authenticates = dane says that the peer's client authenticates us by
+ * DANE (RFC 7672): its prediction then checks the certificate it gets
+ * against our TLSA records; none (the default) that it does not.
  * Blank lines and lines starting with '#' or ';' are ignored; a section
  * name is 1..63 letters, digits, '.', '_' or '-'; a key may appear once
  * per section; the three ways exclude each other.
@@ -46,6 +49,8 @@
 #define MX_PEER_MAX_SUITES 512
 #define MX_PEER_MAX_LIST   64
 #define MX_PEERS_MAX       1000 /* most peers in one file */
+
+#define MX_PEER_AUTH_DANE 1u /* DANE for SMTP (RFC 7672) */
 
 enum mx_peer_kind {
     MX_PEER_LISTS = 0, /* protocols/ciphers/groups/sigalgs (or defaults) */
@@ -73,6 +78,8 @@ struct mx_peer {
     /* MX_PEER_MX */
     char mx[256];
     long max_age; /* seconds */
+    /* how its client authenticates us (MX_PEER_AUTH_*), 0: not at all */
+    unsigned auth;
     /* where it was defined ("-" and 0 for command-line peers) */
     char file[256];
     int line;
@@ -108,6 +115,10 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
                          const char *clienthello, struct mx_error *err);
 
 void mx_peers_free(struct mx_peers *peers);
+
+/* An authenticates value: dane or none (case-insensitive) into *out. 0,
+ * or -1 (USAGE). */
+int mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err);
 
 /* 1 when s is a peer name: 1..63 letters, digits, '.', '_' or '-' (it
  * also names the peer's profile file, so it holds no '/'). */

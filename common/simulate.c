@@ -814,6 +814,10 @@ main_done(struct pjob *pj)
                 (leaf = sk_X509_value(t->hs.chain, 0)) != NULL &&
                 mx_certinfo_get(leaf, &ci, &e) == 0)
                 snprintf(o->cert, sizeof(o->cert), "%s", ci.label);
+            /* kept for the caller's check of it (DANE); NULL when the
+               copy fails, as when none was presented */
+            if (t->hs.chain != NULL)
+                o->chain = X509_chain_up_ref(t->hs.chain);
         } else {
             o->us = t->raw.us;
             (void)der_keytype(t->raw.flight->leaf, t->raw.flight->leaf_len,
@@ -1081,6 +1085,8 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
             out[i] = out[leader[i]];
             out[i].peer = &peers[i];
             out[i].shared = 1;
+            if (out[i].chain != NULL)
+                out[i].chain = X509_chain_up_ref(out[i].chain);
         }
     if (stats != NULL) {
         stats->connections += c->s.stats.connections;
@@ -1099,4 +1105,16 @@ out:
     free(pj);
     free(c);
     return rc;
+}
+
+void
+mx_sim_free(struct mx_sim *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; s != NULL && i < n; i++) {
+        if (s[i].chain != NULL)
+            sk_X509_pop_free(s[i].chain, X509_free);
+        s[i].chain = NULL;
+    }
 }

@@ -40,7 +40,10 @@
 #ifndef MX_SIMULATE_H
 #define MX_SIMULATE_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <openssl/x509.h>
 
 #include "err.h"
 #include "peers.h"
@@ -72,7 +75,10 @@ struct mx_sim {
     uint16_t suite;
     uint16_t group;
     char cert[48]; /* "RSA 2048"; empty when not visible (raw TLS 1.3) */
-    int64_t us;    /* from the ClientHello to the verdict */
+    /* the chain presented, leaf first, owned here (mx_sim_free); only
+       from the OpenSSL engine: NULL for a raw probe */
+    STACK_OF(X509) * chain;
+    int64_t us; /* from the ClientHello to the verdict */
     /* refused */
     char refusal[512]; /* how the server refused ("alert ...") */
     enum mx_diag diag;
@@ -91,6 +97,10 @@ struct mx_sim {
 int mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
                 int parallel, const char *sni, struct mx_sim *out,
                 struct mx_probe_stats *stats, struct mx_error *err);
+
+/* Free what n results hold (their chains); the array itself is the
+ * caller's. */
+void mx_sim_free(struct mx_sim *s, size_t n);
 
 /* "certificate type", "protocol version", ... for -v and tests. */
 const char *mx_diag_name(enum mx_diag d);

@@ -7,7 +7,10 @@
  * --peer-clienthello). Each peer's client is simulated against our server
  * (see common/simulate.h); a failing peer is diagnosed. Peers described
  * by their MX ("mx = domain") use a profile learned beforehand with
- * --learn, which is the only mode that contacts a foreign server.
+ * --learn, which is the only mode that contacts a foreign server. A peer
+ * that authenticates us by DANE ('authenticates = dane') also has the
+ * chain its client got checked against our TLSA records (one validated
+ * lookup per run, after the handshakes).
  * Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
 #include <errno.h>
@@ -20,13 +23,16 @@
 
 #include "config.h"
 
+#include "dane.h"
 #include "learn.h"
 #include "log.h"
+#include "net.h"
 #include "opts.h"
 #include "peers.h"
 #include "profile.h"
 #include "range.h"
 #include "registry.h"
+#include "resolve.h"
 #include "result.h"
 #include "runner.h"
 #include "simulate.h"
@@ -51,6 +57,8 @@ enum {
     OPT_MAX_AGE,
     OPT_LEARN,
     OPT_DNS_SERVER,
+    OPT_DNS_ANCHOR,
+    OPT_PEER_AUTH,
     OPT_PARALLEL,
 };
 
@@ -66,11 +74,14 @@ struct cfg {
     const char *peer_sigalgs;
     const char *peer_hello;
     enum mx_state peer_severity;
+    unsigned peer_auth;
+    int peer_auth_given;
     const char *cache_dir;
     long max_age;
     int max_age_given;
     int learn;
     const char *dns_server;
+    const char *dns_anchor;
     long long parallel;
     struct mx_range warn;
     struct mx_range crit;
@@ -122,6 +133,23 @@ help(struct mx_buf *b)
         "    else sent byte for byte (see the man page).\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
+        " --peer-authenticates=dane|none\n"
+        "    The command-line peer authenticates this server by DANE (RFC "
+        "7672), as\n"
+        "    'authenticates = dane' in the peers file: the certificate it "
+        "gets is\n"
+        "    checked against the TLSA records of _PORT._tcp.HOST (HOST: -H, "
+        "or --sni\n"
+        "    with -H ADDRESS), looked up once per run after the handshakes "
+        "and\n"
+        "    validated with DNSSEC. No match, or bogus records: the peer "
+        "fails (its\n"
+        "    severity); unsigned zone or no TLSA records: a note "
+        "(opportunistic TLS);\n"
+        "    a failed lookup: UNKNOWN. A peer simulated by a raw ClientHello "
+        "says\n"
+        "    'certificate not verified (raw probe)'. MTA-STS is not "
+        "supported.\n"
         " --cache-dir=DIR\n"
         "    Learned peer profiles (default " MXTLS_CACHEDIR ").\n"
         "    A profile must be a regular file, not a link, owned by this user, "
@@ -142,9 +170,15 @@ help(struct mx_buf *b)
         "(default\n"
         "    timeout 120 s). Run it from cron, not from the monitoring "
         "system.\n"
-        " --dns-server=ADDR\n"
-        "    With --learn: the resolver to ask for MX records (default: "
+        " --dns-server=ADDR[:PORT], [ADDR]:PORT or ADDR@PORT\n"
+        "    The DNS server asked for MX records (--learn) and TLSA records "
+        "(DANE\n"
+        "    peers; a resolver or an authoritative server; default: "
         "resolv.conf).\n"
+        " --dns-anchor=FILE\n"
+        "    DANE peers: the DNSSEC trust anchor, DS or DNSKEY records "
+        "(default\n"
+        "    " MX_ROOT_ANCHOR ").\n"
         " --parallel=N\n"
         "    Connections at once (1..64, default 8).\n"
         " -w, --warning=RANGE, -c, --critical=RANGE\n"
@@ -231,6 +265,18 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_DNS_SERVER:
         cfg->dns_server = arg;
         return 1;
+    case OPT_DNS_ANCHOR:
+        cfg->dns_anchor = arg;
+        return 1;
+    case OPT_PEER_AUTH:
+        cfg->peer_auth_given = 1;
+        if (mx_peer_auth_parse(arg, &cfg->peer_auth, err) != 0) {
+            char m[sizeof(err->msg)];
+            snprintf(m, sizeof(m), "%s", err->msg);
+            mx_error_set(err, MX_E_USAGE, "--peer-authenticates: %s", m);
+            return -1;
+        }
+        return 1;
     case OPT_PARALLEL:
         return mx_parse_bounded(arg, "--parallel", 1, MX_SCHED_MAX,
                                 &cfg->parallel, err) == 0
@@ -272,6 +318,8 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"max-age", required_argument, NULL, OPT_MAX_AGE},
         {"learn", no_argument, NULL, OPT_LEARN},
         {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
+        {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
@@ -306,7 +354,207 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
                      "(see --help)");
         return -1;
     }
+    if (cfg->peer_auth_given && cfg->peer_ciphers == NULL &&
+        cfg->peer_protocols == NULL && cfg->peer_groups == NULL &&
+        cfg->peer_sigalgs == NULL && cfg->peer_hello == NULL) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--peer-authenticates is for the command-line peer "
+                     "(--peer-ciphers, ...); in a peers file, say "
+                     "'authenticates = dane'");
+        return -1;
+    }
     return 0;
+}
+
+/*
+ * --dns-server in either form: dns.c's (ADDR, ADDR:PORT, [ADDR]:PORT) for
+ * the MX lookups of --learn, libunbound's (ADDR[@PORT]) for DANE. at: 1
+ * for libunbound's form. 0, or -1 when it does not fit out.
+ */
+static int
+server_form(const char *s, int at, char *out, size_t cap)
+{
+    const char *sep = strchr(s, '@'), *close;
+    int n;
+
+    if (at && sep == NULL) {
+        close = s[0] == '[' ? strstr(s, "]:") : NULL;
+        sep = strchr(s, ':');
+        if (close != NULL)
+            n = snprintf(out, cap, "%.*s@%s", (int)(close - s - 1), s + 1,
+                         close + 2);
+        else if (sep != NULL && strchr(sep + 1, ':') == NULL)
+            n = snprintf(out, cap, "%.*s@%s", (int)(sep - s), s, sep + 1);
+        else
+            n = snprintf(out, cap, "%s", s);
+    } else if (!at && sep != NULL) {
+        if (memchr(s, ':', (size_t)(sep - s)) != NULL)
+            n = snprintf(out, cap, "[%.*s]:%s", (int)(sep - s), s, sep + 1);
+        else
+            n = snprintf(out, cap, "%.*s:%s", (int)(sep - s), s, sep + 1);
+    } else {
+        n = snprintf(out, cap, "%s", s);
+    }
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/*
+ * DANE for the peers that authenticate this server by it (RFC 7672): the
+ * TLSA RRset of _PORT._tcp.BASE, looked up once per run after the
+ * handshakes, and the chain each such peer got checked against it.
+ */
+struct pdane {
+    int wanted;          /* a peer that ran authenticates by DANE */
+    int rc;              /* the lookup: 0, or -1 with err */
+    struct mx_error err; /* why it failed */
+    char base[256];      /* the TLSA base domain */
+    char owner[300];     /* _PORT._tcp.BASE */
+    struct mx_vresolver *vr;
+    struct mx_vquery q;
+    struct mx_tlsa recs[MX_TLSA_MAX];
+    size_t nrecs;
+    size_t usable;
+    char (*note)[400]; /* per peer: the DANE words of an accepted peer */
+};
+
+static void
+pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
+{
+    char server[300];
+    size_t j;
+
+    d->rc = -1;
+    if (!mx_is_address(cfg->std.host))
+        snprintf(d->base, sizeof(d->base), "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(d->base, sizeof(d->base), "%s", cfg->std.sni);
+    else {
+        mx_error_set(&d->err, MX_E_USAGE,
+                     "DANE: the TLSA records need the server's name: -H NAME, "
+                     "or --sni=NAME with -H ADDRESS");
+        return;
+    }
+    snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
+    if (cfg->dns_server != NULL &&
+        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
+        mx_error_set(&d->err, MX_E_USAGE, "--dns-server: too long");
+        return;
+    }
+    d->vr = mx_vres_new(cfg->dns_anchor,
+                        cfg->dns_server != NULL ? server : NULL, &d->err);
+    if (d->vr == NULL)
+        return;
+    mx_vquery_set(&d->q, d->owner, MX_RR_TLSA);
+    if (mx_vres_run(d->vr, &d->q, 1, dl, &d->err) != 0) {
+        char m[sizeof(d->err.msg)];
+        snprintf(m, sizeof(m), "%s", d->err.msg);
+        mx_error_set(&d->err, d->err.code, "DANE: %s", m);
+        return;
+    }
+    d->rc = 0;
+    if (d->q.status == MX_VRES_SECURE)
+        for (j = 0; j < d->q.n && d->nrecs < MX_TLSA_MAX; j++)
+            if (mx_tlsa_parse(d->q.rr[j], d->q.len[j], &d->recs[d->nrecs]) ==
+                0) {
+                d->usable += d->recs[d->nrecs].usable != 0;
+                d->nrecs++;
+            }
+}
+
+/*
+ * Judge accepted DANE peer i: a note for its OK line, or its result
+ * turned into a failure (no match, bogus records: DANE senders defer) or
+ * an error (no answer from DNS).
+ */
+static void
+pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
+{
+    char *note = d->note[i], rec[128], label[64];
+    const size_t cap = sizeof(d->note[i]);
+    struct mx_dane_result res;
+    struct mx_error e;
+
+    if (d->rc != 0) {
+        s->state = MX_SIM_ERROR;
+        s->err = d->err;
+        return;
+    }
+    switch (d->q.status) {
+    case MX_VRES_BOGUS:
+        s->state = MX_SIM_FAIL;
+        snprintf(s->why, sizeof(s->why), "TLSA bogus (DANE): mail deferred");
+        snprintf(s->detail, sizeof(s->detail),
+                 "the TLSA records of %s are bogus (%.100s): DANE senders "
+                 "defer mail",
+                 d->owner, d->q.why);
+        return;
+    case MX_VRES_SECURE:
+        break;
+    case MX_VRES_INSECURE:
+        snprintf(note, cap,
+                 "DANE: %s is not signed: falls back to opportunistic TLS "
+                 "(RFC 7672), certificate not checked",
+                 d->owner);
+        return;
+    default:
+        s->state = MX_SIM_ERROR;
+        mx_error_set(&s->err, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
+                     d->owner, mx_vres_status_name(d->q.status),
+                     d->q.why[0] ? ": " : "", d->q.why);
+        return;
+    }
+    if (d->q.n == 0) {
+        snprintf(note, cap,
+                 "DANE: no TLSA records at %s: opportunistic TLS, "
+                 "certificate not checked",
+                 d->owner);
+        return;
+    }
+    if (d->usable == 0) {
+        snprintf(note, cap,
+                 "DANE: no usable TLSA record at %s: TLS without "
+                 "authentication (RFC 7672)",
+                 d->owner);
+        return;
+    }
+    if (s->chain == NULL || sk_X509_num(s->chain) == 0) {
+        snprintf(note, cap, "DANE: certificate not verified (%s)",
+                 s->engine == MX_ENGINE_RAW ? "raw probe"
+                                            : "no certificate kept");
+        return;
+    }
+    snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
+    mx_error_clear(&e);
+    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->base, time(NULL), &res,
+                      &e) != 0) {
+        s->state = MX_SIM_ERROR;
+        s->err = e;
+        return;
+    }
+    if (MX_DANE_OK(&res)) {
+        mx_tlsa_text(&d->recs[res.ee >= 0 ? res.ee : res.ta], rec, sizeof(rec));
+        snprintf(note, cap, "DANE: %s certificate matches TLSA %s", label, rec);
+        return;
+    }
+    s->state = MX_SIM_FAIL;
+    snprintf(s->why, sizeof(s->why),
+             "gets the %s certificate, which matches no TLSA record (DANE): "
+             "mail deferred",
+             label);
+    snprintf(s->detail, sizeof(s->detail),
+             "gets the %s certificate (%s %s), which matches no usable TLSA "
+             "record of %s%s%s: DANE senders defer mail",
+             label, mx_version_name(s->version), mx_suite_name(s->suite),
+             d->owner, res.ta_failed ? "; " : "",
+             res.ta_failed ? res.ta_why : "");
+}
+
+static void
+pdane_free(struct pdane *d)
+{
+    mx_vquery_free(&d->q);
+    mx_vres_free(d->vr);
+    free(d->note);
 }
 
 /* Is name in the comma-separated list? */
@@ -394,6 +642,7 @@ load_peers(const struct cfg *cfg, struct mx_peers *peers, struct mx_error *err)
         return -1;
     }
     v[peers->n].severity = cfg->peer_severity;
+    v[peers->n].auth = cfg->peer_auth;
     peers->n++;
     return 0;
 }
@@ -418,7 +667,13 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     struct mx_perf pd;
     size_t i, k;
     int learned = 0, failed = 0;
+    char server[300];
 
+    if (cfg->dns_server != NULL &&
+        server_form(cfg->dns_server, 0, server, sizeof(server)) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN, "--dns-server: too long");
+        return 0;
+    }
     /* A cache that cannot take the profiles is a local mistake: say so
      * before spending minutes on foreign servers. */
     if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
@@ -431,8 +686,8 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
         const struct mx_peer *p = &peers->v[i];
         if (p->kind != MX_PEER_MX)
             continue;
-        if (mx_learn(p->name, p->mx, cfg->dns_server, dl, (int)cfg->parallel,
-                     &prof, &err) != 0) {
+        if (mx_learn(p->name, p->mx, cfg->dns_server != NULL ? server : NULL,
+                     dl, (int)cfg->parallel, &prof, &err) != 0) {
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: cannot learn from %s: %s", p->name, p->mx,
                              err.msg);
@@ -684,7 +939,7 @@ list_marked(struct mx_buf *b, const struct mx_peers *peers, const int *mark,
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
          const struct mx_peers *peers, const int *skip, const int *stale,
-         const struct mx_sim *sim)
+         const struct mx_sim *sim, const struct pdane *d)
 {
     struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
     const struct mx_group *g;
@@ -735,12 +990,14 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             nwarn++;
         if (s->state == MX_SIM_OK) {
             g = mx_group_by_code(s->group);
-            mx_check_add(
-                chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s", p->name,
-                mx_version_name(s->version), mx_suite_name(s->suite),
-                g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
-                s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
-                s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "");
+            mx_check_add(chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s",
+                         p->name, mx_version_name(s->version),
+                         mx_suite_name(s->suite), g ? ", " : "",
+                         g ? g->display : "", s->cert[0] ? ", " : "",
+                         s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
+                         s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
+                         d->note != NULL && d->note[i][0] ? "; " : "",
+                         d->note != NULL ? d->note[i] : "");
             ok++;
             memset(&pd, 0, sizeof(pd));
             time_label(p->name, label, sizeof(label));
@@ -829,6 +1086,7 @@ main(int argc, char **argv)
     struct mx_check *chk = NULL;
     struct mx_target t;
     struct mx_perf pd;
+    struct pdane dane;
     int *skip = NULL, *stale = NULL;
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN;
@@ -838,6 +1096,7 @@ main(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     memset(&peers, 0, sizeof(peers));
     memset(&stats, 0, sizeof(stats));
+    memset(&dane, 0, sizeof(dane));
     mx_error_clear(&err);
     mx_std_init(&cfg.std, "check_tls_peers");
     cfg.peer_severity = MX_CRITICAL;
@@ -891,6 +1150,7 @@ main(int argc, char **argv)
                 run[k++] = peers.v[i];
         if (k > 0 && mx_simulate(&t, run, k, (int)cfg.parallel, cfg.std.sni,
                                  rsim, &stats, &err) != 0) {
+            mx_sim_free(rsim, k);
             mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
                              "%s", err.msg);
         } else {
@@ -898,8 +1158,35 @@ main(int argc, char **argv)
                 if (!skip[i]) {
                     sim[i] = rsim[k++];
                     sim[i].peer = &peers.v[i];
+                    if ((peers.v[i].auth & MX_PEER_AUTH_DANE) &&
+                        sim[i].state == MX_SIM_OK)
+                        dane.wanted = 1;
                 }
-            evaluate(&cfg, chk, &peers, skip, stale, sim);
+            if (dane.wanted) {
+                dane.note = calloc(peers.n, sizeof(*dane.note));
+                if (dane.note == NULL) {
+                    free(run);
+                    free(rsim);
+                    mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+                    rc = mx_run_usage_error(LABEL, &err);
+                    goto out;
+                }
+                pdane_lookup(&cfg, &dane, t.deadline);
+                for (i = 0; i < peers.n; i++)
+                    if (!skip[i] && (peers.v[i].auth & MX_PEER_AUTH_DANE) &&
+                        sim[i].state == MX_SIM_OK)
+                        pdane_judge(&dane, i, &sim[i]);
+                if (dane.rc == 0)
+                    mx_check_add(chk, NULL, MX_OK,
+                                 "DANE: TLSA %s: %s%s%s, %zu record%s, %zu "
+                                 "usable (trust anchor %s, server %s)",
+                                 dane.owner, mx_vres_status_name(dane.q.status),
+                                 dane.q.why[0] ? ": " : "", dane.q.why,
+                                 dane.q.n, dane.q.n == 1 ? "" : "s",
+                                 dane.usable, mx_vres_anchor(dane.vr),
+                                 mx_vres_server(dane.vr));
+            }
+            evaluate(&cfg, chk, &peers, skip, stale, sim, &dane);
         }
         free(run);
         free(rsim);
@@ -921,7 +1208,10 @@ emit:
     rc = mx_run_emit(chk);
 out:
     mx_check_free(chk);
+    if (sim != NULL)
+        mx_sim_free(sim, peers.n);
     free(sim);
+    pdane_free(&dane);
     free(skip);
     free(stale);
     mx_peers_free(&peers);

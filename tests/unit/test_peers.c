@@ -746,6 +746,22 @@ test_format(void)
     snprintf(text, sizeof(text), "[%s]\n", longname);
     if (load_ok(text, &peers, "format: 63-byte section name") == 0)
         mx_peers_free(&peers);
+    /* authenticates: dane or none, once, in any section kind */
+    if (load_ok("[d]\nauthenticates = DANE\n[n]\nauthenticates = none\n"
+                "[x]\nprotocols = TLSv1.2\n",
+                &peers, "format: authenticates = dane / none") == 0) {
+        tap_ok(peers.n == 3 && peers.v[0].auth == MX_PEER_AUTH_DANE &&
+                   peers.v[1].auth == 0 && peers.v[2].auth == 0,
+               "format: dane sets it, none and no key leave it unset");
+        mx_peers_free(&peers);
+    }
+    load_fails("[a]\nauthenticates = mta-sts\n",
+               ":2: authenticates: 'mta-sts' is not dane or none (mta-sts "
+               "is not supported yet)",
+               "error: authenticates = mta-sts is refused, saying why");
+    load_fails("[a]\nauthenticates = dane\nauthenticates = dane\n",
+               ":3: duplicate key 'authenticates' (first at line 2)",
+               "error: authenticates twice");
     load_fails("[a]\nseverity = fatal\n",
                ":2: severity: 'fatal' is not critical or warning",
                "error: bad severity");
