@@ -5,6 +5,7 @@
 # make check) in a clean clone of the committed HEAD, as root in a chroot.
 #
 #   tests/setup/fresh-root.sh [-o DIR]     (make check-fresh runs it)
+#   MXTLS_FRESH_TESTS="tests/x.sh ..." tests/setup/fresh-root.sh   (those only)
 #
 # -o DIR  copy the chroot's test-suite.log and the logs of both commands
 #         into DIR (default: the current directory, as fresh-*.log).
@@ -188,7 +189,11 @@ echo "fresh-root: make check (loopback only)"
 # AI_ADDRCONFIG finds no IPv4 at all, and the plugins must still resolve
 # "localhost" (they ask again without it).
 # shellcheck disable=SC2016 # $@ is for the inner shell
-inside "$outdir/fresh-check.log" "make check" \
+# MXTLS_FRESH_TESTS, when set, is the TESTS of that make check (a few
+# test scripts, to look into one failure without running everything).
+check="make check"
+[ -n "${MXTLS_FRESH_TESTS:-}" ] && check="make check TESTS='$MXTLS_FRESH_TESTS'"
+inside "$outdir/fresh-check.log" "$check" \
     unshare --net sh -c 'ip link set lo up && exec "$@"' sh || status=1
 t3=$(date +%s)
 echo "fresh-root: make check took $((t3 - t2)) s"
