@@ -2,8 +2,8 @@
 #
 # run.sh - the mxtls benchmark: how long, and with how many connections,
 # the plugins take to learn what a mail server offers, next to the tools a
-# mail administrator would use instead.  Everything talks to one private
-# Postfix on 127.0.0.1.
+# mail administrator would use instead.  Benchmarks A to D and F talk to
+# one private Postfix on 127.0.0.1, E to a private Dovecot and two Exims.
 #
 #   make bench                       (from the build directory)
 #   MXTLS_SRCDIR=SRC MXTLS_BUILDDIR=BUILD bash SRC/tests/bench/run.sh
@@ -30,14 +30,32 @@
 # (Debian's monitoring-plugins-contrib), sslscan and one openssl s_client
 # handshake.
 #
-# For each command: the median wall time of its runs, and the TCP
-# connections it opened, counted from the Postfix log ("connect from"
-# lines of that service logged during the run).
+# Benchmark E (complete enumeration on other servers): Dovecot with
+# Debian's defaults (IMAP STARTTLS, tests/lib/dovecot.sh), Exim 4.96 with
+# GnuTLS's default priority and Exim with tls_require_ciphers =
+# SECURE256:-VERS-TLS1.3:%SERVER_PRECEDENCE (tests/lib/exim.sh):
+# check_tls_protocol --ciphers, sslscan and testssl.sh --cipher-per-proto
+# against the truth, one openssl s_client handshake per (version, suite)
+# (openssl-suites.sh); the pairs that differ are listed with their cause.
+# Benchmark F (DANE), service "dual" and a private Knot DNS serving a
+# signed zone (tests/lib/dns.sh) with three TLSA sets in turn (both
+# certificates, RSA only, ECDSA only): check_tls_cert --dane next to
+# check_ssl_cert --dane 311; TLS connections and DNS queries (Knot's
+# mod-stats counters).
 #
-# Output: a Markdown report on stdout (progress goes to stderr).  With
+# For each command: the median wall time of its runs, and the TCP
+# connections it opened, counted from the server's log (Postfix: the
+# "connect from" lines of that service; Dovecot: its imap-login lines;
+# Exim: "SMTP connection from" lines) logged during the run.
+#
+# Output: a Markdown report on stdout (progress goes to stderr), made of
+# sections between "<!-- bench:NAME -->" markers.  With
 # MXTLS_BENCH_WRITE_DOCS=1 the report also replaces docs/benchmark.md in
-# MXTLS_SRCDIR (only when every run succeeded).  The raw output of every
-# run stays in a log directory under /tmp, named at the end.
+# MXTLS_SRCDIR (only when every run succeeded); the sections of
+# benchmarks that did not run are kept from the file as it was (A to D
+# form one section: they run together or not at all when the docs are
+# written).  The raw output of every run stays in a log directory under
+# /tmp, named at the end.
 #
 # Environment:
 #   MXTLS_SRCDIR            source tree (default: two levels above this file)
@@ -51,11 +69,15 @@
 #   MXTLS_BENCH_GUARD       seconds after which a fast command is killed and
 #                           counted as failed (default 300)
 #   MXTLS_BENCH_SLOW_GUARD  the same for testssl.sh (default 1800)
-#   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "A B"
-#                           (default "A B C D"); docs/benchmark.md is
-#                           written only when all four ran
-#   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmark D (default
-#                           /usr/lib/nagios/plugins/check_ssl_cert)
+#   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "E F"
+#                           (default "A B C D E F"); with
+#                           MXTLS_BENCH_WRITE_DOCS=1, A to D all or none
+#   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmarks D and F
+#                           (default /usr/lib/nagios/plugins/check_ssl_cert;
+#                           optional for F)
+#   MXTLS_BENCH_NSS_WRAPPER libnss_wrapper.so, to give check_ssl_cert the
+#                           test host's address in F (default
+#                           /usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 #
 # Exit status: 0 when every run of every command succeeded and its result
 # could be read (whatever the numbers); 1 when a tool is missing or a run
@@ -63,7 +85,10 @@
 #
 # Needs root (Postfix), postfix, sslscan, testssl, openssl, flock
 # and ss; check_tls_protocol, check_tls_cert and check_tls_peers built
-# (make).  Nothing but loopback is contacted.
+# (make); for E Dovecot (dovecot-imapd) and what tests/lib/exim.sh needs
+# (the exim4-daemon-light .deb that quickstart.sh downloads, dpkg-deb,
+# libnss-wrapper); for F knot, knot-dnsutils, ldnsutils and dig
+# (bind9-dnsutils).  Nothing but loopback is contacted.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -1403,19 +1428,23 @@ report_reproduce() {
 
 From a configured build directory, as root, with postfix, sslscan,
 testssl.sh, openssl and check_ssl_cert (monitoring-plugins-contrib)
-installed:
+installed; for E also dovecot-imapd and what \`tests/lib/exim.sh\` needs
+(\`./quickstart.sh\` downloads Exim's .deb), for F knot, knot-dnsutils,
+ldnsutils, bind9-dnsutils and libnss-wrapper:
 
 \`\`\`
 make bench                                   # print the report
 MXTLS_BENCH_WRITE_DOCS=1 make bench          # also rewrite docs/benchmark.md
 MXTLS_BENCH_RUNS=15 MXTLS_BENCH_SLOW_RUNS=3 make bench
 MXTLS_BENCH_ONLY=D make bench                # only the server's log
+MXTLS_BENCH_ONLY="E F" MXTLS_BENCH_WRITE_DOCS=1 make bench
+                                             # E and F only; the file keeps A to D
 \`\`\`
 
 The script prints the report on stdout and keeps the raw output of every
 run (plugin output, sslscan XML, testssl.sh JSON, the peers files of
-benchmark C, the Postfix log) in a directory under /tmp that it names at
-the end.
+benchmark C, the s_client loop's lines, the servers' logs, the zone of
+benchmark F) in a directory under /tmp that it names at the end.
 EOF
 }
 
