@@ -87,8 +87,9 @@
 # and ss; check_tls_protocol, check_tls_cert and check_tls_peers built
 # (make); for E Dovecot (dovecot-imapd) and what tests/lib/exim.sh needs
 # (the exim4-daemon-light .deb that quickstart.sh downloads, dpkg-deb,
-# libnss-wrapper); for F knot, knot-dnsutils, ldnsutils and dig
-# (bind9-dnsutils).  Nothing but loopback is contacted.
+# libnss-wrapper); for F knot, knot-dnsutils and ldnsutils, and for its
+# check_ssl_cert rows also dig (bind9-dnsutils) and libnss-wrapper.
+# Nothing but loopback is contacted.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -219,7 +220,7 @@ if ran E; then
     fi
 fi
 if ran F; then
-    for tool in knotd=knot knotc=knot kdig=knot-dnsutils dig=bind9-dnsutils \
+    for tool in knotd=knot knotc=knot kdig=knot-dnsutils \
         ldns-keygen=ldnsutils ldns-signzone=ldnsutils; do
         command -v "${tool%%=*}" >/dev/null 2>&1 ||
             missing+=("${tool%%=*} (Debian package ${tool#*=})")
@@ -814,7 +815,8 @@ f_start_dns() {
     printf '#!/bin/sh\nexec dig @127.0.0.1 -p %s "$@"\n' "$(dns_port "$dd")" >"$F_DIG"
     chmod 755 "$F_DIG"
     echo "127.0.0.1 mail.example.test" >"$WORK/hosts"
-    if [ -x "$CHECK_SSL_CERT" ] && [ -e "$NSS_WRAPPER" ]; then
+    if [ -x "$CHECK_SSL_CERT" ] && [ -e "$NSS_WRAPPER" ] &&
+        command -v dig >/dev/null 2>&1; then
         F_CSC_OK=1
     fi
 }
@@ -2209,7 +2211,7 @@ EOF
   with \`-dane_tlsa_rrdata\`), not each certificate the server has.
 EOF
     else
-        echo "* check_ssl_cert was not measured: $CHECK_SSL_CERT or $NSS_WRAPPER is missing (Debian packages monitoring-plugins-contrib, libnss-wrapper)."
+        echo "* check_ssl_cert was not measured: $CHECK_SSL_CERT, $NSS_WRAPPER or dig is missing (Debian packages monitoring-plugins-contrib, libnss-wrapper, bind9-dnsutils)."
     fi
     if [ -z "$danecheck" ] || [ "$danecheck" = "(none)" ]; then
         echo "* danecheck (Viktor Dukhovni's Haskell DANE checker) is not measured: Debian 12 has no package of it (\`apt-cache policy danecheck\` has no candidate), and it is not built here from source."
