@@ -2227,7 +2227,7 @@ EOF
     else
         echo "* danecheck is packaged (candidate $danecheck) but not measured by this script."
     fi
-    echo "* DNS queries are Knot's own count (\`knotc stats\`, module mod-stats, added to the configuration \`tests/lib/dns.sh\` writes and reloaded before the first run); a validating plugin also asks for the zone's DNSKEY, once per run (no cache between runs)."
+    echo "* DNS queries are Knot's own count (\`knotc stats\`, module mod-stats, added to the configuration \`tests/lib/dns.sh\` writes and reloaded before the first run); mxtls validates, so it also asks for the zone's DNSKEY, once per run (no cache between runs); its NULL query, answered NXDOMAIN, is libunbound's trust-anchor signal (RFC 8145: \`_ta-KEYTAG.example.test\`, on by default, seen in a capture), which does not change the result."
 }
 
 # ---------------------------------------------------------------- main
