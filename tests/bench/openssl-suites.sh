@@ -24,10 +24,10 @@
 #                                          that version and that suite
 #   VERSION 0xHHHH NAME refused REASON     it did not (REASON: the first
 #                                          OpenSSL error, or "-")
-#   VERSION 0xHHHH NAME local REASON       s_client did not connect: the
-#                                          local OpenSSL cannot offer it
-#                                          (PSK and SRP suites without a
-#                                          key, for instance)
+#   VERSION 0xHHHH NAME local REASON       the local OpenSSL could not
+#                                          offer it after STARTTLS ("no
+#                                          ciphers available": PSK and SRP
+#                                          suites without a key)
 #   VERSION 0xHHHH NAME other VER SUITE    a handshake completed, but not
 #                                          with what was offered
 #
@@ -101,40 +101,46 @@ candidates >"$tmp/candidates" || exit 1
     exit 1
 }
 
+# -brief: s_client prints "Protocol version: TLSv1.2" and "Ciphersuite:
+# NAME" on stderr right after the handshake, the version negotiated (its
+# "New, TLSv1.0, Cipher is ..." line gives the suite's version instead, and
+# its "SSL-Session:" block comes with TLS 1.3 only when a session ticket
+# arrived before it closed).  Every candidate costs one connection: the
+# STARTTLS dialogue comes before s_client builds its ClientHello.
+re_ver='^Protocol version: ([A-Za-z0-9.]+)$'
+re_suite='^Ciphersuite: ([A-Za-z0-9_-]+)$'
 n=0
 ok=0
 conns=0
-re_proto='^[[:space:]]*Protocol[[:space:]]*:[[:space:]]*([A-Za-z0-9.]+)'
-re_cipher='^[[:space:]]*Cipher[[:space:]]*:[[:space:]]*([A-Za-z0-9_-]+)'
 while read -r ver flag code name; do
     n=$((n + 1))
-    if [ "$ver" = TLSv1.3 ]; then
-        "$openssl" s_client -starttls "$dialect" -connect "127.0.0.1:$port" \
-            -tls1_3 -ciphersuites "$name" -cipher 'ALL:@SECLEVEL=0' \
-            </dev/null >"$tmp/out" 2>"$tmp/err"
-    else
-        "$openssl" s_client -starttls "$dialect" -connect "127.0.0.1:$port" \
-            "-$flag" -cipher "$name:@SECLEVEL=0" \
-            </dev/null >"$tmp/out" 2>"$tmp/err"
-    fi
-    if ! grep -q '^CONNECTED(' "$tmp/out"; then
-        echo "$ver $code $name local $(reason "$tmp/err")"
-        continue
-    fi
     conns=$((conns + 1))
+    if [ "$ver" = TLSv1.3 ]; then
+        "$openssl" s_client -brief -starttls "$dialect" \
+            -connect "127.0.0.1:$port" -tls1_3 -ciphersuites "$name" \
+            -cipher 'ALL:@SECLEVEL=0' </dev/null >"$tmp/out" 2>"$tmp/err"
+    else
+        "$openssl" s_client -brief -starttls "$dialect" \
+            -connect "127.0.0.1:$port" "-$flag" -cipher "$name:@SECLEVEL=0" \
+            </dev/null >"$tmp/out" 2>"$tmp/err"
+    fi
     got_ver=
     got_suite=
     while IFS= read -r line; do
-        if [[ $line =~ $re_proto ]]; then
+        if [[ $line =~ $re_ver ]]; then
             got_ver=${BASH_REMATCH[1]}
-        elif [[ $line =~ $re_cipher ]]; then
+        elif [[ $line =~ $re_suite ]]; then
             got_suite=${BASH_REMATCH[1]}
         fi
-    done <"$tmp/out"
+    done <"$tmp/err"
     [ "$got_ver" = TLSv1 ] && got_ver=TLSv1.0
-    if [ -z "$got_suite" ] || [ "$got_suite" = "0000" ] ||
-        [ "$got_suite" = "(NONE)" ]; then
-        echo "$ver $code $name refused $(reason "$tmp/err")"
+    why=$(reason "$tmp/err")
+    if [ -z "$got_suite" ]; then
+        if [ "$why" = "no ciphers available" ]; then
+            echo "$ver $code $name local $why"
+        else
+            echo "$ver $code $name refused $why"
+        fi
     elif [ "$got_ver" = "$ver" ] && [ "$got_suite" = "$name" ]; then
         ok=$((ok + 1))
         echo "$ver $code $name accepted"
