@@ -422,6 +422,11 @@ measure() {
     before=$(conn_mark "$svc")
     bench_exec "$guard" "$out" "$out.err" "$@"
     conns=$(conn_settle "$svc" "$before") || settled=0
+    case $svc in
+    dovecot | exim | exim256)
+        tail -n "+$((before + 1))" "$(conn_log "$svc")" >"$out.log" 2>/dev/null
+        ;;
+    esac
     printf '%s\t%s\t%s\t%s\n' "$run" "$BENCH_NS" "$BENCH_RC" "$conns" \
         >>"$LOGS/$key.runs"
     if [ "$BENCH_TIMEOUT" = 1 ]; then
@@ -680,7 +685,7 @@ e_dhe_demo() {
 }
 
 bench_e() {
-    local svc port dia i d
+    local svc port dia i d mark
     for svc in $E_SERVICES; do
         port=${PORT[$svc]}
         dia=${E_DIALECT[$svc]}
@@ -723,8 +728,14 @@ bench_e() {
             fi
         done
         if [ "$svc" = dovecot ]; then
+            mark=$(conn_mark dovecot)
             e_dhe_demo "$port" "$E_DHE_PAIR" >"$d/dhe-first.txt"
+            conn_settle dovecot "$mark" >/dev/null
+            tail -n "+$((mark + 1))" "$(conn_log dovecot)" >"$d/dhe-first.log"
+            mark=$(conn_mark dovecot)
             e_dhe_demo "$port" "$E_DHE_PAIR_REV" >"$d/ecdhe-first.txt"
+            conn_settle dovecot "$mark" >/dev/null
+            tail -n "+$((mark + 1))" "$(conn_log dovecot)" >"$d/ecdhe-first.log"
         fi
     done
 }
@@ -1100,7 +1111,9 @@ tool_versions() {
     if [ -x "$WORK/exim/root/usr/sbin/exim4" ]; then
         ex__exim "$WORK/exim" -bV >"$WORK/exim-bV" 2>/dev/null
         V_EXIM=$(sed -n -E 's/^Exim version ([^ ]+).*/\1/p' "$WORK/exim-bV" | head -n 1)
-        V_GNUTLS=$(sed -n -E 's/.*GnuTLS:? .*Runtime: ([^ ]+).*/\1/p' "$WORK/exim-bV" | head -n 1)
+        # exim -bV names GnuTLS without its version: Debian's package
+        V_GNUTLS=$(dpkg-query -W -f '${Version}' libgnutls30 2>/dev/null)
+        V_GNUTLS=${V_GNUTLS:+libgnutls30 $V_GNUTLS}
     fi
     V_KNOT=$(knotd --version 2>/dev/null | sed -n -E 's/.*version ([^ ]+).*/\1/p' | head -n 1)
     V_CSC=
@@ -1927,7 +1940,7 @@ e_why() {
         if [ -n "$codes" ]; then
             claim=$(e_version_claim "$svc" "$tool" "$ver")
             if ! grep -q "^$ver " "$set"; then
-                echo "* $label misses all $(wc -w <<<"$codes") $ver suites ($codes)${claim:+: $claim}, so it listed none of them."
+                echo "* $label misses all $(wc -w <<<"$codes") $ver suites ($codes)${claim:+: $claim}, so it listed none of them.$(e_closes "$svc" "$tool")"
             else
                 echo "* $label misses $(wc -w <<<"$codes") $ver suite(s) that get a handshake when offered alone: $codes.$(e_why_more "$svc" "$tool")"
             fi
@@ -1952,6 +1965,29 @@ e_why() {
             echo "* $label lists$tried for $ver, which got no handshake when offered alone."
         fi
     done
+}
+
+# e_closes SVC TOOL: on Dovecot, how many connections of TOOL's first
+# measured run ended as the DHE-first handshake of the notes does.
+e_closes() {
+    local f n sig
+    [ "$1" = dovecot ] || return 0
+    [ "$(e_dhe_verdict)" = closes ] || return 0
+    sig=$(e_dhe_signature) || return 0
+    f=$(first_set "$LOGS/E/$1" "$2") || return 0
+    f=${f%.set}.txt.log
+    [ -f "$f" ] || return 0
+    n=$(grep -cF -- "$sig" "$f")
+    echo " During its run Dovecot logged $n connection(s) ending with \"$sig\", as the DHE-first handshake of the notes below does (Dovecot closes without a handshake)."
+}
+
+# e_dhe_signature: the words Dovecot logged for the DHE-first handshake.
+e_dhe_signature() {
+    local l
+    l=$(grep -o 'TLS handshaking: [^,]*' "$LOGS/E/dovecot/dhe-first.log" 2>/dev/null |
+        head -n 1)
+    [ -n "$l" ] || return 1
+    echo "${l#TLS handshaking: }"
 }
 
 # e_why_more SVC TOOL: what was seen about a tool's missing suites on
@@ -2063,7 +2099,7 @@ EOF
 
 # e_notes: what the tables of E do not show.
 e_notes() {
-    local a b f closes
+    local a b f closes svc
     echo
     echo "Notes on benchmark E:"
     echo
@@ -2085,11 +2121,21 @@ e_notes() {
     if [ -n "$f" ] && [ -f "$f" ]; then
         closes=$(head -n 1 "$f" | sed -n -E 's/.* ([0-9]+) suites? close the connection.*/\1/p')
         if [ -n "$closes" ]; then
-            echo "* mxtls against dovecot: \"$closes suites close the connection (neither"
-            echo "  accepted nor refused)\" in its summary: it offers each suite it"
-            echo "  has not placed yet and tells a refusal (alert) from a close."
+            echo "* mxtls against dovecot says \"$closes suites close the connection"
+            echo "  (neither accepted nor refused)\": it tells a close from a refusal"
+            echo "  (an alert)."
         fi
     fi
+    for svc in $E_SERVICES; do
+        f=$(first_set "$LOGS/E/$svc" ours) || continue
+        f=${f%.set}.txt
+        case $(head -n 1 "$f") in
+        *" OK - "*) continue ;;
+        esac
+        echo "* mxtls's own verdict on $svc (first measured run):"
+        echo "  \"$(head -n 1 "$f" | sed 's/[[:space:]]*|.*//')\"$(grep -m 1 -E '^ *\[(CRITICAL|UNKNOWN)\] table incomplete' "$f" | sed -E 's/^ *\[[A-Z]+\] (.*)/, with "\1"/')."
+        echo "  Its set of pairs is compared above all the same."
+    done
     echo "* The connections of the s_client loop are one per candidate pair"
     echo "  (SSLv3 is not tried: the local OpenSSL has no SSLv3); those of the"
     echo "  other tools include their other checks (see the notes on benchmark A)."
