@@ -2200,6 +2200,40 @@ f_row() {
         "${F_TYPES[$key]:-—}" "$(if [ -n "$f" ]; then f_result "$f"; else echo —; fi)"
 }
 
+# f_summary: each tool's verdict per TLSA set against the right one: OK
+# (exit 0) when every certificate matches a record, CRITICAL (exit 2)
+# when one does not (DANE senders that get it defer mail).
+f_summary() {
+    local set tool want rc i bad='' label other
+    for set in $F_SETS; do
+        want=2
+        [ "$set" = all ] && want=0
+        for tool in ours csc; do
+            [ "$tool" = csc ] && [ "$F_CSC_OK" != 1 ] && continue
+            label=mxtls
+            [ "$tool" = csc ] && label=check_ssl_cert
+            for ((i = 1; i <= RUNS; i++)); do
+                [ -f "$LOGS/F/$set/$tool-$i.rc" ] || continue
+                rc=$(cat "$LOGS/F/$set/$tool-$i.rc")
+                [ "$rc" = "$want" ] && continue
+                bad="$bad; $label with **$set** (run $i: exit $rc"
+                if [ "$set" != all ]; then
+                    other=RSA
+                    [ "$set" = rsa ] && other=ECDSA
+                    bad="$bad, while DANE senders that get the $other certificate defer mail"
+                fi
+                bad="$bad)"
+                break
+            done
+        done
+    done
+    if [ -z "$bad" ]; then
+        echo "Every measured run gave the right verdict: OK with **all**, CRITICAL with **rsa** and **ecdsa**."
+    else
+        echo "The right verdict is OK with **all**, CRITICAL with **rsa** and **ecdsa**.  Wrong: ${bad#; }."
+    fi
+}
+
 f_report() {
     local set danecheck
     cat <<EOF
@@ -2237,6 +2271,8 @@ EOF
         fi
     done
     danecheck=$(apt-cache policy danecheck 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    echo
+    f_summary
     cat <<EOF
 
 Commands (PORT: dual's port; DNSPORT: Knot's; KSK: the zone's
@@ -2269,7 +2305,7 @@ EOF
         echo "* check_ssl_cert was not measured: $CHECK_SSL_CERT, $NSS_WRAPPER or dig is missing (Debian packages monitoring-plugins-contrib, libnss-wrapper, bind9-dnsutils)."
     fi
     if [ -z "$danecheck" ] || [ "$danecheck" = "(none)" ]; then
-        echo "* danecheck (Viktor Dukhovni's Haskell DANE checker) is not measured: Debian 12 has no package of it (\`apt-cache policy danecheck\` has no candidate), and it is not built here from source."
+        echo "* danecheck is not measured: Debian 12 has no package of it (\`apt-cache policy danecheck\` has no candidate), and it is not built here from source."
     else
         echo "* danecheck is packaged (candidate $danecheck) but not measured by this script."
     fi
