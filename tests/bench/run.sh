@@ -1967,8 +1967,8 @@ e_why() {
     done
 }
 
-# e_closes SVC TOOL: on Dovecot, how many connections of TOOL's first
-# measured run ended as the DHE-first handshake of the notes does.
+# e_closes SVC TOOL: on Dovecot, how many handshakes of TOOL's first
+# measured run Dovecot ended as it ended the DHE-first one of the notes.
 e_closes() {
     local f n sig
     [ "$1" = dovecot ] || return 0
@@ -1978,14 +1978,15 @@ e_closes() {
     f=${f%.set}.txt.log
     [ -f "$f" ] || return 0
     n=$(grep -cF -- "$sig" "$f")
-    echo " During its run Dovecot logged $n connection(s) ending with \"$sig\", as the DHE-first handshake of the notes below does (Dovecot closes without a handshake)."
+    echo " During its run Dovecot logged \"$sig\" $n time(s), as for the DHE-first handshake of the notes below: that many of its handshakes got a DHE suite picked and the connection closed."
 }
 
-# e_dhe_signature: the words Dovecot logged for the DHE-first handshake.
+# e_dhe_signature: the error Dovecot logged for the DHE-first handshake
+# (its complaint about DH parameters, else the end of the handshake).
 e_dhe_signature() {
-    local l
-    l=$(grep -o 'TLS handshaking: [^,]*' "$LOGS/E/dovecot/dhe-first.log" 2>/dev/null |
-        head -n 1)
+    local f=$LOGS/E/dovecot/dhe-first.log l
+    l=$(grep -o 'Diffie-Hellman key exchange requested[^.=]*' "$f" 2>/dev/null | head -n 1)
+    [ -n "$l" ] || l=$(grep -o 'TLS handshaking: [^,]*' "$f" 2>/dev/null | head -n 1)
     [ -n "$l" ] || return 1
     echo "${l#TLS handshaking: }"
 }
@@ -1993,14 +1994,15 @@ e_dhe_signature() {
 # e_why_more SVC TOOL: what was seen about a tool's missing suites on
 # SVC, when known.
 e_why_more() {
-    local f
-    if [ "$2" = testssl ]; then
-        f=$(first_set "$LOGS/E/$1" testssl) || return 0
-        f=${f%.set}.txt
-        if [ "$1" = dovecot ] && [ "$(e_dhe_verdict)" = closes ]; then
-            echo " testssl.sh offers the remaining suites all at once and drops the one the server picks; Dovecot takes the client's order and closes the connection without a ServerHello when it picks a DHE suite (see the note below), which testssl.sh takes as the end of the list (\`testssl --debug 2\` says \"server hello empty, TCP connection closed\"), so the ECDHE suites still in that offer are never listed."
-        fi
-    fi
+    local f n sig
+    [ "$1" = dovecot ] && [ "$2" = testssl ] || return 0
+    [ "$(e_dhe_verdict)" = closes ] || return 0
+    sig=$(e_dhe_signature) || return 0
+    f=$(first_set "$LOGS/E/$1" testssl) || return 0
+    f=${f%.set}.txt.log
+    [ -f "$f" ] || return 0
+    n=$(grep -cF -- "$sig" "$f")
+    echo " testssl.sh offers the suites it has not found yet together and takes out the one the server picks, until the server refuses; during its run Dovecot logged \"$sig\" $n time(s): when it picked a DHE suite it closed the connection (see the notes below), which testssl.sh takes for the end of the list (with \`--debug 2\` it says \"server hello empty, TCP connection closed\"), so the ECDHE suites still in that offer were not listed."
 }
 
 # e_dhe_verdict: "closes" when Dovecot closed the DHE-first handshake and
@@ -2099,7 +2101,7 @@ EOF
 
 # e_notes: what the tables of E do not show.
 e_notes() {
-    local a b f closes svc
+    local a b f closes svc sig
     echo
     echo "Notes on benchmark E:"
     echo
@@ -2109,6 +2111,7 @@ e_notes() {
         echo "* Dovecot and DHE: one s_client handshake offering"
         echo "  \`$E_DHE_PAIR\` (TLSv1.2, DHE first) got: $a;"
         echo "  the same two suites in the other order got: $b."
+        sig=$(e_dhe_signature) && echo "  Dovecot logged for the first: \"$sig\"."
         if [ "$(e_dhe_verdict)" = closes ]; then
             echo "  Without \`ssl_dh\` Dovecot cannot complete a DHE suite, yet its"
             echo "  cipher list has them and the client's order decides: a client"
