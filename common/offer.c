@@ -16,8 +16,21 @@
 #include "suites.h"
 #include "text.h"
 
+/*
+ * X25519, P-256, P-384, P-521, X448, then every RFC 7919 group, ffdhe2048
+ * to ffdhe8192. A GnuTLS server takes a DHE suite from a client that lists
+ * FFDHE groups only with one of them it allows: Exim with
+ * SECURE256 (whose only FFDHE group is ffdhe8192) refuses every DHE suite
+ * to a client listing ffdhe2048..4096, and serves it to one listing all
+ * five (as it does to one listing none). The converse server, one with
+ * its own DH parameters and the RFC 7919 groups removed from its
+ * priority string, takes DHE only from a client listing none: one hello
+ * cannot be both, and a caller that must find those passes its own
+ * groups (the five elliptic ones).
+ */
 static const uint16_t common_groups[] = {0x001d, 0x0017, 0x0018, 0x0019,
-                                         0x001e, 0x0100, 0x0101, 0x0102};
+                                         0x001e, 0x0100, 0x0101, 0x0102,
+                                         0x0103, 0x0104};
 
 /* A key share for group, made on first use; NULL if it cannot be made. */
 static const struct mx_share *

@@ -39,7 +39,7 @@ struct mx_client_offer {
     const uint16_t *suites;
     size_t nsuites;
     const uint16_t *groups; /* NULL: X25519, P-256, P-384, P-521, X448,
-                               ffdhe2048..4096 */
+                               ffdhe2048..8192 */
     size_t ngroups;
     const uint16_t *sigalgs; /* NULL: every scheme of the registry */
     size_t nsigalgs;
