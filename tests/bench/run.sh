@@ -2,8 +2,8 @@
 #
 # run.sh - the mxtls benchmark: how long, and with how many connections,
 # the plugins take to learn what a mail server offers, next to the tools a
-# mail administrator would use instead.  Everything talks to one private
-# Postfix on 127.0.0.1.
+# mail administrator would use instead.  Benchmarks A to D and F talk to
+# one private Postfix on 127.0.0.1, E to a private Dovecot and two Exims.
 #
 #   make bench                       (from the build directory)
 #   MXTLS_SRCDIR=SRC MXTLS_BUILDDIR=BUILD bash SRC/tests/bench/run.sh
@@ -30,14 +30,32 @@
 # (Debian's monitoring-plugins-contrib), sslscan and one openssl s_client
 # handshake.
 #
-# For each command: the median wall time of its runs, and the TCP
-# connections it opened, counted from the Postfix log ("connect from"
-# lines of that service logged during the run).
+# Benchmark E (complete enumeration on other servers): Dovecot with
+# Debian's defaults (IMAP STARTTLS, tests/lib/dovecot.sh), Exim 4.96 with
+# GnuTLS's default priority and Exim with tls_require_ciphers =
+# SECURE256:-VERS-TLS1.3:%SERVER_PRECEDENCE (tests/lib/exim.sh):
+# check_tls_protocol --ciphers, sslscan and testssl.sh --cipher-per-proto
+# against the truth, one openssl s_client handshake per (version, suite)
+# (openssl-suites.sh); the pairs that differ are listed with their cause.
+# Benchmark F (DANE), service "dual" and a private Knot DNS serving a
+# signed zone (tests/lib/dns.sh) with three TLSA sets in turn (both
+# certificates, RSA only, ECDSA only): check_tls_cert --dane next to
+# check_ssl_cert --dane 311; TLS connections and DNS queries (Knot's
+# mod-stats counters).
 #
-# Output: a Markdown report on stdout (progress goes to stderr).  With
+# For each command: the median wall time of its runs, and the TCP
+# connections it opened, counted from the server's log (Postfix: the
+# "connect from" lines of that service; Dovecot: its imap-login lines;
+# Exim: "SMTP connection from" lines) logged during the run.
+#
+# Output: a Markdown report on stdout (progress goes to stderr), made of
+# sections between "<!-- bench:NAME -->" markers.  With
 # MXTLS_BENCH_WRITE_DOCS=1 the report also replaces docs/benchmark.md in
-# MXTLS_SRCDIR (only when every run succeeded).  The raw output of every
-# run stays in a log directory under /tmp, named at the end.
+# MXTLS_SRCDIR (only when every run succeeded); the sections of
+# benchmarks that did not run are kept from the file as it was (A to D
+# form one section: they run together or not at all when the docs are
+# written).  The raw output of every run stays in a log directory under
+# /tmp, named at the end.
 #
 # Environment:
 #   MXTLS_SRCDIR            source tree (default: two levels above this file)
@@ -51,11 +69,15 @@
 #   MXTLS_BENCH_GUARD       seconds after which a fast command is killed and
 #                           counted as failed (default 300)
 #   MXTLS_BENCH_SLOW_GUARD  the same for testssl.sh (default 1800)
-#   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "A B"
-#                           (default "A B C D"); docs/benchmark.md is
-#                           written only when all four ran
-#   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmark D (default
-#                           /usr/lib/nagios/plugins/check_ssl_cert)
+#   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "E F"
+#                           (default "A B C D E F"); with
+#                           MXTLS_BENCH_WRITE_DOCS=1, A to D all or none
+#   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmarks D and F
+#                           (default /usr/lib/nagios/plugins/check_ssl_cert;
+#                           optional for F)
+#   MXTLS_BENCH_NSS_WRAPPER libnss_wrapper.so, to give check_ssl_cert the
+#                           test host's address in F (default
+#                           /usr/lib/x86_64-linux-gnu/libnss_wrapper.so)
 #
 # Exit status: 0 when every run of every command succeeded and its result
 # could be read (whatever the numbers); 1 when a tool is missing or a run
@@ -63,7 +85,11 @@
 #
 # Needs root (Postfix), postfix, sslscan, testssl, openssl, flock
 # and ss; check_tls_protocol, check_tls_cert and check_tls_peers built
-# (make).  Nothing but loopback is contacted.
+# (make); for E Dovecot (dovecot-imapd) and what tests/lib/exim.sh needs
+# (the exim4-daemon-light .deb that quickstart.sh downloads, dpkg-deb,
+# libnss-wrapper); for F knot, knot-dnsutils and ldnsutils, and for its
+# check_ssl_cert rows also dig (bind9-dnsutils) and libnss-wrapper.
+# Nothing but loopback is contacted.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -98,14 +124,27 @@ export MXTLS_SRCDIR MXTLS_BUILDDIR
 RUNS=${MXTLS_BENCH_RUNS:-7}
 SLOW_RUNS=${MXTLS_BENCH_SLOW_RUNS:-1}
 WRITE_DOCS=${MXTLS_BENCH_WRITE_DOCS:-0}
-read -r -a ONLY_LIST <<<"${MXTLS_BENCH_ONLY:-A B C D}"
-ONLY=${ONLY_LIST[*]}
-for b in $ONLY; do
-    case $b in
-    A | B | C | D) ;;
-    *) usage_error "MXTLS_BENCH_ONLY takes A, B, C and D (got \"$b\")" ;;
+read -r -a ONLY_LIST <<<"${MXTLS_BENCH_ONLY:-A B C D E F}"
+ONLY=
+for b in A B C D E F; do
+    case " ${ONLY_LIST[*]} " in
+    *" $b "*) ONLY="$ONLY $b" ;;
     esac
 done
+ONLY=${ONLY# }
+for b in "${ONLY_LIST[@]}"; do
+    case $b in
+    A | B | C | D | E | F) ;;
+    *) usage_error "MXTLS_BENCH_ONLY takes A, B, C, D, E and F (got \"$b\")" ;;
+    esac
+done
+# ran B: whether benchmark B is one of those run.
+ran() {
+    case " $ONLY " in
+    *" $1 "*) return 0 ;;
+    esac
+    return 1
+}
 GUARD=${MXTLS_BENCH_GUARD:-300}
 SLOW_GUARD=${MXTLS_BENCH_SLOW_GUARD:-1800}
 for v in RUNS:MXTLS_BENCH_RUNS SLOW_RUNS:MXTLS_BENCH_SLOW_RUNS \
@@ -120,8 +159,16 @@ case $WRITE_DOCS in
 0 | 1) ;;
 *) usage_error "MXTLS_BENCH_WRITE_DOCS must be 0 or 1" ;;
 esac
-if [ "$WRITE_DOCS" = 1 ] && [ "$ONLY" != "A B C D" ]; then
-    usage_error "MXTLS_BENCH_WRITE_DOCS=1 needs every benchmark (MXTLS_BENCH_ONLY unset)"
+# A to D share the set-up, the machine table and the notes of one run:
+# docs/benchmark.md takes them from one run, all four or none; E and F
+# each have their own section.
+ABCD=
+for b in A B C D; do
+    ran "$b" && ABCD="$ABCD $b"
+done
+ABCD=${ABCD# }
+if [ "$WRITE_DOCS" = 1 ] && [ -n "$ABCD" ] && [ "$ABCD" != "A B C D" ]; then
+    usage_error "MXTLS_BENCH_WRITE_DOCS=1 needs A, B, C and D together or none of them (got \"$ABCD\")"
 fi
 
 CHECK_TLS_PROTOCOL=$MXTLS_BUILDDIR/plugins/check_tls_protocol
@@ -130,10 +177,20 @@ CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 CHECK_SSL_CERT=${MXTLS_BENCH_CHECK_SSL_CERT:-/usr/lib/nagios/plugins/check_ssl_cert}
 OPENSSL_CERTS=$BENCH_DIR/openssl-certs.sh
 OPENSSL_PEERS=$BENCH_DIR/openssl-peers.sh
+OPENSSL_SUITES=$BENCH_DIR/openssl-suites.sh
+NSS_WRAPPER=${MXTLS_BENCH_NSS_WRAPPER:-/usr/lib/x86_64-linux-gnu/libnss_wrapper.so}
 DOCS=$MXTLS_SRCDIR/docs/benchmark.md
 
 # shellcheck source=../lib/postfix.sh
 . "$MXTLS_SRCDIR/tests/lib/postfix.sh"
+# shellcheck source=../lib/dovecot.sh
+. "$MXTLS_SRCDIR/tests/lib/dovecot.sh"
+if [ -f "$MXTLS_SRCDIR/tests/lib/exim.sh" ]; then
+    # shellcheck source=../lib/exim.sh
+    . "$MXTLS_SRCDIR/tests/lib/exim.sh"
+fi
+# shellcheck source=../lib/dns.sh
+. "$MXTLS_SRCDIR/tests/lib/dns.sh"
 # shellcheck source=lib.sh
 . "$BENCH_DIR/lib.sh"
 
@@ -148,12 +205,27 @@ done
 if ! command -v postfix >/dev/null 2>&1; then
     missing+=(postfix)
 fi
-case " $ONLY " in
-*" D "*)
+if ran D; then
     [ -x "$CHECK_SSL_CERT" ] ||
         missing+=("$CHECK_SSL_CERT (Debian package monitoring-plugins-contrib)")
-    ;;
-esac
+fi
+if ran E; then
+    [ -x "$DC_DOVECOT" ] || missing+=("$DC_DOVECOT (Debian package dovecot-imapd)")
+    if declare -F ex_missing >/dev/null; then
+        while IFS= read -r m; do
+            [ -n "$m" ] && missing+=("${m%%=*} (${m#*=})")
+        done < <(ex_missing)
+    else
+        missing+=("$MXTLS_SRCDIR/tests/lib/exim.sh")
+    fi
+fi
+if ran F; then
+    for tool in knotd=knot knotc=knot kdig=knot-dnsutils \
+        ldns-keygen=ldnsutils ldns-signzone=ldnsutils; do
+        command -v "${tool%%=*}" >/dev/null 2>&1 ||
+            missing+=("${tool%%=*} (Debian package ${tool#*=})")
+    done
+fi
 for f in "$CHECK_TLS_PROTOCOL" "$CHECK_TLS_CERT" "$CHECK_TLS_PEERS"; do
     [ -x "$f" ] || missing+=("$f (run make in $MXTLS_BUILDDIR)")
 done
@@ -168,7 +240,23 @@ PF=
 LOGS=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
+    local x
     bench_stop_child
+    if [ -n "$WORK" ]; then
+        dc_stop "$WORK/dovecot"
+        if declare -F ex_stop >/dev/null; then
+            for x in exim exim256; do
+                ex_stop "$WORK/$x"
+            done
+        fi
+        dns_stop "$WORK/dns"
+        if [ -n "$LOGS" ]; then
+            cp "$WORK/dovecot/dovecot.log" "$LOGS/dovecot.log" 2>/dev/null
+            cp "$WORK/exim/log/mainlog" "$LOGS/exim-mainlog" 2>/dev/null
+            cp "$WORK/exim256/log/mainlog" "$LOGS/exim256-mainlog" 2>/dev/null
+            cp "$WORK/dns/knot.log" "$LOGS/knot.log" 2>/dev/null
+        fi
+    fi
     if [ -n "$PF" ]; then
         pf_stop "$PF"
         if [ -n "$LOGS" ] && [ -f "$PF/maillog" ]; then
@@ -193,7 +281,8 @@ else
     LOGS=$(mktemp -d /tmp/mxtls-bench-logs.XXXXXX) || die "mktemp failed"
 fi
 LOGS=$(cd "$LOGS" && pwd -P)
-mkdir -p "$LOGS/A" "$LOGS/B" "$LOGS/C" "$LOGS/D" || die "cannot write to $LOGS"
+mkdir -p "$LOGS/A" "$LOGS/B" "$LOGS/C" "$LOGS/D" "$LOGS/E" "$LOGS/F" ||
+    die "cannot write to $LOGS"
 PF=$WORK/pf
 
 # The test PKI, shared with the integration tests (same lock).
@@ -216,6 +305,30 @@ declare -A PORT
 for svc in dual ecdsa rsa tls13; do
     PORT[$svc]=$(pf_port "$PF" "$svc") || die "no port for service $svc"
 done
+# Benchmark E's servers: Dovecot with Debian's defaults (IMAP STARTTLS),
+# Exim with GnuTLS's default priority and Exim with SECURE256, each with
+# the RSA 2048 and the ECDSA P-256 certificate.  Exim logs every
+# connection (+smtp_connection), so that they can be counted, and has no
+# limit on connections at once (smtp_accept_max = 0): with its default
+# of 20, children that linger after a dropped handshake make it refuse
+# the next connections of a fast scan, and the suite tables would compare
+# Exim's limit rather than the tools.
+E_SECURE256="SECURE256:-VERS-TLS1.3:%SERVER_PRECEDENCE"
+if ran E; then
+    say "starting Dovecot in $WORK/dovecot"
+    dc_start "$WORK/dovecot" "$CERTS/rsa2048.pem" "$CERTS/ecdsa-p256.pem" ||
+        die "cannot start Dovecot"
+    PORT[dovecot]=$(dc_port "$WORK/dovecot" imap) || die "no IMAP port"
+    say "starting Exim in $WORK/exim and $WORK/exim256"
+    ex_start "$WORK/exim" "$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem" \
+        "log_selector = +smtp_connection" "smtp_accept_max = 0" ||
+        die "cannot start Exim"
+    PORT[exim]=$(ex_port "$WORK/exim") || die "no Exim port"
+    ex_start "$WORK/exim256" "$CERTS/rsa2048.pem,$CERTS/ecdsa-p256.pem" \
+        "log_selector = +smtp_connection" "smtp_accept_max = 0" \
+        "tls_require_ciphers = $E_SECURE256" || die "cannot start Exim (SECURE256)"
+    PORT[exim256]=$(ex_port "$WORK/exim256") || die "no Exim port"
+fi
 # What the services were configured with, as the certificate sets name it.
 declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256"
     [rsa]="RSA 2048" [tls13]="ECDSA P-256, RSA 2048")
@@ -227,6 +340,75 @@ declare -A CONFIGURED=([dual]="ECDSA P-256, RSA 2048" [ecdsa]="ECDSA P-256"
 declare -A R_NS R_CONN
 FAILURES=()
 
+# The log each server writes a line to per connection, and that line:
+# Dovecot's login process logs every connection once, when it ends
+# ("imap-login: ... session=<ID>"); Exim with +smtp_connection logs each
+# one when it is accepted ("SMTP connection from [127.0.0.1] (TCP/IP
+# connection count = N)").
+declare -A E_LOG_RE=(
+    [dovecot]='imap-login: .*session=<'
+    [exim]='SMTP connection from \[127\.0\.0\.1\](:[0-9]+)? \(TCP/IP connection count'
+)
+
+# conn_log SERVICE: the log file of a non-Postfix SERVICE.
+conn_log() {
+    case $1 in
+    dovecot) dc_log "$WORK/dovecot" ;;
+    exim | exim256) ex_log "$WORK/$1" ;;
+    esac
+}
+
+# conn_mark SERVICE: the current length of SERVICE's log (a mark for
+# conn_settle).
+conn_mark() {
+    local f n=0
+    case $1 in
+    dovecot | exim | exim256)
+        f=$(conn_log "$1")
+        [ -f "$f" ] && n=$(wc -l <"$f")
+        echo $((n + 0))
+        ;;
+    *) pf_lines "$PF" ;;
+    esac
+}
+
+# conn_settle SERVICE MARK: the connections SERVICE logged after MARK (see
+# bench_settle for Postfix).  Dovecot and Exim write their lines
+# asynchronously too (Dovecot through its log process, at the end of the
+# session): wait until the count has stayed the same over 5 polls, 0.2 s
+# apart, at most BENCH_LOG_WAIT seconds.
+conn_settle() {
+    local svc=$1 mark=$2 f re c prev=-1 same=0 end
+    case $svc in
+    dovecot | exim | exim256) ;;
+    *)
+        bench_settle "$PF" "$svc" "$mark"
+        return
+        ;;
+    esac
+    f=$(conn_log "$svc")
+    re=${E_LOG_RE[${svc%256}]}
+    end=$((SECONDS + BENCH_LOG_WAIT))
+    while :; do
+        c=$(tail -n "+$((mark + 1))" "$f" 2>/dev/null | grep -cE -- "$re")
+        if [ "$c" = "$prev" ] && [ "$c" -gt 0 ]; then
+            same=$((same + 1))
+            if [ "$same" -ge 5 ]; then
+                echo "$c"
+                return 0
+            fi
+        else
+            same=0
+        fi
+        prev=$c
+        if [ "$SECONDS" -ge "$end" ]; then
+            echo "$c"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
 # measure KEY SERVICE RUN GUARD OKRCS OUT CMD...: run CMD once against
 # SERVICE, its stdout in OUT and stderr in OUT.err.  OKRCS lists the exit
 # statuses that mean the command worked.  RUN 0 is a warm-up: checked, not
@@ -237,9 +419,14 @@ measure() {
     shift 6
     label="$key run $run"
     [ "$run" = 0 ] && label="$key warm-up run"
-    before=$(pf_lines "$PF")
+    before=$(conn_mark "$svc")
     bench_exec "$guard" "$out" "$out.err" "$@"
-    conns=$(bench_settle "$PF" "$svc" "$before") || settled=0
+    conns=$(conn_settle "$svc" "$before") || settled=0
+    case $svc in
+    dovecot | exim | exim256)
+        tail -n "+$((before + 1))" "$(conn_log "$svc")" >"$out.log" 2>/dev/null
+        ;;
+    esac
     printf '%s\t%s\t%s\t%s\n' "$run" "$BENCH_NS" "$BENCH_RC" "$conns" \
         >>"$LOGS/$key.runs"
     if [ "$BENCH_TIMEOUT" = 1 ]; then
@@ -254,7 +441,7 @@ measure() {
         ;;
     esac
     if [ "$settled" = 0 ]; then
-        FAILURES+=("$label: the Postfix log did not settle within ${BENCH_LOG_WAIT} s (connections uncertain)")
+        FAILURES+=("$label: the server's log did not settle within ${BENCH_LOG_WAIT} s (connections uncertain)")
         return 1
     fi
     if [ "$run" != 0 ]; then
@@ -449,6 +636,258 @@ bench_c() {
                 c_run "C.$svc.$n.openssl" "$svc" "$i" openssl "$n" 0 \
                     "$d/openssl-$i.txt" bash "$OPENSSL_PEERS" "$port" "$n"
             done
+        done
+    done
+}
+
+# ---- Benchmark E: complete enumeration against Dovecot and Exim
+
+E_SERVICES="dovecot exim exim256"
+declare -A E_DIALECT=([dovecot]=imap [exim]=smtp [exim256]=smtp)
+declare -A E_TESTSSL_T=([dovecot]=imap [exim]=smtp [exim256]=smtp)
+declare -A E_NAME=(
+    [dovecot]="Dovecot, Debian's defaults, IMAP STARTTLS"
+    [exim]="Exim, GnuTLS's default priority, SMTP STARTTLS"
+    [exim256]="Exim, tls_require_ciphers = $E_SECURE256, SMTP STARTTLS"
+)
+E_OURS="check_tls_protocol -H 127.0.0.1 -p PORT -S DIALECT --ciphers"
+E_SSLSCAN="sslscan --starttls-DIALECT --xml=FILE --no-colour 127.0.0.1:PORT"
+E_TESTSSL="testssl --cipher-per-proto -t DIALECT --quiet --color 0 --nodns none --warnings batch --jsonfile FILE 127.0.0.1:PORT"
+E_OPENSSL="tests/bench/openssl-suites.sh DIALECT PORT"
+# Two TLS 1.2 suites that Dovecot accepts, a DHE one first, then in the
+# other order: what happens when a client's offer starts with DHE.
+E_DHE_PAIR="DHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+E_DHE_PAIR_REV="ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES256-GCM-SHA384"
+
+# bench_set_truth FILE: the accepted pairs of openssl-suites.sh's output.
+bench_set_truth() {
+    awk '$4 == "accepted" { print $1, $2 }' "$1" | bench_hexnorm
+}
+
+# e_dhe_demo PORT OFFER: what one s_client handshake offering the suites
+# OFFER (TLSv1.2 only) to Dovecot got: "TLSv1.2 SUITE" or "no handshake
+# (REASON)".
+e_dhe_demo() {
+    local out re='^[[:space:]]*Cipher[[:space:]]*:[[:space:]]*([A-Za-z0-9_-]+)'
+    local line suite='' why
+    out=$(openssl s_client -starttls imap -connect "127.0.0.1:$1" -tls1_2 \
+        -cipher "$2" </dev/null 2>&1)
+    while IFS= read -r line; do
+        [[ $line =~ $re ]] && suite=${BASH_REMATCH[1]}
+    done <<<"$out"
+    if [ -n "$suite" ] && [ "$suite" != 0000 ] && [ "$suite" != "(NONE)" ]; then
+        echo "TLSv1.2 $suite"
+    else
+        why=$(sed -n -E 's/^[0-9A-Fa-f]*:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+):.*/\1/p' \
+            <<<"$out" | head -n 1)
+        echo "no handshake (${why:-no error printed})"
+    fi
+}
+
+bench_e() {
+    local svc port dia i d mark
+    for svc in $E_SERVICES; do
+        port=${PORT[$svc]}
+        dia=${E_DIALECT[$svc]}
+        d=$LOGS/E/$svc
+        mkdir -p "$d"
+        say "benchmark E: complete enumeration, $svc (port $port)"
+        for ((i = 0; i <= RUNS; i++)); do
+            if measure "E.$svc.ours" "$svc" "$i" "$GUARD" "0 1 2" \
+                "$d/ours-$i.txt" \
+                "$CHECK_TLS_PROTOCOL" -H 127.0.0.1 -p "$port" -S "$dia" --ciphers; then
+                bench_set_ours "$d/ours-$i.txt" >"$d/ours-$i.set"
+                parsed "E.$svc.ours" "$i" "$d/ours-$i.set" "accepted suites"
+            fi
+            rm -f "$d/sslscan-$i.xml"
+            if measure "E.$svc.sslscan" "$svc" "$i" "$GUARD" 0 \
+                "$d/sslscan-$i.txt" \
+                sslscan "--starttls-$dia" --xml="$d/sslscan-$i.xml" --no-colour \
+                "127.0.0.1:$port"; then
+                bench_set_sslscan "$d/sslscan-$i.xml" >"$d/sslscan-$i.set"
+                parsed "E.$svc.sslscan" "$i" "$d/sslscan-$i.set" "accepted suites"
+            fi
+        done
+        for ((i = 1; i <= SLOW_RUNS; i++)); do
+            say "openssl s_client per suite, run $i of $SLOW_RUNS on $svc (slow)"
+            if measure "E.$svc.openssl" "$svc" "$i" "$SLOW_GUARD" 0 \
+                "$d/openssl-$i.txt" \
+                bash "$OPENSSL_SUITES" "$dia" "$port"; then
+                bench_set_truth "$d/openssl-$i.txt" >"$d/openssl-$i.set"
+                parsed "E.$svc.openssl" "$i" "$d/openssl-$i.set" "accepted suites"
+            fi
+            say "testssl.sh --cipher-per-proto run $i of $SLOW_RUNS on $svc (slow)"
+            rm -f "$d/testssl-$i.json"
+            if measure "E.$svc.testssl" "$svc" "$i" "$SLOW_GUARD" 0 \
+                "$d/testssl-$i.txt" \
+                testssl --cipher-per-proto -t "${E_TESTSSL_T[$svc]}" --quiet \
+                --color 0 --nodns none --warnings batch \
+                --jsonfile "$d/testssl-$i.json" "127.0.0.1:$port"; then
+                bench_set_testssl "$d/testssl-$i.json" >"$d/testssl-$i.set"
+                parsed "E.$svc.testssl" "$i" "$d/testssl-$i.set" "accepted suites"
+            fi
+        done
+        if [ "$svc" = dovecot ]; then
+            mark=$(conn_mark dovecot)
+            e_dhe_demo "$port" "$E_DHE_PAIR" >"$d/dhe-first.txt"
+            conn_settle dovecot "$mark" >/dev/null
+            tail -n "+$((mark + 1))" "$(conn_log dovecot)" >"$d/dhe-first.log"
+            mark=$(conn_mark dovecot)
+            e_dhe_demo "$port" "$E_DHE_PAIR_REV" >"$d/ecdhe-first.txt"
+            conn_settle dovecot "$mark" >/dev/null
+            tail -n "+$((mark + 1))" "$(conn_log dovecot)" >"$d/ecdhe-first.log"
+        fi
+    done
+}
+
+# ---- Benchmark F: DANE against "dual", its TLSA records in a signed zone
+
+# The TLSA sets of _PORT._tcp.mail.example.test (PORT: dual's), one after
+# the other in the same zone, re-signed and reloaded in between: "all"
+# has a 3 1 1 record for each of dual's two certificates, "rsa" for the
+# RSA one only, "ecdsa" for the ECDSA one only.  mail.example.test is the
+# name in the certificates.
+F_SETS="all rsa ecdsa"
+declare -A F_SET_DESC=(
+    [all]="3 1 1 of the RSA and of the ECDSA certificate"
+    [rsa]="3 1 1 of the RSA certificate only"
+    [ecdsa]="3 1 1 of the ECDSA certificate only"
+)
+declare -A F_SET_COUNT=([all]=2 [rsa]=1 [ecdsa]=1)
+F_OURS="check_tls_cert -H mail.example.test -p PORT --require=none --ca-file=ca.pem --dane --dns-server=127.0.0.1@DNSPORT --dns-anchor=KSK -t 30"
+F_CSC="LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_HOSTS=HOSTS check_ssl_cert -H mail.example.test -p PORT -P smtp --dane 311 --dig-bin DIG --rootcert-file ca.pem --ignore-ocsp --ignore-sct"
+F_CSC_OK=0
+F_DIG=
+declare -A R_DNS F_TYPES
+
+# f_spki_sha256 PEMFILE: the SHA-256 of the certificate's public key.
+f_spki_sha256() {
+    openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+        openssl dgst -sha256 -binary | od -An -v -tx1 | tr -d ' \n'
+}
+
+# f_stats: knotd's counters of mod-stats, "NAME VALUE" a line.
+f_stats() {
+    knotc -c "$WORK/dns/knot.conf" stats 2>/dev/null |
+        sed -n -E 's/^mod-stats\.([a-z-]+\[[^]]+\]) = ([0-9]+)$/\1 \2/p'
+}
+
+# f_zone SET SERIAL: write and sign the zone with the TLSA set SET; when
+# knotd runs, reload it and wait until it serves the set.
+f_zone() {
+    local set=$1 serial=$2 dd=$WORK/dns z pd=${PORT[dual]} rsa ec i n
+    rsa=$(f_spki_sha256 "$CERTS/rsa2048.crt") || return 1
+    ec=$(f_spki_sha256 "$CERTS/ecdsa-p256.crt") || return 1
+    z=$dd/example.test.zone
+    {
+        echo "\$ORIGIN example.test."
+        echo "\$TTL 300"
+        echo "@ IN SOA ns.example.test. hostmaster.example.test. $serial 3600 600 86400 300"
+        echo "@ IN NS ns.example.test."
+        echo "ns IN A 127.0.0.1"
+        echo "mail IN A 127.0.0.1"
+        [ "$set" = ecdsa ] || echo "_$pd._tcp.mail IN TLSA 3 1 1 $rsa"
+        [ "$set" = rsa ] || echo "_$pd._tcp.mail IN TLSA 3 1 1 $ec"
+    } >"$z"
+    cp "$z" "$LOGS/F/example.test.zone-$set" 2>/dev/null
+    dns_sign "$dd" example.test "$z" || return 1
+    [ -s "$dd/port" ] || return 0
+    knotc -c "$dd/knot.conf" zone-reload example.test >"$dd/reload.out" 2>&1 || {
+        say "knotc zone-reload: $(cat "$dd/reload.out")"
+        return 1
+    }
+    for ((i = 0; i < 50; i++)); do
+        n=$(kdig +short @127.0.0.1 -p "$(dns_port "$dd")" TLSA "_$pd._tcp.mail.example.test" 2>/dev/null | grep -c .)
+        [ "$n" = "${F_SET_COUNT[$set]}" ] && return 0
+        sleep 0.1
+    done
+    say "knotd does not serve the TLSA set $set"
+    return 1
+}
+
+# f_start_dns: the signed zone on a private Knot, and its query counters.
+f_start_dns() {
+    local dd=$WORK/dns set
+    mkdir -p "$dd" || return 1
+    dns_keys "$dd" example.test || return 1
+    set=${F_SETS%% *}
+    f_zone "$set" 1 || return 1
+    dns_start "$dd" "example.test:$dd/example.test.signed" || return 1
+    # Knot counts queries only with its statistics module: add it to the
+    # configuration dns_start wrote and reload.
+    sed -i -e 's/^template:$/mod-stats:\n  - id: bench\n    query-type: on\n    request-protocol: on\ntemplate:/' \
+        -e 's/^    journal-content: none$/&\n    global-module: mod-stats\/bench/' \
+        "$dd/knot.conf" || return 1
+    knotc -c "$dd/knot.conf" reload >"$dd/reload.out" 2>&1 || {
+        say "knotc reload: $(cat "$dd/reload.out")"
+        return 1
+    }
+    kdig +short @127.0.0.1 -p "$(dns_port "$dd")" A ns.example.test >/dev/null 2>&1
+    f_stats | grep -q '^server-operation\[query\] [1-9]' || {
+        say "knotd counts no queries (mod-stats)"
+        return 1
+    }
+    # dig as check_ssl_cert runs it, asking the private server
+    F_DIG=$WORK/dig-private
+    printf '#!/bin/sh\nexec dig @127.0.0.1 -p %s "$@"\n' "$(dns_port "$dd")" >"$F_DIG"
+    chmod 755 "$F_DIG"
+    echo "127.0.0.1 mail.example.test" >"$WORK/hosts"
+    if [ -x "$CHECK_SSL_CERT" ] && [ -e "$NSS_WRAPPER" ] &&
+        command -v dig >/dev/null 2>&1; then
+        F_CSC_OK=1
+    fi
+}
+
+# f_measure KEY NAME OKRCS OUT CMD...: measure one run (connections of
+# "dual") and the DNS queries knotd answered meanwhile: their number in
+# R_DNS[KEY] and, for the first measured run, their types in F_TYPES[KEY].
+f_measure() {
+    local key=$1 run=$2 okrcs=$3 out=$4 q0 q1 t
+    shift 4
+    f_stats >"$out.dns0"
+    measure "$key" dual "$run" "$GUARD" "$okrcs" "$out" "$@" || return 1
+    f_stats >"$out.dns1"
+    q0=$(awk '$1 == "server-operation[query]" { print $2 }' "$out.dns0")
+    q1=$(awk '$1 == "server-operation[query]" { print $2 }' "$out.dns1")
+    [ "$run" = 0 ] && return 0
+    R_DNS[$key]="${R_DNS[$key]:-} $((${q1:-0} - ${q0:-0}))"
+    if [ -z "${F_TYPES[$key]:-}" ]; then
+        t=$(awk 'NR == FNR { a[$1] = $2; next }
+                 $1 ~ /^(query-type|request-protocol)\[/ && $2 - a[$1] > 0 {
+                     n = $1; gsub(/^[a-z-]+\[|\]$/, "", n)
+                     printf "%s%s %d", (k++ ? ", " : ""), n, $2 - a[$1] }' \
+            "$out.dns0" "$out.dns1")
+        F_TYPES[$key]=${t:-none}
+    fi
+}
+
+bench_f() {
+    local set i d pd=${PORT[dual]} dnsp anchor serial=1
+    say "benchmark F: DANE, service dual (port $pd), a private Knot DNS"
+    f_start_dns || die "cannot set up the DNS server of benchmark F"
+    dnsp=$(dns_port "$WORK/dns")
+    anchor=$(dns_anchor "$WORK/dns" example.test)
+    for set in $F_SETS; do
+        d=$LOGS/F/$set
+        mkdir -p "$d"
+        if [ "$serial" -gt 1 ]; then
+            f_zone "$set" "$serial" || die "cannot publish the TLSA set $set"
+        fi
+        serial=$((serial + 1))
+        say "benchmark F: TLSA set $set"
+        for ((i = 0; i <= RUNS; i++)); do
+            f_measure "F.$set.ours" "$i" "0 1 2" "$d/ours-$i.txt" \
+                "$CHECK_TLS_CERT" -H mail.example.test -p "$pd" \
+                --require=none "--ca-file=$CERTS/ca.pem" --dane \
+                "--dns-server=127.0.0.1@$dnsp" "--dns-anchor=$anchor" -t 30 &&
+                echo "$BENCH_RC" >"$d/ours-$i.rc"
+            [ "$F_CSC_OK" = 1 ] || continue
+            f_measure "F.$set.csc" "$i" "0 1 2" "$d/csc-$i.txt" \
+                env "LD_PRELOAD=$NSS_WRAPPER" "NSS_WRAPPER_HOSTS=$WORK/hosts" \
+                "$CHECK_SSL_CERT" -H mail.example.test -p "$pd" -P smtp \
+                --dane 311 --dig-bin "$F_DIG" --rootcert-file "$CERTS/ca.pem" \
+                --ignore-ocsp --ignore-sct &&
+                echo "$BENCH_RC" >"$d/csc-$i.rc"
         done
     done
 }
@@ -666,15 +1105,104 @@ tool_versions() {
         V_GIT="$V_GIT + uncommitted changes"
     fi
     V_CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+    V_DOVECOT=$("$DC_DOVECOT" --version 2>/dev/null | awk '{ print $1; exit }')
+    V_EXIM=
+    V_GNUTLS=
+    if [ -x "$WORK/exim/root/usr/sbin/exim4" ]; then
+        ex__exim "$WORK/exim" -bV >"$WORK/exim-bV" 2>/dev/null
+        V_EXIM=$(sed -n -E 's/^Exim version ([^ ]+).*/\1/p' "$WORK/exim-bV" | head -n 1)
+        # exim -bV names GnuTLS without its version: Debian's package
+        V_GNUTLS=$(dpkg-query -W -f '${Version}' libgnutls30 2>/dev/null)
+        V_GNUTLS=${V_GNUTLS:+libgnutls30 $V_GNUTLS}
+    fi
+    V_KNOT=$(knotd --version 2>/dev/null | sed -n -E 's/.*version ([^ ]+).*/\1/p' | head -n 1)
+    V_CSC=
+    if [ -x "$CHECK_SSL_CERT" ]; then
+        V_CSC=$(sed -n -E 's/^VERSION=([0-9.]+).*/\1/p' "$CHECK_SSL_CERT" | head -n 1)
+    fi
 }
 
-report() {
-    local d=$LOGS/A s_ours s_ssl s_ts svc ref
-    tool_versions
-    s_ours=$(first_set "$d" ours) || s_ours=
-    s_ssl=$(first_set "$d" sslscan) || s_ssl=
-    s_ts=$(first_set "$d" testssl) || s_ts=
+# The report is made of sections, each between "<!-- bench:NAME -->" and
+# "<!-- /bench:NAME -->" lines: intro, howto and reproduce are the same
+# text in every run; abcd (benchmarks A to D with their set-up and
+# machine table), E and F hold measurements.  When docs/benchmark.md is
+# written, the measured sections of benchmarks that did not run are kept
+# from the file as it was, so that E or F can be measured on their own.
+REPORT_SECTIONS="intro abcd E F howto reproduce"
 
+# section_ran NAME: whether NAME is written by this run.
+section_ran() {
+    case $1 in
+    intro | howto | reproduce) return 0 ;;
+    abcd) [ -n "$ABCD" ] ;;
+    *) ran "$1" ;;
+    esac
+}
+
+# section NAME: the section NAME of this run, between its markers.
+section() {
+    echo "<!-- bench:$1 -->"
+    case $1 in
+    intro) report_intro ;;
+    abcd) report_abcd ;;
+    E) e_report ;;
+    F) f_report ;;
+    howto) report_howto ;;
+    reproduce) report_reproduce ;;
+    esac
+    echo "<!-- /bench:$1 -->"
+}
+
+# old_section FILE NAME: section NAME of FILE, markers included (nothing
+# when FILE lacks it).
+old_section() {
+    [ -f "$1" ] || return 0
+    awk -v b="<!-- bench:$2 -->" -v e="<!-- /bench:$2 -->" '
+        $0 == b { on = 1 }
+        on { print }
+        $0 == e { on = 0 }' "$1"
+}
+
+# not_measured NAME: the stand-in for a section that never ran.
+not_measured() {
+    local title only
+    case $1 in
+    abcd) title="Benchmarks A to D" only="A B C D" ;;
+    E) title="Benchmark E: complete enumeration, Dovecot and Exim" only=E ;;
+    F) title="Benchmark F: DANE" only=F ;;
+    esac
+    echo "<!-- bench:$1 -->"
+    echo "## $title"
+    echo
+    echo "Not measured yet: \`MXTLS_BENCH_ONLY=\"$only\" MXTLS_BENCH_WRITE_DOCS=1 make bench\`."
+    echo "<!-- /bench:$1 -->"
+}
+
+# report [OLDFILE]: the whole report; the sections of benchmarks that did
+# not run come from OLDFILE (docs/benchmark.md), else a stand-in.
+report() {
+    local old=${1:-} name kept first=1
+    for name in $REPORT_SECTIONS; do
+        [ "$first" = 1 ] || echo
+        first=0
+        if section_ran "$name"; then
+            section "$name"
+            continue
+        fi
+        kept=$(old_section "$old" "$name")
+        if [ -n "$kept" ]; then
+            printf '%s\n' "$kept"
+        else
+            not_measured "$name"
+        fi
+    done
+    if [ ${#FAILURES[@]} -gt 0 ]; then
+        printf '\n## Failed runs\n\n'
+        printf -- '* %s\n' "${FAILURES[@]}"
+    fi
+}
+
+report_intro() {
     cat <<EOF
 # Benchmark: mxtls against sslscan, testssl.sh and openssl s_client
 
@@ -683,7 +1211,19 @@ find out what a mail server offers and whether given clients get a
 handshake with it, next to the tools a mail administrator would run
 instead.  This file is written by \`tests/bench/run.sh\`
 (\`MXTLS_BENCH_WRITE_DOCS=1 make bench\`); do not edit it by hand.
+Benchmarks A to D come from one run of the script; E and F may come from
+runs of their own (\`MXTLS_BENCH_ONLY\`): each of them says when, and
+under what load, it was measured.
+EOF
+}
 
+report_abcd() {
+    local d=$LOGS/A s_ours s_ssl s_ts svc ref
+    s_ours=$(first_set "$d" ours) || s_ours=
+    s_ssl=$(first_set "$d" sslscan) || s_ssl=
+    s_ts=$(first_set "$d" testssl) || s_ts=
+
+    cat <<EOF
 **The numbers come from one machine and one run of the script**: the
 median of $RUNS runs of each fast command and $SLOW_RUNS run(s) of each
 testssl.sh command, on the machine below, against a server on the same
@@ -836,7 +1376,11 @@ the connection without sending anything.
 $(notes)
 
 $(d_report)
+EOF
+}
 
+report_howto() {
+    cat <<EOF
 ## How to read the tables
 
 * **Service (configured)**: the Postfix service measured, with the
@@ -895,29 +1439,34 @@ $(d_report)
   a \`[CRITICAL] bankNN: no shared cipher - ... no RSA certificate ...;
   add an RSA certificate ...\` line; the openssl loop tried N handshakes
   and none succeeded.
+$(e_howto)
+EOF
+}
 
+report_reproduce() {
+    cat <<EOF
 ## Reproduce
 
 From a configured build directory, as root, with postfix, sslscan,
 testssl.sh, openssl and check_ssl_cert (monitoring-plugins-contrib)
-installed:
+installed; for E also dovecot-imapd and what \`tests/lib/exim.sh\` needs
+(\`./quickstart.sh\` downloads Exim's .deb), for F knot, knot-dnsutils,
+ldnsutils, bind9-dnsutils and libnss-wrapper:
 
 \`\`\`
 make bench                                   # print the report
 MXTLS_BENCH_WRITE_DOCS=1 make bench          # also rewrite docs/benchmark.md
 MXTLS_BENCH_RUNS=15 MXTLS_BENCH_SLOW_RUNS=3 make bench
 MXTLS_BENCH_ONLY=D make bench                # only the server's log
+MXTLS_BENCH_ONLY="E F" MXTLS_BENCH_WRITE_DOCS=1 make bench
+                                             # E and F only; the file keeps A to D
 \`\`\`
 
 The script prints the report on stdout and keeps the raw output of every
 run (plugin output, sslscan XML, testssl.sh JSON, the peers files of
-benchmark C, the Postfix log) in a directory under /tmp that it names at
-the end.
+benchmark C, the s_client loop's lines, the servers' logs, the zone of
+benchmark F) in a directory under /tmp that it names at the end.
 EOF
-    if [ ${#FAILURES[@]} -gt 0 ]; then
-        printf '\n## Failed runs\n\n'
-        printf -- '* %s\n' "${FAILURES[@]}"
-    fi
 }
 
 # agreement_a OURS SSLSCAN TESTSSL: the verdict on the three suite sets.
@@ -1266,6 +1815,506 @@ c_notes() {
 EOF
 }
 
+# ---- report of benchmark E
+
+# e_tools: the tools of benchmark E, in the order of its tables.
+E_TOOLS="openssl ours sslscan testssl"
+declare -A E_TOOL_LABEL=(
+    [openssl]="openssl s_client, one handshake per suite (the truth)"
+    [ours]="mxtls \`check_tls_protocol --ciphers\`"
+    [sslscan]="sslscan"
+    [testssl]="testssl.sh \`--cipher-per-proto\`"
+)
+
+# e_name SVC VERSION CODE: the suite's name, as openssl-suites.sh or the
+# plugin printed it ("?" when neither did).
+e_name() {
+    local d=$LOGS/E/$1 n
+    n=$(awk -v v="$2" -v c="$3" '$1 == v && $2 == c { print $3; exit }' \
+        "$d"/openssl-*.txt 2>/dev/null | head -n 1)
+    if [ -z "$n" ]; then
+        n=$(grep -h -E "^  \[[A-Z]+\] $3 " "$d"/ours-*.txt 2>/dev/null |
+            head -n 1 | awk '{ print $3 }')
+    fi
+    echo "${n:-?}"
+}
+
+# e_candidate SVC VERSION CODE: whether the s_client loop tried the pair.
+e_candidate() {
+    local f
+    f=$(first_set "$LOGS/E/$1" openssl) || return 1
+    awk -v v="$2" -v c="$3" '$1 == v && $2 == c { f = 1 } END { exit !f }' \
+        "${f%.set}.txt"
+}
+
+# e_version_claim SVC TOOL VERSION: what TOOL itself said about VERSION
+# as a whole (sslscan's protocol check, testssl.sh's protocol finding),
+# or nothing.
+e_version_claim() {
+    local svc=$1 tool=$2 ver=$3 f num
+    num=${ver#TLSv}
+    case $tool in
+    sslscan)
+        f=$(first_set "$LOGS/E/$svc" sslscan) || return 0
+        f=${f%.set}.xml
+        if grep -q "<protocol type=\"tls\" version=\"$num\" enabled=\"0\"" "$f" 2>/dev/null; then
+            echo "its protocol check reported $ver disabled"
+        fi
+        ;;
+    ours)
+        f=$(first_set "$LOGS/E/$svc" ours) || return 0
+        f=${f%.set}.txt
+        if ! grep -q "^\[[A-Z]*\] $ver accepted" "$f"; then
+            echo "it reported $ver not accepted"
+        fi
+        ;;
+    esac
+}
+
+# e_diff SVC: the pairs on which a tool and the truth disagree, as a table,
+# then one sentence per tool, version and cause.
+e_diff() {
+    local svc=$1 d=$LOGS/E/$1 truth tool set all ver code n=0 line
+    local -A sets
+    truth=$(first_set "$d" openssl) || {
+        echo "No truth to compare with: the s_client loop gave no result."
+        return
+    }
+    all=$WORK/e-all-$svc
+    : >"$all"
+    for tool in $E_TOOLS; do
+        set=$(first_set "$d" "$tool") || set=
+        sets[$tool]=$set
+        [ -n "$set" ] && cat "$set" >>"$all"
+    done
+    sort -u -o "$all" "$all"
+    local rows=
+    while read -r ver code; do
+        line="| $ver | $code $(e_name "$svc" "$ver" "$code") |"
+        local differs=0 in_t=no
+        grep -qxF "$ver $code" "$truth" && in_t=yes
+        for tool in $E_TOOLS; do
+            if [ -z "${sets[$tool]}" ]; then
+                line="$line — |"
+            elif grep -qxF "$ver $code" "${sets[$tool]}"; then
+                line="$line yes |"
+                [ "$in_t" = yes ] || differs=1
+            else
+                line="$line no |"
+                [ "$in_t" = no ] || differs=1
+            fi
+        done
+        if [ "$differs" = 1 ]; then
+            n=$((n + 1))
+            rows="$rows$line"$'\n'
+        fi
+    done <"$all"
+    if [ "$n" = 0 ]; then
+        echo "**Every tool's set equals the truth.**"
+        return
+    fi
+    echo "Pairs on which a tool and the truth disagree ($n):"
+    echo
+    echo "| Version | Suite | truth | mxtls | sslscan | testssl.sh |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s' "$rows"
+    echo
+    echo "Why, per tool and version:"
+    echo
+    for tool in ours sslscan testssl; do
+        set=${sets[$tool]}
+        [ -n "$set" ] || continue
+        e_why "$svc" "$tool" "$set" "$truth"
+    done
+}
+
+# e_why SVC TOOL SET TRUTH: one sentence per version and cause for the
+# pairs TOOL misses or adds.
+e_why() {
+    local svc=$1 tool=$2 set=$3 truth=$4 ver codes claim local_only
+    local label=${E_TOOL_LABEL[$tool]}
+    for ver in TLSv1.3 TLSv1.2 TLSv1.1 TLSv1.0 SSLv3; do
+        # missed: in the truth, not in the tool's set
+        codes=$(comm -23 "$truth" "$set" | awk -v v="$ver" '$1 == v { print $2 }' |
+            paste -sd' ')
+        if [ -n "$codes" ]; then
+            claim=$(e_version_claim "$svc" "$tool" "$ver")
+            if ! grep -q "^$ver " "$set"; then
+                echo "* $label misses all $(wc -w <<<"$codes") $ver suites ($codes)${claim:+: $claim}, so it listed none of them.$(e_closes "$svc" "$tool")"
+            else
+                echo "* $label misses $(wc -w <<<"$codes") $ver suite(s) that get a handshake when offered alone: $codes.$(e_why_more "$svc" "$tool")"
+            fi
+        fi
+        # added: in the tool's set, not in the truth
+        codes=$(comm -13 "$truth" "$set" | awk -v v="$ver" '$1 == v { print $2 }' |
+            paste -sd' ')
+        [ -n "$codes" ] || continue
+        local_only=
+        local c tried=
+        for c in $codes; do
+            if e_candidate "$svc" "$ver" "$c"; then
+                tried="$tried $c"
+            else
+                local_only="$local_only $c"
+            fi
+        done
+        if [ -n "$local_only" ]; then
+            echo "* $label lists$local_only for $ver, suites the local OpenSSL does not implement, so the s_client loop could not offer them (the truth is blind to them; $label's own ClientHello is not)."
+        fi
+        if [ -n "$tried" ]; then
+            echo "* $label lists$tried for $ver, which got no handshake when offered alone."
+        fi
+    done
+}
+
+# e_closes SVC TOOL: on Dovecot, how many handshakes of TOOL's first
+# measured run Dovecot ended as it ended the DHE-first one of the notes.
+e_closes() {
+    local f n sig
+    [ "$1" = dovecot ] || return 0
+    [ "$(e_dhe_verdict)" = closes ] || return 0
+    sig=$(e_dhe_signature) || return 0
+    f=$(first_set "$LOGS/E/$1" "$2") || return 0
+    f=${f%.set}.txt.log
+    [ -f "$f" ] || return 0
+    n=$(grep -cF -- "$sig" "$f")
+    echo " During its run Dovecot logged \"$sig\" $n time(s), as for the DHE-first handshake of the notes below: that many of its handshakes got a DHE suite picked and the connection closed."
+}
+
+# e_dhe_signature: the error Dovecot logged for the DHE-first handshake
+# (its complaint about DH parameters, else the end of the handshake).
+e_dhe_signature() {
+    local f=$LOGS/E/dovecot/dhe-first.log l
+    l=$(grep -o 'Diffie-Hellman key exchange requested[^.=]*' "$f" 2>/dev/null | head -n 1)
+    [ -n "$l" ] || l=$(grep -o 'TLS handshaking: [^,]*' "$f" 2>/dev/null | head -n 1)
+    [ -n "$l" ] || return 1
+    echo "${l#TLS handshaking: }"
+}
+
+# e_why_more SVC TOOL: what was seen about a tool's missing suites on
+# SVC, when known.
+e_why_more() {
+    local f n sig
+    [ "$1" = dovecot ] && [ "$2" = testssl ] || return 0
+    [ "$(e_dhe_verdict)" = closes ] || return 0
+    sig=$(e_dhe_signature) || return 0
+    f=$(first_set "$LOGS/E/$1" testssl) || return 0
+    f=${f%.set}.txt.log
+    [ -f "$f" ] || return 0
+    n=$(grep -cF -- "$sig" "$f")
+    echo " testssl.sh offers the suites it has not found yet together and takes out the one the server picks, until the server refuses; during its run Dovecot logged \"$sig\" $n time(s): when it picked a DHE suite it closed the connection (see the notes below), which testssl.sh takes for the end of the list (with \`--debug 2\` it says \"server hello empty, TCP connection closed\"), so the ECDHE suites still in that offer were not listed."
+}
+
+# e_dhe_verdict: "closes" when Dovecot closed the DHE-first handshake and
+# completed the ECDHE-first one.
+e_dhe_verdict() {
+    local a b
+    a=$(cat "$LOGS/E/dovecot/dhe-first.txt" 2>/dev/null)
+    b=$(cat "$LOGS/E/dovecot/ecdhe-first.txt" 2>/dev/null)
+    case $a/$b in
+    "no handshake"*/TLSv1.2\ *) echo closes ;;
+    *) echo "no" ;;
+    esac
+}
+
+# e_row SVC TOOL: one row of a table of benchmark E.
+e_row() {
+    local svc=$1 tool=$2 d=$LOGS/E/$1 set truth maxrun=$RUNS pairs
+    set=$(first_set "$d" "$tool") || set=
+    truth=$(first_set "$d" openssl) || truth=
+    case $tool in openssl | testssl) maxrun=$SLOW_RUNS ;; esac
+    if [ -n "$set" ]; then
+        pairs="$(wc -l <"$set") ($(per_version "$set"))"
+    else
+        pairs="—"
+    fi
+    printf '| %s | %s | %s | %s | %s |\n' "${E_TOOL_LABEL[$tool]}" \
+        "$(row_numbers "E.$svc.$tool" "E.$svc.ours")" "$pairs" \
+        "$(if [ "$tool" = openssl ]; then echo —; else same "$set" "$truth"; fi)" \
+        "$(stable "$d" "$tool" "$maxrun")"
+}
+
+e_report() {
+    local svc
+    cat <<EOF
+## Benchmark E: complete enumeration, Dovecot and Exim
+
+Every (protocol version, cipher suite) pair that two other real mail
+servers accept, each started by the script on 127.0.0.1 with the RSA
+2048 and the ECDSA P-256 certificate:
+
+* **dovecot**: Dovecot $V_DOVECOT with Debian's TLS defaults
+  (\`tests/lib/dovecot.sh\`: \`ssl_min_protocol = TLSv1.2\`, Debian's
+  \`ssl_cipher_list\`, no \`ssl_dh\`), IMAP STARTTLS;
+* **exim**: Exim ${V_EXIM:-?} built with GnuTLS ${V_GNUTLS:-?}
+  (\`tests/lib/exim.sh\`), GnuTLS's default priority
+  (\`tls_require_ciphers\` not set), SMTP STARTTLS, no limit on
+  connections at once (\`smtp_accept_max = 0\`: with Exim's default of
+  20, the children that linger after dropped handshakes make it refuse
+  the next connections of a fast scan);
+* **exim256**: the same Exim with
+  \`tls_require_ciphers = $E_SECURE256\`.
+
+The truth is the slow, obvious loop \`tests/bench/openssl-suites.sh\`:
+one \`openssl s_client\` handshake per pair, offering that version only
+and that suite only (\`-cipher SUITE:@SECLEVEL=0\` for TLS 1.0 to 1.2,
+\`-ciphersuites SUITE\` for TLS 1.3), over every suite the local OpenSSL
+implements for that version; a pair is accepted when the handshake
+completed with exactly that version and suite.  It cannot see suites
+OpenSSL does not implement.  mxtls and sslscan ran $RUNS times each
+(after a warm-up run), taking turns; the loop and testssl.sh
+$SLOW_RUNS time(s) each, after them.  Connections are counted in the
+server's own log (see "How to read the tables").
+
+| | |
+|---|---|
+| Measured | $(date -u '+%Y-%m-%d %H:%M UTC'), mxtls ${V_MXTLS}${V_GIT:+, git $V_GIT} |
+| Load average (1, 5, 15 min) | ${LOAD_START:-?} at the start, ${LOAD_END:-?} at the end of the run ($(nproc) cores, shared with other work) |
+| Tools | OpenSSL ${V_OPENSSL#OpenSSL }, sslscan $V_SSLSCAN, testssl.sh $V_TESTSSL |
+EOF
+    for svc in $E_SERVICES; do
+        cat <<EOF
+
+### $svc: ${E_NAME[$svc]}
+
+| Tool | Runs | Median time | Min–max | Time vs. mxtls | Connections | Accepted pairs | Same as the truth | Same in every run |
+|---|--:|--:|--:|--:|--:|--:|---|---|
+$(for t in $E_TOOLS; do e_row "$svc" "$t"; done)
+
+$(e_diff "$svc")
+EOF
+    done
+    cat <<EOF
+
+Commands (DIALECT: imap for dovecot, smtp for exim and exim256; PORT the
+server's port, FILE a new file per run):
+
+\`\`\`
+$E_OPENSSL
+$E_OURS
+$E_SSLSCAN
+$E_TESTSSL
+\`\`\`
+EOF
+    e_notes
+}
+
+# e_notes: what the tables of E do not show.
+e_notes() {
+    local a b f closes svc sig
+    echo
+    echo "Notes on benchmark E:"
+    echo
+    a=$(cat "$LOGS/E/dovecot/dhe-first.txt" 2>/dev/null)
+    b=$(cat "$LOGS/E/dovecot/ecdhe-first.txt" 2>/dev/null)
+    if [ -n "$a" ] && [ -n "$b" ]; then
+        echo "* Dovecot and DHE: one s_client handshake offering"
+        echo "  \`$E_DHE_PAIR\` (TLSv1.2, DHE first) got: $a;"
+        echo "  the same two suites in the other order got: $b."
+        sig=$(e_dhe_signature) && echo "  Dovecot logged for the first: \"$sig\"."
+        if [ "$(e_dhe_verdict)" = closes ]; then
+            echo "  Without \`ssl_dh\` Dovecot cannot complete a DHE suite, yet its"
+            echo "  cipher list has them and the client's order decides: a client"
+            echo "  whose offer starts with DHE gets the connection closed, not a"
+            echo "  handshake alert nor another suite.  A tool that probes a version"
+            echo "  with one such offer sees the version as closed."
+        fi
+    fi
+    f=$(first_set "$LOGS/E/dovecot" ours) && f=${f%.set}.txt
+    if [ -n "$f" ] && [ -f "$f" ]; then
+        closes=$(head -n 1 "$f" | sed -n -E 's/.* ([0-9]+) suites? close the connection.*/\1/p')
+        if [ -n "$closes" ]; then
+            echo "* mxtls against dovecot says \"$closes suites close the connection"
+            echo "  (neither accepted nor refused)\": it tells a close from a refusal"
+            echo "  (an alert)."
+        fi
+    fi
+    for svc in $E_SERVICES; do
+        f=$(first_set "$LOGS/E/$svc" ours) || continue
+        f=${f%.set}.txt
+        case $(head -n 1 "$f") in
+        *" OK - "*) continue ;;
+        esac
+        echo "* mxtls's own verdict on $svc (first measured run):"
+        echo "  \"$(head -n 1 "$f" | sed 's/[[:space:]]*|.*//')\"$(grep -m 1 -E '^ *\[(CRITICAL|UNKNOWN)\] table incomplete' "$f" | sed -E 's/^ *\[[A-Z]+\] (.*)/, with "\1"/')."
+        echo "  Its set of pairs is compared above all the same."
+    done
+    echo "* The connections of the s_client loop are one per candidate pair"
+    echo "  (SSLv3 is not tried: the local OpenSSL has no SSLv3); those of the"
+    echo "  other tools include their other checks (see the notes on benchmark A)."
+}
+
+# e_howto: the columns of benchmark E, for "How to read the tables".
+e_howto() {
+    cat <<EOF
+* **Benchmark E, Connections**: counted in the server's log: for
+  Dovecot the \`imap-login: ... session=<...>\` lines (its login process
+  logs one when each connection ends), for Exim the \`SMTP connection
+  from [127.0.0.1] (TCP/IP connection count = N)\` lines (\`log_selector = +smtp_connection\`,
+  logged when a connection is accepted), added during the run; the script
+  waits until the count has stayed the same for a second.
+* **Benchmark E, Same as the truth**: whether the tool's set of (version,
+  suite) pairs (of its first measured run) equals that of the s_client
+  loop; the pairs that differ are listed under the table, with the cause
+  for each tool and version.
+* **Benchmark F, DNS queries**: the queries the private Knot DNS answered
+  during the run (its statistics module, \`knotc stats\`), with their types
+  for the first measured run; **TLS connections**: the Postfix service's
+  \`connect from\` lines, as in benchmark A.
+EOF
+}
+
+# ---- report of benchmark F
+
+# f_result FILE: the first line of a plugin's output without perfdata,
+# and its exit status.
+f_result() {
+    local first rc
+    first=$(head -n 1 "$1" 2>/dev/null | sed 's/[[:space:]]*|.*//')
+    rc=$(cat "${1%.txt}.rc" 2>/dev/null)
+    first=${first//|/\\|}
+    echo "${first:-—} (exit ${rc:-?})"
+}
+
+# f_row SET TOOL LABEL: one row of table F.
+f_row() {
+    local set=$1 tool=$2 label=$3 key=F.$1.$2 n dns i f
+    local -a q
+    n=$(runstat "$key" n)
+    read -r -a q <<<"${R_DNS[$key]:-}"
+    if [ "${#q[@]}" -gt 0 ]; then
+        dns=$(bench_range "${q[@]}")
+    else
+        dns="—"
+    fi
+    f=
+    for ((i = 1; i <= RUNS; i++)); do
+        if [ -f "$LOGS/F/$set/$tool-$i.rc" ]; then
+            f=$LOGS/F/$set/$tool-$i.txt
+            break
+        fi
+    done
+    if [ "$n" = 0 ]; then
+        printf '| %s | %s | failed | — | — | — | — | — | — | — |\n' "$set" "$label"
+        return
+    fi
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$set" "$label" \
+        "$(row_numbers "$key" "F.$set.ours")" "$dns" \
+        "${F_TYPES[$key]:-—}" "$(if [ -n "$f" ]; then f_result "$f"; else echo —; fi)"
+}
+
+# f_summary: each tool's verdict per TLSA set against the right one: OK
+# (exit 0) when every certificate matches a record, CRITICAL (exit 2)
+# when one does not (DANE senders that get it defer mail).
+f_summary() {
+    local set tool want rc i bad='' label other
+    for set in $F_SETS; do
+        want=2
+        [ "$set" = all ] && want=0
+        for tool in ours csc; do
+            [ "$tool" = csc ] && [ "$F_CSC_OK" != 1 ] && continue
+            label=mxtls
+            [ "$tool" = csc ] && label=check_ssl_cert
+            for ((i = 1; i <= RUNS; i++)); do
+                [ -f "$LOGS/F/$set/$tool-$i.rc" ] || continue
+                rc=$(cat "$LOGS/F/$set/$tool-$i.rc")
+                [ "$rc" = "$want" ] && continue
+                bad="$bad; $label with **$set** (run $i: exit $rc"
+                if [ "$set" != all ]; then
+                    other=RSA
+                    [ "$set" = rsa ] && other=ECDSA
+                    bad="$bad, while DANE senders that get the $other certificate defer mail"
+                fi
+                bad="$bad)"
+                break
+            done
+        done
+    done
+    if [ -z "$bad" ]; then
+        echo "Every measured run gave the right verdict: OK with **all**, CRITICAL with **rsa** and **ecdsa**."
+    else
+        echo "The right verdict is OK with **all**, CRITICAL with **rsa** and **ecdsa**.  Wrong: ${bad#; }."
+    fi
+}
+
+f_report() {
+    local set danecheck
+    cat <<EOF
+## Benchmark F: DANE (service dual)
+
+\`check_tls_cert --dane\` against the Postfix service **dual** (RSA 2048
+and ECDSA P-256), its TLSA records in a zone signed with ldns-signzone
+(ECDSA P-256 keys) and served by a private Knot DNS ${V_KNOT:-?} on
+127.0.0.1 (\`tests/lib/dns.sh\`); the plugin asks that server
+(\`--dns-server\`) and validates with the zone's key as trust anchor
+(\`--dns-anchor\`).  mail.example.test has \`A 127.0.0.1\` and no AAAA;
+the TLSA records of \`_PORT._tcp.mail.example.test\`, one set after the
+other (the zone re-signed and reloaded in between):
+
+$(for set in $F_SETS; do echo "* **$set**: ${F_SET_DESC[$set]}"; done)
+
+A DANE sender gets one of the two certificates, depending on its offer:
+with **rsa**, those that get the ECDSA one defer mail, with **ecdsa**
+those that get the RSA one.  Each command ran
+$RUNS times after a warm-up run.
+
+| | |
+|---|---|
+| Measured | $(date -u '+%Y-%m-%d %H:%M UTC'), mxtls ${V_MXTLS}${V_GIT:+, git $V_GIT} |
+| Load average (1, 5, 15 min) | ${LOAD_START:-?} at the start, ${LOAD_END:-?} at the end of the run ($(nproc) cores, shared with other work) |
+| Postfix, Knot DNS, check_ssl_cert | $V_POSTFIX, ${V_KNOT:-?}, ${V_CSC:-not installed} |
+
+| TLSA set | Tool | Runs | Median time | Min–max | Time vs. mxtls | TLS connections | DNS queries | DNS queries by type and transport (first measured run) | Result (first measured run) |
+|---|---|--:|--:|--:|--:|--:|--:|---|---|
+EOF
+    for set in $F_SETS; do
+        f_row "$set" ours "mxtls \`check_tls_cert --dane\`"
+        if [ "$F_CSC_OK" = 1 ]; then
+            f_row "$set" csc "check_ssl_cert \`--dane 311\`"
+        fi
+    done
+    danecheck=$(apt-cache policy danecheck 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    echo
+    f_summary
+    cat <<EOF
+
+Commands (PORT: dual's port; DNSPORT: Knot's; KSK: the zone's
+key-signing key; HOSTS: a hosts file with \`127.0.0.1 mail.example.test\`;
+DIG: a script that runs
+\`dig @127.0.0.1 -p DNSPORT "\$@"\`):
+
+\`\`\`
+$F_OURS
+$F_CSC
+\`\`\`
+
+Notes on benchmark F:
+
+EOF
+    if [ "$F_CSC_OK" = 1 ]; then
+        cat <<EOF
+* check_ssl_cert (Debian's monitoring-plugins-contrib) has no resolver
+  option.  It can still be pointed at the private server: its TLSA
+  lookup is \`dig +short TLSA _PORT._tcp.HOST\` run through \`--dig-bin\`
+  (here a script that adds \`@127.0.0.1 -p DNSPORT\`), and the host's
+  address comes from the system's resolver, here nss_wrapper's hosts
+  file, not from the zone.  \`dig +short\` prints the records without
+  their DNSSEC status and check_ssl_cert takes no trust anchor: it does
+  not validate, so a forged or unsigned TLSA answer counts as well as a
+  signed one.  It checks the one certificate its handshakes get (s_client
+  with \`-dane_tlsa_rrdata\`), not each certificate the server has.
+EOF
+    else
+        echo "* check_ssl_cert was not measured: $CHECK_SSL_CERT, $NSS_WRAPPER or dig is missing (Debian packages monitoring-plugins-contrib, libnss-wrapper, bind9-dnsutils)."
+    fi
+    if [ -z "$danecheck" ] || [ "$danecheck" = "(none)" ]; then
+        echo "* danecheck is not measured: Debian 12 has no package of it (\`apt-cache policy danecheck\` has no candidate), and it is not built here from source."
+    else
+        echo "* danecheck is packaged (candidate $danecheck) but not measured by this script."
+    fi
+    echo "* DNS queries are Knot's own count (\`knotc stats\`, module mod-stats, added to the configuration \`tests/lib/dns.sh\` writes and reloaded before the first run); mxtls validates, so it also asks for the zone's DNSKEY, once per run (no cache between runs); its NULL query, answered NXDOMAIN, is libunbound's trust-anchor signal (RFC 8145: \`_ta-KEYTAG.example.test\`, on by default, seen in a capture), which does not change the result."
+}
+
 # ---------------------------------------------------------------- main
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
@@ -1275,24 +2324,18 @@ for b in $ONLY; do
     B) bench_b ;;
     C) bench_c ;;
     D) bench_d ;;
+    E) bench_e ;;
+    F) bench_f ;;
     esac
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 say "writing the report"
-if [ "$ONLY" = "A B C D" ]; then
-    report >"$WORK/report.md"
+tool_versions
+if [ "$WRITE_DOCS" = 1 ]; then
+    report "$DOCS" >"$WORK/report.md"
 else
-    {
-        echo "# Benchmark $ONLY of mxtls (partial run)"
-        echo
-        case " $ONLY " in *" D "*) d_report ;; esac
-        echo "Tables A, B and C are written by a full run only."
-        if [ ${#FAILURES[@]} -gt 0 ]; then
-            printf '\n## Failed runs\n\n'
-            printf -- '* %s\n' "${FAILURES[@]}"
-        fi
-    } >"$WORK/report.md"
+    report >"$WORK/report.md"
 fi
 cp "$WORK/report.md" "$LOGS/benchmark.md"
 cat "$WORK/report.md"
