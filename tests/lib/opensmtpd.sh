@@ -132,14 +132,9 @@ os_start() {
         return 1
     fi
     # A mount namespace of its own: the paths compiled into smtpd are
-    # empty tmpfs mounts there (see the top of this file). Its mounts are
-    # made private before anything is mounted; in a chroot, where "/" is
-    # no mount point (unshare cannot change its propagation), "/" becomes
-    # one by a bind mount of itself first.
+    # empty tmpfs mounts there (see the top of this file).
     # shellcheck disable=SC2016 # expanded by the inner shell
-    unshare -m --propagation unchanged sh -c '
-        mount --make-rprivate / 2>/dev/null ||
-            { mount --bind / / && mount --make-rprivate /; } || exit 1
+    unshare -m sh -c '
         for m in /var/spool /var/lib /run; do
             mount -t tmpfs -o mode=755 mxtls-opensmtpd "$m" || exit 1
         done

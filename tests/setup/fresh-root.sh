@@ -155,6 +155,11 @@ git clone -q --no-checkout "$src" "$root/root/mxtls"
 git -C "$root/root/mxtls" checkout -q --detach "$head"
 echo "fresh-root: clone of $head"
 
+# The root of a real system is a mount point; the chroot's is made one by
+# a bind mount of itself (invisible outside: this script has a mount
+# namespace of its own), so that what the tests do there, such as a mount
+# namespace with private propagation (unshare -m), works as on a machine.
+mnt "$root" --bind "$root"
 mnt "$root/proc" -t proc proc
 mnt "$root/sys" -t sysfs sysfs
 mnt "$root/dev" --rbind /dev
