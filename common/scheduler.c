@@ -30,6 +30,11 @@
  * learns of a disconnect only when smtpd reports it, an Exim child
  * lingers until it is reaped). */
 #define LIMIT_PAUSE_GROWTH 8
+/* How often a task is tried again alone while the server has greeted no
+ * connection of the run: a limit met right at the start (the server still
+ * counting the connections of a run that just ended) clears within a few
+ * seconds; a server that turns every connection away refuses service. */
+#define LIMIT_RETRIES_UNGREETED 3
 /* The time a retry needs after its pause, kept free before the deadline. */
 #define LIMIT_ROOM_MS 2000
 
@@ -318,7 +323,7 @@ back_off(struct mx_sched *s, struct mx_task *task)
     if (pause < 0 || t->refused_alone ||
         (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0 &&
          !t->greeted_any) ||
-        (task->retries > 0 && !t->greeted_any)) {
+        (task->retries >= LIMIT_RETRIES_UNGREETED && !t->greeted_any)) {
         /* turned away alone until the deadline left no room: a limit we
          * cannot work around; or no limit at all: a first connection
          * refused, or a server that has greeted no connection of this

@@ -21,7 +21,8 @@
  * the pause and a probe: a loaded server may count connections that
  * ended seconds ago. The parallelism never rises again in the run. A
  * task turned away with nothing else open and no limit met yet, or alone
- * by a server that greeted nothing, ends with its error (so does every
+ * three times by a server that greeted nothing (it may still count the
+ * connections of a run that just ended), ends with its error (so does every
  * retry still queued then, without a new connection). The limit met is
  * kept in the target, so later runs on it start below it.
  *
