@@ -1509,13 +1509,13 @@ agreement_a() {
 # with the "connections=N" the plugins report in their own perfdata.
 selfcount() {
     local key file run ns rc conns self agree=0 differ=
-    local svc n keys="A.ours B.dual.ours B.ecdsa.ours"
+    local svc n runkeys="A.ours B.dual.ours B.ecdsa.ours"
     for svc in $C_SERVICES; do
         for n in $C_COUNTS; do
-            keys="$keys C.$svc.$n.ours"
+            runkeys="$runkeys C.$svc.$n.ours"
         done
     done
-    for key in $keys; do
+    for key in $runkeys; do
         [ -f "$LOGS/$key.runs" ] || continue
         case $key in
         A.*) file=$LOGS/A/ours ;;
