@@ -321,8 +321,8 @@ back_off(struct mx_sched *s, struct mx_task *task)
     int64_t pause = limit_pause(s, task->retries);
 
     if (pause < 0 || t->refused_alone ||
-        (s->nactive < 2 && t->conn_limit == 0 && task->retries == 0 &&
-         !t->greeted_any) ||
+        (s->nactive < 2 && t->conn_limit == 0 && s->backoff_at == 0 &&
+         task->retries == 0 && !t->greeted_any) ||
         (task->retries >= LIMIT_RETRIES_UNGREETED && !t->greeted_any)) {
         /* turned away alone until the deadline left no room: a limit we
          * cannot work around; or no limit at all: a first connection
