@@ -68,19 +68,15 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the list is intended
 apt-get install -y -q --no-install-recommends $packages
-# The tests run their own Dovecot on free loopback ports; the system's
-# instance the packages start is not used and must not hold 143/993/110/995.
+# The tests run their own Dovecot, Knot DNS (DANE) and nginx (MTA-STS) on
+# loopback; the system's instances the packages start are not used, and
+# Dovecot's must not hold 143/993/110/995.
 if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+    systemctl disable --now dovecot.service dovecot.socket knot.service \
+        nginx.service >/dev/null 2>&1 || true
 fi
 if [ -x /usr/sbin/dovecot ] && /usr/sbin/dovecot -c /etc/dovecot/dovecot.conf stop >/dev/null 2>&1; then
     echo "stopped the system's Dovecot (the tests run their own)"
-fi
-
-# Knot DNS and nginx serve the DANE and MTA-STS tests from private
-# instances on loopback; the system's instances are not used.
-if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now knot.service nginx.service >/dev/null 2>&1 || true
 fi
 
 # Exim and OpenSMTPD conflict with Postfix as packages: the tests unpack
