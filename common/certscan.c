@@ -50,12 +50,12 @@ struct scan {
  */
 static const struct {
     uint16_t code;
-    enum mx_auth auth;
+    enum mx_sauth auth;
 } markers[] = {
-    {0x1301, MX_AUTH_TLS13}, /* TLS_AES_128_GCM_SHA256 */
-    {0xC02B, MX_AUTH_ECDSA}, /* ECDHE-ECDSA-AES128-GCM-SHA256 */
-    {0xC02F, MX_AUTH_RSA},   /* ECDHE-RSA-AES128-GCM-SHA256 */
-    {0x00A2, MX_AUTH_DSS},   /* DHE-DSS-AES128-GCM-SHA256 */
+    {0x1301, MX_SAUTH_TLS13}, /* TLS_AES_128_GCM_SHA256 */
+    {0xC02B, MX_SAUTH_ECDSA}, /* ECDHE-ECDSA-AES128-GCM-SHA256 */
+    {0xC02F, MX_SAUTH_RSA},   /* ECDHE-RSA-AES128-GCM-SHA256 */
+    {0x00A2, MX_SAUTH_DSS},   /* DHE-DSS-AES128-GCM-SHA256 */
 };
 
 static int
@@ -67,25 +67,6 @@ is_marker(uint16_t code)
         if (markers[i].code == code)
             return 1;
     return 0;
-}
-
-/* The authentication class that serves a key type below TLS 1.3. */
-static enum mx_auth
-key_class(enum mx_keytype k)
-{
-    switch (k) {
-    case MX_KEY_RSA:
-    case MX_KEY_RSA_PSS:
-        return MX_AUTH_RSA;
-    case MX_KEY_ECDSA:
-    case MX_KEY_ED25519:
-    case MX_KEY_ED448:
-        return MX_AUTH_ECDSA;
-    case MX_KEY_DSA:
-        return MX_AUTH_DSS;
-    default:
-        return MX_AUTH_OTHER;
-    }
 }
 
 static int
@@ -103,18 +84,9 @@ kind_found(const struct scan *sc, enum mx_keytype type, uint16_t curve,
 
 /* Can a server key of this type be chosen through a suite with auth a? */
 static int
-auth_serves(enum mx_auth a, enum mx_keytype k)
+auth_serves(enum mx_sauth a, enum mx_keytype k)
 {
-    switch (a) {
-    case MX_AUTH_RSA:
-        return k == MX_KEY_RSA || k == MX_KEY_RSA_PSS;
-    case MX_AUTH_ECDSA:
-        return k == MX_KEY_ECDSA || k == MX_KEY_ED25519 || k == MX_KEY_ED448;
-    case MX_AUTH_DSS:
-        return k == MX_KEY_DSA;
-    default:
-        return 0;
-    }
+    return a != MX_SAUTH_NULL && mx_keytype_sauth(k) == a;
 }
 
 /*
@@ -144,7 +116,7 @@ auth_serves(enum mx_auth a, enum mx_keytype k)
  * the first one. -1 when its signature scheme is unknown.
  */
 static int
-pick_fallback(const struct scan *sc, int phase, enum mx_auth cls, int nofb)
+pick_fallback(const struct scan *sc, int phase, enum mx_sauth cls, int nofb)
 {
     const struct mx_certscan *s = sc->s;
     const struct mx_sigalg *sa;
@@ -154,23 +126,23 @@ pick_fallback(const struct scan *sc, int phase, enum mx_auth cls, int nofb)
         return -1;
     if (phase == 12)
         for (i = s->n; i-- > 0;)
-            if (key_class(s->certs[i].info.type) == cls)
+            if (mx_keytype_sauth(s->certs[i].info.type) == cls)
                 f = i;
     sa = mx_sigalg_by_code(s->certs[f].sigalg);
     if (sa == NULL || sa->openssl == NULL || (phase == 13 && !sa->tls13) ||
-        key_class(s->certs[f].info.type) == MX_AUTH_OTHER)
+        mx_keytype_sauth(s->certs[f].info.type) == MX_SAUTH_NULL)
         return -1;
     return (int)f;
 }
 
 static int
-build_offer(const struct scan *sc, int phase, enum mx_auth cls, int nofb,
+build_offer(const struct scan *sc, int phase, enum mx_sauth cls, int nofb,
             uint16_t *suites, uint16_t *sigalgs, struct mx_offer *o, int *fbi)
 {
     const struct mx_sigalg *sa;
     size_t i, j, nsa, ns = 0, ng = 0;
     int k, any, fb = pick_fallback(sc, phase, cls, nofb);
-    enum mx_auth fbc = MX_AUTH_OTHER;
+    enum mx_sauth fbc = MX_SAUTH_NULL;
 
     memset(o, 0, sizeof(*o));
     o->sni = sc->sni;
@@ -195,7 +167,7 @@ build_offer(const struct scan *sc, int phase, enum mx_auth cls, int nofb,
     if (fb >= 0) {
         *fbi = fb;
         sigalgs[ng++] = sc->s->certs[fb].sigalg;
-        fbc = key_class(sc->s->certs[fb].info.type);
+        fbc = mx_keytype_sauth(sc->s->certs[fb].info.type);
     }
     if (phase == 0)
         for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
@@ -206,7 +178,7 @@ build_offer(const struct scan *sc, int phase, enum mx_auth cls, int nofb,
         const struct mx_lib_suite *ls = &sc->lib[i];
         if (phase == 0 && is_marker(ls->code))
             continue;
-        if (ls->auth == MX_AUTH_TLS13) {
+        if (ls->auth == MX_SAUTH_TLS13) {
             if (phase != 12)
                 suites[ns++] = ls->code;
             continue;
@@ -237,8 +209,9 @@ static void
 set_fallback(struct scan *sc)
 {
     const struct mx_scanned_cert *c0 = &sc->s->certs[0];
-    enum mx_auth want =
-        c0->version == MX_TLS13 ? MX_AUTH_TLS13 : key_class(c0->info.type);
+    enum mx_sauth want = c0->version == MX_TLS13
+                             ? MX_SAUTH_TLS13
+                             : mx_keytype_sauth(c0->info.type);
     size_t i;
 
     for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
@@ -261,9 +234,9 @@ set_fallback(struct scan *sc)
  * listed, even last.
  */
 static int
-fallback_ends(const struct scan *sc, int phase, enum mx_auth cls, int fbi)
+fallback_ends(const struct scan *sc, int phase, enum mx_sauth cls, int fbi)
 {
-    if (phase == 12 && key_class(sc->s->certs[fbi].info.type) != cls)
+    if (phase == 12 && mx_keytype_sauth(sc->s->certs[fbi].info.type) != cls)
         return 1;
     return sc->scheme_order;
 }
@@ -275,7 +248,7 @@ fallback_ends(const struct scan *sc, int phase, enum mx_auth cls, int fbi)
  * progress), -1 on error.
  */
 static int
-round_once(struct scan *sc, int phase, enum mx_auth cls, int nofb,
+round_once(struct scan *sc, int phase, enum mx_sauth cls, int nofb,
            struct mx_error *err)
 {
     struct mx_certscan *s = sc->s;
@@ -300,11 +273,11 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, int nofb,
     }
     mx_log(1, "scan: probe %d (%s, %zu suites, %zu signature schemes%s)",
            s->stats.connections + 1,
-           phase == 0             ? "all versions"
-           : phase == 13          ? "TLSv1.3"
-           : cls == MX_AUTH_RSA   ? "below TLSv1.3, RSA suites"
-           : cls == MX_AUTH_ECDSA ? "below TLSv1.3, ECDSA suites"
-                                  : "below TLSv1.3, DSS suites",
+           phase == 0              ? "all versions"
+           : phase == 13           ? "TLSv1.3"
+           : cls == MX_SAUTH_RSA   ? "below TLSv1.3, RSA suites"
+           : cls == MX_SAUTH_ECDSA ? "below TLSv1.3, ECDSA suites"
+                                   : "below TLSv1.3, DSS suites",
            o.nsuites, o.nsigalgs,
            fbi >= 0 ? ", the fallback last"
            : nofb   ? ", without the fallback"
@@ -370,7 +343,7 @@ round_once(struct scan *sc, int phase, enum mx_auth cls, int nofb,
         mx_log(1, "scan: found %s (%s)", ci.label, ci.subject);
     }
     if (fbi >= 0 && !sc->scheme_order &&
-        (phase == 13 || key_class(s->certs[fbi].info.type) == cls)) {
+        (phase == 13 || mx_keytype_sauth(s->certs[fbi].info.type) == cls)) {
         sc->scheme_order = 1;
         mx_log(1, "scan: a scheme listed before the fallback's won: the "
                   "server takes the client's scheme order");
@@ -397,7 +370,7 @@ out:
 
 /* The rounds of one phase (and class) until one ends: 0, or -1 on error. */
 static int
-rounds(struct scan *sc, int phase, enum mx_auth cls, struct mx_error *err)
+rounds(struct scan *sc, int phase, enum mx_sauth cls, struct mx_error *err)
 {
     int rc, nofb = 0;
 
@@ -410,8 +383,8 @@ int
 mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
             struct mx_error *err)
 {
-    static const enum mx_auth classes[] = {MX_AUTH_RSA, MX_AUTH_ECDSA,
-                                           MX_AUTH_DSS};
+    static const enum mx_sauth classes[] = {MX_SAUTH_RSA, MX_SAUTH_ECDSA,
+                                            MX_SAUTH_DSS};
     struct scan *sc;
     size_t i;
     int rc, n, result = -1;
@@ -433,13 +406,13 @@ mx_certscan(struct mx_target *t, const char *sni, struct mx_certscan *s,
     }
     sc->nlib = (size_t)n;
 
-    rc = round_once(sc, 0, MX_AUTH_OTHER, 0, err);
+    rc = round_once(sc, 0, MX_SAUTH_NULL, 0, err);
     if (rc <= 0) {
         result = rc == 0 ? 0 : -1;
         goto out;
     }
     set_fallback(sc);
-    if (s->tls13 && rounds(sc, 13, MX_AUTH_OTHER, err) < 0)
+    if (s->tls13 && rounds(sc, 13, MX_SAUTH_NULL, err) < 0)
         goto out;
     /* TLS 1.3 finds every key type but DSA: below it, only DSS is left. */
     for (i = s->tls13 ? 2 : 0; i < sizeof(classes) / sizeof(classes[0]); i++)

@@ -22,34 +22,18 @@
 #include "registry.h"
 #include "suites.h"
 
+/* "RSA", "ECDSA", "DSA": the certificate a suite authentication needs. */
 static const char *
 keytype_for_auth(enum mx_sauth a)
 {
-    switch (a) {
-    case MX_SAUTH_RSA:
-        return "RSA";
-    case MX_SAUTH_ECDSA:
-        return "ECDSA";
-    case MX_SAUTH_DSS:
-        return "DSA";
-    default:
-        return "other";
-    }
+    return mx_keytype_name(mx_sauth_keytype(a));
 }
 
+/* The server-side change that adds that certificate. */
 static const char *
 cert_fix(enum mx_sauth a)
 {
-    switch (a) {
-    case MX_SAUTH_RSA:
-        return mx_keytype_advice(MX_KEY_RSA);
-    case MX_SAUTH_ECDSA:
-        return mx_keytype_advice(MX_KEY_ECDSA);
-    case MX_SAUTH_DSS:
-        return mx_keytype_advice(MX_KEY_DSA);
-    default:
-        return mx_keytype_advice(MX_KEY_NONE);
-    }
+    return mx_keytype_advice(mx_sauth_keytype(a));
 }
 
 /* "A, B and C" of at most max names, "and N more". */
@@ -110,28 +94,25 @@ closest(const struct mx_suite *s, const uint16_t *list, size_t n)
 /* The certificate type the peer's signature schemes ask for first (RSA,
  * ECDSA, DSA), MX_SAUTH_NULL when they name none of them. */
 static enum mx_sauth
-sigalg_keytype(const struct mx_peer *p)
+sigalg_keytype(const struct mx_offer *p)
 {
     const struct mx_sigalg *sa;
     size_t i;
 
     for (i = 0; i < p->nsigalgs; i++) {
         sa = mx_sigalg_by_code(p->sigalgs[i]);
-        if (sa == NULL)
-            continue;
-        if (sa->key == MX_KEY_RSA || sa->key == MX_KEY_RSA_PSS)
-            return MX_SAUTH_RSA;
-        if (sa->key == MX_KEY_ECDSA)
-            return MX_SAUTH_ECDSA;
-        if (sa->key == MX_KEY_DSA)
-            return MX_SAUTH_DSS;
+        /* EdDSA schemes name no certificate type below TLS 1.3's */
+        if (sa != NULL && sa->key != MX_KEY_ED25519 &&
+            sa->key != MX_KEY_ED448 &&
+            mx_keytype_sauth(sa->key) != MX_SAUTH_NULL)
+            return mx_keytype_sauth(sa->key);
     }
     return MX_SAUTH_NULL;
 }
 
 /* The peer's first suite with a finite-field DHE key exchange, or NULL. */
 static const struct mx_suite *
-first_dhe(const struct mx_peer *p)
+first_dhe(const struct mx_offer *p)
 {
     const struct mx_suite *s;
     size_t i;
@@ -172,7 +153,7 @@ keys_phrase(struct mx_buf *b, unsigned keys, const char *need)
 
 /* Do all of the peer's suites below TLS 1.3 use RSA key transport? */
 static int
-peer_kx_rsa_only(const struct mx_peer *p)
+peer_kx_rsa_only(const struct mx_offer *p)
 {
     const struct mx_suite *s;
     size_t i, n = 0;
@@ -194,57 +175,15 @@ static const char *const cipher_fix =
     "smtpd_tls_ciphers, smtpd_tls_mandatory_ciphers, tls_*_cipherlist, "
     "smtpd_tls_exclude_ciphers)";
 
-unsigned
-mx_peer_auths(const struct mx_peer *p)
-{
-    const struct mx_suite *s;
-    uint16_t plo = mx_peer_lowest(p), phi = mx_peer_highest(p);
-    unsigned a = 0;
-    size_t i;
-
-    for (i = 0; i < p->nsuites; i++)
-        if ((s = mx_suite_by_code(p->suites[i])) != NULL &&
-            s->auth != MX_SAUTH_TLS13 && plo < MX_TLS13 &&
-            mx_suite_valid_for(s, phi < MX_TLS13 ? phi : MX_TLS12) &&
-            (s->auth == MX_SAUTH_RSA || s->auth == MX_SAUTH_ECDSA ||
-             s->auth == MX_SAUTH_DSS))
-            a |= 1u << s->auth;
-    return a;
-}
-
-uint16_t
-mx_peer_lowest(const struct mx_peer *p)
-{
-    uint16_t v = 0;
-    size_t i;
-
-    for (i = 0; i < p->nversions; i++)
-        if (v == 0 || p->versions[i] < v)
-            v = p->versions[i];
-    return v;
-}
-
-uint16_t
-mx_peer_highest(const struct mx_peer *p)
-{
-    uint16_t v = 0;
-    size_t i;
-
-    for (i = 0; i < p->nversions; i++)
-        if (p->versions[i] > v)
-            v = p->versions[i];
-    return v;
-}
-
 void
 mx_diagnose(const struct mx_dinput *in, struct mx_sim *o)
 {
-    const struct mx_peer *p = in->peer;
+    const struct mx_offer *p = &in->peer->offer;
     const struct mx_danswer *d = in->d;
     struct mx_buf b = MX_BUF_INIT;
     const struct mx_suite *s, *ps, *dhe = first_dhe(p);
-    uint16_t shi, plo = mx_peer_lowest(p), phi = mx_peer_highest(p);
-    unsigned auths = mx_peer_auths(p);
+    uint16_t shi, plo = p->min_version, phi = p->max_version;
+    unsigned auths = mx_offer_auths(p);
     enum mx_sauth need = MX_SAUTH_RSA;
     size_t i, k;
 

@@ -52,11 +52,4 @@ void mx_diagnose(const struct mx_dinput *in, struct mx_sim *o);
  * ServerHello, read no further) is turned into a failure. */
 void mx_diagnose_server(const char *alert_name, struct mx_sim *o);
 
-/* The peer's lowest and highest version (0 when it lists none). */
-uint16_t mx_peer_lowest(const struct mx_peer *p);
-uint16_t mx_peer_highest(const struct mx_peer *p);
-
-/* The peer's authentication types below TLS 1.3 (1 << mx_sauth). */
-unsigned mx_peer_auths(const struct mx_peer *p);
-
 #endif

@@ -153,7 +153,7 @@ static int
 build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
 {
     struct ctx *c = j->ctx;
-    struct mx_client_offer o;
+    struct mx_offer o;
     struct mx_hello h;
     struct mx_error err;
     const struct mx_ssl2_cipher *s2;
@@ -195,8 +195,8 @@ build(struct job *j, const uint16_t *groups, size_t ngroups, int stop)
     j->task.hello = j->hello;
     j->task.hello_len = j->hello_len;
     j->task.stop = stop;
-    j->task.offered = j->offer;
-    j->task.noffered = j->noffer;
+    j->task.offer.suites = j->offer;
+    j->task.offer.nsuites = j->noffer;
     j->task.done = job_done;
     j->task.arg = j;
     return 0;

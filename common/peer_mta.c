@@ -1,6 +1,6 @@
 /*
  * peer_mta.c - the client of a typical OpenSSL-based MTA, which fills
- * what a peer leaves out (mx_peer_defaults, peers.h).
+ * what a peer leaves out (mx_offer_defaults, peers.h).
  *
  * The typical MTA is Postfix 3.7 on Debian 12 with OpenSSL 3.0, as a
  * client (smtp(8)) at the "may" level Debian configures:
@@ -31,9 +31,9 @@
  *    This list is fixed here rather than read at run time, so that it does
  *    not depend on the local openssl.cnf.
  *
- * Error contract: mx_peer_defaults cannot fail: should the library be
- * unable to expand the cipher list (memory), the default suites are the
- * TLS 1.3 ones alone. Nothing here prints.
+ * Error contract: mx_offer_defaults fails only for memory (-1,
+ * INTERNAL); should the library be unable to expand the cipher list, the
+ * default suites are the TLS 1.3 ones alone. Nothing here prints.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -122,52 +122,56 @@ is_tls13_suite(uint16_t code)
     return s != NULL && s->min_version >= MX_TLS13;
 }
 
-void
-mx_peer_defaults(struct mx_peer *p)
+int
+mx_offer_defaults(struct mx_offer *o, struct mx_error *err)
 {
-    size_t i, k, add;
-    int has13 = 0, any13 = 0;
+    uint16_t suites[MX_PEER_MAX_SUITES];
+    const uint16_t *from;
+    size_t i, k, n, add;
+    int has13, any13 = 0;
 
-    if (p == NULL)
-        return;
-    if (p->nversions == 0) {
-        memcpy(p->versions, mta_versions, sizeof(mta_versions));
-        p->nversions = NELEM(mta_versions);
+    if (o == NULL)
+        return 0;
+    if (o->max_version == 0) {
+        o->max_version = mta_versions[0];
+        o->min_version = mta_versions[NELEM(mta_versions) - 1];
     }
-    if (p->nsuites == 0) {
+    if (o->nsuites == 0) {
         if (!CRYPTO_THREAD_run_once(&mta_once, mta_build) || mta_nsuites == 0) {
-            memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
-            p->nsuites = NELEM(tls13_suites);
+            from = tls13_suites;
+            n = NELEM(tls13_suites);
         } else {
-            memcpy(p->suites, mta_suites, mta_nsuites * sizeof(uint16_t));
-            p->nsuites = mta_nsuites;
+            from = mta_suites;
+            n = mta_nsuites;
         }
+        if (mx_offer_set(o, MX_OFFER_SUITES, from, n, err) != 0)
+            return -1;
     }
-    if (p->ngroups == 0) {
-        memcpy(p->groups, mta_groups, sizeof(mta_groups));
-        p->ngroups = NELEM(mta_groups);
-    }
-    if (p->nsigalgs == 0) {
-        memcpy(p->sigalgs, mta_sigalgs, sizeof(mta_sigalgs));
-        p->nsigalgs = NELEM(mta_sigalgs);
-    }
+    if (o->ngroups == 0 && mx_offer_set(o, MX_OFFER_GROUPS, mta_groups,
+                                        NELEM(mta_groups), err) != 0)
+        return -1;
+    if (o->nsigalgs == 0 && mx_offer_set(o, MX_OFFER_SIGALGS, mta_sigalgs,
+                                         NELEM(mta_sigalgs), err) != 0)
+        return -1;
 
-    for (i = 0; i < p->nversions; i++)
-        has13 |= p->versions[i] == MX_TLS13;
-    for (i = 0; i < p->nsuites; i++)
-        any13 |= is_tls13_suite(p->suites[i]);
-    if (has13 && !any13) {
+    has13 = o->max_version == MX_TLS13;
+    for (i = 0; i < o->nsuites; i++)
+        any13 |= is_tls13_suite(o->suites[i]);
+    if (has13 == any13)
+        return 0;
+    n = 0;
+    if (has13) {
         /* OpenSSL's TLS 1.3 suites go first; the tail may fall off. */
         add = NELEM(tls13_suites);
-        k = p->nsuites + add > MX_PEER_MAX_SUITES ? MX_PEER_MAX_SUITES - add
-                                                  : p->nsuites;
-        memmove(p->suites + add, p->suites, k * sizeof(uint16_t));
-        memcpy(p->suites, tls13_suites, sizeof(tls13_suites));
-        p->nsuites = k + add;
-    } else if (!has13 && any13) {
-        for (i = k = 0; i < p->nsuites; i++)
-            if (!is_tls13_suite(p->suites[i]))
-                p->suites[k++] = p->suites[i];
-        p->nsuites = k;
+        k = o->nsuites + add > MX_PEER_MAX_SUITES ? MX_PEER_MAX_SUITES - add
+                                                  : o->nsuites;
+        memcpy(suites, tls13_suites, sizeof(tls13_suites));
+        memcpy(suites + add, o->suites, k * sizeof(uint16_t));
+        n = k + add;
+    } else {
+        for (i = 0; i < o->nsuites; i++)
+            if (!is_tls13_suite(o->suites[i]))
+                suites[n++] = o->suites[i];
     }
+    return mx_offer_set(o, MX_OFFER_SUITES, suites, n, err);
 }

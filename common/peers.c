@@ -14,18 +14,20 @@
  *  - max-age belongs to the mx way (it is an error without mx); it accepts
  *    1 second to 3650 days.
  *  - A section without keys is a peer that looks like the typical MTA.
- *  - A peer given by lists gets the typical MTA's lists for the lists it
- *    left out (mx_peer_defaults); a recorded hello is decoded into the
- *    lists, and an mx peer's lists stay empty until its learned profile is
- *    applied (profile.h).
+ *  - Each peer's client is one struct mx_offer (offer.h), its lists
+ *    allocated to their length. A peer given by lists gets the typical
+ *    MTA's lists for the lists it left out (mx_offer_defaults); a
+ *    recorded hello is kept in the offer and decoded into its lists; an mx
+ *    peer's offer stays empty until its learned profile is applied
+ *    (mx_profile_offer, profile.h). The versions are the range the
+ *    protocols list spans.
  *
- * A recorded ClientHello gives the lists as follows (the simulation
+ * A recorded ClientHello gives the offer's lists as follows (the simulation
  * replays the recording itself; the lists serve the diagnosis only):
- * versions from supported_versions when the hello has that extension,
- * highest first; otherwise just the legacy version, as the highest the
- * client offers. GREASE values (RFC 8701) and signalling suites (the
- * renegotiation and fallback SCSVs) are left out; a hello split over
- * several records is put back together before it is decoded.
+ * versions: the range of supported_versions when the hello has that
+ * extension; otherwise just the legacy version. GREASE values (RFC 8701) and
+ * signalling suites (the renegotiation and fallback SCSVs) are left out; a
+ * hello split over several records is put back together before it is decoded.
  *
  * The typical MTA's lists, which fill what a peer leaves out, are in
  * peer_mta.c.
@@ -241,80 +243,96 @@ mx_peer_version_ok(uint16_t v)
     return v != 0 && strcmp(mx_version_name(v), "unknown") != 0;
 }
 
+/* The versions a decoded hello offers, as a range: supported_versions
+ * when it has that extension, else the legacy version alone. */
 static void
-view_versions(const struct mx_hello_view *v, struct mx_peer *p)
+view_versions(const struct mx_hello_view *v, struct mx_offer *o)
 {
-    size_t i, j, k;
+    size_t i;
     uint16_t c;
 
-    p->nversions = 0;
+    o->min_version = o->max_version = 0;
     for (i = 0; i < v->nversions; i++) {
         c = v->versions[i];
         if (is_grease(c) || !mx_peer_version_ok(c))
             continue;
-        for (j = 0; j < p->nversions && p->versions[j] != c; j++)
-            ;
-        if (j < p->nversions || p->nversions == NELEM(p->versions))
-            continue;
-        for (j = 0; j < p->nversions && p->versions[j] > c; j++)
-            ;
-        for (k = p->nversions; k > j; k--)
-            p->versions[k] = p->versions[k - 1];
-        p->versions[j] = c;
-        p->nversions++;
+        if (o->min_version == 0 || c < o->min_version)
+            o->min_version = c;
+        if (c > o->max_version)
+            o->max_version = c;
     }
-    if (p->nversions == 0 && mx_peer_version_ok(v->legacy_version))
-        p->versions[p->nversions++] = v->legacy_version;
+    if (o->max_version == 0 && mx_peer_version_ok(v->legacy_version))
+        o->min_version = o->max_version = v->legacy_version;
 }
 
-/* Decode p->hello into p's lists; messages start with what (its path). */
+/* The codes of a decoded list without GREASE (and, for suites, without
+ * signalling values) into one list of the offer. */
+static int
+view_list(struct mx_offer *o, enum mx_offer_list which, const uint16_t *in,
+          size_t n, size_t cap, struct mx_error *err)
+{
+    uint16_t keep[MX_PEER_MAX_SUITES];
+    const struct mx_suite *s;
+    size_t i, k = 0;
+
+    for (i = 0; i < n && k < cap && k < NELEM(keep); i++) {
+        if (is_grease(in[i]))
+            continue;
+        if (which == MX_OFFER_SUITES && (s = mx_suite_by_code(in[i])) != NULL &&
+            (s->flags & MX_SUITE_SCSV))
+            continue;
+        keep[k++] = in[i];
+    }
+    return mx_offer_set(o, which, keep, k, err);
+}
+
+/* Decode the recording of p's offer into its lists; messages start with
+ * what (its path). */
 static int
 hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
 {
+    struct mx_offer *o = &p->offer;
     struct mx_hello_view *v;
-    const struct mx_suite *s;
     struct mx_error derr;
-    size_t i;
+    int rc;
 
     v = malloc(sizeof(*v));
     if (v == NULL) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         return -1;
     }
-    if (mx_hello_decode_records(p->hello.bytes, p->hello.len, v, NULL, &derr) !=
-        0) {
+    if (mx_hello_decode_records(o->hello, o->hello_len, v, NULL, &derr) != 0) {
         mx_error_set(err,
                      derr.code == MX_E_INTERNAL ? MX_E_INTERNAL : MX_E_USAGE,
                      "%s: %s", what, derr.msg);
         free(v);
         return -1;
     }
-    view_versions(v, p);
-    p->nsuites = p->ngroups = p->nsigalgs = 0;
-    for (i = 0; i < v->nsuites && p->nsuites < MX_PEER_MAX_SUITES; i++) {
-        s = mx_suite_by_code(v->suites[i]);
-        if (is_grease(v->suites[i]) ||
-            (s != NULL && (s->flags & MX_SUITE_SCSV)))
-            continue;
-        p->suites[p->nsuites++] = v->suites[i];
-    }
-    for (i = 0; i < v->ngroups && p->ngroups < MX_PEER_MAX_LIST; i++)
-        if (!is_grease(v->groups[i]))
-            p->groups[p->ngroups++] = v->groups[i];
-    for (i = 0; i < v->nsigalgs && p->nsigalgs < MX_PEER_MAX_LIST; i++)
-        if (!is_grease(v->sigalgs[i]))
-            p->sigalgs[p->nsigalgs++] = v->sigalgs[i];
+    view_versions(v, o);
+    rc = view_list(o, MX_OFFER_SUITES, v->suites, v->nsuites,
+                   MX_PEER_MAX_SUITES, err) != 0 ||
+                 view_list(o, MX_OFFER_GROUPS, v->groups, v->ngroups,
+                           MX_PEER_MAX_LIST, err) != 0 ||
+                 view_list(o, MX_OFFER_SIGALGS, v->sigalgs, v->nsigalgs,
+                           MX_PEER_MAX_LIST, err) != 0
+             ? -1
+             : 0;
     free(v);
-    return 0;
+    return rc;
 }
 
-/* Load path into p->hello and decode it. The reader's messages name the
- * file already; the decoder's get the path put in front. */
+/* Load path into p's offer (the recording) and decode it. The reader's
+ * messages name the file already; the decoder's get the path put in
+ * front. */
 static int
 load_hello(struct mx_peer *p, const char *path, struct mx_error *err)
 {
-    if (mx_hello_from_file(path, &p->hello, err) != 0)
+    struct mx_recorded_hello h;
+
+    memset(&h, 0, sizeof(h));
+    if (mx_hello_from_file(path, &h, err) != 0)
         return -1;
+    mx_offer_take_hello(&p->offer, h.bytes, h.len);
     return hello_lists(p, path, err);
 }
 
@@ -377,7 +395,8 @@ finish_section(struct loader *ld)
                            "from the MX is stale)");
     } else {
         p->kind = MX_PEER_LISTS;
-        mx_peer_defaults(p);
+        if (mx_offer_defaults(&p->offer, ld->ini.err) != 0)
+            return -1;
     }
     return 0;
 }
@@ -439,22 +458,34 @@ hello_path(const char *file, const char *value, struct mx_buf *b)
     return mx_buf_failed(b) ? -1 : 0;
 }
 
-/* One of the lists that describe a peer's client into p. 0 or -1. */
+/* One of the lists that describe a peer's client into p's offer (the
+ * versions as the range they span). 0 or -1. */
 static int
 parse_list(struct mx_peer *p, enum key k, const char *value, struct mx_error *e)
 {
+    uint16_t codes[MX_PEER_MAX_SUITES];
+    size_t n = 0;
+    int rc;
+
     switch (k) {
     case K_PROTOCOLS:
-        return parse_versions(value, p->versions, &p->nversions, e);
+        if (parse_versions(value, codes, &n, e) != 0)
+            return -1;
+        p->offer.max_version = codes[0];
+        p->offer.min_version = codes[n - 1];
+        return 0;
     case K_CIPHERS:
-        return mx_suites_parse(value, p->suites, MX_PEER_MAX_SUITES,
-                               &p->nsuites, e);
+        rc = mx_suites_parse(value, codes, MX_PEER_MAX_SUITES, &n, e);
+        return rc != 0 ? -1
+                       : mx_offer_set(&p->offer, MX_OFFER_SUITES, codes, n, e);
     case K_GROUPS:
-        return mx_groups_parse(value, p->groups, MX_PEER_MAX_LIST, &p->ngroups,
-                               e);
+        rc = mx_groups_parse(value, codes, MX_PEER_MAX_LIST, &n, e);
+        return rc != 0 ? -1
+                       : mx_offer_set(&p->offer, MX_OFFER_GROUPS, codes, n, e);
     case K_SIGALGS:
-        return mx_sigalgs_parse(value, p->sigalgs, MX_PEER_MAX_LIST,
-                                &p->nsigalgs, e);
+        rc = mx_sigalgs_parse(value, codes, MX_PEER_MAX_LIST, &n, e);
+        return rc != 0 ? -1
+                       : mx_offer_set(&p->offer, MX_OFFER_SIGALGS, codes, n, e);
     default:
         mx_error_set(e, MX_E_INTERNAL, "not a list");
         return -1;
@@ -698,17 +729,29 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
     if (clienthello != NULL) {
         p->kind = MX_PEER_HELLO;
         if (load_hello(p, clienthello, &e) != 0) {
-            mx_recorded_hello_free(&p->hello);
+            mx_peer_free(p);
             return opt_fail("clienthello", &e, err);
         }
         return 0;
     }
     p->kind = MX_PEER_LISTS;
     for (i = 0; i < NELEM(lists); i++)
-        if (vals[i] != NULL && parse_list(p, lists[i], vals[i], &e) != 0)
+        if (vals[i] != NULL && parse_list(p, lists[i], vals[i], &e) != 0) {
+            mx_peer_free(p);
             return opt_fail(names[i], &e, err);
-    mx_peer_defaults(p);
+        }
+    if (mx_offer_defaults(&p->offer, err) != 0) {
+        mx_peer_free(p);
+        return -1;
+    }
     return 0;
+}
+
+void
+mx_peer_free(struct mx_peer *p)
+{
+    if (p != NULL)
+        mx_offer_free(&p->offer);
 }
 
 void
@@ -719,7 +762,7 @@ mx_peers_free(struct mx_peers *peers)
     if (peers == NULL)
         return;
     for (i = 0; i < peers->n; i++)
-        mx_recorded_hello_free(&peers->v[i].hello);
+        mx_peer_free(&peers->v[i]);
     free(peers->v);
     peers->v = NULL;
     peers->n = 0;

@@ -44,8 +44,10 @@
 
 #include "capture.h"
 #include "err.h"
+#include "offer.h"
 #include "state.h"
 
+/* Most codes a peer's list may hold (the offer keeps what is there). */
 #define MX_PEER_MAX_SUITES 512
 #define MX_PEER_MAX_LIST   64
 #define MX_PEERS_MAX       1000 /* most peers in one file */
@@ -63,18 +65,11 @@ struct mx_peer {
     char description[160];
     enum mx_state severity; /* MX_CRITICAL or MX_WARNING */
     enum mx_peer_kind kind;
-    /* the client's offer (MX_PEER_LISTS; filled from the profile for
-       MX_PEER_MX, from the decoded hello for MX_PEER_HELLO) */
-    uint16_t versions[8]; /* highest first */
-    size_t nversions;
-    uint16_t suites[MX_PEER_MAX_SUITES];
-    size_t nsuites;
-    uint16_t groups[MX_PEER_MAX_LIST];
-    size_t ngroups;
-    uint16_t sigalgs[MX_PEER_MAX_LIST];
-    size_t nsigalgs;
-    /* MX_PEER_HELLO */
-    struct mx_recorded_hello hello;
+    /* the client's offer, its lists sized to the data (MX_PEER_LISTS:
+       the lists or the typical MTA's; MX_PEER_HELLO: the recording and
+       its decoded lists; MX_PEER_MX: empty until its learned profile is
+       applied, mx_profile_offer) */
+    struct mx_offer offer;
     /* MX_PEER_MX */
     char mx[256];
     long max_age; /* seconds */
@@ -92,7 +87,7 @@ struct mx_peers {
 
 /* Read and check a peers file (a regular file of at most 1 MiB, read by
  * mx_file_read: errors about the file itself start with "-f: PATH: ");
- * recorded hellos are loaded and decoded into the lists. 0 or -1. */
+ * recorded hellos are loaded and decoded into the offer. 0 or -1. */
 int mx_peers_load(const char *path, struct mx_peers *peers,
                   struct mx_error *err);
 
@@ -101,11 +96,16 @@ int mx_peers_load(const char *path, struct mx_peers *peers,
 int mx_peers_parse(const char *text, size_t len, const char *path,
                    struct mx_peers *peers, struct mx_error *err);
 
-/* Fill the lists a peer left out with a typical OpenSSL-based MTA's:
+/* Fill the lists an offer left out with a typical OpenSSL-based MTA's:
  * TLSv1.3 down to TLSv1.0, OpenSSL's default TLS 1.3 suites plus its
  * "medium" grade list (Postfix's default), Postfix 3.7's curves, and
- * OpenSSL's default signature schemes. */
-void mx_peer_defaults(struct mx_peer *p);
+ * OpenSSL's default signature schemes; TLS 1.3 suites added or dropped
+ * to fit the versions. The offer must be owned or empty. 0, or -1
+ * (INTERNAL: memory). */
+int mx_offer_defaults(struct mx_offer *o, struct mx_error *err);
+
+/* Release what one peer holds (its offer). */
+void mx_peer_free(struct mx_peer *p);
 
 /* One peer given on the command line (--peer-ciphers etc.): any of the
  * lists may be NULL. 0 or -1 (USAGE naming the option). */

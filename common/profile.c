@@ -673,23 +673,33 @@ mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
 
 /* ---------------------------------------------------------------- */
 
-void
-mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer)
+int
+mx_profile_offer(const struct mx_profile *p, struct mx_offer *o,
+                 struct mx_error *err)
 {
-    size_t n;
+    uint16_t lo = 0, hi = 0;
+    size_t i;
 
-    if (p == NULL || peer == NULL)
-        return;
-    n = p->nversions < NELEM(peer->versions) ? p->nversions
-                                             : NELEM(peer->versions);
-    memcpy(peer->versions, p->versions, n * sizeof(uint16_t));
-    peer->nversions = n;
-    n = p->nsuites < MX_PEER_MAX_SUITES ? p->nsuites : MX_PEER_MAX_SUITES;
-    memcpy(peer->suites, p->suites, n * sizeof(uint16_t));
-    peer->nsuites = n;
-    n = p->ngroups < MX_PEER_MAX_LIST ? p->ngroups : MX_PEER_MAX_LIST;
-    memcpy(peer->groups, p->groups, n * sizeof(uint16_t));
-    peer->ngroups = n;
-    peer->nsigalgs = 0; /* never learned: the typical MTA's */
-    mx_peer_defaults(peer);
+    mx_offer_free(o);
+    for (i = 0; i < p->nversions; i++) {
+        if (lo == 0 || p->versions[i] < lo)
+            lo = p->versions[i];
+        if (p->versions[i] > hi)
+            hi = p->versions[i];
+    }
+    o->min_version = lo;
+    o->max_version = hi;
+    if (mx_offer_set(o, MX_OFFER_SUITES, p->suites,
+                     p->nsuites < MX_PEER_MAX_SUITES ? p->nsuites
+                                                     : MX_PEER_MAX_SUITES,
+                     err) != 0 ||
+        mx_offer_set(o, MX_OFFER_GROUPS, p->groups,
+                     p->ngroups < MX_PEER_MAX_LIST ? p->ngroups
+                                                   : MX_PEER_MAX_LIST,
+                     err) != 0 ||
+        mx_offer_defaults(o, err) != 0) { /* no signature schemes learned */
+        mx_offer_free(o);
+        return -1;
+    }
+    return 0;
 }

@@ -77,8 +77,11 @@ int mx_profile_parse(const char *text, size_t len, const char *path,
 int mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
                       struct mx_error *err);
 
-/* Copy a profile's offer into a peer's lists (groups/sigalgs not learned
- * are filled with the typical defaults). */
-void mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer);
+/* The offer of the client a profile describes, into o (freed first;
+ * owned): the versions as the range they span, the suites and groups
+ * learned, and what was not learned (signature schemes, an empty list)
+ * from the typical MTA (mx_offer_defaults). 0, or -1 (INTERNAL). */
+int mx_profile_offer(const struct mx_profile *p, struct mx_offer *o,
+                     struct mx_error *err);
 
 #endif

@@ -209,6 +209,20 @@ untag(void)
     mx_log_tag(NULL);
 }
 
+/* The bytes the raw engine sends: the hello built for the offer, or the
+ * offer's recording. */
+static const uint8_t *
+raw_hello(const struct mx_task *task)
+{
+    return task->hello != NULL ? task->hello : task->offer.hello;
+}
+
+static size_t
+raw_hello_len(const struct mx_task *task)
+{
+    return task->hello != NULL ? task->hello_len : task->offer.hello_len;
+}
+
 /* -vvv: what a raw ClientHello offers, as the OpenSSL engine logs its
  * offer (tlsengine.c). */
 static void
@@ -226,20 +240,20 @@ log_raw_offer(const struct mx_task *task)
     v = calloc(1, sizeof(*v));
     if (v == NULL)
         return;
-    if (mx_hello_decode(task->hello, task->hello_len, v, &e) != 0) {
-        mx_log(3, "offer: a raw ClientHello of %zu bytes (%s)", task->hello_len,
-               e.msg);
+    if (mx_hello_decode(raw_hello(task), raw_hello_len(task), v, &e) != 0) {
+        mx_log(3, "offer: a raw ClientHello of %zu bytes (%s)",
+               raw_hello_len(task), e.msg);
         free(v);
         return;
     }
     if (v->sslv2) {
         mx_log(3, "offer: an SSLv2 CLIENT-HELLO of %zu bytes, %zu cipher kinds",
-               task->hello_len, v->nssl2_ciphers);
+               raw_hello_len(task), v->nssl2_ciphers);
         free(v);
         return;
     }
     mx_buf_printf(&b, "offer: a raw ClientHello of %zu bytes; versions",
-                  task->hello_len);
+                  raw_hello_len(task));
     if (v->nversions == 0)
         mx_buf_printf(&b, " %s", mx_version_name(v->legacy_version));
     for (i = 0; i < v->nversions; i++)
@@ -523,8 +537,9 @@ step(struct mx_sched *s, struct mx_task *task)
             s->stats.handshakes++;
             if (task->engine == MX_ENGINE_RAW) {
                 log_raw_offer(task);
-                if (mx_raw_start(&task->rawrun, task->hello, task->hello_len,
-                                 task->stop, task->offered, task->noffered,
+                if (mx_raw_start(&task->rawrun, raw_hello(task),
+                                 raw_hello_len(task), task->stop,
+                                 task->offer.suites, task->offer.nsuites,
                                  &task->err) != 0) {
                     end_task(s, task, -1);
                     return;

@@ -104,19 +104,19 @@ struct mx_probe_stats {
     int handshakes;  /* handshakes attempted */
 };
 
-enum mx_engine { MX_ENGINE_OPENSSL = 0, MX_ENGINE_RAW };
-
 struct mx_sched;
 
 struct mx_task {
     /* what to do */
-    enum mx_engine engine;
-    struct mx_offer offer; /* OpenSSL engine */
-    const uint8_t *hello;  /* raw engine: the ClientHello record(s) */
+    enum mx_engine engine; /* offer.h: mx_offer_engine chooses for an offer */
+    struct mx_offer offer; /* what is offered (borrowed: the caller's); the
+                              raw engine checks the server's choice against
+                              its suites (none: no check) */
+    const uint8_t *hello;  /* raw engine: the ClientHello record(s) built
+                              for the offer; NULL: offer.hello, the
+                              recording */
     size_t hello_len;
-    int stop;                /* raw engine: MX_FLIGHT_STOP_* */
-    const uint16_t *offered; /* raw engine: the suites in hello (or NULL) */
-    size_t noffered;
+    int stop;           /* raw engine: MX_FLIGHT_STOP_* */
     int abrupt;         /* OpenSSL engine: drop after the handshake (no EHLO,
                            QUIT, close_notify) */
     int64_t not_before; /* mx_now_ms() before which it does not start (0:

@@ -75,6 +75,8 @@
 #define PREF_MAX  512
 #define OPEN_MAX  256 /* suites of an open offer: a hello servers take */
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The diagnosis probes (diagnose.h), by name for -v and the text. */
 static const char *const stage_names[MX_NDSTAGE] = {
     "version",          "highest version",
@@ -96,29 +98,33 @@ enum wait {
 
 enum control { C_NONE = 0, C_RUNNING, C_DONE };
 
+/*
+ * One probe. Its offer is the peer's (borrowed) for the main task, an
+ * owned variation of it for the diagnosis. The task (connection state,
+ * verdicts of the engines) exists only while the probe is queued or
+ * running; judge() keeps what the diagnosis needs, so that a peer costs
+ * memory for what it offers and what was answered, not for connections.
+ */
 struct ptask {
-    struct mx_task task;
     struct pjob *pj;
     int is_main;
     int is_control;   /* the run's control handshake (see want_control) */
     int ran;          /* started */
     const char *name; /* for -v */
-    uint16_t vmin, vmax;
-    uint16_t suites[MAX_OFFER];
-    size_t nsuites;
-    uint16_t groups[MAX_GROUP];
-    size_t ngroups;
-    uint16_t sigalgs[MAX_SIGS];
-    size_t nsigalgs;
-    uint8_t *hello; /* raw engine: malloc'd, or the peer's recording */
-    int own_hello;
+    struct mx_offer offer;
+    struct mx_task *task; /* while it runs */
+    uint8_t *hello;       /* raw engine: the hello built for the offer */
     /* the verdict */
-    int ok;         /* 1 accepted, 0 refused, -1 no verdict */
-    uint16_t suite; /* accepted: what the server chose */
+    enum mx_engine engine; /* what ran it */
+    int ok;                /* 1 accepted, 0 refused, -1 no verdict */
+    uint16_t suite;        /* accepted: what the server chose */
     uint16_t group;
     uint16_t version;
     uint16_t sigalg;     /* accepted: the server's signature scheme, or 0 */
     enum mx_keytype key; /* accepted: the leaf's key type, if seen */
+    int alert;           /* refused with a failure alert: it, else -1 */
+    int closed;          /* closed or reset with no alert (or no verdict
+                            because of a close) */
     char detail[512];    /* refused: how; no verdict: why */
 };
 
@@ -127,11 +133,13 @@ struct pjob {
     const struct mx_peer *peer;
     struct mx_sim *out;
     struct ptask main;
-    struct ptask d[MX_NDSTAGE];
-    unsigned keys;     /* key types seen (1 << mx_keytype) */
-    enum wait waiting; /* for the control handshake, and why */
-    int held;          /* the control says the server fails every
-                          handshake: no diagnosis of its own (yet) */
+    struct ptask *d[MX_NDSTAGE]; /* the diagnosis probes, made when asked */
+    unsigned keys;               /* key types seen (1 << mx_keytype) */
+    enum wait waiting;           /* for the control handshake, and why */
+    int held;                    /* the control says the server fails every
+                                    handshake: no diagnosis of its own (yet) */
+    int keep_chain; /* a peer of this run authenticates by DANE: the
+                       chain it gets is kept for the caller */
 };
 
 struct sctx {
@@ -140,6 +148,8 @@ struct sctx {
     const char *sni;
     uint16_t pref[PREF_MAX];
     size_t npref;
+    uint8_t hbuf[HELLO_CAP]; /* raw hellos are built here, then kept at
+                                their length */
     /* the control handshake: every version TLS 1.0 to 1.3, suite, group
      * and signature scheme of the library, run at most once */
     struct pjob cjob;
@@ -149,6 +159,15 @@ struct sctx {
     struct pjob *asker; /* the peer whose count the control joins */
     int completed;      /* a handshake of this run completed (OpenSSL engine) */
 };
+
+/* A diagnosis probe not made yet reads as one that did not run. */
+static const struct ptask not_run = {.alert = -1};
+
+static const struct ptask *
+stage(const struct pjob *pj, enum mx_dstage k)
+{
+    return pj->d[k] != NULL ? pj->d[k] : &not_run;
+}
 
 const char *
 mx_diag_name(enum mx_diag d)
@@ -165,52 +184,42 @@ mx_diag_name(enum mx_diag d)
     return (size_t)d < sizeof(names) / sizeof(names[0]) ? names[d] : "?";
 }
 
-/* Can the OpenSSL engine offer exactly these lists? */
-static int
-library_can_offer(uint16_t vmin, uint16_t vmax, const uint16_t *suites,
-                  size_t nsuites, const uint16_t *groups, size_t ngroups,
-                  const uint16_t *sigalgs, size_t nsigalgs)
-{
-    const struct mx_group *g;
-    const struct mx_sigalg *s;
-    size_t i;
-
-    if (vmin < MX_TLS10 || vmax > MX_TLS13 || nsuites == 0)
-        return 0;
-    for (i = 0; i < nsuites; i++)
-        if (suites[i] != 0x00ff && suites[i] != 0x5600 &&
-            !mx_suite_in_library(suites[i]))
-            return 0;
-    for (i = 0; i < ngroups; i++)
-        if ((g = mx_group_by_code(groups[i])) == NULL || g->openssl == NULL)
-            return 0;
-    for (i = 0; i < nsigalgs; i++)
-        if ((s = mx_sigalg_by_code(sigalgs[i])) == NULL || s->openssl == NULL)
-            return 0;
-    return 1;
-}
-
-static int
-pt_in_library(const struct ptask *pt)
-{
-    return library_can_offer(pt->vmin, pt->vmax, pt->suites, pt->nsuites,
-                             pt->groups, pt->ngroups, pt->sigalgs,
-                             pt->nsigalgs);
-}
-
 static void task_done(struct mx_sched *s, struct mx_task *task);
 static void control_done(struct sctx *c, int ran);
 
-static void
-task_setup(struct ptask *pt, enum mx_engine engine)
+/* A fresh task for pt on engine. 0, or -1 (memory). */
+static int
+task_setup(struct ptask *pt, enum mx_engine engine, struct mx_error *err)
 {
-    mx_task_free(&pt->task);
-    mx_task_init(&pt->task);
-    pt->task.engine = engine;
-    pt->task.done = task_done;
-    pt->task.arg = pt;
+    if (pt->task == NULL && (pt->task = malloc(sizeof(*pt->task))) == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    mx_task_init(pt->task);
+    pt->task->engine = engine;
+    pt->task->offer = pt->offer; /* borrowed: pt keeps the lists */
+    pt->task->offer.sni = pt->pj->c->sni;
+    pt->task->done = task_done;
+    pt->task->arg = pt;
+    pt->engine = engine;
     pt->ok = -1;
+    pt->alert = -1;
+    pt->closed = 0;
     pt->key = MX_KEY_NONE;
+    return 0;
+}
+
+/* Release pt's task and hello once judged. */
+static void
+release(struct ptask *pt)
+{
+    if (pt->task != NULL) {
+        mx_task_free(pt->task);
+        free(pt->task);
+        pt->task = NULL;
+    }
+    free(pt->hello);
+    pt->hello = NULL;
 }
 
 /* pt's lists as a task: the OpenSSL engine when it can offer them all
@@ -222,114 +231,46 @@ static int
 lists_task(struct ptask *pt, struct mx_error *err)
 {
     struct sctx *c = pt->pj->c;
-    struct mx_client_offer co;
-    struct mx_offer *o;
+    struct mx_offer o = pt->offer;
     size_t len;
 
-    if (pt_in_library(pt)) {
-        task_setup(pt, MX_ENGINE_OPENSSL);
-        o = &pt->task.offer;
-        o->min_version = pt->vmin;
-        o->max_version = pt->vmax;
-        o->suites = pt->suites;
-        o->nsuites = pt->nsuites;
-        o->groups = pt->ngroups > 0 ? pt->groups : NULL;
-        o->ngroups = pt->ngroups;
-        o->sigalgs = pt->nsigalgs > 0 ? pt->sigalgs : NULL;
-        o->nsigalgs = pt->nsigalgs;
-        o->sni = c->sni;
-        return 0;
-    }
-    if (pt->hello == NULL) {
-        pt->hello = malloc(HELLO_CAP);
-        if (pt->hello == NULL) {
-            mx_error_set(err, MX_E_INTERNAL, "out of memory");
-            return -1;
-        }
-        pt->own_hello = 1;
-    }
-    memset(&co, 0, sizeof(co));
-    co.max_version = pt->vmax;
-    co.min_version = pt->vmin;
-    co.suites = pt->suites;
-    co.nsuites = pt->nsuites;
-    co.groups = pt->ngroups > 0 ? pt->groups : NULL;
-    co.ngroups = pt->ngroups;
-    co.sigalgs = pt->nsigalgs > 0 ? pt->sigalgs : NULL;
-    co.nsigalgs = pt->nsigalgs;
-    co.sni = c->sni;
-    if (mx_offer_hello(&c->shares, &co, pt->hello, HELLO_CAP, &len, err) != 0)
+    if (mx_offer_in_library(&pt->offer))
+        return task_setup(pt, MX_ENGINE_OPENSSL, err);
+    o.sni = c->sni;
+    if (mx_offer_hello(&c->shares, &o, c->hbuf, sizeof(c->hbuf), &len, err) !=
+        0)
         return -1;
-    task_setup(pt, MX_ENGINE_RAW);
-    pt->task.hello = pt->hello;
-    pt->task.hello_len = len;
-    pt->task.stop = MX_FLIGHT_STOP_DONE;
-    pt->task.offered = pt->suites;
-    pt->task.noffered = pt->nsuites;
+    free(pt->hello);
+    pt->hello = malloc(len);
+    if (pt->hello == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    memcpy(pt->hello, c->hbuf, len);
+    if (task_setup(pt, MX_ENGINE_RAW, err) != 0)
+        return -1;
+    pt->task->hello = pt->hello;
+    pt->task->hello_len = len;
+    pt->task->stop = MX_FLIGHT_STOP_DONE;
     return 0;
 }
 
-static void
-copy_lists(struct ptask *pt, const struct mx_peer *p)
-{
-    size_t i;
-
-    pt->nsuites = pt->ngroups = pt->nsigalgs = 0;
-    for (i = 0; i < p->nsuites; i++)
-        mx_code_add(pt->suites, &pt->nsuites, MAX_OFFER, p->suites[i]);
-    for (i = 0; i < p->ngroups; i++)
-        mx_code_add(pt->groups, &pt->ngroups, MAX_GROUP, p->groups[i]);
-    for (i = 0; i < p->nsigalgs; i++)
-        mx_code_add(pt->sigalgs, &pt->nsigalgs, MAX_SIGS, p->sigalgs[i]);
-    pt->vmin = mx_peer_lowest(p);
-    pt->vmax = mx_peer_highest(p);
-}
-
-/*
- * Would the linked OpenSSL, given a recording's lists, send a hello that
- * a server answers as it answers the recording? The lists (versions,
- * suites, groups and signature schemes, each in its order) are what a
- * server negotiates from; random, session id, key-share values, padding
- * and the order of extensions are not. What also steers a server is
- * which groups carry a key share: OpenSSL 3 sends one, for the first
- * TLS 1.3 group it lists; a client that sends others (GnuTLS: P-256 and
- * X25519) may get another group from a server that picks among the
- * shares it got. So: one share, for the first TLS 1.3 group, or no TLS
- * 1.3; supported_groups and signature_algorithms present where OpenSSL
- * sends them (else it would add its defaults); the versions a range with
- * no gap. A hello the decoder cannot read as one record is sent as it is.
- */
+/* pt's offer: the peer's lists and versions (not its recording), owned,
+ * for a diagnosis probe to open one list of. 0, or -1 (memory). */
 static int
-recording_reproducible(const struct mx_peer *p)
+peer_lists(struct ptask *pt, const struct mx_peer *p, struct mx_error *err)
 {
-    struct mx_hello_view *v = malloc(sizeof(*v));
-    const struct mx_group *g;
-    uint16_t lo = mx_peer_lowest(p), hi = mx_peer_highest(p), first = 0, ver;
-    struct mx_error e;
-    size_t i;
-    int ok = 0;
+    struct mx_offer lists = p->offer;
 
-    if (v == NULL ||
-        mx_hello_decode(p->hello.bytes, p->hello.len, v, &e) != 0 || v->sslv2)
-        goto out;
-    for (ver = lo; ver <= hi && ver != 0; ver++)
-        if (!mx_code_listed(p->versions, p->nversions, ver))
-            goto out;
-    if (p->ngroups == 0 || (hi >= MX_TLS12 && p->nsigalgs == 0))
-        goto out;
-    for (i = 0; i < p->ngroups && first == 0; i++)
-        if ((g = mx_group_by_code(p->groups[i])) != NULL && g->tls13)
-            first = g->code;
-    if (hi >= MX_TLS13)
-        ok = v->nshares == 1 && v->share_groups[0] == first;
-    else
-        ok = v->nshares == 0;
-out:
-    free(v);
-    return ok;
+    lists.hello = NULL;
+    lists.hello_len = 0;
+    mx_offer_free(&pt->offer);
+    return mx_offer_copy(&pt->offer, &lists, err);
 }
 
-/* The main task: the peer's own offer. */
+/* The main task: the peer's own offer (borrowed), on the engine the
+ * offer calls for: a recording the library cannot reproduce is sent byte
+ * for byte. */
 static int
 setup_main(struct pjob *pj, struct mx_error *err)
 {
@@ -339,27 +280,23 @@ setup_main(struct pjob *pj, struct mx_error *err)
     pt->pj = pj;
     pt->is_main = 1;
     pt->name = "the peer's offer";
-    copy_lists(pt, p);
-    if (p->kind == MX_PEER_HELLO && p->hello.bytes != NULL &&
-        !(pt_in_library(pt) && recording_reproducible(p))) {
-        task_setup(pt, MX_ENGINE_RAW); /* the recording, byte for byte */
-        pt->hello = p->hello.bytes;
-        pt->own_hello = 0;
-        pt->task.hello = p->hello.bytes;
-        pt->task.hello_len = p->hello.len;
-        pt->task.stop = MX_FLIGHT_STOP_DONE;
-        pt->task.offered = pt->suites;
-        pt->task.noffered = pt->nsuites;
+    pt->offer = p->offer;
+    pt->offer.owned = 0;
+    if (pt->offer.hello != NULL &&
+        mx_offer_engine(&pt->offer) == MX_ENGINE_RAW) {
+        if (task_setup(pt, MX_ENGINE_RAW, err) != 0)
+            return -1;
+        pt->task->stop = MX_FLIGHT_STOP_DONE; /* the recording itself */
         pj->out->engine = MX_ENGINE_RAW;
         return 0;
     }
-    if (pt->nsuites == 0) {
+    if (pt->offer.nsuites == 0) {
         mx_error_set(err, MX_E_USAGE, "peer %s offers no suites", p->name);
         return -1;
     }
     if (lists_task(pt, err) != 0)
         return -1;
-    pj->out->engine = pt->task.engine;
+    pj->out->engine = pt->engine;
     return 0;
 }
 
@@ -387,11 +324,47 @@ der_keytype(const unsigned char *der, size_t len, char *label, size_t cap)
     return k;
 }
 
-/* Judge a finished task into pt->ok and its fields. */
+/* The alert by which a server says that it failed, not that it refuses
+ * the offer: internal_error (RFC 8446 6.2, "an internal error unrelated
+ * to the peer or the correctness of the protocol"). A broken key or
+ * certificate (OpenSMTPD 6.8 with OpenSSL 3 signs with none) ends every
+ * handshake with it. */
+#define ALERT_INTERNAL_ERROR 80
+
+static void judge_task(struct ptask *pt);
+
+/* Judge pt's finished task into its verdict: the fields below, whether
+ * it was refused with a failure alert, whether the server closed (or
+ * reset) with no alert. */
 static void
 judge(struct ptask *pt)
 {
-    const struct mx_task *t = &pt->task;
+    const struct mx_task *t = pt->task;
+    int a = -1;
+
+    judge_task(pt);
+    if (t->rc != 0) {
+        pt->closed = t->err.code == MX_E_CLOSED;
+        return;
+    }
+    if (t->engine == MX_ENGINE_OPENSSL) {
+        pt->closed = !t->hs.accepted && t->hs.closed;
+        if (pt->ok == 0)
+            a = t->hs.alert_recv;
+    } else {
+        pt->closed =
+            t->raw.flight == NULL || t->raw.flight->verdict == MX_V_NEED_MORE;
+        if (pt->ok == 0 && t->raw.flight != NULL &&
+            t->raw.flight->verdict == MX_V_ALERT)
+            a = t->raw.flight->alert_desc;
+    }
+    pt->alert = a == ALERT_INTERNAL_ERROR ? a : -1;
+}
+
+static void
+judge_task(struct ptask *pt)
+{
+    const struct mx_task *t = pt->task;
     const struct mx_flight *f;
     struct mx_certinfo ci;
     struct mx_error e;
@@ -421,8 +394,9 @@ judge(struct ptask *pt)
         }
         return;
     }
-    rc = mx_raw_judge(&t->raw, t->addr, pt->suites, pt->nsuites, pt->vmin,
-                      pt->vmax, pt->detail, sizeof(pt->detail), &e);
+    rc = mx_raw_judge(&t->raw, t->addr, pt->offer.suites, pt->offer.nsuites,
+                      pt->offer.min_version, pt->offer.max_version, pt->detail,
+                      sizeof(pt->detail), &e);
     if (rc < 0) {
         snprintf(pt->detail, sizeof(pt->detail), "%s", e.msg);
         return;
@@ -443,40 +417,24 @@ judge(struct ptask *pt)
 static int
 left_error(const struct ptask *pt)
 {
-    return pt->ok == 0 || (pt->ok == 1 && pt->task.engine == MX_ENGINE_RAW);
+    return pt->ok == 0 || (pt->ok == 1 && pt->engine == MX_ENGINE_RAW);
 }
-
-/* The alert by which a server says that it failed, not that it refuses
- * the offer: internal_error (RFC 8446 6.2, "an internal error unrelated
- * to the peer or the correctness of the protocol"). A broken key or
- * certificate (OpenSMTPD 6.8 with OpenSSL 3 signs with none) ends every
- * handshake with it. */
-#define ALERT_INTERNAL_ERROR 80
 
 /* The failure alert the server refused finished probe pt with, or -1. */
 static int
 failure_alert(const struct ptask *pt)
 {
-    const struct mx_task *t = &pt->task;
-    int a = -1;
-
-    if (pt->ok != 0 || t->rc != 0)
-        return -1;
-    if (t->engine == MX_ENGINE_OPENSSL)
-        a = t->hs.alert_recv;
-    else if (t->raw.flight != NULL && t->raw.flight->verdict == MX_V_ALERT)
-        a = t->raw.flight->alert_desc;
-    return a == ALERT_INTERNAL_ERROR ? a : -1;
+    return pt->alert;
 }
 
 /* Does a group matter for the peer (TLS 1.3, or an (EC)DHE suite)? */
 static int
-peer_uses_groups(const struct mx_peer *p)
+peer_uses_groups(const struct mx_offer *p)
 {
     const struct mx_suite *s;
     size_t i;
 
-    if (mx_peer_highest(p) >= MX_TLS13)
+    if (p->max_version >= MX_TLS13)
         return 1;
     for (i = 0; i < p->nsuites; i++)
         if ((s = mx_suite_by_code(p->suites[i])) != NULL &&
@@ -485,19 +443,28 @@ peer_uses_groups(const struct mx_peer *p)
     return 0;
 }
 
-/* Every suite valid for versions vmin..vmax, the library's ones only when
- * the library can offer those versions (then an accepted probe is a
- * normal session), of the authentication types in auths (0: any). */
-static void
-open_suites(struct ptask *pt, const struct sctx *c, unsigned auths)
+/* Can the library offer pt's versions (then the open lists are its own,
+ * so that an accepted probe is a normal session)? */
+static int
+library_versions(const struct ptask *pt)
+{
+    return pt->offer.min_version >= MX_TLS10 &&
+           pt->offer.max_version <= MX_TLS13;
+}
+
+/* Every suite valid for pt's versions, the library's ones only when the
+ * library can offer those versions, of the authentication types in auths
+ * (0: any). */
+static int
+open_suites(struct ptask *pt, const struct sctx *c, unsigned auths,
+            struct mx_error *err)
 {
     const struct mx_suite *s;
-    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
-    uint16_t u[128], v;
-    size_t i, nu;
+    int library = library_versions(pt);
+    uint16_t u[128], v, out[OPEN_MAX];
+    size_t i, nu, n = 0;
 
-    pt->nsuites = 0;
-    for (v = pt->vmax; v >= pt->vmin && v != 0; v--) {
+    for (v = pt->offer.max_version; v >= pt->offer.min_version && v != 0; v--) {
         nu = mx_offer_universe(v, c->pref, c->npref, u, 128);
         for (i = 0; i < nu; i++) {
             s = mx_suite_by_code(u[i]);
@@ -505,42 +472,60 @@ open_suites(struct ptask *pt, const struct sctx *c, unsigned auths)
                 (library && !mx_suite_in_library(u[i])) ||
                 (auths != 0 && !(auths & (1u << s->auth))))
                 continue;
-            mx_code_add(pt->suites, &pt->nsuites, OPEN_MAX, u[i]);
+            mx_code_add(out, &n, OPEN_MAX, u[i]);
         }
         if (v == MX_SSL3 || v == MX_SSL2)
             break;
     }
+    return mx_offer_set(&pt->offer, MX_OFFER_SUITES, out, n, err);
 }
 
-/* Every group (usable at vmax), the library's ones when it can. */
-static void
-open_groups(struct ptask *pt)
+/* Every group (usable at the highest version), the library's ones when
+ * it can. */
+static int
+open_groups(struct ptask *pt, struct mx_error *err)
 {
     const struct mx_group *g;
-    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
-    size_t i, n;
+    int library = library_versions(pt);
+    uint16_t out[MAX_GROUP];
+    size_t i, n, k = 0;
 
     g = mx_groups(&n);
-    pt->ngroups = 0;
     for (i = 0; i < n; i++)
-        if ((pt->vmax == MX_TLS13 ? g[i].tls13 : g[i].code < 0x0100) &&
+        if ((pt->offer.max_version == MX_TLS13 ? g[i].tls13
+                                               : g[i].code < 0x0100) &&
             (!library || g[i].openssl != NULL))
-            mx_code_add(pt->groups, &pt->ngroups, MAX_GROUP, g[i].code);
+            mx_code_add(out, &k, MAX_GROUP, g[i].code);
+    return mx_offer_set(&pt->offer, MX_OFFER_GROUPS, out, k, err);
 }
 
 /* Every signature scheme, the library's ones when it can. */
-static void
-open_sigalgs(struct ptask *pt)
+static int
+open_sigalgs(struct ptask *pt, struct mx_error *err)
 {
     const struct mx_sigalg *sa;
-    int library = pt->vmin >= MX_TLS10 && pt->vmax <= MX_TLS13;
-    size_t i, n;
+    int library = library_versions(pt);
+    uint16_t out[MAX_SIGS];
+    size_t i, n, k = 0;
 
     sa = mx_sigalgs(&n);
-    pt->nsigalgs = 0;
     for (i = 0; i < n; i++)
         if (!library || sa[i].openssl != NULL)
-            mx_code_add(pt->sigalgs, &pt->nsigalgs, MAX_SIGS, sa[i].code);
+            mx_code_add(out, &k, MAX_SIGS, sa[i].code);
+    return mx_offer_set(&pt->offer, MX_OFFER_SIGALGS, out, k, err);
+}
+
+/* Every version TLS 1.0 to 1.3 and every suite, group and scheme of the
+ * library. */
+static int
+open_all(struct ptask *pt, const struct sctx *c, struct mx_error *err)
+{
+    pt->offer.min_version = MX_TLS10;
+    pt->offer.max_version = MX_TLS13;
+    return open_suites(pt, c, 0, err) != 0 || open_groups(pt, err) != 0 ||
+                   open_sigalgs(pt, err) != 0
+               ? -1
+               : 0;
 }
 
 /* Start pt on the scheduler: the OpenSSL engine when it can offer the
@@ -554,126 +539,146 @@ start_probe(struct pjob *pj, struct ptask *pt, const char *name)
     pt->pj = pj;
     pt->name = name;
     pt->ran = 1;
-    if (pt->nsuites > OPEN_MAX)
-        pt->nsuites = OPEN_MAX; /* keep the hello a size servers take */
+    if (pt->offer.nsuites > OPEN_MAX)
+        pt->offer.nsuites = OPEN_MAX; /* keep the hello a size servers take */
     if (lists_task(pt, &err) != 0) {
         pt->ok = -1;
         snprintf(pt->detail, sizeof(pt->detail), "%s", err.msg);
         return -1;
     }
-    mx_sched_add(&pj->c->s, &pt->task);
+    mx_sched_add(&pj->c->s, pt->task);
     return 0;
 }
 
-/* The lists of diagnosis stage k, from the peer's. */
-static void
-stage_lists(struct pjob *pj, enum mx_dstage k, struct ptask *pt)
+/* The suites of pt's offer with, after them, the same ciphers with the
+ * other certificate types (RSA, ECDSA, DSS; ephemeral or RSA key
+ * exchange, no EXPORT). */
+static int
+other_certs(struct ptask *pt, struct mx_error *err)
 {
-    const struct mx_peer *p = pj->peer;
     const struct mx_suite *s, *t;
-    size_t i, j, n, ns;
+    uint16_t out[MAX_OFFER];
+    size_t i, j, n, k = 0;
 
-    copy_lists(pt, p);
+    t = mx_suites(&n);
+    for (i = 0; i < pt->offer.nsuites; i++)
+        mx_code_add(out, &k, MAX_OFFER, pt->offer.suites[i]);
+    for (i = 0; i < pt->offer.nsuites; i++) {
+        s = mx_suite_by_code(pt->offer.suites[i]);
+        if (s == NULL || s->auth == MX_SAUTH_TLS13)
+            continue;
+        for (j = 0; j < n; j++)
+            if (t[j].auth != s->auth &&
+                (t[j].auth == MX_SAUTH_RSA || t[j].auth == MX_SAUTH_ECDSA ||
+                 t[j].auth == MX_SAUTH_DSS) &&
+                (t[j].kx == MX_KX_ECDHE || t[j].kx == MX_KX_DHE ||
+                 t[j].kx == MX_KX_RSA) &&
+                t[j].bits == s->bits && t[j].enc != NULL && s->enc != NULL &&
+                strcmp(t[j].enc, s->enc) == 0 && t[j].mac != NULL &&
+                s->mac != NULL && strcmp(t[j].mac, s->mac) == 0 &&
+                !(t[j].flags & MX_SUITE_EXPORT))
+                mx_code_add(out, &k, MAX_OFFER, t[j].code);
+    }
+    return mx_offer_set(&pt->offer, MX_OFFER_SUITES, out, k, err);
+}
+
+/* The offer of diagnosis stage k, from the peer's. 0, or -1 (memory). */
+static int
+stage_lists(struct pjob *pj, enum mx_dstage k, struct ptask *pt,
+            struct mx_error *err)
+{
+    const struct mx_offer *p = &pj->peer->offer;
+
+    if (peer_lists(pt, pj->peer, err) != 0)
+        return -1;
     switch (k) {
     case MX_D_VERSION:
-        open_suites(pt, pj->c, 0);
-        open_groups(pt);
-        open_sigalgs(pt);
-        break;
+        return open_suites(pt, pj->c, 0, err) != 0 ||
+                       open_groups(pt, err) != 0 || open_sigalgs(pt, err) != 0
+                   ? -1
+                   : 0;
     case MX_D_VHIGH:
-        pt->vmin = MX_TLS10;
-        pt->vmax = MX_TLS13;
-        open_suites(pt, pj->c, 0);
-        open_groups(pt);
-        open_sigalgs(pt);
-        break;
+        return open_all(pt, pj->c, err);
     case MX_D_AUTH: /* below TLS 1.3: the certificate is chosen by the suite */
-        if (pt->vmax > MX_TLS12)
-            pt->vmax = MX_TLS12;
-        open_suites(pt, pj->c, mx_peer_auths(p));
-        open_groups(pt);
-        open_sigalgs(pt);
-        break;
+        if (pt->offer.max_version > MX_TLS12)
+            pt->offer.max_version = MX_TLS12;
+        return open_suites(pt, pj->c, mx_offer_auths(p), err) != 0 ||
+                       open_groups(pt, err) != 0 || open_sigalgs(pt, err) != 0
+                   ? -1
+                   : 0;
     case MX_D_CERT: /* the same ciphers with other certificate types */
-        if (pt->vmax > MX_TLS12)
-            pt->vmax = MX_TLS12;
-        t = mx_suites(&n);
-        for (i = 0, ns = pt->nsuites; i < ns; i++) {
-            s = mx_suite_by_code(pt->suites[i]);
-            if (s == NULL || s->auth == MX_SAUTH_TLS13)
-                continue;
-            for (j = 0; j < n; j++)
-                if (t[j].auth != s->auth &&
-                    (t[j].auth == MX_SAUTH_RSA || t[j].auth == MX_SAUTH_ECDSA ||
-                     t[j].auth == MX_SAUTH_DSS) &&
-                    (t[j].kx == MX_KX_ECDHE || t[j].kx == MX_KX_DHE ||
-                     t[j].kx == MX_KX_RSA) &&
-                    t[j].bits == s->bits && t[j].enc != NULL &&
-                    s->enc != NULL && strcmp(t[j].enc, s->enc) == 0 &&
-                    t[j].mac != NULL && s->mac != NULL &&
-                    strcmp(t[j].mac, s->mac) == 0 &&
-                    !(t[j].flags & MX_SUITE_EXPORT))
-                    mx_code_add(pt->suites, &pt->nsuites, MAX_OFFER, t[j].code);
-        }
-        pt->nsigalgs = 0; /* the default schemes */
-        break;
+        if (pt->offer.max_version > MX_TLS12)
+            pt->offer.max_version = MX_TLS12;
+        if (other_certs(pt, err) != 0)
+            return -1;
+        /* the default schemes */
+        return mx_offer_set(&pt->offer, MX_OFFER_SIGALGS, NULL, 0, err);
     case MX_D_GROUP:
-        open_groups(pt);
-        break;
+        return open_groups(pt, err);
     case MX_D_SIGALG:
-        open_sigalgs(pt);
-        break;
+        return open_sigalgs(pt, err);
     case MX_D_CIPHER:
-        open_suites(pt, pj->c, 0);
-        break;
+        return open_suites(pt, pj->c, 0, err);
     case MX_NDSTAGE:
         break;
     }
+    return 0;
 }
 
-/* The next probe the diagnosis needs, or NULL when the answers so far
- * name the cause (or cannot go further). */
+/* Diagnosis stage k of pj, made on first use (NULL: memory). */
 static struct ptask *
-next_probe(struct pjob *pj, enum mx_dstage *k)
+make_stage(struct pjob *pj, enum mx_dstage k)
 {
-    const struct mx_peer *p = pj->peer;
-    struct ptask *d = pj->d;
+    if (pj->d[k] == NULL && (pj->d[k] = calloc(1, sizeof(*pj->d[k]))) != NULL) {
+        pj->d[k]->pj = pj;
+        pj->d[k]->alert = -1;
+    }
+    return pj->d[k];
+}
 
-    if (!d[MX_D_VERSION].ran)
-        return *k = MX_D_VERSION, &d[MX_D_VERSION];
-    if (d[MX_D_VERSION].ok < 0)
-        return NULL;
-    if (d[MX_D_VERSION].ok == 0)
-        return d[MX_D_VHIGH].ran ? NULL : (*k = MX_D_VHIGH, &d[MX_D_VHIGH]);
-    if (mx_peer_auths(p) != 0) {
-        if (!d[MX_D_AUTH].ran)
-            return *k = MX_D_AUTH, &d[MX_D_AUTH];
-        if (d[MX_D_AUTH].ok < 0)
-            return NULL;
-        if (d[MX_D_AUTH].ok == 0)
-            return d[MX_D_CERT].ran ? NULL : (*k = MX_D_CERT, &d[MX_D_CERT]);
+/* The next probe the diagnosis needs (into *k), or MX_NDSTAGE when the
+ * answers so far name the cause (or cannot go further). */
+static enum mx_dstage
+next_stage(const struct pjob *pj)
+{
+    const struct mx_offer *p = &pj->peer->offer;
+    const struct ptask *ver = stage(pj, MX_D_VERSION);
+
+    if (!ver->ran)
+        return MX_D_VERSION;
+    if (ver->ok < 0)
+        return MX_NDSTAGE;
+    if (ver->ok == 0)
+        return stage(pj, MX_D_VHIGH)->ran ? MX_NDSTAGE : MX_D_VHIGH;
+    if (mx_offer_auths(p) != 0) {
+        if (!stage(pj, MX_D_AUTH)->ran)
+            return MX_D_AUTH;
+        if (stage(pj, MX_D_AUTH)->ok < 0)
+            return MX_NDSTAGE;
+        if (stage(pj, MX_D_AUTH)->ok == 0)
+            return stage(pj, MX_D_CERT)->ran ? MX_NDSTAGE : MX_D_CERT;
     }
     /* a group or scheme the server took with the versions probe and the
      * peer offers too is not the cause: no probe for it */
     if (p->ngroups > 0 && peer_uses_groups(p) &&
-        !(d[MX_D_VERSION].group != 0 &&
-          mx_code_listed(p->groups, p->ngroups, d[MX_D_VERSION].group))) {
-        if (!d[MX_D_GROUP].ran)
-            return *k = MX_D_GROUP, &d[MX_D_GROUP];
-        if (d[MX_D_GROUP].ok == 1)
-            return NULL;
+        !(ver->group != 0 &&
+          mx_code_listed(p->groups, p->ngroups, ver->group))) {
+        if (!stage(pj, MX_D_GROUP)->ran)
+            return MX_D_GROUP;
+        if (stage(pj, MX_D_GROUP)->ok == 1)
+            return MX_NDSTAGE;
     }
     if (p->nsigalgs > 0 &&
-        !(d[MX_D_VERSION].sigalg != 0 &&
-          mx_code_listed(p->sigalgs, p->nsigalgs, d[MX_D_VERSION].sigalg))) {
-        if (!d[MX_D_SIGALG].ran)
-            return *k = MX_D_SIGALG, &d[MX_D_SIGALG];
-        if (d[MX_D_SIGALG].ok == 1)
-            return NULL;
+        !(ver->sigalg != 0 &&
+          mx_code_listed(p->sigalgs, p->nsigalgs, ver->sigalg))) {
+        if (!stage(pj, MX_D_SIGALG)->ran)
+            return MX_D_SIGALG;
+        if (stage(pj, MX_D_SIGALG)->ok == 1)
+            return MX_NDSTAGE;
     }
-    if (!d[MX_D_CIPHER].ran)
-        return *k = MX_D_CIPHER, &d[MX_D_CIPHER];
-    return NULL;
+    if (!stage(pj, MX_D_CIPHER)->ran)
+        return MX_D_CIPHER;
+    return MX_NDSTAGE;
 }
 
 static void conclude(struct pjob *pj);
@@ -700,9 +705,11 @@ static void
 advance(struct pjob *pj)
 {
     struct ptask *pt;
-    enum mx_dstage k = MX_NDSTAGE;
+    struct mx_error err;
+    enum mx_dstage k;
 
-    while ((pt = next_probe(pj, &k)) != NULL) {
+    while ((k = next_stage(pj)) != MX_NDSTAGE &&
+           (pt = make_stage(pj, k)) != NULL) {
         if (k == MX_D_VHIGH) { /* the run's control handshake answers it */
             if (pj->c->control != C_DONE) {
                 want_control(pj, W_VHIGH);
@@ -713,24 +720,17 @@ advance(struct pjob *pj)
                 pj->keys |= 1u << pt->key;
             continue;
         }
-        stage_lists(pj, k, pt);
+        if (stage_lists(pj, k, pt, &err) != 0) {
+            pt->ran = 1;
+            pt->name = stage_names[k];
+            pt->ok = -1;
+            snprintf(pt->detail, sizeof(pt->detail), "%s", err.msg);
+            continue;
+        }
         if (start_probe(pj, pt, stage_names[k]) == 0)
             return;
     }
     conclude(pj);
-}
-
-/* Did the server close (or reset) the connection, with no alert? */
-static int
-main_closed(const struct ptask *pt)
-{
-    const struct mx_task *t = &pt->task;
-
-    if (t->rc != 0)
-        return t->err.code == MX_E_CLOSED;
-    if (t->engine == MX_ENGINE_OPENSSL)
-        return !t->hs.accepted && t->hs.closed;
-    return t->raw.flight == NULL || t->raw.flight->verdict == MX_V_NEED_MORE;
 }
 
 /* The answers of pj's probes, for diagnose.c. */
@@ -744,9 +744,9 @@ conclude(struct pjob *pj)
     memset(&in, 0, sizeof(in));
     in.peer = pj->peer;
     in.keys = pj->keys;
-    in.main_closed = main_closed(&pj->main);
+    in.main_closed = pj->main.closed;
     for (k = 0; k < MX_NDSTAGE; k++) {
-        const struct ptask *pt = &pj->d[k];
+        const struct ptask *pt = stage(pj, (enum mx_dstage)k);
         in.d[k].ran = pt->ran;
         in.d[k].ok = pt->ok;
         in.d[k].version = pt->version;
@@ -786,12 +786,11 @@ main_done(struct pjob *pj)
 {
     struct ptask *pt = &pj->main;
     struct mx_sim *o = pj->out;
-    const struct mx_task *t = &pt->task;
+    const struct mx_task *t = pt->task;
     X509 *leaf;
     struct mx_certinfo ci;
     struct mx_error e;
 
-    judge(pt);
     count(pj, pt);
     if (t->rc != 0) {
         o->state = MX_SIM_ERROR;
@@ -814,9 +813,10 @@ main_done(struct pjob *pj)
                 (leaf = sk_X509_value(t->hs.chain, 0)) != NULL &&
                 mx_certinfo_get(leaf, &ci, &e) == 0)
                 snprintf(o->cert, sizeof(o->cert), "%s", ci.label);
-            /* kept for the caller's check of it (DANE); NULL when the
-               copy fails, as when none was presented */
-            if (t->hs.chain != NULL)
+            /* kept for the caller's check of it (a peer that
+               authenticates by DANE); NULL when the copy fails, as when
+               none was presented */
+            if (t->hs.chain != NULL && pj->keep_chain)
                 o->chain = X509_chain_up_ref(t->hs.chain);
         } else {
             o->us = t->raw.us;
@@ -848,7 +848,7 @@ server_fails(const struct sctx *c)
 static int
 control_covers(const struct mx_peer *p)
 {
-    return mx_peer_lowest(p) >= MX_TLS10 && mx_peer_highest(p) <= MX_TLS13;
+    return p->offer.min_version >= MX_TLS10 && p->offer.max_version <= MX_TLS13;
 }
 
 /* The control has answered: go on with pj as it waited to. */
@@ -891,6 +891,7 @@ want_control(struct pjob *pj, enum wait why)
 {
     struct sctx *c = pj->c;
     struct ptask *pt = &c->cjob.main;
+    struct mx_error err;
 
     pj->waiting = why;
     if (c->control == C_DONE) {
@@ -902,13 +903,13 @@ want_control(struct pjob *pj, enum wait why)
     c->control = C_RUNNING;
     c->asker = pj;
     pt->is_control = 1;
-    pt->vmin = MX_TLS10;
-    pt->vmax = MX_TLS13;
-    open_suites(pt, c, 0);
-    open_groups(pt);
-    open_sigalgs(pt);
-    if (start_probe(&c->cjob, pt, "control (everything the library offers)") !=
-        0)
+    pt->pj = &c->cjob;
+    if (open_all(pt, c, &err) != 0) {
+        pt->ok = -1;
+        snprintf(pt->detail, sizeof(pt->detail), "%s", err.msg);
+        control_done(c, 0);
+    } else if (start_probe(&c->cjob, pt,
+                           "control (everything the library offers)") != 0)
         control_done(c, 0);
 }
 
@@ -919,13 +920,12 @@ control_done(struct sctx *c, int ran)
     struct ptask *pt = &c->cjob.main;
     size_t i;
 
-    if (ran) {
-        judge(pt);
+    if (ran)
         count(c->asker, pt);
-    }
     c->control = C_DONE;
     mx_log(2, "control handshake (%s to %s, everything offered): %s",
-           mx_version_name(pt->vmin), mx_version_name(pt->vmax),
+           mx_version_name(pt->offer.min_version),
+           mx_version_name(pt->offer.max_version),
            pt->ok == 1 ? "accepted" : pt->detail);
     for (i = 0; i < c->n; i++)
         if (c->pj[i].waiting != W_NONE)
@@ -939,18 +939,22 @@ task_done(struct mx_sched *s, struct mx_task *task)
     struct pjob *pj = pt->pj;
 
     (void)s;
+    judge(pt);
     if (pt->is_control) {
+        release(pt);
         control_done(pj->c, 1);
         return;
     }
     if (pt->is_main) {
-        main_done(pj);
+        main_done(pj); /* reads the task: the chain, the first flight */
+        release(pt);
         return;
     }
-    judge(pt);
+    release(pt);
     count(pj, pt);
     mx_log(2, "peer %s: probe %s (%s to %s): %s", pj->peer->name, pt->name,
-           mx_version_name(pt->vmin), mx_version_name(pt->vmax),
+           mx_version_name(pt->offer.min_version),
+           mx_version_name(pt->offer.max_version),
            pt->ok == 1 ? "accepted" : pt->detail);
     if (pt->ok == 1 && pt->key != MX_KEY_NONE && (unsigned)pt->key < 32)
         pj->keys |= 1u << pt->key;
@@ -1004,29 +1008,28 @@ settle(struct sctx *c)
 static int
 same_offer(const struct mx_peer *a, const struct mx_peer *b)
 {
-    if (a->kind == MX_PEER_HELLO || b->kind == MX_PEER_HELLO)
-        return a->kind == b->kind && a->hello.len == b->hello.len &&
-               a->hello.bytes != NULL && b->hello.bytes != NULL &&
-               memcmp(a->hello.bytes, b->hello.bytes, a->hello.len) == 0;
-    return a->nversions == b->nversions && a->nsuites == b->nsuites &&
-           a->ngroups == b->ngroups && a->nsigalgs == b->nsigalgs &&
-           memcmp(a->versions, b->versions,
-                  a->nversions * sizeof(a->versions[0])) == 0 &&
-           memcmp(a->suites, b->suites, a->nsuites * sizeof(a->suites[0])) ==
-               0 &&
-           memcmp(a->groups, b->groups, a->ngroups * sizeof(a->groups[0])) ==
-               0 &&
-           memcmp(a->sigalgs, b->sigalgs,
-                  a->nsigalgs * sizeof(a->sigalgs[0])) == 0;
+    return mx_offer_same(&a->offer, &b->offer);
 }
 
 static void
 free_task(struct ptask *pt)
 {
-    mx_task_free(&pt->task);
-    if (pt->own_hello)
-        free(pt->hello);
-    pt->hello = NULL;
+    release(pt);
+    mx_offer_free(&pt->offer);
+}
+
+static void
+free_job(struct pjob *pj)
+{
+    size_t k;
+
+    free_task(&pj->main);
+    for (k = 0; k < MX_NDSTAGE; k++)
+        if (pj->d[k] != NULL) {
+            free_task(pj->d[k]);
+            free(pj->d[k]);
+            pj->d[k] = NULL;
+        }
 }
 
 int
@@ -1037,7 +1040,7 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
     struct sctx *c = NULL;
     struct pjob *pj = NULL;
     size_t *leader = NULL;
-    size_t i, k;
+    size_t i;
     int rc = -1;
 
     if (t->naddrs == 0 && mx_target_resolve(t, err) != 0)
@@ -1053,7 +1056,7 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
     c->pj = pj;
     c->n = n;
     c->cjob.c = c;
-    mx_task_init(&c->cjob.main.task);
+    c->cjob.main.alert = -1;
     mx_offer_library_order(c->pref, PREF_MAX, &c->npref);
     mx_sched_init(&c->s, t, parallel);
     for (i = 0; i < n; i++) {
@@ -1062,21 +1065,24 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
         pj[i].c = c;
         pj[i].peer = &peers[i];
         pj[i].out = &out[i];
-        mx_task_init(&pj[i].main.task);
-        for (k = 0; k < MX_NDSTAGE; k++)
-            mx_task_init(&pj[i].d[k].task);
+        pj[i].main.alert = -1;
         /* a peer that offers what an earlier one offers shares its run */
         for (leader[i] = 0; leader[i] < i; leader[i]++)
             if (leader[leader[i]] == leader[i] &&
                 same_offer(&peers[i], &peers[leader[i]]))
                 break;
+        if (peers[i].auth & MX_PEER_AUTH_DANE)
+            pj[leader[i]].keep_chain = 1;
+    }
+    for (i = 0; i < n; i++) {
         if (leader[i] != i)
             continue;
         if (setup_main(&pj[i], &out[i].err) != 0) {
+            release(&pj[i].main);
             out[i].state = MX_SIM_ERROR;
             continue;
         }
-        mx_sched_add(&c->s, &pj[i].main.task);
+        mx_sched_add(&c->s, pj[i].main.task);
     }
     (void)mx_sched_run(&c->s);
     settle(c);
@@ -1094,11 +1100,8 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
     }
     rc = 0;
 out:
-    for (i = 0; pj != NULL && i < n; i++) {
-        free_task(&pj[i].main);
-        for (k = 0; k < MX_NDSTAGE; k++)
-            free_task(&pj[i].d[k]);
-    }
+    for (i = 0; pj != NULL && i < n; i++)
+        free_job(&pj[i]);
     if (c != NULL)
         free_task(&c->cjob.main);
     free(leader);

@@ -380,6 +380,39 @@ mx_suite_valid_for(const struct mx_suite *s, uint16_t v)
     return s != NULL && v >= s->min_version && v <= s->max_version;
 }
 
+enum mx_sauth
+mx_keytype_sauth(enum mx_keytype k)
+{
+    switch (k) {
+    case MX_KEY_RSA:
+    case MX_KEY_RSA_PSS:
+        return MX_SAUTH_RSA;
+    case MX_KEY_ECDSA:
+    case MX_KEY_ED25519:
+    case MX_KEY_ED448:
+        return MX_SAUTH_ECDSA;
+    case MX_KEY_DSA:
+        return MX_SAUTH_DSS;
+    default:
+        return MX_SAUTH_NULL;
+    }
+}
+
+enum mx_keytype
+mx_sauth_keytype(enum mx_sauth a)
+{
+    switch (a) {
+    case MX_SAUTH_RSA:
+        return MX_KEY_RSA;
+    case MX_SAUTH_ECDSA:
+        return MX_KEY_ECDSA;
+    case MX_SAUTH_DSS:
+        return MX_KEY_DSA;
+    default:
+        return MX_KEY_NONE;
+    }
+}
+
 const struct mx_ssl2_cipher *
 mx_ssl2_ciphers(size_t *n)
 {

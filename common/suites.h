@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "registry.h"
 
 enum mx_kx {
     MX_KX_NULL = 0, /* TLS_NULL_WITH_NULL_NULL */
@@ -50,6 +51,15 @@ enum mx_sauth {
     MX_SAUTH_TLS13, /* TLS 1.3: the signature scheme decides */
     MX_SAUTH_OTHER
 };
+
+/* The one mapping between certificate key types and the authentication
+ * of suites below TLS 1.3. mx_keytype_sauth: the authentication that
+ * serves a key (RSA for RSA and RSA-PSS keys; ECDSA for ECDSA, Ed25519
+ * and Ed448; DSS for DSA; MX_SAUTH_NULL for none). mx_sauth_keytype: the
+ * key type a suite's authentication asks for (RSA, ECDSA, DSA;
+ * MX_KEY_NONE for the others). */
+enum mx_sauth mx_keytype_sauth(enum mx_keytype k);
+enum mx_keytype mx_sauth_keytype(enum mx_sauth a);
 
 #define MX_SUITE_EXPORT 0x01 /* an EXPORT suite (40/56-bit) */
 #define MX_SUITE_SCSV   0x02 /* a signalling value, not a suite */

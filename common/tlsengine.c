@@ -544,15 +544,15 @@ mx_tls_cert_suites(struct mx_lib_suite *out, size_t cap)
         auth = SSL_CIPHER_get_auth_nid(c);
         out[n].code = (uint16_t)(SSL_CIPHER_get_protocol_id(c) & 0xffff);
         if (auth == NID_auth_any)
-            out[n].auth = MX_AUTH_TLS13;
+            out[n].auth = MX_SAUTH_TLS13;
         else if (kx != NID_kx_rsa && kx != NID_kx_ecdhe && kx != NID_kx_dhe)
             continue;
         else if (auth == NID_auth_rsa)
-            out[n].auth = MX_AUTH_RSA;
+            out[n].auth = MX_SAUTH_RSA;
         else if (auth == NID_auth_ecdsa)
-            out[n].auth = MX_AUTH_ECDSA;
+            out[n].auth = MX_SAUTH_ECDSA;
         else if (auth == NID_auth_dss)
-            out[n].auth = MX_AUTH_DSS;
+            out[n].auth = MX_SAUTH_DSS;
         else
             continue;
         n++;

@@ -4,10 +4,10 @@
  * security level 0, run the client handshake on a connection with a
  * deadline, and report what the server did.
  *
- * Everything is stated by IANA code; the engine translates codes into the
- * library's names and logs (-vvv) whatever the linked OpenSSL cannot offer.
- * Certificates are not verified here (see certinfo.h); the point is to see
- * what the server presents, not to trust it.
+ * The offer is offer.h's; everything is stated by IANA code; the engine
+ * translates codes into the library's names and logs (-vvv) whatever the linked
+ * OpenSSL cannot offer. Certificates are not verified here (see certinfo.h);
+ * the point is to see what the server presents, not to trust it.
  *
  * Verdicts of mx_tls_step():
  *   MX_DONE, hs->accepted = 1  the handshake completed; c->ssl carries
@@ -31,18 +31,8 @@
 #include "deadline.h"
 #include "err.h"
 #include "net.h"
-
-struct mx_offer {
-    uint16_t min_version;   /* MX_TLS10 ...; 0: the library's lowest */
-    uint16_t max_version;   /* 0: the library's highest */
-    const uint16_t *suites; /* IANA codes; NULL: every suite the library has */
-    size_t nsuites;
-    const uint16_t *groups; /* NULL: the library's default list */
-    size_t ngroups;
-    const uint16_t *sigalgs; /* NULL: the library's default list */
-    size_t nsigalgs;
-    const char *sni; /* NULL: no server_name extension */
-};
+#include "offer.h"
+#include "suites.h"
 
 struct mx_handshake {
     int accepted;
@@ -61,18 +51,11 @@ struct mx_handshake {
     int64_t ms;             /* handshake time in milliseconds */
 };
 
-/* How a suite authenticates the server. */
-enum mx_auth {
-    MX_AUTH_OTHER = 0, /* anonymous, PSK, SRP, GOST: no usable certificate */
-    MX_AUTH_RSA,
-    MX_AUTH_ECDSA, /* also Ed25519 and Ed448 below TLS 1.3 */
-    MX_AUTH_DSS,
-    MX_AUTH_TLS13 /* TLS 1.3: the signature scheme decides */
-};
-
 struct mx_lib_suite {
     uint16_t code;
-    enum mx_auth auth;
+    enum mx_sauth auth; /* RSA, ECDSA (also Ed25519 and Ed448 below
+                           TLS 1.3), DSS, or TLS13 (the signature scheme
+                           decides) */
 };
 
 /*

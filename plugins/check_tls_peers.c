@@ -601,7 +601,7 @@ select_peers(struct mx_peers *peers, const char *only, struct mx_error *err)
     }
     for (i = 0, k = 0; i < peers->n; i++) {
         if (!in_list(only, peers->v[i].name)) {
-            mx_recorded_hello_free(&peers->v[i].hello);
+            mx_peer_free(&peers->v[i]);
             continue;
         }
         if (k != i)
@@ -637,10 +637,8 @@ load_peers(const struct cfg *cfg, struct mx_peers *peers, struct mx_error *err)
     if (mx_peer_from_options(
             &v[peers->n], cfg->peer_name != NULL ? cfg->peer_name : "peer",
             cfg->peer_protocols, cfg->peer_ciphers, cfg->peer_groups,
-            cfg->peer_sigalgs, cfg->peer_hello, err) != 0) {
-        mx_recorded_hello_free(&v[peers->n].hello);
+            cfg->peer_sigalgs, cfg->peer_hello, err) != 0)
         return -1;
-    }
     v[peers->n].severity = cfg->peer_severity;
     v[peers->n].auth = cfg->peer_auth;
     peers->n++;
@@ -773,12 +771,11 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
 
     for (i = 0; i < peers->n; i++) {
         struct mx_peer *p = &peers->v[i];
-        if (p->kind != MX_PEER_MX) {
-            if (p->kind == MX_PEER_LISTS)
-                mx_peer_defaults(p);
+        if (p->kind != MX_PEER_MX)
             continue;
-        }
         rc = mx_profile_read(cfg->cache_dir, p->name, &prof, &err);
+        if (rc == 0 && mx_profile_offer(&prof, &p->offer, &err) != 0)
+            rc = -1;
         if (rc != 0) {
             skip[i] = 1;
             if (rc > 0)
@@ -796,7 +793,6 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
                             rc > 0 ? "no" : "unusable");
             continue;
         }
-        mx_profile_apply(&prof, p);
         max_age =
             cfg->max_age_given || p->max_age <= 0 ? cfg->max_age : p->max_age;
         if (difftime(now, prof.learned) > (double)max_age) {

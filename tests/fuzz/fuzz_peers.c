@@ -33,19 +33,24 @@ check_peer(struct mx_peer *p)
         abort();
     if (p->severity != MX_CRITICAL && p->severity != MX_WARNING)
         abort();
-    if (p->nversions > 8 || p->nsuites > MX_PEER_MAX_SUITES ||
-        p->ngroups > MX_PEER_MAX_LIST || p->nsigalgs > MX_PEER_MAX_LIST)
+    if (p->offer.min_version > p->offer.max_version ||
+        p->offer.nsuites > MX_PEER_MAX_SUITES ||
+        p->offer.ngroups > MX_PEER_MAX_LIST ||
+        p->offer.nsigalgs > MX_PEER_MAX_LIST ||
+        (p->offer.nsuites > 0) != (p->offer.suites != NULL))
         abort();
     if (p->kind == MX_PEER_HELLO &&
-        (p->hello.bytes == NULL || p->hello.len == 0))
+        (p->offer.hello == NULL || p->offer.hello_len == 0))
         abort();
     if (p->kind == MX_PEER_MX && (p->mx[0] == '\0' || p->max_age <= 0))
         abort();
-    if (p->kind == MX_PEER_LISTS) {
-        mx_peer_defaults(p);
-        if (p->nversions == 0 || p->nsuites == 0)
-            abort();
-    }
+    /* a peer given by lists has its versions, groups and schemes (the
+     * typical MTA's filled in; its suites may all be TLS 1.3 ones that
+     * its versions drop) */
+    if (p->kind == MX_PEER_LISTS &&
+        (p->offer.max_version == 0 || p->offer.ngroups == 0 ||
+         p->offer.nsigalgs == 0))
+        abort();
 }
 
 int

@@ -23,7 +23,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct mx_profile prof;
-static struct mx_peer peer;
+static struct mx_offer peer;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -51,10 +51,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     (void)mx_profile_usable(&prof, 1795885200, "fuzz.profile", &err);
     memset(&peer, 0, sizeof(peer));
-    mx_profile_apply(&prof, &peer);
+    if (mx_profile_offer(&prof, &peer, &err) != 0)
+        return 0; /* memory */
     /* no suite may be left (TLS 1.3 suites with TLS 1.2 only): the
      * simulation refuses such a peer ("offers no suites") */
-    if (peer.nversions == 0 || peer.nsuites > MX_PEER_MAX_SUITES)
+    if (peer.max_version == 0 || peer.nsuites > MX_PEER_MAX_SUITES)
         abort();
+    mx_offer_free(&peer);
     return 0;
 }

@@ -270,27 +270,64 @@ static const char bank_ciphers[] =
     "SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:"
     "AES128-SHA256:AES128-SHA";
 
+/* A peer's versions as the list its range spans, highest first, in vbuf;
+ * returns the count. */
+static uint16_t vbuf[8];
+
+static size_t
+vlist(const struct mx_peer *p)
+{
+    size_t n = 0;
+    uint16_t v;
+
+    for (v = p->offer.max_version;
+         v >= p->offer.min_version && v != 0 && n < NELEM(vbuf); v--)
+        vbuf[n++] = v;
+    return n;
+}
+
+/* o emptied, then one list set (for the defaults cases). */
+static void
+reset(struct mx_offer *o)
+{
+    mx_offer_free(o);
+}
+
+static void
+setl(struct mx_offer *o, enum mx_offer_list which, const uint16_t *codes,
+     size_t n)
+{
+    struct mx_error err;
+
+    if (mx_offer_set(o, which, codes, n, &err) != 0)
+        tap_ok(0, "out of memory");
+}
+
 static void
 test_defaults(void)
 {
-    struct mx_peer *p = calloc(1, sizeof(*p));
+    struct mx_offer o;
+    struct mx_offer *p = &o;
     struct mx_hello_view *v = calloc(1, sizeof(*v));
     uint8_t hello[4096];
-    uint16_t lib[MX_HELLO_MAX_LIST];
+    uint16_t lib[MX_HELLO_MAX_LIST], codes[MX_PEER_MAX_SUITES];
     const struct mx_suite *s;
     struct mx_error err;
     size_t n, i, nlib = 0;
     int clean = 1, is30;
 
-    mx_peer_defaults(p);
-    u16_eq(p->versions, p->nversions, want_versions, NELEM(want_versions),
-           "defaults: TLSv1.3 down to TLSv1.0, highest first");
+    memset(&o, 0, sizeof(o));
+    tap_is_int(mx_offer_defaults(p, &err), 0, "defaults: filled");
+    tap_ok(p->max_version == want_versions[0] &&
+               p->min_version == want_versions[NELEM(want_versions) - 1],
+           "defaults: TLSv1.3 down to TLSv1.0");
     u16_eq(p->suites, 3, tls13, 3,
            "defaults: OpenSSL's TLS 1.3 suites first, in its order");
     u16_eq(p->groups, p->ngroups, want_groups, NELEM(want_groups),
            "defaults: Postfix 3.7 tls_eecdh_auto_curves");
     u16_eq(p->sigalgs, p->nsigalgs, want_sigalgs, NELEM(want_sigalgs),
            "defaults: OpenSSL 3.0's default signature schemes");
+    tap_ok(p->owned, "defaults: the offer owns its lists");
 
     /* What the library sends for Postfix's settings, SCSV left out. */
     n = openssl_hello(
@@ -340,17 +377,16 @@ test_defaults(void)
                "defaults: strongest TLS 1.2 suite first (@STRENGTH)");
 
     /* Only empty lists are filled. */
-    memset(p, 0, sizeof(*p));
-    p->groups[0] = 0x0017;
-    p->ngroups = 1;
-    p->sigalgs[0] = 0x0401;
-    p->nsigalgs = 1;
-    p->versions[0] = 0x0303;
-    p->nversions = 1;
-    mx_peer_defaults(p);
+    reset(p);
+    codes[0] = 0x0017;
+    setl(p, MX_OFFER_GROUPS, codes, 1);
+    codes[0] = 0x0401;
+    setl(p, MX_OFFER_SIGALGS, codes, 1);
+    p->min_version = p->max_version = 0x0303;
+    mx_offer_defaults(p, &err);
     tap_ok(p->ngroups == 1 && p->groups[0] == 0x0017 && p->nsigalgs == 1 &&
-               p->sigalgs[0] == 0x0401 && p->nversions == 1 &&
-               p->versions[0] == 0x0303,
+               p->sigalgs[0] == 0x0401 && p->min_version == 0x0303 &&
+               p->max_version == 0x0303,
            "defaults: lists the peer gave are kept");
     tap_ok(p->nsuites == (size_t)(nlib - 3) && p->suites[0] == 0xc02c &&
                !has_code(p->suites, p->nsuites, 0x1301),
@@ -358,10 +394,9 @@ test_defaults(void)
            "ones");
 
     /* TLS 1.3 in protocols, no TLS 1.3 suite: OpenSSL's are added. */
-    memset(p, 0, sizeof(*p));
-    memcpy(p->suites, bank, sizeof(bank));
-    p->nsuites = NELEM(bank);
-    mx_peer_defaults(p);
+    reset(p);
+    setl(p, MX_OFFER_SUITES, bank, NELEM(bank));
+    mx_offer_defaults(p, &err);
     {
         uint16_t want[15];
 
@@ -373,42 +408,43 @@ test_defaults(void)
     }
 
     /* TLS 1.3 suites with TLS 1.3 already present: kept as given. */
-    memset(p, 0, sizeof(*p));
-    p->suites[0] = 0xc030;
-    p->suites[1] = 0x1301;
-    p->nsuites = 2;
-    mx_peer_defaults(p);
+    reset(p);
+    codes[0] = 0xc030;
+    codes[1] = 0x1301;
+    setl(p, MX_OFFER_SUITES, codes, 2);
+    mx_offer_defaults(p, &err);
     tap_ok(p->nsuites == 2 && p->suites[0] == 0xc030 && p->suites[1] == 0x1301,
            "defaults: a TLS 1.3 suite present: nothing added");
 
     /* No TLS 1.3 in protocols: TLS 1.3 suites dropped. */
-    memset(p, 0, sizeof(*p));
-    p->versions[0] = 0x0303;
-    p->versions[1] = 0x0302;
-    p->nversions = 2;
-    p->suites[0] = 0x1301;
-    p->suites[1] = 0xc030;
-    p->suites[2] = 0x1302;
-    p->suites[3] = 0x002f;
-    p->nsuites = 4;
-    mx_peer_defaults(p);
+    reset(p);
+    p->max_version = 0x0303;
+    p->min_version = 0x0302;
+    codes[0] = 0x1301;
+    codes[1] = 0xc030;
+    codes[2] = 0x1302;
+    codes[3] = 0x002f;
+    setl(p, MX_OFFER_SUITES, codes, 4);
+    mx_offer_defaults(p, &err);
     tap_ok(p->nsuites == 2 && p->suites[0] == 0xc030 && p->suites[1] == 0x002f,
            "defaults: TLSv1.3 not offered: TLS 1.3 suites dropped");
 
     /* A full list: the TLS 1.3 suites go in, the tail falls off. */
-    memset(p, 0, sizeof(*p));
+    reset(p);
     for (i = 0; i < MX_PEER_MAX_SUITES; i++)
-        p->suites[i] = (uint16_t)(0x2000 + i);
-    p->nsuites = MX_PEER_MAX_SUITES;
-    mx_peer_defaults(p);
+        codes[i] = (uint16_t)(0x2000 + i);
+    setl(p, MX_OFFER_SUITES, codes, MX_PEER_MAX_SUITES);
+    mx_offer_defaults(p, &err);
     tap_ok(p->nsuites == MX_PEER_MAX_SUITES && p->suites[0] == 0x1302 &&
                p->suites[2] == 0x1301 && p->suites[3] == 0x2000 &&
                p->suites[MX_PEER_MAX_SUITES - 1] ==
                    0x2000 + MX_PEER_MAX_SUITES - 4,
            "defaults: a full suite list keeps 512 suites, TLS 1.3 first");
-    mx_peer_defaults(NULL);
-    tap_ok(1, "defaults: NULL peer ignored");
-    free(p);
+    tap_is_int(mx_offer_defaults(NULL, &err), 0,
+               "defaults: NULL offer ignored");
+    mx_offer_free(p);
+    tap_ok(p->suites == NULL && p->nsuites == 0 && !p->owned,
+           "mx_offer_free empties the offer");
     free(v);
 }
 
@@ -468,17 +504,17 @@ test_hellos(void)
         0) {
         p = &peers.v[0];
         tap_is_int(p->kind, MX_PEER_HELLO, "hello: kind is MX_PEER_HELLO");
-        u16_eq(p->versions, p->nversions, want_v13, 2,
+        u16_eq(vbuf, vlist(p), want_v13, 2,
                "hello: versions from supported_versions, GREASE and "
                "unknown drafts left out, highest first");
-        u16_eq(p->suites, p->nsuites, want_suites, 3,
+        u16_eq(p->offer.suites, p->offer.nsuites, want_suites, 3,
                "hello: suites without GREASE and SCSVs, in order");
-        u16_eq(p->groups, p->ngroups, want_groups2, 2,
+        u16_eq(p->offer.groups, p->offer.ngroups, want_groups2, 2,
                "hello: groups without GREASE");
-        u16_eq(p->sigalgs, p->nsigalgs, want_sig2, 2,
+        u16_eq(p->offer.sigalgs, p->offer.nsigalgs, want_sig2, 2,
                "hello: sigalgs without GREASE");
-        tap_ok(p->hello.bytes != NULL && p->hello.len == n &&
-                   memcmp(p->hello.bytes, b, n) == 0,
+        tap_ok(p->offer.hello != NULL && p->offer.hello_len == n &&
+                   memcmp(p->offer.hello, b, n) == 0,
                "hello: the recording is kept byte for byte");
         mx_peers_free(&peers);
     }
@@ -489,7 +525,8 @@ test_hellos(void)
     write_hex(path, b, n);
     if (load_ok("[t]\nclienthello = tls12.hex\n", &peers,
                 "hello: relative path from the peers file's directory") == 0) {
-        tap_ok(peers.v[0].nversions == 1 && peers.v[0].versions[0] == 0x0303,
+        tap_ok(peers.v[0].offer.min_version == 0x0303 &&
+                   peers.v[0].offer.max_version == 0x0303,
                "hello: no supported_versions: just the legacy version");
         mx_peers_free(&peers);
     }
@@ -510,9 +547,9 @@ test_hellos(void)
     write_hex(path, split, n + 5);
     if (load_ok("[s]\nclienthello = split.hex\n", &peers,
                 "hello: a hello in two records loads") == 0) {
-        u16_eq(peers.v[0].suites, peers.v[0].nsuites, want_suites, 3,
-               "hello: two records decoded as one hello");
-        tap_is_int((long long)peers.v[0].hello.len, (long long)n + 5,
+        u16_eq(peers.v[0].offer.suites, peers.v[0].offer.nsuites, want_suites,
+               3, "hello: two records decoded as one hello");
+        tap_is_int((long long)peers.v[0].offer.hello_len, (long long)n + 5,
                    "hello: both records kept for the replay");
         mx_peers_free(&peers);
     }
@@ -526,9 +563,10 @@ test_hellos(void)
                 "hello: an OpenSSL TLS 1.0 client's hello loads") == 0) {
         static const uint16_t want[] = {0x002f, 0x0035};
 
-        tap_ok(peers.v[0].nversions == 1 && peers.v[0].versions[0] == 0x0301,
+        tap_ok(peers.v[0].offer.min_version == 0x0301 &&
+                   peers.v[0].offer.max_version == 0x0301,
                "hello: TLS 1.0 client: versions = TLSv1.0");
-        u16_eq(peers.v[0].suites, peers.v[0].nsuites, want, 2,
+        u16_eq(peers.v[0].offer.suites, peers.v[0].offer.nsuites, want, 2,
                "hello: TLS 1.0 client: its two suites, SCSV left out");
         mx_peers_free(&peers);
     }
@@ -554,12 +592,13 @@ test_hellos(void)
         write_hex(path, b, n);
         if (load_ok("[v2]\nclienthello = v2.hex\n", &peers,
                     "hello: an SSLv2-compatible hello loads") == 0) {
-            tap_ok(peers.v[0].nversions == 1 &&
-                       peers.v[0].versions[0] == 0x0301,
+            tap_ok(peers.v[0].offer.min_version == 0x0301 &&
+                       peers.v[0].offer.max_version == 0x0301,
                    "hello: SSLv2 format: its version, TLSv1.0");
-            u16_eq(peers.v[0].suites, peers.v[0].nsuites, v2suites, 2,
-                   "hello: SSLv2 format: the TLS suites among its kinds");
-            tap_ok(peers.v[0].ngroups == 0 && peers.v[0].nsigalgs == 0,
+            u16_eq(peers.v[0].offer.suites, peers.v[0].offer.nsuites, v2suites,
+                   2, "hello: SSLv2 format: the TLS suites among its kinds");
+            tap_ok(peers.v[0].offer.ngroups == 0 &&
+                       peers.v[0].offer.nsigalgs == 0,
                    "hello: SSLv2 format: no groups, no sigalgs (not "
                    "filled with defaults)");
             mx_peers_free(&peers);
@@ -602,9 +641,10 @@ test_format(void)
                "format: name, kind, severity critical, max-age 30d, line");
         path_in(path, sizeof(path), "ok.conf");
         tap_is_str(p->file, path, "format: the file is recorded");
-        u16_eq(p->versions, p->nversions, want_versions, 4,
+        u16_eq(vbuf, vlist(p), want_versions, 4,
                "format: a peer without lists looks like the typical MTA");
-        tap_ok(p->nsuites > 3 && p->ngroups == 5 && p->nsigalgs == 20,
+        tap_ok(p->offer.nsuites > 3 && p->offer.ngroups == 5 &&
+                   p->offer.nsigalgs == 20,
                "format: ... in every list");
         mx_peers_free(&peers);
         mx_peers_free(&peers);
@@ -620,7 +660,7 @@ test_format(void)
         tap_is_int(p->severity, MX_WARNING, "format: severity = Warning");
         tap_is_str(p->description, "a # b ; c",
                    "format: '#' and ';' inside a value are kept");
-        tap_ok(p->nversions == 1 && p->versions[0] == 0x0303,
+        tap_ok(p->offer.min_version == 0x0303 && p->offer.max_version == 0x0303,
                "format: protocols = TLSv1.2");
         mx_peers_free(&peers);
     }
@@ -649,28 +689,31 @@ test_format(void)
                 "!SHA384\n",
                 &peers, "format: lists in every form") == 0) {
         static const uint16_t c_suites[] = {0xc030, 0xc02f};
-        static const uint16_t c_versions[] = {0x0303, 0x0301};
+        /* "1.0, tls1_2 TLSv1.2": the range they span */
+        static const uint16_t c_versions[] = {0x0303, 0x0302, 0x0301};
         static const uint16_t c_groups[] = {0x001d, 0x0017, 0x0018};
         static const uint16_t c_sig[] = {0x0401, 0x0804, 0x0201};
 
-        u16_eq(peers.v[0].suites, peers.v[0].nsuites, bank, 12,
+        u16_eq(peers.v[0].offer.suites, peers.v[0].offer.nsuites, bank, 12,
                "format: the bank's 12 suites, no TLS 1.3 suite added");
-        u16_eq(peers.v[1].versions, peers.v[1].nversions, c_versions, 2,
-               "format: protocols deduplicated, highest first");
-        u16_eq(peers.v[1].suites, peers.v[1].nsuites, c_suites, 2,
+        u16_eq(vbuf, vlist(&peers.v[1]), c_versions, 3,
+               "format: protocols as the range they span");
+        u16_eq(peers.v[1].offer.suites, peers.v[1].offer.nsuites, c_suites, 2,
                "format: ciphers as codes");
-        u16_eq(peers.v[1].groups, peers.v[1].ngroups, c_groups, 3,
+        u16_eq(peers.v[1].offer.groups, peers.v[1].offer.ngroups, c_groups, 3,
                "format: groups by code and name");
-        u16_eq(peers.v[1].sigalgs, peers.v[1].nsigalgs, c_sig, 3,
+        u16_eq(peers.v[1].offer.sigalgs, peers.v[1].offer.nsigalgs, c_sig, 3,
                "format: sigalgs by OpenSSL form, IANA name and code");
-        tap_ok(peers.v[2].nsuites > 3 && peers.v[2].suites[0] == 0x1302 &&
-                   peers.v[2].suites[1] == 0x1303 &&
-                   peers.v[2].suites[2] == 0x1301 &&
-                   !has_code(peers.v[2].suites + 3, peers.v[2].nsuites - 3,
-                             0x1301),
+        tap_ok(peers.v[2].offer.nsuites > 3 &&
+                   peers.v[2].offer.suites[0] == 0x1302 &&
+                   peers.v[2].offer.suites[1] == 0x1303 &&
+                   peers.v[2].offer.suites[2] == 0x1301 &&
+                   !has_code(peers.v[2].offer.suites + 3,
+                             peers.v[2].offer.nsuites - 3, 0x1301),
                "format: cipher string with TLSv1.3: OpenSSL's TLS 1.3 "
                "suites put first");
-        tap_is_int(peers.v[2].ngroups, 5, "format: groups left out: default");
+        tap_is_int(peers.v[2].offer.ngroups, 5,
+                   "format: groups left out: default");
         mx_peers_free(&peers);
     }
 
@@ -683,8 +726,10 @@ test_format(void)
                 &peers, "format: mx forms and max-age units") == 0) {
         tap_ok(peers.n == 7 && peers.v[0].kind == MX_PEER_MX &&
                    strcmp(peers.v[0].mx, "example.org") == 0 &&
-                   peers.v[0].max_age == 2592000 && peers.v[0].nsuites == 0 &&
-                   peers.v[0].nversions == 0 && peers.v[0].ngroups == 0,
+                   peers.v[0].max_age == 2592000 &&
+                   peers.v[0].offer.nsuites == 0 &&
+                   peers.v[0].offer.max_version == 0 &&
+                   peers.v[0].offer.ngroups == 0,
                "format: mx peer: kind, mx, max-age 30d, lists empty");
         tap_ok(peers.v[1].max_age == 3600 && peers.v[2].max_age == 5400 &&
                    peers.v[3].max_age == 43200 &&
@@ -967,7 +1012,7 @@ test_format(void)
                "error: a FIFO as --peer-clienthello, refused without "
                "blocking");
         unlink(fifo);
-        mx_recorded_hello_free(&peers_one.hello);
+        mx_peer_free(&peers_one);
         rc = mx_peers_load("/dev/zero", &peers, &err);
         tap_ok(rc == -1 &&
                    strcmp(err.msg, "-f: /dev/zero: a character device, not a "
@@ -1009,7 +1054,7 @@ opt_fails(const char *name, const char *protocols, const char *ciphers,
                 what))
         printf("#   rc %d\n#   got  \"%s\"\n#   want \"%s\"\n", rc, err.msg,
                want);
-    mx_recorded_hello_free(&p->hello);
+    mx_peer_free(p);
     free(p);
 }
 
@@ -1024,22 +1069,22 @@ test_options(void)
     rc = mx_peer_from_options(p, "cli", NULL, NULL, NULL, NULL, NULL, &err);
     tap_ok(rc == 0 && strcmp(p->name, "cli") == 0 && p->kind == MX_PEER_LISTS &&
                p->severity == MX_CRITICAL && strcmp(p->file, "-") == 0 &&
-               p->line == 0 && p->nversions == 4 && p->ngroups == 5 &&
-               p->nsigalgs == 20 && p->nsuites > 3,
+               p->line == 0 && vlist(p) == 4 && p->offer.ngroups == 5 &&
+               p->offer.nsigalgs == 20 && p->offer.nsuites > 3,
            "options: name alone: the typical MTA, file \"-\", line 0");
 
     rc = mx_peer_from_options(p, "bank", "TLSv1.2", bank_ciphers, NULL, NULL,
                               NULL, &err);
     if (tap_ok(rc == 0, "options: the bank from the command line"))
-        u16_eq(p->suites, p->nsuites, bank, 12,
+        u16_eq(p->offer.suites, p->offer.nsuites, bank, 12,
                "options: the bank's suites, none added");
     rc = mx_peer_from_options(p, "x", "TLSv1, TLSv1.2:TLSv1.2", "C030", "x448",
                               "ed25519", NULL, &err);
-    tap_ok(rc == 0 && p->nversions == 2 && p->versions[0] == 0x0303 &&
-               p->versions[1] == 0x0301 && p->nsuites == 1 &&
-               p->suites[0] == 0xc030 && p->ngroups == 1 &&
-               p->groups[0] == 0x001e && p->nsigalgs == 1 &&
-               p->sigalgs[0] == 0x0807,
+    tap_ok(rc == 0 && p->offer.max_version == 0x0303 &&
+               p->offer.min_version == 0x0301 && p->offer.nsuites == 1 &&
+               p->offer.suites[0] == 0xc030 && p->offer.ngroups == 1 &&
+               p->offer.groups[0] == 0x001e && p->offer.nsigalgs == 1 &&
+               p->offer.sigalgs[0] == 0x0807,
            "options: every list given");
 
     opt_fails("x", NULL, "X", NULL, NULL, NULL,
@@ -1080,11 +1125,12 @@ test_options(void)
     path_in(path, sizeof(path), "grease.hex");
     memset(p, 0, sizeof(*p));
     rc = mx_peer_from_options(p, "rec", NULL, NULL, NULL, NULL, path, &err);
-    tap_ok(rc == 0 && p->kind == MX_PEER_HELLO && p->nversions == 2 &&
-               p->versions[0] == 0x0304 && p->nsuites == 3 &&
-               p->hello.bytes != NULL,
+    tap_ok(rc == 0 && p->kind == MX_PEER_HELLO &&
+               p->offer.max_version == 0x0304 &&
+               p->offer.min_version == 0x0303 && p->offer.nsuites == 3 &&
+               p->offer.hello != NULL,
            "options: a recorded hello");
-    mx_recorded_hello_free(&p->hello);
+    mx_peer_free(p);
     free(p);
 }
 
@@ -1199,38 +1245,37 @@ test_example(void)
                p->severity == MX_CRITICAL &&
                strcmp(p->description, "ARZ (Austrian banks), mx01.arz.at") == 0,
            "example: the bank is the first peer, critical");
-    u16_eq(p->versions, p->nversions, v12, 1, "example: the bank: TLSv1.2");
-    u16_eq(p->suites, p->nsuites, bank, 12,
+    u16_eq(vbuf, vlist(p), v12, 1, "example: the bank: TLSv1.2");
+    u16_eq(p->offer.suites, p->offer.nsuites, bank, 12,
            "example: the bank: its 12 suites, in order");
-    u16_eq(p->groups, p->ngroups, want_groups, 5,
+    u16_eq(p->offer.groups, p->offer.ngroups, want_groups, 5,
            "example: the bank: typical groups");
-    u16_eq(p->sigalgs, p->nsigalgs, want_sigalgs, NELEM(want_sigalgs),
-           "example: the bank: typical signature schemes");
+    u16_eq(p->offer.sigalgs, p->offer.nsigalgs, want_sigalgs,
+           NELEM(want_sigalgs), "example: the bank: typical signature schemes");
     p = &peers.v[1];
     tap_ok(strcmp(p->name, "partner") == 0 && p->kind == MX_PEER_HELLO &&
-               p->severity == MX_WARNING && p->hello.len == n,
+               p->severity == MX_WARNING && p->offer.hello_len == n,
            "example: the partner by its recorded hello, warning");
-    u16_eq(p->versions, p->nversions, v12, 1,
+    u16_eq(vbuf, vlist(p), v12, 1,
            "example: the partner: TLSv1.2 (legacy version)");
-    u16_eq(p->suites, p->nsuites, partner_suites, 3,
+    u16_eq(p->offer.suites, p->offer.nsuites, partner_suites, 3,
            "example: the partner: its suites");
-    u16_eq(p->groups, p->ngroups, partner_groups, 2,
+    u16_eq(p->offer.groups, p->offer.ngroups, partner_groups, 2,
            "example: the partner: its groups");
     p = &peers.v[2];
     tap_ok(strcmp(p->name, "example") == 0 && p->kind == MX_PEER_MX &&
                strcmp(p->mx, "example.org") == 0 && p->max_age == 14L * 86400 &&
-               p->nsuites == 0,
+               p->offer.nsuites == 0,
            "example: the MX-learned peer, max-age 2w");
     p = &peers.v[3];
     tap_ok(strcmp(p->name, "appliance") == 0 && p->severity == MX_WARNING,
            "example: the appliance");
-    u16_eq(p->versions, p->nversions, app_versions, 3,
-           "example: the appliance: versions");
-    u16_eq(p->suites, p->nsuites, app_suites, 3,
+    u16_eq(vbuf, vlist(p), app_versions, 3, "example: the appliance: versions");
+    u16_eq(p->offer.suites, p->offer.nsuites, app_suites, 3,
            "example: the appliance: suites by IANA name, code and byte pair");
-    u16_eq(p->groups, p->ngroups, app_groups, 2,
+    u16_eq(p->offer.groups, p->offer.ngroups, app_groups, 2,
            "example: the appliance: groups");
-    u16_eq(p->sigalgs, p->nsigalgs, app_sig, 3,
+    u16_eq(p->offer.sigalgs, p->offer.nsigalgs, app_sig, 3,
            "example: the appliance: sigalgs");
     mx_peers_free(&peers);
 }
