@@ -1033,9 +1033,10 @@ free_job(struct pjob *pj)
 }
 
 int
-mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
-            int parallel, const char *sni, struct mx_sim *out,
-            struct mx_probe_stats *stats, struct mx_error *err)
+mx_simulate_each(struct mx_target *t, const struct mx_peer *const *peers,
+                 struct mx_sim *const *out, size_t n, int parallel,
+                 const char *sni, struct mx_probe_stats *stats,
+                 struct mx_error *err)
 {
     struct sctx *c = NULL;
     struct pjob *pj = NULL;
@@ -1060,26 +1061,26 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
     mx_offer_library_order(c->pref, PREF_MAX, &c->npref);
     mx_sched_init(&c->s, t, parallel);
     for (i = 0; i < n; i++) {
-        memset(&out[i], 0, sizeof(out[i]));
-        out[i].peer = &peers[i];
+        memset(out[i], 0, sizeof(*out[i]));
+        out[i]->peer = peers[i];
         pj[i].c = c;
-        pj[i].peer = &peers[i];
-        pj[i].out = &out[i];
+        pj[i].peer = peers[i];
+        pj[i].out = out[i];
         pj[i].main.alert = -1;
         /* a peer that offers what an earlier one offers shares its run */
         for (leader[i] = 0; leader[i] < i; leader[i]++)
             if (leader[leader[i]] == leader[i] &&
-                same_offer(&peers[i], &peers[leader[i]]))
+                same_offer(peers[i], peers[leader[i]]))
                 break;
-        if (peers[i].auth & MX_PEER_AUTH_DANE)
+        if (peers[i]->auth & MX_PEER_AUTH_DANE)
             pj[leader[i]].keep_chain = 1;
     }
     for (i = 0; i < n; i++) {
         if (leader[i] != i)
             continue;
-        if (setup_main(&pj[i], &out[i].err) != 0) {
+        if (setup_main(&pj[i], &out[i]->err) != 0) {
             release(&pj[i].main);
-            out[i].state = MX_SIM_ERROR;
+            out[i]->state = MX_SIM_ERROR;
             continue;
         }
         mx_sched_add(&c->s, pj[i].main.task);
@@ -1088,11 +1089,11 @@ mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
     settle(c);
     for (i = 0; i < n; i++)
         if (leader[i] != i) {
-            out[i] = out[leader[i]];
-            out[i].peer = &peers[i];
-            out[i].shared = 1;
-            if (out[i].chain != NULL)
-                out[i].chain = X509_chain_up_ref(out[i].chain);
+            *out[i] = *out[leader[i]];
+            out[i]->peer = peers[i];
+            out[i]->shared = 1;
+            if (out[i]->chain != NULL)
+                out[i]->chain = X509_chain_up_ref(out[i]->chain);
         }
     if (stats != NULL) {
         stats->connections += c->s.stats.connections;
@@ -1107,6 +1108,30 @@ out:
     free(leader);
     free(pj);
     free(c);
+    return rc;
+}
+
+int
+mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
+            int parallel, const char *sni, struct mx_sim *out,
+            struct mx_probe_stats *stats, struct mx_error *err)
+{
+    const struct mx_peer **pp = calloc(n > 0 ? n : 1, sizeof(*pp));
+    struct mx_sim **po = calloc(n > 0 ? n : 1, sizeof(*po));
+    size_t i;
+    int rc = -1;
+
+    if (pp == NULL || po == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+    } else {
+        for (i = 0; i < n; i++) {
+            pp[i] = &peers[i];
+            po[i] = &out[i];
+        }
+        rc = mx_simulate_each(t, pp, po, n, parallel, sni, stats, err);
+    }
+    free(pp);
+    free(po);
     return rc;
 }
 

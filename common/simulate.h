@@ -75,8 +75,9 @@ struct mx_sim {
     uint16_t suite;
     uint16_t group;
     char cert[48]; /* "RSA 2048"; empty when not visible (raw TLS 1.3) */
-    /* the chain presented, leaf first, owned here (mx_sim_free); only
-       from the OpenSSL engine: NULL for a raw probe */
+    /* the chain presented, leaf first, owned here (mx_sim_free); kept
+       for a peer that authenticates by DANE, from the OpenSSL engine
+       only: NULL otherwise */
     STACK_OF(X509) * chain;
     int64_t us; /* from the ClientHello to the verdict */
     /* refused */
@@ -97,6 +98,13 @@ struct mx_sim {
 int mx_simulate(struct mx_target *t, const struct mx_peer *peers, size_t n,
                 int parallel, const char *sni, struct mx_sim *out,
                 struct mx_probe_stats *stats, struct mx_error *err);
+
+/* The same for peers and results anywhere: peers[i] into *out[i] (the
+ * peers of a list that are to run, in place). */
+int mx_simulate_each(struct mx_target *t, const struct mx_peer *const *peers,
+                     struct mx_sim *const *out, size_t n, int parallel,
+                     const char *sni, struct mx_probe_stats *stats,
+                     struct mx_error *err);
 
 /* Free what n results hold (their chains); the array itself is the
  * caller's. */

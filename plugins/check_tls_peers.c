@@ -28,6 +28,7 @@
 #include "log.h"
 #include "net.h"
 #include "opts.h"
+#include "peerprep.h"
 #include "peers.h"
 #include "profile.h"
 #include "range.h"
@@ -42,6 +43,7 @@
 #define LABEL           "TLS PEERS"
 #define DEFAULT_MAX_AGE (30L * 86400)
 #define LEARN_TIMEOUT   120.0
+#define PERF_PEERS      10 /* per-peer perfdata up to this many peers */
 
 enum {
     OPT_PEERS_FILE = MX_OPT_PLUGIN,
@@ -60,6 +62,7 @@ enum {
     OPT_DNS_ANCHOR,
     OPT_PEER_AUTH,
     OPT_PARALLEL,
+    OPT_PERF_PEERS,
 };
 
 struct cfg {
@@ -83,6 +86,7 @@ struct cfg {
     const char *dns_server;
     const char *dns_anchor;
     long long parallel;
+    long long perf_peers; /* per-peer perfdata up to this many peers */
     struct mx_range warn;
     struct mx_range crit;
     int have_warn;
@@ -181,6 +185,11 @@ help(struct mx_buf *b)
         "    " MX_ROOT_ANCHOR ").\n"
         " --parallel=N\n"
         "    Connections at once (1..64, default 8).\n"
+        " --perfdata-peers=N\n"
+        "    Performance data of each working peer (PEER_time) while at most "
+        "N\n"
+        "    peers are checked (0..1000, default 10); the totals (peers_ok,\n"
+        "    peers_failed, peers_total, peer_time_max) always.\n"
         " -w, --warning=RANGE, -c, --critical=RANGE\n"
         "    Ranges on the number of failing peers; without them a failing\n"
         "    critical peer is CRITICAL and a failing warning peer WARNING.\n");
@@ -282,6 +291,11 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
                                 &cfg->parallel, err) == 0
                    ? 1
                    : -1;
+    case OPT_PERF_PEERS:
+        return mx_parse_bounded(arg, "--perfdata-peers", 0, MX_PEERS_MAX,
+                                &cfg->perf_peers, err) == 0
+                   ? 1
+                   : -1;
     case 'w':
     case 'c':
         if (mx_range_parse(arg, opt == 'w' ? &cfg->warn : &cfg->crit, rerr,
@@ -321,6 +335,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"perfdata-peers", required_argument, NULL, OPT_PERF_PEERS},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
@@ -557,92 +572,24 @@ pdane_free(struct pdane *d)
     free(d->note);
 }
 
-/* Is name in the comma-separated list? */
-static int
-in_list(const char *list, const char *name)
+/* Where this run's peers come from. */
+static void
+prep_opts(const struct cfg *cfg, struct mx_prep_opts *o)
 {
-    size_t n = strlen(name);
-    const char *p = list;
-
-    while (p != NULL && *p != '\0') {
-        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-            return 1;
-        p = strchr(p, ',');
-        if (p != NULL)
-            p++;
-    }
-    return 0;
-}
-
-/* Keep only the peers --peer names; every name must exist. */
-static int
-select_peers(struct mx_peers *peers, const char *only, struct mx_error *err)
-{
-    char tmp[1024], *tok, *save = NULL;
-    size_t i, k;
-
-    if (only == NULL)
-        return 0;
-    if (strlen(only) >= sizeof(tmp)) {
-        mx_error_set(err, MX_E_USAGE, "--peer: list too long");
-        return -1;
-    }
-    snprintf(tmp, sizeof(tmp), "%s", only);
-    for (tok = strtok_r(tmp, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
-        for (i = 0; i < peers->n; i++)
-            if (strcmp(peers->v[i].name, tok) == 0)
-                break;
-        if (i == peers->n) {
-            mx_error_set(err, MX_E_USAGE, "--peer: no peer '%.60s' in the file",
-                         tok);
-            return -1;
-        }
-    }
-    for (i = 0, k = 0; i < peers->n; i++) {
-        if (!in_list(only, peers->v[i].name)) {
-            mx_peer_free(&peers->v[i]);
-            continue;
-        }
-        if (k != i)
-            peers->v[k] = peers->v[i];
-        k++;
-    }
-    peers->n = k;
-    return 0;
-}
-
-/* Peers from the file and the command line, in one array. */
-static int
-load_peers(const struct cfg *cfg, struct mx_peers *peers, struct mx_error *err)
-{
-    struct mx_peer *v;
-
-    memset(peers, 0, sizeof(*peers));
-    if (cfg->peers_file != NULL &&
-        (mx_peers_load(cfg->peers_file, peers, err) != 0 ||
-         select_peers(peers, cfg->only, err) != 0))
-        return -1;
-    if (cfg->peer_ciphers == NULL && cfg->peer_protocols == NULL &&
-        cfg->peer_groups == NULL && cfg->peer_sigalgs == NULL &&
-        cfg->peer_hello == NULL)
-        return 0;
-    v = realloc(peers->v, (peers->n + 1) * sizeof(*v));
-    if (v == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    peers->v = v;
-    memset(&v[peers->n], 0, sizeof(v[peers->n]));
-    if (mx_peer_from_options(
-            &v[peers->n], cfg->peer_name != NULL ? cfg->peer_name : "peer",
-            cfg->peer_protocols, cfg->peer_ciphers, cfg->peer_groups,
-            cfg->peer_sigalgs, cfg->peer_hello, err) != 0)
-        return -1;
-    v[peers->n].severity = cfg->peer_severity;
-    v[peers->n].auth = cfg->peer_auth;
-    peers->n++;
-    return 0;
+    memset(o, 0, sizeof(*o));
+    o->file = cfg->peers_file;
+    o->only = cfg->only;
+    o->name = cfg->peer_name;
+    o->protocols = cfg->peer_protocols;
+    o->ciphers = cfg->peer_ciphers;
+    o->groups = cfg->peer_groups;
+    o->sigalgs = cfg->peer_sigalgs;
+    o->hello = cfg->peer_hello;
+    o->severity = cfg->peer_severity;
+    o->auth = cfg->peer_auth;
+    o->cache_dir = cfg->cache_dir;
+    o->max_age = cfg->max_age;
+    o->max_age_given = cfg->max_age_given;
 }
 
 static void
@@ -754,51 +701,38 @@ show_span(char *out, size_t cap, double secs)
         snprintf(out, cap, "%lld s", v);
 }
 
-/* Read the profiles of mx peers; the ones that cannot run are marked in
- * skip[], the stale ones (still checked) in stale[], each with a node
- * already added. */
+/* The notes of the peers whose profile keeps them from running (UNKNOWN)
+ * or is stale (WARNING, still checked). */
 static void
-apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
-               int *stale, struct mx_check *chk, time_t now)
+render_profiles(const struct cfg *cfg, const struct mx_prepared *pp,
+                struct mx_check *chk)
 {
-    struct mx_profile prof;
-    struct mx_error err;
     struct mx_node *n;
     char age[32], limit[32];
-    long max_age;
     size_t i;
-    int rc;
 
-    for (i = 0; i < peers->n; i++) {
-        struct mx_peer *p = &peers->v[i];
-        if (p->kind != MX_PEER_MX)
-            continue;
-        rc = mx_profile_read(cfg->cache_dir, p->name, &prof, &err);
-        if (rc == 0 && mx_profile_offer(&prof, &p->offer, &err) != 0)
-            rc = -1;
-        if (rc != 0) {
-            skip[i] = 1;
-            if (rc > 0)
-                n = mx_check_add(
-                    chk, NULL, MX_UNKNOWN,
-                    "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
-                    "/check_tls_peers --learn "
-                    "-f %s --peer=%s",
-                    p->name, cfg->cache_dir,
-                    cfg->peers_file ? cfg->peers_file : "FILE", p->name);
-            else
-                n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
-                                 err.msg);
-            mx_node_summary(n, "%s (%s profile)", p->name,
-                            rc > 0 ? "no" : "unusable");
-            continue;
-        }
-        max_age =
-            cfg->max_age_given || p->max_age <= 0 ? cfg->max_age : p->max_age;
-        if (difftime(now, prof.learned) > (double)max_age) {
-            stale[i] = 1;
-            show_span(age, sizeof(age), difftime(now, prof.learned));
-            show_span(limit, sizeof(limit), (double)max_age);
+    for (i = 0; i < pp->peers.n; i++) {
+        const struct mx_peer *p = &pp->peers.v[i];
+        const struct mx_pentry *e = &pp->e[i];
+        switch (e->status) {
+        case MX_PS_NO_PROFILE:
+            n = mx_check_add(
+                chk, NULL, MX_UNKNOWN,
+                "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
+                "/check_tls_peers --learn "
+                "-f %s --peer=%s",
+                p->name, cfg->cache_dir,
+                cfg->peers_file ? cfg->peers_file : "FILE", p->name);
+            mx_node_summary(n, "%s (no profile)", p->name);
+            break;
+        case MX_PS_BAD_PROFILE:
+            n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
+                             e->err.msg);
+            mx_node_summary(n, "%s (unusable profile)", p->name);
+            break;
+        case MX_PS_STALE:
+            show_span(age, sizeof(age), e->age);
+            show_span(limit, sizeof(limit), (double)e->max_age);
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: profile learned %s ago (max-age %s); "
                              "refresh: " MXTLS_PLUGINDIR
@@ -807,6 +741,9 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
                              cfg->peers_file ? cfg->peers_file : "FILE",
                              p->name);
             mx_node_summary(n, "%s (stale profile)", p->name);
+            break;
+        case MX_PS_READY:
+            break;
         }
     }
 }
@@ -818,40 +755,51 @@ time_label(const char *name, char *out, size_t cap)
     snprintf(out, cap, "%.50s_time", name);
 }
 
-static int
-all_same_error(const struct mx_sim *sim, const int *skip, size_t n)
+/* The result of peer i when it was checked, else NULL. */
+static const struct mx_sim *
+checked(const struct mx_prepared *pp, size_t i)
 {
-    size_t i, first = n;
-
-    for (i = 0; i < n; i++) {
-        if (skip[i])
-            continue;
-        if (sim[i].state != MX_SIM_ERROR)
-            return 0;
-        if (first == n)
-            first = i;
-        else if (strcmp(sim[i].err.msg, sim[first].err.msg) != 0)
-            return 0;
-    }
-    return first < n;
+    return mx_prep_checked(&pp->e[i]) ? &pp->e[i].sim : NULL;
 }
 
-/* Does every simulated peer fail because the server fails every
- * handshake (then the server, not a peer, is the news)? */
-static int
-all_server_fails(const struct mx_sim *sim, const int *skip, size_t n)
+/* The first peer checked, with every one checked failing with the same
+ * error (then that error, not a peer, is the news), or NULL. */
+static const struct mx_sim *
+all_same_error(const struct mx_prepared *pp)
 {
+    const struct mx_sim *s, *first = NULL;
     size_t i;
-    int seen = 0;
 
-    for (i = 0; i < n; i++) {
-        if (skip[i])
+    for (i = 0; i < pp->peers.n; i++) {
+        if ((s = checked(pp, i)) == NULL)
             continue;
-        if (sim[i].state != MX_SIM_FAIL || sim[i].diag != MX_DIAG_SERVER)
-            return 0;
-        seen = 1;
+        if (s->state != MX_SIM_ERROR)
+            return NULL;
+        if (first == NULL)
+            first = s;
+        else if (strcmp(s->err.msg, first->err.msg) != 0)
+            return NULL;
     }
-    return seen;
+    return first;
+}
+
+/* The first peer checked when every one fails because the server fails
+ * every handshake (then the server, not a peer, is the news), or NULL. */
+static const struct mx_sim *
+all_server_fails(const struct mx_prepared *pp)
+{
+    const struct mx_sim *s, *first = NULL;
+    size_t i;
+
+    for (i = 0; i < pp->peers.n; i++) {
+        if ((s = checked(pp, i)) == NULL)
+            continue;
+        if (s->state != MX_SIM_FAIL || s->diag != MX_DIAG_SERVER)
+            return NULL;
+        if (first == NULL)
+            first = s;
+    }
+    return first;
 }
 
 /* The cause of a failing peer, as the summary names it. */
@@ -867,34 +815,45 @@ fail_cause(const struct mx_sim *s)
  * short however many peers fail; the long output lists every peer. */
 #define SUMMARY_NAMES 3
 
-static void
-group_failures(struct mx_buf *b, const struct mx_peers *peers, const int *skip,
-               const struct mx_sim *sim, enum mx_state sev)
+/* The result of peer i when it was checked, failed and is of severity
+ * sev, else NULL. */
+static const struct mx_sim *
+failing(const struct mx_prepared *pp, size_t i, enum mx_state sev)
 {
+    const struct mx_sim *s = checked(pp, i);
+
+    return s != NULL && s->state != MX_SIM_OK && pp->peers.v[i].severity == sev
+               ? s
+               : NULL;
+}
+
+static void
+group_failures(struct mx_buf *b, const struct mx_prepared *pp,
+               enum mx_state sev)
+{
+    const struct mx_sim *si, *sj;
     size_t i, j;
     int named, more, seen;
 
-    for (i = 0; i < peers->n; i++) {
-        if (skip[i] || sim[i].state == MX_SIM_OK || peers->v[i].severity != sev)
+    for (i = 0; i < pp->peers.n; i++) {
+        if ((si = failing(pp, i, sev)) == NULL)
             continue;
         seen = 0;
         for (j = 0; j < i && !seen; j++)
-            seen = !skip[j] && sim[j].state != MX_SIM_OK &&
-                   peers->v[j].severity == sev &&
-                   strcmp(fail_cause(&sim[j]), fail_cause(&sim[i])) == 0;
+            seen = (sj = failing(pp, j, sev)) != NULL &&
+                   strcmp(fail_cause(sj), fail_cause(si)) == 0;
         if (seen)
             continue;
         named = 0;
         more = 0;
         mx_buf_printf(b, "%s", b->len > 0 ? "; " : "");
-        for (j = i; j < peers->n; j++) {
-            if (skip[j] || sim[j].state == MX_SIM_OK ||
-                peers->v[j].severity != sev ||
-                strcmp(fail_cause(&sim[j]), fail_cause(&sim[i])) != 0)
+        for (j = i; j < pp->peers.n; j++) {
+            if ((sj = failing(pp, j, sev)) == NULL ||
+                strcmp(fail_cause(sj), fail_cause(si)) != 0)
                 continue;
             if (named < SUMMARY_NAMES) {
                 mx_buf_printf(b, "%s%s", named > 0 ? ", " : "",
-                              peers->v[j].name);
+                              pp->peers.v[j].name);
                 named++;
             } else {
                 more++;
@@ -902,21 +861,23 @@ group_failures(struct mx_buf *b, const struct mx_peers *peers, const int *skip,
         }
         if (more > 0)
             mx_buf_printf(b, " and %d more", more);
-        mx_buf_printf(b, " (%s)", fail_cause(&sim[i]));
+        mx_buf_printf(b, " (%s)", fail_cause(si));
     }
 }
 
-/* "; LEAD: a, b, c and 2 more" for the peers marked in mark[]: the
- * profile notes that a summary of failing peers would otherwise hide. */
+/* "; LEAD: a, b, c and 2 more" for the peers whose status is one of
+ * stale (1: STALE; 0: NO_PROFILE and BAD_PROFILE): the profile notes
+ * that a summary of failing peers would otherwise hide. */
 static void
-list_marked(struct mx_buf *b, const struct mx_peers *peers, const int *mark,
+list_marked(struct mx_buf *b, const struct mx_prepared *pp, int stale,
             const char *lead)
 {
+    const struct mx_peers *peers = &pp->peers;
     size_t i;
     int named = 0, more = 0;
 
     for (i = 0; i < peers->n; i++) {
-        if (!mark[i])
+        if (stale ? pp->e[i].status != MX_PS_STALE : mx_prep_checked(&pp->e[i]))
             continue;
         if (named == SUMMARY_NAMES) {
             more++;
@@ -934,9 +895,10 @@ list_marked(struct mx_buf *b, const struct mx_peers *peers, const int *mark,
 
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
-         const struct mx_peers *peers, const int *skip, const int *stale,
-         const struct mx_sim *sim, const struct pdane *d)
+         const struct mx_prepared *pp, const struct pdane *d)
 {
+    const struct mx_peers *peers = &pp->peers;
+    const struct mx_sim *same, *server;
     struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
     const struct mx_group *g;
     struct mx_perf pd;
@@ -945,40 +907,37 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
     char label[64];
     size_t i;
     int ok = 0, failed = 0, ncrit = 0, fcrit = 0, nwarn = 0, fwarn = 0,
-        total = 0, probes = 0, refusals = 0, server;
+        total = 0, probes = 0, refusals = 0, per_peer;
+    int64_t us_max = -1;
 
     for (i = 0; i < peers->n; i++) {
-        if (skip[i])
+        if (checked(pp, i) == NULL)
             continue;
         total++;
-        if (sim[i].state != MX_SIM_OK)
+        if (pp->e[i].sim.state != MX_SIM_OK)
             failed++;
     }
+    per_peer = total <= cfg->perf_peers;
     if (cfg->have_crit && mx_range_alert(&cfg->crit, failed))
         ranged = MX_CRITICAL;
     else if (cfg->have_warn && mx_range_alert(&cfg->warn, failed))
         ranged = MX_WARNING;
 
-    if (all_same_error(sim, skip, peers->n)) {
-        for (i = 0; skip[i]; i++)
-            ;
+    same = all_same_error(pp);
+    if (same != NULL)
         mx_check_summary(chk,
-                         mx_err_state(sim[i].err.code, cfg->std.timeout_state),
-                         "%s", sim[i].err.msg);
-    }
-    server = all_server_fails(sim, skip, peers->n);
-    if (server) { /* once, CRITICAL whatever the peers' severities */
-        for (i = 0; skip[i]; i++)
-            ;
+                         mx_err_state(same->err.code, cfg->std.timeout_state),
+                         "%s", same->err.msg);
+    server = all_server_fails(pp);
+    if (server != NULL) /* once, CRITICAL whatever the peers' severities */
         mx_check_summary(chk, MX_CRITICAL,
                          "%s, even ones it should accept: check its "
                          "certificate/key configuration",
-                         sim[i].why);
-    }
+                         server->why);
     for (i = 0; i < peers->n; i++) {
         const struct mx_peer *p = &peers->v[i];
-        const struct mx_sim *s = &sim[i];
-        if (skip[i])
+        const struct mx_sim *s = checked(pp, i);
+        if (s == NULL)
             continue;
         if (p->severity == MX_CRITICAL)
             ncrit++;
@@ -995,6 +954,10 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
                          d->note != NULL && d->note[i][0] ? "; " : "",
                          d->note != NULL ? d->note[i] : "");
             ok++;
+            if (s->us > us_max)
+                us_max = s->us;
+            if (!per_peer)
+                continue;
             memset(&pd, 0, sizeof(pd));
             time_label(p->name, label, sizeof(label));
             pd.label = label;
@@ -1024,18 +987,18 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             fwarn++;
     }
     for (i = 0; i < peers->n; i++)
-        if (!skip[i] && !sim[i].shared) {
-            probes += sim[i].probes;
-            refusals += sim[i].refusals;
+        if (checked(pp, i) != NULL && !pp->e[i].sim.shared) {
+            probes += pp->e[i].sim.probes;
+            refusals += pp->e[i].sim.refusals;
         }
     if (refusals > 0)
         mx_check_add(chk, NULL, MX_OK,
                      "server log: %d of this run's %d handshake%s refused by "
                      "the server or cut short (each leaves an error there)",
                      refusals, probes, probes == 1 ? "" : "s");
-    group_failures(&crit, peers, skip, sim, MX_CRITICAL);
-    group_failures(&warn, peers, skip, sim, MX_WARNING);
-    if (failed > 0 && !server && !all_same_error(sim, skip, peers->n)) {
+    group_failures(&crit, pp, MX_CRITICAL);
+    group_failures(&warn, pp, MX_WARNING);
+    if (failed > 0 && server == NULL && same == NULL) {
         struct mx_buf b = MX_BUF_INIT;
         if (fcrit > 0)
             mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
@@ -1045,8 +1008,8 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
                           b.len > 0 ? "; " : "", fwarn, nwarn,
                           nwarn == 1 ? "" : "s", mx_buf_str(&warn));
-        list_marked(&b, peers, skip, "not checked, no usable profile");
-        list_marked(&b, peers, stale, "stale profile");
+        list_marked(&b, pp, 0, "not checked, no usable profile");
+        list_marked(&b, pp, 1, "stale profile");
         mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
                          "%s", mx_buf_str(&b));
         mx_buf_free(&b);
@@ -1066,6 +1029,17 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
     pd.warn = cfg->have_warn ? &cfg->warn : NULL;
     pd.crit = cfg->have_crit ? &cfg->crit : NULL;
     mx_check_perf(chk, &pd);
+    pd.label = "peers_total";
+    pd.value = total;
+    pd.warn = pd.crit = NULL;
+    mx_check_perf(chk, &pd);
+    if (us_max >= 0) { /* the slowest working peer's handshake */
+        memset(&pd, 0, sizeof(pd));
+        pd.label = "peer_time_max";
+        pd.value = (double)us_max / 1e6;
+        pd.uom = "s";
+        mx_check_perf(chk, &pd);
+    }
     mx_buf_free(&crit);
     mx_buf_free(&warn);
     mx_buf_free(&okv);
@@ -1076,21 +1050,20 @@ main(int argc, char **argv)
 {
     struct cfg cfg;
     struct mx_error err;
-    struct mx_peers peers;
+    struct mx_prep_opts po;
+    struct mx_prepared pp;
     struct mx_probe_stats stats;
-    struct mx_sim *sim = NULL;
     struct mx_check *chk = NULL;
     struct mx_target t;
     struct mx_perf pd;
     struct pdane dane;
-    int *skip = NULL, *stale = NULL;
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN;
-    size_t i, k;
+    size_t i;
     int64_t t0 = mx_now_ms();
 
     memset(&cfg, 0, sizeof(cfg));
-    memset(&peers, 0, sizeof(peers));
+    memset(&pp, 0, sizeof(pp));
     memset(&stats, 0, sizeof(stats));
     memset(&dane, 0, sizeof(dane));
     mx_error_clear(&err);
@@ -1099,6 +1072,7 @@ main(int argc, char **argv)
     cfg.cache_dir = MXTLS_CACHEDIR;
     cfg.max_age = DEFAULT_MAX_AGE;
     cfg.parallel = 8;
+    cfg.perf_peers = PERF_PEERS;
     rc = mx_run_start(argc, argv, "check_tls_peers", LABEL, parse_args, help,
                       &cfg, &cfg.std, &nargc, &nargv);
     if (rc >= 0)
@@ -1106,7 +1080,8 @@ main(int argc, char **argv)
     rc = MX_UNKNOWN;
     if (cfg.learn && !cfg.std.timeout_given)
         cfg.std.timeout = LEARN_TIMEOUT;
-    if (load_peers(&cfg, &peers, &err) != 0) {
+    prep_opts(&cfg, &po);
+    if (mx_prep_load(&po, &pp, &err) != 0) {
         rc = mx_run_usage_error(LABEL, &err);
         goto out;
     }
@@ -1117,75 +1092,46 @@ main(int argc, char **argv)
         goto out;
     }
     if (cfg.learn) {
-        learn(&cfg, &peers, chk);
+        learn(&cfg, &pp.peers, chk);
         goto emit;
     }
-    sim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*sim));
-    skip = calloc(peers.n > 0 ? peers.n : 1, sizeof(*skip));
-    stale = calloc(peers.n > 0 ? peers.n : 1, sizeof(*stale));
-    if (sim == NULL || skip == NULL || stale == NULL) {
-        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
-        rc = mx_run_usage_error(LABEL, &err);
-        goto out;
-    }
-    apply_profiles(&cfg, &peers, skip, stale, chk, time(NULL));
+    mx_prep_profiles(&po, &pp, time(NULL));
+    render_profiles(&cfg, &pp, chk);
     mx_run_target(&cfg.std, &t);
-    {
-        /* simulate the peers that can run, in one scheduler run */
-        struct mx_peer *run = calloc(peers.n > 0 ? peers.n : 1, sizeof(*run));
-        struct mx_sim *rsim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*rsim));
-        if (run == NULL || rsim == NULL) {
-            free(run);
-            free(rsim);
-            mx_error_set(&err, MX_E_INTERNAL, "out of memory");
-            rc = mx_run_usage_error(LABEL, &err);
-            goto out;
-        }
-        for (i = 0, k = 0; i < peers.n; i++)
-            if (!skip[i])
-                run[k++] = peers.v[i];
-        if (k > 0 && mx_simulate(&t, run, k, (int)cfg.parallel, cfg.std.sni,
-                                 rsim, &stats, &err) != 0) {
-            mx_sim_free(rsim, k);
-            mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
-                             "%s", err.msg);
-        } else {
-            for (i = 0, k = 0; i < peers.n; i++)
-                if (!skip[i]) {
-                    sim[i] = rsim[k++];
-                    sim[i].peer = &peers.v[i];
-                    if ((peers.v[i].auth & MX_PEER_AUTH_DANE) &&
-                        sim[i].state == MX_SIM_OK)
-                        dane.wanted = 1;
-                }
-            if (dane.wanted) {
-                dane.note = calloc(peers.n, sizeof(*dane.note));
-                if (dane.note == NULL) {
-                    free(run);
-                    free(rsim);
-                    mx_error_set(&err, MX_E_INTERNAL, "out of memory");
-                    rc = mx_run_usage_error(LABEL, &err);
-                    goto out;
-                }
-                pdane_lookup(&cfg, &dane, t.deadline);
-                for (i = 0; i < peers.n; i++)
-                    if (!skip[i] && (peers.v[i].auth & MX_PEER_AUTH_DANE) &&
-                        sim[i].state == MX_SIM_OK)
-                        pdane_judge(&dane, i, &sim[i]);
-                if (dane.rc == 0)
-                    mx_check_add(chk, NULL, MX_OK,
-                                 "DANE: TLSA %s: %s%s%s, %zu record%s, %zu "
-                                 "usable (trust anchor %s, server %s)",
-                                 dane.owner, mx_vres_status_name(dane.q.status),
-                                 dane.q.why[0] ? ": " : "", dane.q.why,
-                                 dane.q.n, dane.q.n == 1 ? "" : "s",
-                                 dane.usable, mx_vres_anchor(dane.vr),
-                                 mx_vres_server(dane.vr));
+    /* simulate the peers that can run, in one scheduler run */
+    if (mx_prep_simulate(&pp, &t, (int)cfg.parallel, cfg.std.sni, &stats,
+                         &err) != 0) {
+        mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
+                         "%s", err.msg);
+    } else {
+        for (i = 0; i < pp.peers.n; i++)
+            if (mx_prep_checked(&pp.e[i]) &&
+                (pp.peers.v[i].auth & MX_PEER_AUTH_DANE) &&
+                pp.e[i].sim.state == MX_SIM_OK)
+                dane.wanted = 1;
+        if (dane.wanted) {
+            dane.note = calloc(pp.peers.n, sizeof(*dane.note));
+            if (dane.note == NULL) {
+                mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+                rc = mx_run_usage_error(LABEL, &err);
+                goto out;
             }
-            evaluate(&cfg, chk, &peers, skip, stale, sim, &dane);
+            pdane_lookup(&cfg, &dane, t.deadline);
+            for (i = 0; i < pp.peers.n; i++)
+                if (mx_prep_checked(&pp.e[i]) &&
+                    (pp.peers.v[i].auth & MX_PEER_AUTH_DANE) &&
+                    pp.e[i].sim.state == MX_SIM_OK)
+                    pdane_judge(&dane, i, &pp.e[i].sim);
+            if (dane.rc == 0)
+                mx_check_add(chk, NULL, MX_OK,
+                             "DANE: TLSA %s: %s%s%s, %zu record%s, %zu "
+                             "usable (trust anchor %s, server %s)",
+                             dane.owner, mx_vres_status_name(dane.q.status),
+                             dane.q.why[0] ? ": " : "", dane.q.why, dane.q.n,
+                             dane.q.n == 1 ? "" : "s", dane.usable,
+                             mx_vres_anchor(dane.vr), mx_vres_server(dane.vr));
         }
-        free(run);
-        free(rsim);
+        evaluate(&cfg, chk, &pp, &dane);
     }
     /* what the scheduler met: a connection limit, a run too long for -t */
     mx_target_report(chk, &t, cfg.std.timeout_state);
@@ -1204,13 +1150,8 @@ emit:
     rc = mx_run_emit(chk);
 out:
     mx_check_free(chk);
-    if (sim != NULL)
-        mx_sim_free(sim, peers.n);
-    free(sim);
     pdane_free(&dane);
-    free(skip);
-    free(stale);
-    mx_peers_free(&peers);
+    mx_prep_free(&pp);
     mx_argv_free(nargc, nargv);
     return rc;
 }

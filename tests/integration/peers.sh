@@ -224,8 +224,28 @@ protocols = TLSv1.0
 INI
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf"
 t_is "$RC" 2 "file: a failing critical peer is CRITICAL"
-t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 2 critical peers cannot negotiate: arz \(no RSA certificate\) \| old_time=[0-9.]+s modern_time=[0-9.]+s peers_ok=2;;;0 peers_failed=1;;;0 time=[0-9.]+s connections=[0-9]+$' \
+t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 2 critical peers cannot negotiate: arz \(no RSA certificate\) \| old_time=[0-9.]+s modern_time=[0-9.]+s peers_ok=2;;;0 peers_failed=1;;;0 peers_total=3;;;0 peer_time_max=[0-9.]+s time=[0-9.]+s connections=[0-9]+$' \
     "file: summary and perfdata"
+max=$(sed -n 's/.*peer_time_max=\([0-9.]*\)s.*/\1/p' <<<"$LINE1")
+t_is "$(awk -v l="$LINE1" -v m="$max" 'BEGIN {
+    n = split(l, w, " "); best = -1
+    for (i = 1; i <= n; i++) if (w[i] ~ /^(old|modern)_time=/) {
+        sub(/^[a-z]+_time=/, "", w[i]); sub(/s$/, "", w[i])
+        if (w[i] + 0 > best) best = w[i] + 0 }
+    print (best == m + 0) ? "slowest" : "not the slowest" }')" slowest \
+    "file: peer_time_max is the slowest working peer's time"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" --perfdata-peers=2
+t_like "$LINE1" '^TLS PEERS CRITICAL - 1 of 2 critical peers cannot negotiate: arz \(no RSA certificate\) \| peers_ok=2;;;0 peers_failed=1;;;0 peers_total=3;;;0 peer_time_max=[0-9.]+s time=' \
+    "--perfdata-peers=2, 3 peers: the totals only"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port ecdsa)" -f "$WORK/many.conf" --perfdata-peers=1001
+t_like "$LINE1" '^TLS PEERS UNKNOWN - --perfdata-peers' "--perfdata-peers above 1000 is a usage error"
+t_is "$RC" 3 "--perfdata-peers=1001: UNKNOWN"
+for i in $(seq 1 11); do printf '[p%02d]\n' "$i"; done >"$WORK/eleven.conf"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port dual)" -f "$WORK/eleven.conf"
+t_like "$LINE1" '^TLS PEERS OK - 11 of 11 peers negotiate \| peers_ok=11;;;0 peers_failed=0;;;0 peers_total=11;;;0 peer_time_max=[0-9.]+s time=[0-9.]+s connections=1$' \
+    "11 peers: no per-peer perfdata by default (10 at most)"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port dual)" -f "$WORK/eleven.conf" --perfdata-peers=11
+t_is "$(grep -o 'p[0-9][0-9]_time=' <<<"$LINE1" | wc -l)" 11 "--perfdata-peers=11: each peer's time"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port hardened)" -f "$WORK/many.conf" --peer=old,modern
 t_is "$RC" 1 "file: only a failing warning peer is WARNING"
 t_like "$LINE1" '^TLS PEERS WARNING - 1 of 1 warning peer cannot negotiate: old \(protocol version\)' "file: --peer selects"
