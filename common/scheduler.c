@@ -546,8 +546,10 @@ step(struct mx_sched *s, struct mx_task *task)
                 }
                 task->state = ST_RAW;
             } else {
-                if (mx_tls_start(&task->tls, &task->conn, &task->offer,
-                                 &task->hs, &task->err) != 0) {
+                if ((s->tls_ctx == NULL &&
+                     (s->tls_ctx = mx_tls_context(&task->err)) == NULL) ||
+                    mx_tls_start_in(&task->tls, s->tls_ctx, &task->conn,
+                                    &task->offer, &task->hs, &task->err) != 0) {
                     end_task(s, task, -1);
                     return;
                 }
@@ -775,5 +777,7 @@ mx_sched_run(struct mx_sched *s)
                 untag();
             }
     }
+    SSL_CTX_free(s->tls_ctx); /* the sessions of ended tasks hold it */
+    s->tls_ctx = NULL;
     return result;
 }

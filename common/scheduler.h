@@ -171,6 +171,8 @@ struct mx_sched {
     int nactive;
     size_t addr_hint; /* the address that last accepted a connection */
     struct mx_probe_stats stats;
+    SSL_CTX *tls_ctx; /* the OpenSSL engine's context, shared by the
+                         tasks of one mx_sched_run (made on first use) */
 };
 
 void mx_task_init(struct mx_task *task);

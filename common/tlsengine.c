@@ -395,16 +395,39 @@ show_bytes(const unsigned char *p, size_t n, char *out, size_t cap)
     out[o < cap ? o : cap - 1] = '\0';
 }
 
+SSL_CTX *
+mx_tls_context(struct mx_error *err)
+{
+    SSL_CTX *ctx;
+
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        drain_errors(NULL, 0);
+        mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
+    }
+    return ctx;
+}
+
 int
 mx_tls_start(struct mx_tls_run *run, struct mx_conn *c,
              const struct mx_offer *o, struct mx_handshake *hs,
              struct mx_error *err)
 {
+    return mx_tls_start_in(run, NULL, c, o, hs, err);
+}
+
+int
+mx_tls_start_in(struct mx_tls_run *run, SSL_CTX *ctx, struct mx_conn *c,
+                const struct mx_offer *o, struct mx_handshake *hs,
+                struct mx_error *err)
+{
     memset(run, 0, sizeof(*run));
     mx_handshake_init(hs);
     run->trace.alert_recv = run->trace.alert_sent = -1;
     ERR_clear_error();
-    run->ctx = SSL_CTX_new(TLS_client_method());
+    run->own_ctx = ctx == NULL;
+    run->ctx = ctx != NULL ? ctx : SSL_CTX_new(TLS_client_method());
     if (run->ctx == NULL || (run->ssl = SSL_new(run->ctx)) == NULL) {
         drain_errors(NULL, 0);
         mx_error_set(err, MX_E_INTERNAL, "TLS library setup failed");
@@ -431,9 +454,11 @@ void
 mx_tls_abort(struct mx_tls_run *run)
 {
     SSL_free(run->ssl);
-    SSL_CTX_free(run->ctx);
+    if (run->own_ctx)
+        SSL_CTX_free(run->ctx);
     run->ssl = NULL;
     run->ctx = NULL;
+    run->own_ctx = 0;
     ERR_clear_error();
 }
 

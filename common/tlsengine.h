@@ -81,6 +81,7 @@ struct mx_tls_trace {
 /* One handshake in progress. */
 struct mx_tls_run {
     SSL_CTX *ctx;
+    int own_ctx; /* ctx was made for this handshake (mx_tls_start) */
     SSL *ssl;
     struct mx_tls_trace trace;
     int64_t t0;
@@ -93,6 +94,17 @@ struct mx_tls_run {
 int mx_tls_start(struct mx_tls_run *run, struct mx_conn *c,
                  const struct mx_offer *o, struct mx_handshake *hs,
                  struct mx_error *err);
+
+/* A client context that many handshakes share (each offer is set on its
+ * own connection, mx_tls_start_in): SSL_CTX_new costs a good part of a
+ * handshake. NULL with err (INTERNAL) when the library fails; the caller
+ * frees it with SSL_CTX_free. */
+SSL_CTX *mx_tls_context(struct mx_error *err);
+
+/* mx_tls_start on a shared context (NULL: one of its own). */
+int mx_tls_start_in(struct mx_tls_run *run, SSL_CTX *ctx, struct mx_conn *c,
+                    const struct mx_offer *o, struct mx_handshake *hs,
+                    struct mx_error *err);
 
 /*
  * Drive the handshake: MX_AGAIN (c->want says what to poll for), MX_DONE

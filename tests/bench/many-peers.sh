@@ -96,6 +96,7 @@ unique=$(grep '^ciphers' "$work/peers.conf" | sort -u | wc -l)
 fail=0
 times=()
 rss=()
+cpu=()
 for ((r = 1; r <= RUNS; r++)); do
     /usr/bin/time -v -o "$work/time" "$CHECK_TLS_PEERS" -H 127.0.0.1 \
         -p "$port" -f "$work/peers.conf" -t 120 >"$work/out" 2>"$work/err"
@@ -103,11 +104,14 @@ for ((r = 1; r <= RUNS; r++)); do
     [ "$rc" = 0 ] || fail=1
     w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time")
     m=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
+    u=$(sed -n 's/.*User time (seconds): //p' "$work/time")
+    k=$(sed -n 's/.*System time (seconds): //p' "$work/time")
+    cpu+=("$(awk -v u="$u" -v k="$k" 'BEGIN { printf "%.2f", u + k }')")
     # m:ss.ss -> seconds
     secs=$(awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }' <<<"$w")
     times+=("$secs")
     rss+=("$m")
-    echo "many-peers: run $r: exit $rc, $secs s, $m KiB" >&2
+    echo "many-peers: run $r: exit $rc, $secs s (CPU ${cpu[-1]} s), $m KiB" >&2
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 first=$(head -n 1 "$work/out" | sed 's/ *|.*//')
@@ -118,8 +122,8 @@ echo
 echo "$distinct peers ($unique distinct suite lists), TLSv1.2, 3 to 12 suites each,"
 echo "against Postfix with RSA 2048 + ECDSA P-256 on 127.0.0.1; median of $RUNS runs."
 echo
-echo "| exit | first line | wall time | max RSS | perfdata |"
-echo "| --- | --- | --- | --- | --- |"
-echo "| $rc | \`$first\` | $(median "${times[@]}") s | $(($(median "${rss[@]}") / 1024)) MiB | $perf bytes |"
+echo "| exit | first line | wall time | plugin CPU (user + sys) | max RSS | perfdata |"
+echo "| --- | --- | --- | --- | --- | --- |"
+echo "| $rc | \`$first\` | $(median "${times[@]}") s | $(median "${cpu[@]}") s | $(($(median "${rss[@]}") / 1024)) MiB | $perf bytes |"
 echo "<!-- /bench:G -->"
 exit $fail

@@ -43,6 +43,11 @@
 # check_ssl_cert --dane 311; TLS connections and DNS queries (Knot's
 # mod-stats counters).
 #
+# Benchmark G (many peers), tests/bench/many-peers.sh with its own
+# Postfix (RSA 2048 + ECDSA P-256): check_tls_peers with 1000 distinct
+# TLSv1.2 peers of 3 to 12 suites each; wall time, the plugin's CPU time
+# and maximum resident set size (GNU time), the perfdata's length.
+#
 # For each command: the median wall time of its runs, and the TCP
 # connections it opened, counted from the server's log (Postfix: the
 # "connect from" lines of that service; Dovecot: its imap-login lines;
@@ -70,7 +75,7 @@
 #                           counted as failed (default 300)
 #   MXTLS_BENCH_SLOW_GUARD  the same for testssl.sh (default 1800)
 #   MXTLS_BENCH_ONLY        the benchmarks to run, e.g. "D" or "E F"
-#                           (default "A B C D E F"); with
+#                           (default "A B C D E F G"); with
 #                           MXTLS_BENCH_WRITE_DOCS=1, A to D all or none
 #   MXTLS_BENCH_CHECK_SSL_CERT  check_ssl_cert for benchmarks D and F
 #                           (default /usr/lib/nagios/plugins/check_ssl_cert;
@@ -124,9 +129,9 @@ export MXTLS_SRCDIR MXTLS_BUILDDIR
 RUNS=${MXTLS_BENCH_RUNS:-7}
 SLOW_RUNS=${MXTLS_BENCH_SLOW_RUNS:-1}
 WRITE_DOCS=${MXTLS_BENCH_WRITE_DOCS:-0}
-read -r -a ONLY_LIST <<<"${MXTLS_BENCH_ONLY:-A B C D E F}"
+read -r -a ONLY_LIST <<<"${MXTLS_BENCH_ONLY:-A B C D E F G}"
 ONLY=
-for b in A B C D E F; do
+for b in A B C D E F G; do
     case " ${ONLY_LIST[*]} " in
     *" $b "*) ONLY="$ONLY $b" ;;
     esac
@@ -134,8 +139,8 @@ done
 ONLY=${ONLY# }
 for b in "${ONLY_LIST[@]}"; do
     case $b in
-    A | B | C | D | E | F) ;;
-    *) usage_error "MXTLS_BENCH_ONLY takes A, B, C, D, E and F (got \"$b\")" ;;
+    A | B | C | D | E | F | G) ;;
+    *) usage_error "MXTLS_BENCH_ONLY takes A, B, C, D, E, F and G (got \"$b\")" ;;
     esac
 done
 # ran B: whether benchmark B is one of those run.
@@ -1128,7 +1133,7 @@ tool_versions() {
 # machine table), E and F hold measurements.  When docs/benchmark.md is
 # written, the measured sections of benchmarks that did not run are kept
 # from the file as it was, so that E or F can be measured on their own.
-REPORT_SECTIONS="intro abcd E F howto reproduce"
+REPORT_SECTIONS="intro abcd E F G howto reproduce"
 
 # section_ran NAME: whether NAME is written by this run.
 section_ran() {
@@ -1147,6 +1152,7 @@ section() {
     abcd) report_abcd ;;
     E) e_report ;;
     F) f_report ;;
+    G) sed '1d;$d' "$WORK/g.md" ;;
     howto) report_howto ;;
     reproduce) report_reproduce ;;
     esac
@@ -1170,6 +1176,7 @@ not_measured() {
     abcd) title="Benchmarks A to D" only="A B C D" ;;
     E) title="Benchmark E: complete enumeration, Dovecot and Exim" only=E ;;
     F) title="Benchmark F: DANE" only=F ;;
+    G) title="G: 1000 distinct peers (check_tls_peers)" only=G ;;
     esac
     echo "<!-- bench:$1 -->"
     echo "## $title"
@@ -2315,6 +2322,19 @@ EOF
     echo "* DNS queries are Knot's own count (\`knotc stats\`, module mod-stats, added to the configuration \`tests/lib/dns.sh\` writes and reloaded before the first run); mxtls validates, so it also asks for the zone's DNSKEY, once per run (no cache between runs); its NULL query, answered NXDOMAIN, is libunbound's trust-anchor signal (RFC 8145: \`_ta-KEYTAG.example.test\`, on by default, seen in a capture), which does not change the result."
 }
 
+# bench_g: benchmark G, many distinct peers (many-peers.sh, which starts
+# its own Postfix): wall time, the plugin's CPU time and its memory.
+bench_g() {
+    say "G: 1000 distinct peers"
+    if ! MXTLS_BENCH_RUNS=3 bash "$BENCH_DIR/many-peers.sh" 1000 \
+        >"$WORK/g.md" 2>"$LOGS/g.err"; then
+        FAILURES+=("G: many-peers.sh failed (see $LOGS/g.err)")
+    fi
+    if ! grep -q '^<!-- /bench:G -->$' "$WORK/g.md"; then
+        printf '<!-- bench:G -->\n## G: 1000 distinct peers (check_tls_peers)\n\nNo result (see the failed runs).\n<!-- /bench:G -->\n' >"$WORK/g.md"
+    fi
+}
+
 # ---------------------------------------------------------------- main
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
@@ -2326,6 +2346,7 @@ for b in $ONLY; do
     D) bench_d ;;
     E) bench_e ;;
     F) bench_f ;;
+    G) bench_g ;;
     esac
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)

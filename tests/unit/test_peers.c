@@ -1073,11 +1073,13 @@ test_options(void)
                p->offer.nsigalgs == 20 && p->offer.nsuites > 3,
            "options: name alone: the typical MTA, file \"-\", line 0");
 
+    mx_peer_free(p);
     rc = mx_peer_from_options(p, "bank", "TLSv1.2", bank_ciphers, NULL, NULL,
                               NULL, &err);
     if (tap_ok(rc == 0, "options: the bank from the command line"))
         u16_eq(p->offer.suites, p->offer.nsuites, bank, 12,
                "options: the bank's suites, none added");
+    mx_peer_free(p);
     rc = mx_peer_from_options(p, "x", "TLSv1, TLSv1.2:TLSv1.2", "C030", "x448",
                               "ed25519", NULL, &err);
     tap_ok(rc == 0 && p->offer.max_version == 0x0303 &&
@@ -1123,7 +1125,7 @@ test_options(void)
            "options: NULL peer");
 
     path_in(path, sizeof(path), "grease.hex");
-    memset(p, 0, sizeof(*p));
+    mx_peer_free(p);
     rc = mx_peer_from_options(p, "rec", NULL, NULL, NULL, NULL, path, &err);
     tap_ok(rc == 0 && p->kind == MX_PEER_HELLO &&
                p->offer.max_version == 0x0304 &&
