@@ -104,6 +104,13 @@ int mx_peers_parse(const char *text, size_t len, const char *path,
  * (INTERNAL: memory). */
 int mx_offer_defaults(struct mx_offer *o, struct mx_error *err);
 
+/* Load the recorded ClientHello in the file path (hex, pcap, pcapng)
+ * into p's offer: the recording, and the lists decoded from it (GREASE
+ * and signalling values left out; the versions as a range). 0 or -1
+ * (USAGE naming the file, INTERNAL). */
+int mx_peer_load_hello(struct mx_peer *p, const char *path,
+                       struct mx_error *err);
+
 /* Release what one peer holds (its offer). */
 void mx_peer_free(struct mx_peer *p);
 

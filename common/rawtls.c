@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "registry.h"
 #include "rawtls.h"
+#include "suites.h"
 #include "shcheck.h"
 #include "text.h"
 
@@ -242,4 +244,64 @@ mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                      f->reason);
         return -1;
     }
+}
+
+void
+mx_raw_log_offer(const uint8_t *hello, size_t len)
+{
+    struct mx_hello_view *v;
+    struct mx_error e;
+    struct mx_buf b = MX_BUF_INIT;
+    const struct mx_group *g;
+    const struct mx_sigalg *sa;
+    size_t i;
+
+    if (!mx_log_enabled(3))
+        return;
+    v = calloc(1, sizeof(*v));
+    if (v == NULL)
+        return;
+    if (mx_hello_decode(hello, len, v, &e) != 0) {
+        mx_log(3, "offer: a raw ClientHello of %zu bytes (%s)", len, e.msg);
+        free(v);
+        return;
+    }
+    if (v->sslv2) {
+        mx_log(3, "offer: an SSLv2 CLIENT-HELLO of %zu bytes, %zu cipher kinds",
+               len, v->nssl2_ciphers);
+        free(v);
+        return;
+    }
+    mx_buf_printf(&b, "offer: a raw ClientHello of %zu bytes; versions", len);
+    if (v->nversions == 0)
+        mx_buf_printf(&b, " %s", mx_version_name(v->legacy_version));
+    for (i = 0; i < v->nversions; i++)
+        mx_buf_printf(&b, " %s", mx_version_name(v->versions[i]));
+    mx_buf_append(&b, "; suites");
+    for (i = 0; i < v->nsuites; i++)
+        mx_buf_printf(&b, " %s", mx_suite_name(v->suites[i]));
+    mx_buf_append(&b, "; groups");
+    for (i = 0; i < v->ngroups; i++) {
+        g = mx_group_by_code(v->groups[i]);
+        if (g != NULL)
+            mx_buf_printf(&b, " %s", g->display);
+        else
+            mx_buf_printf(&b, " 0x%04X", v->groups[i]);
+    }
+    if (v->ngroups == 0)
+        mx_buf_append(&b, " (none)");
+    mx_buf_append(&b, "; sigalgs");
+    for (i = 0; i < v->nsigalgs; i++) {
+        sa = mx_sigalg_by_code(v->sigalgs[i]);
+        if (sa != NULL)
+            mx_buf_printf(&b, " %s", sa->iana);
+        else
+            mx_buf_printf(&b, " 0x%04X", v->sigalgs[i]);
+    }
+    if (v->nsigalgs == 0)
+        mx_buf_append(&b, " (none)");
+    if (!mx_buf_failed(&b))
+        mx_log(3, "%s", mx_buf_str(&b));
+    mx_buf_free(&b);
+    free(v);
 }

@@ -69,4 +69,8 @@ int mx_raw_judge(const struct mx_raw_result *r, const char *addr,
                  char *detail, size_t cap, struct mx_error *err);
 void mx_raw_result_free(struct mx_raw_result *r);
 
+/* -vvv: what a raw ClientHello offers (versions, suites, groups,
+ * signature schemes), as the OpenSSL engine logs its offer. */
+void mx_raw_log_offer(const uint8_t *hello, size_t len);
+
 #endif

@@ -11,11 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "hello.h"
 #include "log.h"
 #include "registry.h"
-#include "result.h"
 #include "scheduler.h"
 #include "suites.h"
 
@@ -48,13 +45,6 @@ enum {
     ST_DONE
 };
 
-int
-mx_target_resolve(struct mx_target *t, struct mx_error *err)
-{
-    return mx_resolve(t->host, t->port, t->family, t->deadline, t->addrs,
-                      &t->naddrs, err);
-}
-
 void
 mx_task_init(struct mx_task *task)
 {
@@ -84,47 +74,6 @@ mx_sched_init(struct mx_sched *s, struct mx_target *t, int max_parallel)
     if (t->conn_limit > 0 && max_parallel > t->conn_limit)
         max_parallel = t->conn_limit;
     s->max_parallel = max_parallel;
-}
-
-const char *
-mx_target_limit_note(const struct mx_target *t, char *buf, size_t len)
-{
-    if (t->conn_limit == 0 || len == 0)
-        return NULL;
-    if (t->refused_alone)
-        snprintf(buf, len,
-                 "the server turned away a connection even with none other "
-                 "open (%s), after refusing connections at %d at a time",
-                 t->conn_limit_why, t->conn_limit_from);
-    else
-        snprintf(buf, len,
-                 "the server refused connections beyond %d at once (%s): "
-                 "parallelism lowered from %d to %d, refused probes retried "
-                 "one at a time",
-                 t->conn_limit, t->conn_limit_why, t->conn_limit_from,
-                 t->conn_limit);
-    return buf;
-}
-
-const char *
-mx_target_plan_note(const struct mx_target *t, char *buf, size_t len)
-{
-    if (!t->plan_short || t->timeouts == 0 || len == 0)
-        return NULL;
-    snprintf(buf, len, "the run could not fit the deadline: %s", t->plan_why);
-    return buf;
-}
-
-void
-mx_target_report(struct mx_check *chk, const struct mx_target *t,
-                 enum mx_state timeout_state)
-{
-    char note[800];
-
-    if (mx_target_limit_note(t, note, sizeof(note)) != NULL)
-        (void)mx_check_add(chk, NULL, MX_OK, "%s", note);
-    if (mx_target_plan_note(t, note, sizeof(note)) != NULL)
-        (void)mx_check_add(chk, NULL, timeout_state, "%s", note);
 }
 
 void
@@ -221,70 +170,6 @@ static size_t
 raw_hello_len(const struct mx_task *task)
 {
     return task->hello != NULL ? task->hello_len : task->offer.hello_len;
-}
-
-/* -vvv: what a raw ClientHello offers, as the OpenSSL engine logs its
- * offer (tlsengine.c). */
-static void
-log_raw_offer(const struct mx_task *task)
-{
-    struct mx_hello_view *v;
-    struct mx_error e;
-    struct mx_buf b = MX_BUF_INIT;
-    const struct mx_group *g;
-    const struct mx_sigalg *sa;
-    size_t i;
-
-    if (!mx_log_enabled(3))
-        return;
-    v = calloc(1, sizeof(*v));
-    if (v == NULL)
-        return;
-    if (mx_hello_decode(raw_hello(task), raw_hello_len(task), v, &e) != 0) {
-        mx_log(3, "offer: a raw ClientHello of %zu bytes (%s)",
-               raw_hello_len(task), e.msg);
-        free(v);
-        return;
-    }
-    if (v->sslv2) {
-        mx_log(3, "offer: an SSLv2 CLIENT-HELLO of %zu bytes, %zu cipher kinds",
-               raw_hello_len(task), v->nssl2_ciphers);
-        free(v);
-        return;
-    }
-    mx_buf_printf(&b, "offer: a raw ClientHello of %zu bytes; versions",
-                  raw_hello_len(task));
-    if (v->nversions == 0)
-        mx_buf_printf(&b, " %s", mx_version_name(v->legacy_version));
-    for (i = 0; i < v->nversions; i++)
-        mx_buf_printf(&b, " %s", mx_version_name(v->versions[i]));
-    mx_buf_append(&b, "; suites");
-    for (i = 0; i < v->nsuites; i++)
-        mx_buf_printf(&b, " %s", mx_suite_name(v->suites[i]));
-    mx_buf_append(&b, "; groups");
-    for (i = 0; i < v->ngroups; i++) {
-        g = mx_group_by_code(v->groups[i]);
-        if (g != NULL)
-            mx_buf_printf(&b, " %s", g->display);
-        else
-            mx_buf_printf(&b, " 0x%04X", v->groups[i]);
-    }
-    if (v->ngroups == 0)
-        mx_buf_append(&b, " (none)");
-    mx_buf_append(&b, "; sigalgs");
-    for (i = 0; i < v->nsigalgs; i++) {
-        sa = mx_sigalg_by_code(v->sigalgs[i]);
-        if (sa != NULL)
-            mx_buf_printf(&b, " %s", sa->iana);
-        else
-            mx_buf_printf(&b, " 0x%04X", v->sigalgs[i]);
-    }
-    if (v->nsigalgs == 0)
-        mx_buf_append(&b, " (none)");
-    if (!mx_buf_failed(&b))
-        mx_log(3, "%s", mx_buf_str(&b));
-    mx_buf_free(&b);
-    free(v);
 }
 
 static void
@@ -536,7 +421,7 @@ step(struct mx_sched *s, struct mx_task *task)
             }
             s->stats.handshakes++;
             if (task->engine == MX_ENGINE_RAW) {
-                log_raw_offer(task);
+                mx_raw_log_offer(raw_hello(task), raw_hello_len(task));
                 if (mx_raw_start(&task->rawrun, raw_hello(task),
                                  raw_hello_len(task), task->stop,
                                  task->offer.suites, task->offer.nsuites,

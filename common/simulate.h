@@ -8,7 +8,7 @@
  * completed with the OpenSSL engine and ended with EHLO, QUIT and
  * close_notify, so that the server logs a normal session for a peer that
  * is fine; a recording is re-created so only when OpenSSL would also send
- * the same key shares (simulate.c, recording_reproducible). Otherwise the
+ * the same key shares (offer.c, mx_offer_engine). Otherwise the
  * raw engine sends the peer's ClientHello (a recording unchanged; lists
  * built into a hello shaped like a real client's) and stops at the
  * server's first flight.

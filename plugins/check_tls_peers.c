@@ -893,34 +893,166 @@ list_marked(struct mx_buf *b, const struct mx_prepared *pp, int stale,
         mx_buf_printf(b, " and %d more", more);
 }
 
+/* What evaluate counts of the peers checked. */
+struct tally {
+    int ok, failed, total, ncrit, fcrit, nwarn, fwarn;
+    int64_t us_max; /* the slowest working peer's handshake, -1: none */
+};
+
+/* The line of working peer p (its DANE note, if any), and its time in
+ * the perfdata when per_peer. */
+static void
+working_peer(struct mx_check *chk, const struct mx_peer *p,
+             const struct mx_sim *s, const char *note, int per_peer,
+             struct tally *t)
+{
+    const struct mx_group *g = mx_group_by_code(s->group);
+    struct mx_perf pd;
+    char label[64];
+
+    mx_check_add(chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s", p->name,
+                 mx_version_name(s->version), mx_suite_name(s->suite),
+                 g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
+                 s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
+                 s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
+                 note != NULL && note[0] ? "; " : "", note != NULL ? note : "");
+    t->ok++;
+    if (s->us > t->us_max)
+        t->us_max = s->us;
+    if (!per_peer)
+        return;
+    memset(&pd, 0, sizeof(pd));
+    time_label(p->name, label, sizeof(label));
+    pd.label = label;
+    pd.value = (double)s->us / 1e6;
+    pd.uom = "s";
+    mx_check_perf(chk, &pd);
+}
+
+/* The line of failing peer p: its severity, or the state the ranges give
+ * (ranged, with -w/-c); a timeout and an UNKNOWN error keep their own. */
+static void
+failing_peer(const struct cfg *cfg, struct mx_check *chk,
+             const struct mx_peer *p, const struct mx_sim *s,
+             enum mx_state ranged, struct tally *t)
+{
+    enum mx_state st = cfg->have_warn || cfg->have_crit ? ranged : p->severity;
+    struct mx_node *n;
+
+    if (s->state == MX_SIM_ERROR) {
+        if (s->err.code == MX_E_TIMEOUT && st != MX_OK)
+            st = mx_err_state(MX_E_TIMEOUT, cfg->std.timeout_state);
+        else if (mx_err_state(s->err.code, MX_CRITICAL) == MX_UNKNOWN)
+            st = MX_UNKNOWN;
+        n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->err.msg);
+        mx_node_summary(n, "%s (%s)", p->name, s->err.msg);
+    } else {
+        n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->detail);
+        mx_node_summary(n, "%s (%s)", p->name, s->why);
+    }
+    if (p->severity == MX_CRITICAL)
+        t->fcrit++;
+    else
+        t->fwarn++;
+}
+
+/* The count of refused or cut-short handshakes, when there are any. */
+static void
+server_log_note(const struct mx_prepared *pp, struct mx_check *chk)
+{
+    size_t i;
+    int probes = 0, refusals = 0;
+
+    for (i = 0; i < pp->peers.n; i++)
+        if (checked(pp, i) != NULL && !pp->e[i].sim.shared) {
+            probes += pp->e[i].sim.probes;
+            refusals += pp->e[i].sim.refusals;
+        }
+    if (refusals > 0)
+        mx_check_add(chk, NULL, MX_OK,
+                     "server log: %d of this run's %d handshake%s refused by "
+                     "the server or cut short (each leaves an error there)",
+                     refusals, probes, probes == 1 ? "" : "s");
+}
+
+/* The summary of the failing peers, by severity and cause. */
+static void
+failure_summary(const struct cfg *cfg, struct mx_check *chk,
+                const struct mx_prepared *pp, const struct tally *t,
+                enum mx_state ranged)
+{
+    struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, b = MX_BUF_INIT;
+
+    group_failures(&crit, pp, MX_CRITICAL);
+    group_failures(&warn, pp, MX_WARNING);
+    if (t->fcrit > 0)
+        mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
+                      t->fcrit, t->ncrit, t->ncrit == 1 ? "" : "s",
+                      mx_buf_str(&crit));
+    if (t->fwarn > 0)
+        mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
+                      b.len > 0 ? "; " : "", t->fwarn, t->nwarn,
+                      t->nwarn == 1 ? "" : "s", mx_buf_str(&warn));
+    list_marked(&b, pp, 0, "not checked, no usable profile");
+    list_marked(&b, pp, 1, "stale profile");
+    mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
+                     "%s", mx_buf_str(&b));
+    mx_buf_free(&b);
+    mx_buf_free(&crit);
+    mx_buf_free(&warn);
+}
+
+/* The totals in the perfdata (the peers' own times are working_peer's). */
+static void
+peers_perf(const struct cfg *cfg, struct mx_check *chk, const struct tally *t)
+{
+    struct mx_perf pd;
+
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "peers_ok";
+    pd.value = t->ok;
+    pd.has_min = 1;
+    mx_check_perf(chk, &pd);
+    pd.label = "peers_failed";
+    pd.value = t->failed;
+    pd.warn = cfg->have_warn ? &cfg->warn : NULL;
+    pd.crit = cfg->have_crit ? &cfg->crit : NULL;
+    mx_check_perf(chk, &pd);
+    pd.label = "peers_total";
+    pd.value = t->total;
+    pd.warn = pd.crit = NULL;
+    mx_check_perf(chk, &pd);
+    if (t->us_max >= 0) { /* the slowest working peer's handshake */
+        memset(&pd, 0, sizeof(pd));
+        pd.label = "peer_time_max";
+        pd.value = (double)t->us_max / 1e6;
+        pd.uom = "s";
+        mx_check_perf(chk, &pd);
+    }
+}
+
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
          const struct mx_prepared *pp, const struct pdane *d)
 {
     const struct mx_peers *peers = &pp->peers;
-    const struct mx_sim *same, *server;
-    struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
-    const struct mx_group *g;
-    struct mx_perf pd;
-    struct mx_node *n;
-    enum mx_state st, ranged = MX_OK;
-    char label[64];
+    const struct mx_sim *same, *server, *s;
+    enum mx_state ranged = MX_OK;
+    struct tally t;
     size_t i;
-    int ok = 0, failed = 0, ncrit = 0, fcrit = 0, nwarn = 0, fwarn = 0,
-        total = 0, probes = 0, refusals = 0, per_peer;
-    int64_t us_max = -1;
+    int per_peer;
 
-    for (i = 0; i < peers->n; i++) {
-        if (checked(pp, i) == NULL)
-            continue;
-        total++;
-        if (pp->e[i].sim.state != MX_SIM_OK)
-            failed++;
-    }
-    per_peer = total <= cfg->perf_peers;
-    if (cfg->have_crit && mx_range_alert(&cfg->crit, failed))
+    memset(&t, 0, sizeof(t));
+    t.us_max = -1;
+    for (i = 0; i < peers->n; i++)
+        if ((s = checked(pp, i)) != NULL) {
+            t.total++;
+            t.failed += s->state != MX_SIM_OK;
+        }
+    per_peer = t.total <= cfg->perf_peers;
+    if (cfg->have_crit && mx_range_alert(&cfg->crit, t.failed))
         ranged = MX_CRITICAL;
-    else if (cfg->have_warn && mx_range_alert(&cfg->warn, failed))
+    else if (cfg->have_warn && mx_range_alert(&cfg->warn, t.failed))
         ranged = MX_WARNING;
 
     same = all_same_error(pp);
@@ -936,113 +1068,26 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
                          server->why);
     for (i = 0; i < peers->n; i++) {
         const struct mx_peer *p = &peers->v[i];
-        const struct mx_sim *s = checked(pp, i);
-        if (s == NULL)
+        if ((s = checked(pp, i)) == NULL)
             continue;
         if (p->severity == MX_CRITICAL)
-            ncrit++;
+            t.ncrit++;
         else
-            nwarn++;
-        if (s->state == MX_SIM_OK) {
-            g = mx_group_by_code(s->group);
-            mx_check_add(chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s",
-                         p->name, mx_version_name(s->version),
-                         mx_suite_name(s->suite), g ? ", " : "",
-                         g ? g->display : "", s->cert[0] ? ", " : "",
-                         s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
-                         s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
-                         d->note != NULL && d->note[i][0] ? "; " : "",
-                         d->note != NULL ? d->note[i] : "");
-            ok++;
-            if (s->us > us_max)
-                us_max = s->us;
-            if (!per_peer)
-                continue;
-            memset(&pd, 0, sizeof(pd));
-            time_label(p->name, label, sizeof(label));
-            pd.label = label;
-            pd.value = (double)s->us / 1e6;
-            pd.uom = "s";
-            mx_check_perf(chk, &pd);
-            continue;
-        }
-        if (cfg->have_warn || cfg->have_crit)
-            st = ranged;
+            t.nwarn++;
+        if (s->state == MX_SIM_OK)
+            working_peer(chk, p, s, d->note != NULL ? d->note[i] : NULL,
+                         per_peer, &t);
         else
-            st = p->severity;
-        if (s->state == MX_SIM_ERROR) {
-            if (s->err.code == MX_E_TIMEOUT && st != MX_OK)
-                st = mx_err_state(MX_E_TIMEOUT, cfg->std.timeout_state);
-            else if (mx_err_state(s->err.code, MX_CRITICAL) == MX_UNKNOWN)
-                st = MX_UNKNOWN;
-            n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->err.msg);
-            mx_node_summary(n, "%s (%s)", p->name, s->err.msg);
-        } else {
-            n = mx_check_add(chk, NULL, st, "%s: %s", p->name, s->detail);
-            mx_node_summary(n, "%s (%s)", p->name, s->why);
-        }
-        if (p->severity == MX_CRITICAL)
-            fcrit++;
-        else
-            fwarn++;
+            failing_peer(cfg, chk, p, s, ranged, &t);
     }
-    for (i = 0; i < peers->n; i++)
-        if (checked(pp, i) != NULL && !pp->e[i].sim.shared) {
-            probes += pp->e[i].sim.probes;
-            refusals += pp->e[i].sim.refusals;
-        }
-    if (refusals > 0)
-        mx_check_add(chk, NULL, MX_OK,
-                     "server log: %d of this run's %d handshake%s refused by "
-                     "the server or cut short (each leaves an error there)",
-                     refusals, probes, probes == 1 ? "" : "s");
-    group_failures(&crit, pp, MX_CRITICAL);
-    group_failures(&warn, pp, MX_WARNING);
-    if (failed > 0 && server == NULL && same == NULL) {
-        struct mx_buf b = MX_BUF_INIT;
-        if (fcrit > 0)
-            mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
-                          fcrit, ncrit, ncrit == 1 ? "" : "s",
-                          mx_buf_str(&crit));
-        if (fwarn > 0)
-            mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
-                          b.len > 0 ? "; " : "", fwarn, nwarn,
-                          nwarn == 1 ? "" : "s", mx_buf_str(&warn));
-        list_marked(&b, pp, 0, "not checked, no usable profile");
-        list_marked(&b, pp, 1, "stale profile");
-        mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
-                         "%s", mx_buf_str(&b));
-        mx_buf_free(&b);
-    }
-    if (total == 1)
-        mx_buf_printf(&okv, "%d of 1 peer negotiates", ok);
+    server_log_note(pp, chk);
+    if (t.failed > 0 && server == NULL && same == NULL)
+        failure_summary(cfg, chk, pp, &t, ranged);
+    if (t.total == 1)
+        mx_check_ok_summary(chk, "%d of 1 peer negotiates", t.ok);
     else
-        mx_buf_printf(&okv, "%d of %d peers negotiate", ok, total);
-    mx_check_ok_summary(chk, "%s", mx_buf_str(&okv));
-    memset(&pd, 0, sizeof(pd));
-    pd.label = "peers_ok";
-    pd.value = ok;
-    pd.has_min = 1;
-    mx_check_perf(chk, &pd);
-    pd.label = "peers_failed";
-    pd.value = failed;
-    pd.warn = cfg->have_warn ? &cfg->warn : NULL;
-    pd.crit = cfg->have_crit ? &cfg->crit : NULL;
-    mx_check_perf(chk, &pd);
-    pd.label = "peers_total";
-    pd.value = total;
-    pd.warn = pd.crit = NULL;
-    mx_check_perf(chk, &pd);
-    if (us_max >= 0) { /* the slowest working peer's handshake */
-        memset(&pd, 0, sizeof(pd));
-        pd.label = "peer_time_max";
-        pd.value = (double)us_max / 1e6;
-        pd.uom = "s";
-        mx_check_perf(chk, &pd);
-    }
-    mx_buf_free(&crit);
-    mx_buf_free(&warn);
-    mx_buf_free(&okv);
+        mx_check_ok_summary(chk, "%d of %d peers negotiate", t.ok, t.total);
+    peers_perf(cfg, chk, &t);
 }
 
 int
