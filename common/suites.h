@@ -91,6 +91,11 @@ int mx_suite_in_library(uint16_t code);
 /* Is the suite usable with protocol version v (wire code)? */
 int mx_suite_valid_for(const struct mx_suite *s, uint16_t v);
 
+/* A TLS context that selects every suite the library has (security
+ * level 0), for reading its suite lists; NULL when the library fails.
+ * The caller frees it. */
+struct ssl_ctx_st *mx_suites_scratch_ctx(void);
+
 /* SSLv2 cipher kinds (3-byte codes, RFC draft / OpenSSL names). */
 struct mx_ssl2_cipher {
     uint32_t code; /* 0x010080 ... */
