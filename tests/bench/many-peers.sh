@@ -93,6 +93,7 @@ RANDOM=20261203
 distinct=$(grep -c '^ciphers' "$work/peers.conf")
 unique=$(grep '^ciphers' "$work/peers.conf" | sort -u | wc -l)
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 fail=0
 times=()
 rss=()
@@ -120,7 +121,10 @@ echo "<!-- bench:G -->"
 echo "## G: $n distinct peers (check_tls_peers)"
 echo
 echo "$distinct peers ($unique distinct suite lists), TLSv1.2, 3 to 12 suites each,"
-echo "against Postfix with RSA 2048 + ECDSA P-256 on 127.0.0.1; median of $RUNS runs."
+echo "against Postfix with RSA 2048 + ECDSA P-256 on 127.0.0.1; median of $RUNS runs,"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $load0 before and"
+echo "$(cut -d' ' -f1-3 /proc/loadavg) after.  The wall time includes the server's work (a"
+echo "TLS handshake, EHLO and QUIT per peer); the plugin's CPU time is its own."
 echo
 echo "| exit | first line | wall time | plugin CPU (user + sys) | max RSS | perfdata |"
 echo "| --- | --- | --- | --- | --- | --- |"
