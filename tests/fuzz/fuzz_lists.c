@@ -101,9 +101,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             failed(&err);
             break;
         }
-        if (peer.nversions == 0 || peer.nversions > 8)
+        /* the versions the list names, as the range they span */
+        if (peer.offer.max_version == 0 || peer.offer.min_version == 0 ||
+            peer.offer.min_version > peer.offer.max_version ||
+            !mx_peer_version_ok(peer.offer.min_version) ||
+            !mx_peer_version_ok(peer.offer.max_version))
             abort();
-        no_dups(peer.versions, peer.nversions);
+        no_dups(peer.offer.suites, peer.offer.nsuites);
+        mx_peer_free(&peer);
         break;
     case 5:
         v = mx_version_parse(s);
