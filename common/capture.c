@@ -51,23 +51,6 @@
 
 #define HEX_FILE_MAX (1024 * 1024) /* largest hex file read */
 
-void
-mx_cap_rec_clear(struct mx_recorded_hello *h)
-{
-    h->bytes = NULL;
-    h->len = 0;
-    h->origin[0] = '\0';
-}
-
-void
-mx_recorded_hello_free(struct mx_recorded_hello *h)
-{
-    if (h == NULL)
-        return;
-    free(h->bytes);
-    mx_cap_rec_clear(h);
-}
-
 /* ---------------------------------------------------------------- */
 /* The capture as a whole.                                           */
 
