@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -214,6 +215,61 @@ drain(int fd)
         ;
 }
 
+/* Send what the server wrote into the memory BIO. 0 or -1. */
+static int
+flush_out(int fd, BIO *out)
+{
+    char *p;
+    long n = BIO_get_mem_data(out, &p);
+    ssize_t w;
+
+    while (n > 0) {
+        w = write(fd, p, (size_t)n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN) {
+            struct pollfd pw = {fd, POLLOUT, 0};
+            if (poll(&pw, 1, 20000) == 1)
+                continue;
+        }
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= w;
+    }
+    (void)BIO_reset(out);
+    return 0;
+}
+
+/* A handshake whose output goes through memory, so that the alert of a
+ * failed one can be dropped: 1 completed, 0 failed (and closed). */
+static int
+accept_noalert(SSL *ssl, int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    BIO *in = BIO_new_socket(fd, BIO_NOCLOSE), *out = BIO_new(BIO_s_mem());
+    int rc, e, fl = fcntl(fd, F_GETFL);
+
+    /* a blocking read would keep the flight in memory, unsent */
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 || in == NULL ||
+        out == NULL) {
+        BIO_free(in);
+        BIO_free(out);
+        return 0;
+    }
+    SSL_set_bio(ssl, in, out);
+    for (;;) {
+        rc = SSL_accept(ssl);
+        if (rc == 1)
+            return fcntl(fd, F_SETFL, fl) == 0 && flush_out(fd, out) == 0;
+        e = SSL_get_error(ssl, rc);
+        if (e != SSL_ERROR_WANT_READ)
+            return 0; /* the alert stays in memory */
+        if (flush_out(fd, out) != 0 || poll(&p, 1, 20000) != 1)
+            return 0;
+    }
+}
+
 static void
 serve_conn(int fd, SSL_CTX *ctx, const struct ts_config *cfg,
            struct ts_counts *k)
@@ -247,13 +303,17 @@ serve_conn(int fd, SSL_CTX *ctx, const struct ts_config *cfg,
         drain(fd);
         break;
     case TS_TLS:
+    case TS_TLS_NOALERT:
         ssl = SSL_new(ctx);
         if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
             __atomic_add_fetch(&k->failed, 1, __ATOMIC_SEQ_CST);
             break;
         }
-        if (SSL_accept(ssl) == 1) {
+        if (cfg->mode == TS_TLS ? SSL_accept(ssl) == 1
+                                : accept_noalert(ssl, fd)) {
             __atomic_add_fetch(&k->completed, 1, __ATOMIC_SEQ_CST);
+            if (cfg->mode == TS_TLS_NOALERT)
+                SSL_set_fd(ssl, fd);
             while (SSL_read(ssl, buf, sizeof(buf)) > 0)
                 ;
             (void)SSL_shutdown(ssl);
@@ -274,7 +334,8 @@ listener(int lfd, int ready, const struct ts_config *cfg, struct ts_counts *k)
 
     signal(SIGCHLD, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    if (cfg->mode == TS_TLS && (ctx = make_ctx(cfg)) == NULL) {
+    if ((cfg->mode == TS_TLS || cfg->mode == TS_TLS_NOALERT) &&
+        (ctx = make_ctx(cfg)) == NULL) {
         fflush(stdout);
         (void)write(ready, "E", 1);
         _exit(1);

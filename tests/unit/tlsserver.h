@@ -44,6 +44,8 @@ void ts_cert_free(struct ts_cert *c);
 
 enum ts_mode {
     TS_TLS = 0,      /* an OpenSSL server as configured */
+    TS_TLS_NOALERT,  /* the same, but a failed handshake ends with a close
+                        instead of its alert (as Dovecot does) */
     TS_CLOSE,        /* read the ClientHello, then close */
     TS_RESET,        /* read the ClientHello, then reset (RST) */
     TS_GARBAGE,      /* read the ClientHello, answer with an SMTP line */
