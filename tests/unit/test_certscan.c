@@ -25,21 +25,6 @@
 #include "tap.h"
 #include "tlsserver.h"
 
-static void
-target_setup(struct mx_target *t, int port, double secs)
-{
-    struct mx_error err;
-
-    memset(t, 0, sizeof(*t));
-    t->host = "127.0.0.1";
-    t->port = port;
-    t->family = AF_INET;
-    t->app.dialect = MX_DIALECT_NONE;
-    t->deadline = mx_deadline_in(secs);
-    if (mx_target_resolve(t, &err) != 0)
-        printf("# resolve: %s\n", err.msg);
-}
-
 /* How many of the scan's certificates are this one (by the leaf). */
 static int
 found(const struct mx_certscan *s, X509 *want)
@@ -71,7 +56,7 @@ scan(const char *name, const struct ts_config *cfg, int tls13, int refusals)
     snprintf(what, sizeof(what), "%s: a server on 127.0.0.1", name);
     if (!tap_ok(ts_start(&srv, cfg) == 0, what))
         return;
-    target_setup(&t, srv.port, 30);
+    ts_target(&t, srv.port, 30);
     rc = mx_certscan(&t, NULL, &s, &err);
     snprintf(what, sizeof(what), "%s: the scan runs to its end", name);
     if (!tap_is_int(rc, 0, what))
@@ -128,7 +113,7 @@ refusing(const struct ts_config *cfg)
     memset(&s, 0, sizeof(s));
     if (!tap_ok(ts_start(&srv, cfg) == 0, "none: a server on 127.0.0.1"))
         return;
-    target_setup(&t, srv.port, 30);
+    ts_target(&t, srv.port, 30);
     tap_is_int(mx_certscan(&t, NULL, &s, &err), 0,
                "none: a refusal of everything is the scan's end");
     tap_is_int((long long)s.n, 0, "none: no certificate");

@@ -26,21 +26,6 @@
 #include "tap.h"
 #include "tlsserver.h"
 
-static void
-target_setup(struct mx_target *t, int port, double secs)
-{
-    struct mx_error err;
-
-    memset(t, 0, sizeof(*t));
-    t->host = "127.0.0.1";
-    t->port = port;
-    t->family = AF_INET;
-    t->app.dialect = MX_DIALECT_NONE;
-    t->deadline = mx_deadline_in(secs);
-    if (mx_target_resolve(t, &err) != 0)
-        printf("# resolve: %s\n", err.msg);
-}
-
 /* Print a list as a TAP diagnostic. */
 static void
 show(const char *what, const uint16_t *v, size_t n)
@@ -98,7 +83,7 @@ run(int port, struct mx_enum *e)
     memset(&o, 0, sizeof(o));
     o.what = MX_ENUM_ALL;
     o.parallel = 8;
-    target_setup(&t, port, 60);
+    ts_target(&t, port, 60);
     memset(e, 0, sizeof(*e));
     rc = mx_enumerate(&t, &o, e, &err);
     if (rc != 0)

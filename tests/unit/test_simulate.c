@@ -50,21 +50,6 @@ peer(struct mx_peer *p, const char *name, const char *protocols,
     return 0;
 }
 
-static void
-target_setup(struct mx_target *t, int port, double secs)
-{
-    struct mx_error err;
-
-    memset(t, 0, sizeof(*t));
-    t->host = "127.0.0.1";
-    t->port = port;
-    t->family = AF_INET;
-    t->app.dialect = MX_DIALECT_NONE;
-    t->deadline = mx_deadline_in(secs);
-    if (mx_target_resolve(t, &err) != 0)
-        printf("# resolve: %s\n", err.msg);
-}
-
 /* Simulate the first n peers against a server made for cfg; the
  * server's counts are compared with the simulation's. 0 or -1. */
 static int
@@ -83,7 +68,7 @@ simulate(const char *name, const struct ts_config *cfg, size_t n)
     snprintf(what, sizeof(what), "%s: a server on 127.0.0.1", name);
     if (!tap_ok(ts_start(&srv, cfg) == 0, what))
         return -1;
-    target_setup(&t, srv.port, 30);
+    ts_target(&t, srv.port, 30);
     rc = mx_simulate(&t, peers, n, 4, NULL, out, &stats, &err);
     snprintf(what, sizeof(what), "%s: the simulation runs", name);
     if (!tap_is_int(rc, 0, what))

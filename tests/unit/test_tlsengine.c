@@ -440,21 +440,6 @@ raw_engine(int p13, int p12, int closing, int resetting, int garbage)
     mx_raw_result_free(&r);
 }
 
-static void
-target_setup(struct mx_target *t, int port, double secs)
-{
-    struct mx_error err;
-
-    memset(t, 0, sizeof(*t));
-    t->host = "127.0.0.1";
-    t->port = port;
-    t->family = AF_INET;
-    t->app.dialect = MX_DIALECT_NONE;
-    t->deadline = mx_deadline_in(secs);
-    if (mx_target_resolve(t, &err) != 0)
-        printf("# resolve: %s\n", err.msg);
-}
-
 /* The deadline is the caller's: through the scheduler, each engine. */
 static void
 deadlines(int ok13, int silent)
@@ -475,13 +460,13 @@ deadlines(int ok13, int silent)
     w.suites = NULL;
     w.nsuites = 0;
     o = ossl_offer(&w);
-    target_setup(&t, ok13, 20);
+    ts_target(&t, ok13, 20);
     rc = mx_probe(&t, &o, NULL, &pr, &err);
     tap_ok(rc == 0 && pr.hs.accepted && pr.ended_cleanly,
            "probe: accepted and ended with close_notify");
     mx_probe_result_free(&pr);
 
-    target_setup(&t, silent, 1);
+    ts_target(&t, silent, 1);
     rc = mx_probe(&t, &o, NULL, &pr, &err);
     tap_is_int(rc, -1, "probe: a server that never answers gives no verdict");
     tap_is_int(err.code, MX_E_TIMEOUT, "probe: ... it is a timeout");
@@ -494,7 +479,7 @@ deadlines(int ok13, int silent)
     w.nsuites = 2;
     if (raw_offer(&w, hello, sizeof(hello), &len) != 0)
         return;
-    target_setup(&t, silent, 1);
+    ts_target(&t, silent, 1);
     mx_sched_init(&s, &t, 1);
     mx_task_init(&task);
     task.engine = MX_ENGINE_RAW;

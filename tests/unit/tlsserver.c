@@ -23,6 +23,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "err.h"
+#include "scheduler.h"
 #include "tlsserver.h"
 
 static long next_serial = 1;
@@ -446,4 +448,19 @@ ts_stop(struct ts_server *s)
     if (s->counts != NULL)
         munmap(s->counts, sizeof(*s->counts));
     s->counts = NULL;
+}
+
+void
+ts_target(struct mx_target *t, int port, double secs)
+{
+    struct mx_error err;
+
+    memset(t, 0, sizeof(*t));
+    t->host = "127.0.0.1";
+    t->port = port;
+    t->family = AF_INET;
+    t->app.dialect = MX_DIALECT_NONE;
+    t->deadline = mx_deadline_in(secs);
+    if (mx_target_resolve(t, &err) != 0)
+        printf("# resolve: %s\n", err.msg);
 }

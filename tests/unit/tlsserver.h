@@ -90,4 +90,9 @@ int ts_settle(struct ts_server *s);
 /* Stop the listener and every connection's process; free the counts. */
 void ts_stop(struct ts_server *s);
 
+/* A target of implicit TLS on 127.0.0.1:port, resolved, with a deadline
+ * secs from now (a resolution error is a TAP diagnostic). */
+struct mx_target;
+void ts_target(struct mx_target *t, int port, double secs);
+
 #endif
