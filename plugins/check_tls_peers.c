@@ -765,6 +765,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
     long max_age;
     size_t i;
     int rc;
+    /* the command that learns: it must write where this check reads */
+    const char *cd_opt =
+        strcmp(cfg->cache_dir, MXTLS_CACHEDIR) != 0 ? " --cache-dir=" : "";
+    const char *cd = cd_opt[0] != '\0' ? cfg->cache_dir : "";
 
     for (i = 0; i < peers->n; i++) {
         struct mx_peer *p = &peers->v[i];
@@ -781,9 +785,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
                     chk, NULL, MX_UNKNOWN,
                     "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
                     "/check_tls_peers --learn "
-                    "-f %s --peer=%s",
+                    "-f %s%s%s --peer=%s",
                     p->name, cfg->cache_dir,
-                    cfg->peers_file ? cfg->peers_file : "FILE", p->name);
+                    cfg->peers_file ? cfg->peers_file : "FILE", cd_opt, cd,
+                    p->name);
             else
                 n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
                                  err.msg);
@@ -801,10 +806,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: profile learned %s ago (max-age %s); "
                              "refresh: " MXTLS_PLUGINDIR
-                             "/check_tls_peers --learn -f %s --peer=%s",
+                             "/check_tls_peers --learn -f %s%s%s --peer=%s",
                              p->name, age, limit,
-                             cfg->peers_file ? cfg->peers_file : "FILE",
-                             p->name);
+                             cfg->peers_file ? cfg->peers_file : "FILE", cd_opt,
+                             cd, p->name);
             mx_node_summary(n, "%s (stale profile)", p->name);
         }
     }

@@ -9,7 +9,9 @@
 # answer, a truncated UDP answer taken again over TCP and a CNAME loop
 # among them, and the hostile responder tests/fixture/dnsfixture for what
 # no real server sends (silence, SERVFAIL on request, a wrong ID, a record
-# past the end, a compression loop, TC with no TCP).
+# past the end, a compression loop, TC with no TCP). Last, the command a
+# check prints for a missing or stale profile learns into the cache that
+# check reads.
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -268,5 +270,31 @@ mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/slow.conf" \
 t_is "$RC" 1 "--learn, a DNS server that answers nothing: WARNING"
 t_like "$LINE1" "slow: no DNS answer before the deadline \\(-t\\) for slow\\.test MX from 127\\.0\\.0\\.1@$bp" \
     "--learn, silent DNS: the lookup and the server named"
+
+# --- the command a check prints for a missing or stale profile learns
+# into the cache that check reads: a cache other than the default is named
+printf '[arz]\nmx = [127.0.0.1]:%s\n' "$port" >"$WORK/arz.conf"
+cd2=$WORK/other-cache
+mkdir -p "$cd2"
+check() {
+    mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$port" -f "$WORK/arz.conf" "$@"
+}
+check --cache-dir="$cd2"
+t_is "$RC" 3 "missing profile: UNKNOWN"
+t_like "$OUT" "^\\[UNKNOWN\\] arz: no learned profile in $cd2; run: $MXTLS_PLUGINDIR/check_tls_peers --learn -f $WORK/arz.conf --cache-dir=$cd2 --peer=arz\$" \
+    "missing profile, another cache: the command names that cache"
+hint=$(sed -n 's/^\[UNKNOWN\] arz: no learned profile in [^;]*; run: //p' <<<"$OUT")
+read -r -a cmd <<<"${hint/#$MXTLS_PLUGINDIR\/check_tls_peers/$CHECK_TLS_PEERS}"
+mx_run "${cmd[@]}"
+t_is "$RC" 0 "the printed command (from the build tree) learns"
+t_is "$(ls "$cd2")" "arz.profile" "the printed command writes into that cache"
+check --cache-dir="$cd2"
+t_is "$RC" 0 "after the printed command the check finds the profile: OK"
+sed -i 's/^learned = .*/learned = 2020-01-01T00:00:00Z/' "$cd2/arz.profile"
+check --cache-dir="$cd2"
+t_like "$OUT" "^\\[WARNING\\] arz: profile learned .*; refresh: $MXTLS_PLUGINDIR/check_tls_peers --learn -f $WORK/arz.conf --cache-dir=$cd2 --peer=arz\$" \
+    "stale profile, another cache: the refresh command names it"
+# (the default cache, where the command has no --cache-dir, is the
+# installed package's: tests/integration/deb.sh)
 
 t_done
