@@ -8,6 +8,7 @@
  * by the project's one file reader (a FIFO cannot block a run) and handed
  * to libunbound record by record.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "net.h"
 #include "resolve.h"
 
 #define MX_ANCHOR_MAX (1024u * 1024)
@@ -28,6 +30,9 @@ struct mx_vresolver {
     char anchor[300];
     size_t open; /* lookups started and not answered */
 };
+
+/* The anchor of mx_vres_new_plain: none, nothing is validated. */
+static const char no_anchor[] = "";
 
 const char *
 mx_vres_status_name(enum mx_vres_status s)
@@ -50,6 +55,8 @@ static const char *
 type_name(int type)
 {
     switch (type) {
+    case MX_RR_MX:
+        return "MX";
     case MX_RR_A:
         return "A";
     case MX_RR_AAAA:
@@ -170,12 +177,15 @@ mx_vres_new(const char *anchor, const char *server, struct mx_error *err)
                      ub_strerror(rc));
         goto fail;
     }
+    if (anchor == no_anchor)
+        goto servers;
     if (mx_file_read(path, anchor != NULL ? "--dns-anchor" : "trust anchor",
                      MX_ANCHOR_MAX, 0, &text, &tlen, err) != 0)
         goto fail;
     if (add_anchors(r->ctx, path, text, err) != 0)
         goto fail;
     snprintf(r->anchor, sizeof(r->anchor), "%s", path);
+servers:
     if (server != NULL) {
         rc = ub_ctx_set_fwd(r->ctx, server);
         if (rc != 0) {
@@ -338,8 +348,8 @@ mx_vres_run(struct mx_vresolver *r, struct mx_vquery *q, size_t n,
     for (i = 0; i < n; i++) {
         q[i].owner = r;
         q[i].status = MX_VRES_PENDING;
-        mx_log(1, "DNS: asking %s %s (validated) of %s", q[i].name,
-               type_name(q[i].type), r->server);
+        mx_log(1, "DNS: asking %s %s%s of %s", q[i].name, type_name(q[i].type),
+               r->anchor[0] != '\0' ? " (validated)" : "", r->server);
         rc = ub_resolve_async(r->ctx, q[i].name, q[i].type, 1, &q[i], answered,
                               &q[i].async_id);
         if (rc != 0) {
@@ -387,4 +397,224 @@ mx_vres_run(struct mx_vresolver *r, struct mx_vquery *q, size_t n,
                  "no DNS answer before the deadline (-t) for %s from %s",
                  used > 0 ? open : "the lookups", r->server);
     return -1;
+}
+
+/* ---- lookups without validation (resolve.h: mx_vres_new_plain) ------- */
+
+struct mx_vresolver *
+mx_vres_new_plain(const char *server, struct mx_error *err)
+{
+    struct mx_vresolver *r = mx_vres_new(no_anchor, server, err);
+    int rc;
+
+    if (r == NULL)
+        return NULL;
+    /* no validator module: there is no anchor to validate with */
+    rc = ub_ctx_set_option(r->ctx, "module-config:", "iterator");
+    if (rc != 0) {
+        mx_error_set(err, MX_E_INTERNAL, "DNS resolver setup: %s",
+                     ub_strerror(rc));
+        mx_vres_free(r);
+        return NULL;
+    }
+    if (server == NULL && (rc = ub_ctx_hosts(r->ctx, NULL)) != 0)
+        mx_log(1, "DNS: /etc/hosts not used: %s", ub_strerror(rc));
+    return r;
+}
+
+int
+mx_mx_rdata(const unsigned char *rd, size_t len, struct mx_mxrec *rec)
+{
+    size_t off = 2, out = 0, lab, i;
+    unsigned char c;
+
+    if (len < 3)
+        return -1;
+    rec->pref = (unsigned)rd[0] << 8 | rd[1];
+    for (;;) {
+        lab = rd[off++];
+        if (lab == 0)
+            break;
+        /* a compression pointer (0xC0) or a label type of EDNS is > 63 */
+        if (lab > 63 || lab >= len - off || out + (out > 0) + lab > 253)
+            return -1;
+        if (out > 0)
+            rec->host[out++] = '.';
+        for (i = 0; i < lab; i++) {
+            c = rd[off + i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_'))
+                return -1;
+            rec->host[out++] = (char)c;
+        }
+        off += lab;
+    }
+    if (off != len)
+        return -1;
+    rec->host[out] = '\0';
+    return 0;
+}
+
+int
+mx_vres_addr(int type, const unsigned char *rd, size_t len, int port,
+             struct mx_addr *out)
+{
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&out->sa;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->sa;
+
+    memset(out, 0, sizeof(*out));
+    if (type == MX_RR_A && len == 4) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        memcpy(&s4->sin_addr, rd, 4);
+        out->len = sizeof(*s4);
+        inet_ntop(AF_INET, rd, out->text, sizeof(out->text));
+        return 0;
+    }
+    if (type == MX_RR_AAAA && len == 16) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        memcpy(&s6->sin6_addr, rd, 16);
+        out->len = sizeof(*s6);
+        inet_ntop(AF_INET6, rd, out->text, sizeof(out->text));
+        return 0;
+    }
+    return -1;
+}
+
+/* 0 when q has an answer to read (which may hold no record), else -1 with
+ * err saying why not. */
+static int
+answer_usable(const struct mx_vresolver *r, const struct mx_vquery *q,
+              struct mx_error *err)
+{
+    switch (q->status) {
+    case MX_VRES_SECURE:
+    case MX_VRES_INSECURE:
+        if (!q->nxdomain)
+            return 0;
+        mx_error_set(err, MX_E_RESOLVE, "%s does not exist (NXDOMAIN from %s)",
+                     q->name, r->server);
+        return -1;
+    case MX_VRES_BOGUS:
+        mx_error_set(err, MX_E_RESOLVE, "the %s records of %s are bogus: %s",
+                     type_name(q->type), q->name, q->why);
+        return -1;
+    default:
+        /* libunbound says SERVFAIL also for what it could not use */
+        mx_error_set(err, MX_E_RESOLVE,
+                     "cannot resolve %s %s: no usable answer from %s (%s)",
+                     q->name, type_name(q->type), r->server, q->why);
+        return -1;
+    }
+}
+
+int
+mx_mx_read(const char *domain, unsigned char *const *rr, const size_t *len,
+           size_t nrr, struct mx_mxrec *out, size_t cap, size_t *n,
+           struct mx_error *err)
+{
+    struct mx_mxrec rec;
+    size_t i, pos, dlen;
+
+    *n = 0;
+    if (cap == 0) {
+        mx_error_set(err, MX_E_USAGE, "no room for MX records");
+        return -1;
+    }
+    for (i = 0; i < nrr; i++) {
+        if (mx_mx_rdata(rr[i], len[i], &rec) != 0 ||
+            (rec.host[0] == '\0' && rec.pref != 0)) {
+            mx_log(1, "DNS: MX of %s: a record that names no host is left out",
+                   domain);
+            continue;
+        }
+        if (rec.host[0] == '\0') {
+            mx_error_set(err, MX_E_RESOLVE,
+                         "domain %s accepts no mail (null MX, RFC 7505)",
+                         domain);
+            *n = 0;
+            return -1;
+        }
+        /* after the records of lower or equal preference */
+        for (pos = *n; pos > 0 && out[pos - 1].pref > rec.pref; pos--)
+            ;
+        if (pos == cap)
+            continue;
+        if (*n == cap)
+            (*n)--;
+        memmove(out + pos + 1, out + pos, (*n - pos) * sizeof(*out));
+        out[pos] = rec;
+        (*n)++;
+    }
+    if (*n == 0 && nrr > 0) {
+        mx_error_set(err, MX_E_RESOLVE, "the MX records of %s name no host",
+                     domain);
+        return -1;
+    }
+    if (*n == 0) { /* RFC 5321 5.1: the implicit MX */
+        dlen = strlen(domain);
+        if (dlen > 1 && domain[dlen - 1] == '.')
+            dlen--;
+        snprintf(out[0].host, sizeof(out[0].host), "%.*s", (int)dlen, domain);
+        out[0].pref = 0;
+        *n = 1;
+        mx_log(1, "DNS: %s has no MX record: the implicit MX is %s", domain,
+               out[0].host);
+    }
+    return 0;
+}
+
+int
+mx_vres_mx(struct mx_vresolver *r, const char *domain, struct mx_deadline dl,
+           struct mx_mxrec *out, size_t cap, size_t *n, struct mx_error *err)
+{
+    struct mx_vquery q;
+    int rc = -1;
+
+    *n = 0;
+    mx_vquery_set(&q, domain, MX_RR_MX);
+    if (mx_vres_run(r, &q, 1, dl, err) == 0 && answer_usable(r, &q, err) == 0)
+        rc = mx_mx_read(domain, q.rr, q.len, q.n, out, cap, n, err);
+    mx_vquery_free(&q);
+    return rc;
+}
+
+int
+mx_vres_addrs(struct mx_vresolver *r, const char *host, int port,
+              struct mx_deadline dl, struct mx_addr *out, size_t cap, size_t *n,
+              struct mx_error *err)
+{
+    struct mx_vquery q[2]; /* AAAA, A */
+    struct mx_error e[2];
+    size_t i, j;
+    int rc = -1, ok[2];
+
+    *n = 0;
+    mx_vquery_set(&q[0], host, MX_RR_AAAA);
+    mx_vquery_set(&q[1], host, MX_RR_A);
+    if (mx_vres_run(r, q, 2, dl, err) != 0)
+        goto out;
+    for (i = 0; i < 2; i++) {
+        mx_error_clear(&e[i]);
+        ok[i] = answer_usable(r, &q[i], &e[i]) == 0;
+        for (j = 0; ok[i] && j < q[i].n && *n < cap; j++)
+            if (mx_vres_addr(q[i].type, q[i].rr[j], q[i].len[j], port,
+                             &out[*n]) == 0)
+                (*n)++;
+    }
+    if (*n > 0) {
+        for (i = 0; i < 2; i++)
+            if (!ok[i])
+                mx_log(1, "DNS: %s", e[i].msg);
+        rc = 0;
+    } else if (!ok[0] || !ok[1]) {
+        *err = !ok[0] ? e[0] : e[1];
+    } else {
+        mx_error_set(err, MX_E_RESOLVE, "%s has no address", host);
+    }
+out:
+    mx_vquery_free(&q[0]);
+    mx_vquery_free(&q[1]);
+    return rc;
 }

@@ -367,17 +367,17 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 }
 
 /*
- * --dns-server in either form: dns.c's (ADDR, ADDR:PORT, [ADDR]:PORT) for
- * the MX lookups of --learn, libunbound's (ADDR[@PORT]) for DANE. at: 1
- * for libunbound's form. 0, or -1 when it does not fit out.
+ * --dns-server in any of its forms (ADDR, ADDR:PORT, [ADDR]:PORT,
+ * ADDR@PORT) in libunbound's (ADDR[@PORT]), for DANE and for the MX
+ * lookups of --learn. 0, or -1 when it does not fit out.
  */
 static int
-server_form(const char *s, int at, char *out, size_t cap)
+server_form(const char *s, char *out, size_t cap)
 {
     const char *sep = strchr(s, '@'), *close;
     int n;
 
-    if (at && sep == NULL) {
+    if (sep == NULL) {
         close = s[0] == '[' ? strstr(s, "]:") : NULL;
         sep = strchr(s, ':');
         if (close != NULL)
@@ -387,11 +387,6 @@ server_form(const char *s, int at, char *out, size_t cap)
             n = snprintf(out, cap, "%.*s@%s", (int)(sep - s), s, sep + 1);
         else
             n = snprintf(out, cap, "%s", s);
-    } else if (!at && sep != NULL) {
-        if (memchr(s, ':', (size_t)(sep - s)) != NULL)
-            n = snprintf(out, cap, "[%.*s]:%s", (int)(sep - s), s, sep + 1);
-        else
-            n = snprintf(out, cap, "%.*s:%s", (int)(sep - s), s, sep + 1);
     } else {
         n = snprintf(out, cap, "%s", s);
     }
@@ -436,7 +431,7 @@ pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
     }
     snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
     if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
+        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
         mx_error_set(&d->err, MX_E_USAGE, "--dns-server: too long");
         return;
     }
@@ -670,7 +665,7 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     char server[300];
 
     if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 0, server, sizeof(server)) != 0) {
+        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
         mx_check_summary(chk, MX_UNKNOWN, "--dns-server: too long");
         return 0;
     }
@@ -770,6 +765,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
     long max_age;
     size_t i;
     int rc;
+    /* the command that learns: it must write where this check reads */
+    const char *cd_opt =
+        strcmp(cfg->cache_dir, MXTLS_CACHEDIR) != 0 ? " --cache-dir=" : "";
+    const char *cd = cd_opt[0] != '\0' ? cfg->cache_dir : "";
 
     for (i = 0; i < peers->n; i++) {
         struct mx_peer *p = &peers->v[i];
@@ -786,9 +785,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
                     chk, NULL, MX_UNKNOWN,
                     "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
                     "/check_tls_peers --learn "
-                    "-f %s --peer=%s",
+                    "-f %s%s%s --peer=%s",
                     p->name, cfg->cache_dir,
-                    cfg->peers_file ? cfg->peers_file : "FILE", p->name);
+                    cfg->peers_file ? cfg->peers_file : "FILE", cd_opt, cd,
+                    p->name);
             else
                 n = mx_check_add(chk, NULL, MX_UNKNOWN, "%s: %s", p->name,
                                  err.msg);
@@ -806,10 +806,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: profile learned %s ago (max-age %s); "
                              "refresh: " MXTLS_PLUGINDIR
-                             "/check_tls_peers --learn -f %s --peer=%s",
+                             "/check_tls_peers --learn -f %s%s%s --peer=%s",
                              p->name, age, limit,
-                             cfg->peers_file ? cfg->peers_file : "FILE",
-                             p->name);
+                             cfg->peers_file ? cfg->peers_file : "FILE", cd_opt,
+                             cd, p->name);
             mx_node_summary(n, "%s (stale profile)", p->name);
         }
     }

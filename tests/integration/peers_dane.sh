@@ -224,13 +224,13 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 --sni=mx.example.test -p "$PD" \
 t_is "$RC" 0 "silent DNS, no DANE peer: no lookup, OK"
 
 # --dns-server in libunbound's form (ADDR@PORT) serves --learn's MX lookup
-# too: the same server is asked as with dns.c's ADDR:PORT
+# too: the same server is asked as with ADDR:PORT
 printf '[e]\nmx = example.test\n' >"$WORK/learn.conf"
 mkdir -p "$WORK/cache"
 mx_run "$CHECK_TLS_PEERS" --learn -f "$WORK/learn.conf" \
     --cache-dir="$WORK/cache" --dns-server="127.0.0.1@$DFP" -t 3
 t_is "$RC" 1 "--learn with --dns-server=ADDR@PORT, silent: WARNING"
-t_like "$LINE1" "no answer from the DNS server 127\\.0\\.0\\.1:$DFP for example\\.test MX" \
+t_like "$LINE1" "no DNS answer before the deadline \\(-t\\) for example\\.test MX from 127\\.0\\.0\\.1@$DFP" \
     "--learn with --dns-server=ADDR@PORT: that server was asked"
 
 t_done
