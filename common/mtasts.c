@@ -151,7 +151,8 @@ mx_pattern_ok(const char *v)
         if (++label > 63)
             return 0;
     }
-    return label > 0 && labels >= 1;
+    /* the last label may no more end in '-' than the others */
+    return label > 0 && p[-1] != '-' && labels >= 1;
 }
 
 int

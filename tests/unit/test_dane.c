@@ -17,8 +17,46 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include "dane.h"
+#include "resolve.h"
 #include "tap.h"
+
+/* The --dns-anchor reader's error names the line the record ends on,
+ * counting blank lines and comment lines too. */
+static void
+anchor_lines(void)
+{
+    static const char text[] = "; a comment line\n"
+                               "\n"
+                               "example.test. IN DNSKEY 257 3 13 (\n"
+                               "\n"
+                               "  AAAA ) )\n";
+    char path[] = "/tmp/test_dane_anchorXXXXXX";
+    struct mx_vresolver *r;
+    struct mx_error err;
+    char want[128];
+    int fd = mkstemp(path);
+
+    if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1) {
+        tap_ok(0, "anchor file written");
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    close(fd);
+    mx_error_clear(&err);
+    r = mx_vres_new(path, "127.0.0.1@53", &err);
+    tap_ok(r == NULL, "anchor: a ')' too many is refused");
+    snprintf(want, sizeof(want), "%s:5: ')' without '('", path);
+    tap_ok(strncmp(err.msg, want, strlen(want)) == 0,
+           "anchor: the error names line 5, blank lines counted");
+    if (strncmp(err.msg, want, strlen(want)) != 0)
+        printf("# got: %s\n", err.msg);
+    mx_vres_free(r);
+    unlink(path);
+}
 
 static EVP_PKEY *
 key(void)
@@ -229,5 +267,6 @@ main(void)
     EVP_PKEY_free(kint);
     EVP_PKEY_free(kleaf);
     EVP_PKEY_free(kother);
+    anchor_lines();
     return tap_done();
 }

@@ -103,6 +103,18 @@ main(void)
                       "max_age: 1\nfuture_field: some value\n",
                       &p, why, sizeof(why)),
                0, "policy: unknown fields are ignored");
+    tap_is_int(policy("version: STSv1\nmode: enforce\nmx: mail.example-\n"
+                      "max_age: 1\n",
+                      &p, why, sizeof(why)),
+               -1, "policy: an mx whose last label ends in '-'");
+    tap_is_int(policy("version: STSv1\nmode: enforce\nmx: mail-.example\n"
+                      "max_age: 1\n",
+                      &p, why, sizeof(why)),
+               -1, "policy: an mx whose first label ends in '-'");
+    tap_is_int(policy("version: STSv1\nmode: enforce\nmx: *.mx-1.example\n"
+                      "max_age: 1\n",
+                      &p, why, sizeof(why)),
+               0, "policy: '-' inside labels");
 
     /* MX patterns */
     tap_ok(mx_sts_mx_match("mail.example.org", "MAIL.example.org."),
