@@ -23,6 +23,7 @@
 #include "dane.h"
 #include "log.h"
 #include "mtasts.h"
+#include "stsget.h"
 #include "net.h"
 #include "opts.h"
 #include "range.h"
@@ -1322,65 +1323,18 @@ done:
  * before the first connection; every certificate checked against the
  * policy after the scan.
  */
-enum { S_TXT, S_A, S_AAAA, S_COUNT };
-
 struct sts {
     struct mx_vresolver *own; /* made here when --dane made none */
-    struct mx_vresolver *vr;
-    struct mx_vquery q[S_COUNT];
-    char host[256];     /* the MX host the policy must list */
-    char txt_name[300]; /* _mta-sts.DOMAIN */
-    char web_name[300]; /* mta-sts.DOMAIN */
-    char id[33];
-    enum mx_state fail_st; /* OK: the policy is there and parsed */
-    char fail[700];
-    int absent;                      /* no policy (no STSv1 TXT record) */
-    char addr[INET6_ADDRSTRLEN + 1]; /* of mta-sts.DOMAIN */
-    struct mx_sts_policy pol;
+    char host[256];           /* the MX host the policy must list */
+    struct mx_sts_lookup l;
 };
 
-static void sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
-{
-    va_list ap;
-
-    st->fail_st = state;
-    va_start(ap, fmt);
-    vsnprintf(st->fail, sizeof(st->fail), fmt, ap);
-    va_end(ap);
-}
-
-/* A TXT rdata's character-strings joined into out. */
-static void
-txt_join(const unsigned char *rd, size_t len, char *out, size_t cap)
-{
-    size_t i = 0, o = 0, n, k;
-
-    while (i < len) {
-        n = rd[i++];
-        if (n > len - i)
-            n = len - i;
-        for (k = 0; k < n && o + 1 < cap; k++)
-            out[o++] =
-                rd[i + k] >= 0x20 && rd[i + k] < 0x7f ? (char)rd[i + k] : '?';
-        i += n;
-    }
-    out[o] = '\0';
-}
-
-/* The lookups and the fetch. 0, or -1 with err (USAGE; RESOLVE: the
- * deadline passed in DNS). */
+/* The lookups (common/stsget.c), before any connection. 0, or -1 with
+ * err (USAGE; RESOLVE: the deadline passed in DNS). */
 static int
 sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
             const struct mx_target *t, struct mx_error *err)
 {
-    char text[600], id[33], why[300], addr[INET6_ADDRSTRLEN + 1] = "";
-    size_t i;
-    int rc, found = 0;
-
     if (!mx_is_address(cfg->std.host))
         snprintf(st->host, sizeof(st->host), "%s", cfg->std.host);
     else if (cfg->std.sni_given && cfg->std.sni != NULL)
@@ -1391,138 +1345,19 @@ sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
                      "lists: -H NAME, or --sni=NAME with -H ADDRESS");
         return -1;
     }
-    snprintf(st->txt_name, sizeof(st->txt_name), "_mta-sts.%s", cfg->mta_sts);
-    snprintf(st->web_name, sizeof(st->web_name), "mta-sts.%s", cfg->mta_sts);
-    if (d != NULL) {
-        st->vr = d->vr;
-    } else {
+    if (d == NULL) {
         st->own = mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
         if (st->own == NULL)
             return -1;
-        st->vr = st->own;
     }
-    mx_vquery_set(&st->q[S_TXT], st->txt_name, MX_RR_TXT);
-    mx_vquery_set(&st->q[S_A], st->web_name, MX_RR_A);
-    mx_vquery_set(&st->q[S_AAAA], st->web_name, MX_RR_AAAA);
-    if (mx_vres_run(st->vr, st->q, S_COUNT, t->deadline, err) != 0)
-        return -1;
-    switch (st->q[S_TXT].status) {
-    case MX_VRES_FAILED:
-    case MX_VRES_PENDING:
-        sts_fail(st, MX_UNKNOWN, "MTA-STS: TXT lookup of %s failed: %s",
-                 st->txt_name, st->q[S_TXT].why);
-        return 0;
-    case MX_VRES_BOGUS:
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: TXT %s is bogus (%s): validating senders see no "
-                 "policy",
-                 st->txt_name, st->q[S_TXT].why);
-        return 0;
-    default:
-        break;
-    }
-    for (i = 0; i < st->q[S_TXT].n; i++) {
-        txt_join(st->q[S_TXT].rr[i], st->q[S_TXT].len[i], text, sizeof(text));
-        rc = mx_sts_txt_parse(text, id, why, sizeof(why));
-        if (rc == 1)
-            continue;
-        if (rc < 0) {
-            sts_fail(st, MX_WARNING, "MTA-STS: %s %s", st->txt_name, why);
-            return 0;
-        }
-        if (found++ == 0)
-            snprintf(st->id, sizeof(st->id), "%s", id);
-    }
-    if (found == 0) {
-        st->absent = 1;
-        return 0;
-    }
-    if (found > 1) {
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: %d STSv1 TXT records at %s: senders see no policy",
-                 found, st->txt_name);
-        return 0;
-    }
-    for (i = S_A; i <= S_AAAA && addr[0] == '\0'; i++)
-        if ((st->q[i].status == MX_VRES_SECURE ||
-             st->q[i].status == MX_VRES_INSECURE) &&
-            st->q[i].n > 0 && st->q[i].len[0] == (i == S_A ? 4u : 16u))
-            inet_ntop(i == S_A ? AF_INET : AF_INET6, st->q[i].rr[0], addr,
-                      sizeof(addr));
-    if (addr[0] == '\0') {
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: %s has no address (A: %s, AAAA: %s): senders "
-                 "cannot fetch the policy",
-                 st->web_name, mx_vres_status_name(st->q[S_A].status),
-                 mx_vres_status_name(st->q[S_AAAA].status));
-        return 0;
-    }
-    snprintf(st->addr, sizeof(st->addr), "%s", addr);
-    return 0;
-}
-
-/* The policy, fetched after the mail server's scan, so that a slow web
- * server costs the policy, not the certificates. */
-static void
-sts_fetch_policy(const struct cfg *cfg, struct sts *st,
-                 const struct mx_target *t)
-{
-    char why[300], *body = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (st->fail_st != MX_OK || st->absent || st->addr[0] == '\0')
-        return;
-    if (mx_sts_fetch(cfg->mta_sts, st->addr, cfg->cafile, t->deadline, &body,
-                     &len, why, sizeof(why)) != 0) {
-        sts_fail(st, MX_WARNING, "MTA-STS: policy not fetched: %s", why);
-        return;
-    }
-    rc = mx_sts_policy_parse(body, len, &st->pol, why, sizeof(why));
-    free(body);
-    if (rc != 0)
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: https://%s/.well-known/mta-sts.txt: %s",
-                 st->web_name, why);
+    return mx_sts_discover(d != NULL ? d->vr : st->own, cfg->mta_sts,
+                           t->deadline, &st->l, err);
 }
 
 static void
 sts_free(struct sts *st)
 {
-    size_t i;
-
-    for (i = 0; i < S_COUNT; i++)
-        mx_vquery_free(&st->q[i]);
     mx_vres_free(st->own);
-}
-
-/* One certificate against the policy: NULL when it passes, else why. */
-static const char *
-sts_cert_why(struct run *r, const struct sts *st,
-             const struct mx_scanned_cert *sc, char *why, size_t cap)
-{
-    char v[200];
-    int ok;
-
-    ok = mx_cert_verify(r->store, sc->chain, v, sizeof(v));
-    if (ok != 1) {
-        snprintf(why, cap, "not trusted by %s (%s)", r->store_name,
-                 ok < 0 ? "verification failed" : v);
-        return why;
-    }
-    if (!mx_cert_matches(sk_X509_value(sc->chain, 0), st->host)) {
-        snprintf(why, cap, "does not cover %s", st->host);
-        return why;
-    }
-    if (difftime(sc->info.not_after, r->now) < 0) {
-        snprintf(why, cap, "expired");
-        return why;
-    }
-    if (difftime(sc->info.not_before, r->now) > 0) {
-        snprintf(why, cap, "not yet valid");
-        return why;
-    }
-    return NULL;
 }
 
 static void
@@ -1537,37 +1372,39 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
     size_t i, j, naddr;
     struct mx_perf pd;
 
-    if (st->fail_st != MX_OK) {
-        mx_check_add(r->chk, NULL, st->fail_st, "%s", st->fail);
-        add_problem(&r->pr, st->fail_st, "", "MTA-STS policy", st->fail);
+    const struct mx_sts_policy *pol = &st->l.pol;
+
+    if (st->l.outcome == MX_STS_BROKEN || st->l.outcome == MX_STS_NO_ANSWER) {
+        bad = st->l.outcome == MX_STS_BROKEN ? MX_WARNING : MX_UNKNOWN;
+        mx_check_add(r->chk, NULL, bad, "%s", st->l.why);
+        add_problem(&r->pr, bad, "", "MTA-STS policy", st->l.why);
         return;
     }
-    if (st->absent) {
+    if (st->l.outcome == MX_STS_ABSENT) {
         mx_check_add(r->chk, NULL, MX_OK,
                      "MTA-STS: no policy for %s (no v=STSv1 TXT record at "
                      "%s)",
-                     r->cfg->mta_sts, st->txt_name);
+                     r->cfg->mta_sts, st->l.txt_name);
         return;
     }
-    for (i = 0; i < st->pol.nmx; i++) {
-        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", st->pol.mx[i]);
-        listed |= mx_sts_mx_match(st->pol.mx[i], st->host);
-    }
+    for (i = 0; i < pol->nmx; i++)
+        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", pol->mx[i]);
+    listed = mx_sts_listed(pol, st->host);
     top = mx_check_add(
         r->chk, NULL, MX_OK, "MTA-STS %s: id %s, mode %s, max_age %ld, mx %s",
-        r->cfg->mta_sts, st->id, mx_sts_mode_name(st->pol.mode),
-        st->pol.max_age, st->pol.nmx > 0 ? mx_buf_str(&mxs) : "(none)");
+        r->cfg->mta_sts, st->l.id, mx_sts_mode_name(pol->mode), pol->max_age,
+        pol->nmx > 0 ? mx_buf_str(&mxs) : "(none)");
     mx_buf_free(&mxs);
-    if (st->pol.mode == MX_STS_NONE) {
+    if (pol->mode == MX_STS_NONE) {
         mx_check_add(r->chk, top, MX_OK,
                      "mode none: senders do not apply the policy");
         return;
     }
-    bad = st->pol.mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
+    bad = pol->mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
     if (!listed) {
         /* within the first line's 100 characters for common names */
         snprintf(alone, sizeof(alone), "%s is not in the MTA-STS policy (%s)%s",
-                 st->host, mx_sts_mode_name(st->pol.mode),
+                 st->host, mx_sts_mode_name(pol->mode),
                  bad == MX_CRITICAL ? ": senders defer mail" : "");
         mx_check_add(r->chk, top, bad, "%s", alone);
         mx_node_raise(top, bad);
@@ -1584,14 +1421,15 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
             const struct mx_scanned_cert *sc = &s->certs[j];
 
             total++;
-            if (sts_cert_why(r, st, sc, why, sizeof(why)) == NULL) {
+            if (mx_sts_chain_valid(sc->chain, st->host, r->store, r->store_name,
+                                   r->now, why, sizeof(why)) > 0) {
                 valid++;
                 continue;
             }
             mx_check_add(r->chk, top, bad, "%s%s%s: %s (mode %s)",
                          sc->info.label, naddr > 1 ? " at " : "",
                          naddr > 1 ? d->addrs[i].text : "", why,
-                         mx_sts_mode_name(st->pol.mode));
+                         mx_sts_mode_name(pol->mode));
             mx_node_raise(top, bad);
             snprintf(alone, sizeof(alone),
                      "the %s certificate fails MTA-STS (%s)%s", sc->info.label,
@@ -1817,7 +1655,7 @@ main(int argc, char **argv)
         connections += dn->extra[ai].stats.connections;
     }
     if (sts != NULL)
-        sts_fetch_policy(&cfg, sts, &t);
+        mx_sts_retrieve(&sts->l, cfg.cafile, t.deadline);
     if (dn != NULL)
         dn->first_err = err;
     evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts);
