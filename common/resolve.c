@@ -278,6 +278,8 @@ take(struct mx_vquery *q, int uerr, struct ub_result *res)
         return 0;
     }
     q->rcode = res->rcode;
+    snprintf(q->canon, sizeof(q->canon), "%s",
+             res->canonname != NULL ? res->canonname : q->name);
     if (res->bogus) {
         q->status = MX_VRES_BOGUS;
         snprintf(q->why, sizeof(q->why), "%s",

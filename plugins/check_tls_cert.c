@@ -21,6 +21,7 @@
 
 #include "certscan.h"
 #include "dane.h"
+#include "danebase.h"
 #include "log.h"
 #include "mtasts.h"
 #include "stsget.h"
@@ -883,8 +884,9 @@ struct dane {
     struct mx_vresolver *vr;
     struct mx_vquery q[Q_COUNT];
     int asked[Q_COUNT];
-    char base[256];  /* the TLSA base domain */
-    char owner[300]; /* _PORT._tcp.BASE */
+    char base[256];         /* the host's name (-H, or --sni) */
+    char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
+    struct mx_tlsa_base tb; /* the TLSA base domain (after CNAMEs) */
     struct mx_addr addrs[MX_MAX_ADDRS];
     size_t naddrs; /* 0: the scan resolves -H itself */
     struct mx_tlsa recs[MX_TLSA_MAX];
@@ -975,6 +977,11 @@ dane_lookup(const struct cfg *cfg, struct dane *d, const struct mx_target *t,
             d->q[i] = q[n++];
     if (rc != 0)
         return -1;
+    /* an alias: the CNAME-expanded name's TLSA first (RFC 7672 2.2.2) */
+    if (mx_tlsa_base_resolve(d->vr, d->base, cfg->std.port, &d->q[Q_A], 2,
+                             &d->q[Q_TLSA], t->deadline, &d->tb, err) != 0)
+        return -1;
+    snprintf(d->owner, sizeof(d->owner), "%s", d->tb.owner);
     for (i = Q_A; i <= Q_AAAA; i++) {
         if (!d->asked[i] || (d->q[i].status != MX_VRES_SECURE &&
                              d->q[i].status != MX_VRES_INSECURE))
@@ -1064,8 +1071,8 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
         const struct mx_scanned_cert *sc = &s->certs[i];
 
         (*total)++;
-        if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->base, r->now, &res,
-                          &e) != 0) {
+        if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->tb.base, r->now,
+                          &res, &e) != 0) {
             mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s", sc->info.label,
                          e.msg);
             mx_node_raise(parent, MX_UNKNOWN);
@@ -1097,7 +1104,7 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
                                          &tci, &e) == 0
                              ? tci.subject
                              : "?",
-                         res.ta_depth, d->base);
+                         res.ta_depth, d->tb.base);
             mx_check_add(r->chk, parent, MX_OK, "%s", text);
             /* a renewal that changes what DANE-EE records match */
             if (res.ta < 0 && days_state(r->cfg, left) != MX_OK &&
@@ -1153,6 +1160,9 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                        d->owner, mx_vres_status_name(tq->status),
                        tq->why[0] ? ": " : "", tq->why, mx_vres_anchor(d->vr),
                        mx_vres_server(d->vr));
+    mx_tlsa_base_text(&d->tb, text, sizeof(text));
+    if (text[0] != '\0')
+        mx_check_add(r->chk, top, MX_OK, "%s", text);
     for (i = Q_A; i <= Q_AAAA; i++) {
         const struct mx_vquery *aq = &d->q[i];
 

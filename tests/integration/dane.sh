@@ -107,6 +107,16 @@ Z=$WORK/signed.body
     echo "_$PS._tcp.roll2 IN TLSA $(tlsa 3 1 1 "$SOON")"
     echo "_$PS._tcp.roll2 IN TLSA $(tlsa 3 1 1 "$OTHER")"
     echo "_$PS._tcp.roll3 IN TLSA $(tlsa 3 0 1 "$SOON")"
+    # aliases (RFC 7672 2.2.2), each with TLSA records for both keys at
+    # its own name: a signed CNAME to a name with TLSA for RSA only, one
+    # to a name without TLSA, one into the unsigned zone
+    echo "cnexp IN CNAME some.example.test."
+    echo "cnorig IN CNAME notlsa.example.test."
+    echo "cnins IN CNAME mail.unsigned.example.test."
+    for h in cnexp cnorig cnins; do
+        echo "_$PD._tcp.$h IN TLSA $(tlsa 3 1 1 "$RSA")"
+        echo "_$PD._tcp.$h IN TLSA $(tlsa 3 1 1 "$EC")"
+    done
 } >"$Z"
 cat >"$WORK/unsigned.body" <<EOF
 mail IN A 127.0.0.1
@@ -229,6 +239,32 @@ t_like "$LINE1" '^TLS CERT CRITICAL - the Ed25519 certificate matches no TLSA re
     "triple: first line names the Ed25519 certificate"
 compare tri "$PT" "Ed25519" "$ED_SIG"
 compare tri "$PT" "ECDSA P-256" "$EC_SIG"
+
+# ---- aliases: the TLSA base domain after CNAMEs (RFC 7672 2.2.2) ----------
+dane cnexp.example.test "$PD"
+t_is "$RC" 2 "signed CNAME to some: the expanded name's TLSA (RSA only) is used: CRITICAL"
+t_like "$OUT" '\[CRITICAL\] DANE: TLSA _[0-9]+\._tcp\.some\.example\.test: secure' \
+    "signed CNAME: the TLSA name asked and used is the expanded one"
+t_like "$OUT" 'TLSA name _[0-9]+\._tcp\.some\.example\.test: the CNAME-expanded name of cnexp\.example\.test \(signed CNAME\), asked before the original name' \
+    "signed CNAME: the long output says which TLSA name and why"
+t_like "$LINE1" 'the ECDSA P-256 certificate matches no TLSA record' \
+    "signed CNAME: the ECDSA certificate fails against the expanded name's records"
+compare some "$PD" "RSA 2048" "$RSA_SIG"
+compare some "$PD" "ECDSA P-256" "$EC_SIG"
+dane cnorig.example.test "$PD"
+t_is "$RC" 0 "signed CNAME to a name without TLSA: the original name's records: OK"
+t_like "$OUT" 'TLSA name _[0-9]+\._tcp\.cnorig\.example\.test: cnorig\.example\.test is an alias of notlsa\.example\.test \(signed CNAME\), which has no TLSA records, so the original name is used' \
+    "CNAME, no TLSA at the target: the original name, said so"
+compare cnorig "$PD" "ECDSA P-256" "$EC_SIG"
+dane cnins.example.test "$PD"
+t_is "$RC" 0 "CNAME into the unsigned zone: only the original name: OK"
+t_like "$OUT" '\[OK\] DANE: TLSA _[0-9]+\._tcp\.cnins\.example\.test: secure' \
+    "insecure CNAME: the original name's TLSA"
+t_like "$OUT" 'cnins\.example\.test is an alias of mail\.unsigned\.example\.test through a CNAME chain that is not DNSSEC-signed, so the original name is used' \
+    "insecure CNAME: the long output says why the expanded name is not used"
+t_like "$LINE1" '; DANE: 2 of 2 certificates match TLSA' \
+    "insecure CNAME: both certificates match the original name's records"
+compare cnins "$PD" "ECDSA P-256" "$EC_SIG"
 
 # ---- every selector and matching type ------------------------------------
 for v in v301 v312 v310 v300; do
