@@ -735,8 +735,8 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
         d->deferred[i] = 2;
         if (v == MX_STS_INVALID)
             snprintf(note, cap,
-                     "gets the %s certificate, which is not valid for %.100s "
-                     "under MTA-STS (%.80s): mail would be deferred under "
+                     "gets the %s certificate, which is not valid for %.80s "
+                     "under MTA-STS (%.120s): mail would be deferred under "
                      "enforce (policy in testing)",
                      label, p->host, why);
         else

@@ -333,10 +333,11 @@ t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 3 critical peers would defer mail: b
 
 # a peer that cannot negotiate beside one that would defer mail
 cat "$WORK/sts.conf" >"$WORK/mixed.conf"
-printf '\n[old]\nprotocols = TLSv1.0\n' >>"$WORK/mixed.conf"
-stspeers enf -f "$WORK/mixed.conf" --peer=ecpeer,old
+printf '\n[dss]\nprotocols = TLSv1.2\nciphers = DHE-DSS-AES128-GCM-SHA256\n' \
+    >>"$WORK/mixed.conf"
+stspeers enf -f "$WORK/mixed.conf" --peer=ecpeer,dss
 t_is "$RC" 2 "mixed failures: CRITICAL"
-t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 2 critical peers fail \(1 cannot negotiate, 1 would defer mail\): ecpeer \(gets the ECDSA P-256 certificate[^;]*; old \(protocol version\)' \
+t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 2 critical peers fail \(1 cannot negotiate, 1 would defer mail\): ecpeer \(gets the ECDSA P-256 certificate[^;]*; dss \([^)]*\)' \
     "mixed failures: the first line says which kind each is"
 
 # the command-line peer
