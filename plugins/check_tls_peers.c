@@ -25,6 +25,7 @@
 
 #include "certinfo.h"
 #include "dane.h"
+#include "danebase.h"
 #include "learn.h"
 #include "log.h"
 #include "net.h"
@@ -440,11 +441,12 @@ server_form(const char *s, int at, char *out, size_t cap)
  * handshakes, and the chain each such peer got checked against it.
  */
 struct pdane {
-    int wanted;          /* a peer that ran authenticates by DANE */
-    int rc;              /* the lookup: 0, or -1 with err */
-    struct mx_error err; /* why it failed */
-    char base[256];      /* the TLSA base domain */
-    char owner[300];     /* _PORT._tcp.BASE */
+    int wanted;             /* a peer that ran authenticates by DANE */
+    int rc;                 /* the lookup: 0, or -1 with err */
+    struct mx_error err;    /* why it failed */
+    char base[256];         /* the TLSA base domain */
+    char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
+    struct mx_tlsa_base tb; /* the TLSA base after CNAMEs */
     struct mx_vresolver *vr;
     struct mx_vquery q;
     struct mx_tlsa recs[MX_TLSA_MAX];
@@ -460,6 +462,7 @@ struct pdane {
 static void
 pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
 {
+    struct mx_vquery q[2];
     char server[300];
     size_t j;
 
@@ -484,13 +487,22 @@ pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
                         cfg->dns_server != NULL ? server : NULL, &d->err);
     if (d->vr == NULL)
         return;
-    mx_vquery_set(&d->q, d->owner, MX_RR_TLSA);
-    if (mx_vres_run(d->vr, &d->q, 1, dl, &d->err) != 0) {
+    /* TLSA, and the address lookup that tells an alias (RFC 7672 2.2.2) */
+    mx_vquery_set(&q[0], d->owner, MX_RR_TLSA);
+    mx_vquery_set(&q[1], d->base, MX_RR_A);
+    if (mx_vres_run(d->vr, q, 2, dl, &d->err) != 0 ||
+        mx_tlsa_base_resolve(d->vr, d->base, cfg->std.port, &q[1], 1, &q[0], dl,
+                             &d->tb, &d->err) != 0) {
         char m[sizeof(d->err.msg)];
         snprintf(m, sizeof(m), "%s", d->err.msg);
         mx_error_set(&d->err, d->err.code, "DANE: %s", m);
+        mx_vquery_free(&q[0]);
+        mx_vquery_free(&q[1]);
         return;
     }
+    d->q = q[0];
+    mx_vquery_free(&q[1]);
+    snprintf(d->owner, sizeof(d->owner), "%s", d->tb.owner);
     d->rc = 0;
     if (d->q.status == MX_VRES_SECURE)
         for (j = 0; j < d->q.n && d->nrecs < MX_TLSA_MAX; j++)
@@ -568,7 +580,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     }
     snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
     mx_error_clear(&e);
-    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->base, time(NULL), &res,
+    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->tb.base, time(NULL), &res,
                       &e) != 0) {
         s->state = MX_SIM_ERROR;
         s->err = e;
@@ -1461,6 +1473,12 @@ main(int argc, char **argv)
                                  dane.q.n, dane.q.n == 1 ? "" : "s",
                                  dane.usable, mx_vres_anchor(dane.vr),
                                  mx_vres_server(dane.vr));
+                if (dane.rc == 0) {
+                    char why[700];
+                    mx_tlsa_base_text(&dane.tb, why, sizeof(why));
+                    if (why[0] != '\0')
+                        mx_check_add(chk, NULL, MX_OK, "DANE: %s", why);
+                }
             }
             if (sts.wanted) {
                 psts_lookup(&cfg, &sts, t.deadline);

@@ -63,6 +63,9 @@ _$PD._tcp.mx IN TLSA 3 1 1 $RSA311
 notlsa IN A 127.0.0.1
 bogus IN A 127.0.0.1
 _$PD._tcp.bogus IN TLSA 3 1 1 $EC311
+alias IN CNAME mx.example.test.
+_$PD._tcp.alias IN TLSA 3 1 1 $RSA311
+_$PD._tcp.alias IN TLSA 3 1 1 $EC311
 EOF
 for dom in $STS_DOMAINS; do
     echo "mta-sts.$dom IN A 127.1.0.26"
@@ -172,6 +175,14 @@ peers mx.example.test --peer-name=ec --peer-protocols=TLSv1.2 \
     --peer-ciphers="$EC_SUITES" --peer-authenticates=none
 t_is "$RC" 0 "--peer-authenticates=none: no DANE check, OK"
 
+# ---- an alias: the CNAME-expanded name's TLSA first (RFC 7672 2.2.2) -------
+peers alias.example.test -f "$WORK/peers.conf" --peer=ecpeer
+t_is "$RC" 2 "signed CNAME to mx: its TLSA (RSA only) decides: CRITICAL"
+t_like "$OUT" '\[OK\] DANE: TLSA _[0-9]+\._tcp\.mx\.example\.test: secure, 1 record' \
+    "signed CNAME: the expanded name's TLSA is used"
+t_like "$OUT" '\[OK\] DANE: TLSA name _[0-9]+\._tcp\.mx\.example\.test: the CNAME-expanded name of alias\.example\.test' \
+    "signed CNAME: the long output says which TLSA name and why"
+
 # ---- what DNS says: unsigned, no TLSA, bogus ------------------------------
 peers mx.unsigned.example.test -f "$WORK/peers.conf" --peer=ecpeer
 t_is "$RC" 0 "unsigned zone: the DANE peer falls back to opportunistic TLS, OK"
@@ -209,7 +220,7 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 --sni=mx.example.test -p "$PD" \
     --dns-anchor="$ANCHOR" --dns-server="127.0.0.1:$DFP" -t 3 \
     -f "$WORK/peers.conf"
 t_is "$RC" 3 "silent DNS: UNKNOWN at the deadline"
-t_like "$LINE1" '^TLS PEERS UNKNOWN - 2 of 3 critical peers could not be judged: bank, ecpeer \(DANE: no DNS answer before the deadline \(-t\) for _[0-9]+\._tcp\.mx\.example\.test TLSA from 127\.0\.0\.1@[0-9]+\)' \
+t_like "$LINE1" '^TLS PEERS UNKNOWN - 2 of 3 critical peers could not be judged: bank, ecpeer \(DANE: no DNS answer before the deadline \(-t\) for _[0-9]+\._tcp\.mx\.example\.test TLSA, mx\.example\.test A from 127\.0\.0\.1@[0-9]+\)' \
     "silent DNS: the first line names the open lookup and the server"
 t_like "$OUT" '\[OK\] plain: TLSv1\.2 ECDHE-ECDSA' \
     "silent DNS: the peer that does not authenticate keeps its verdict"
