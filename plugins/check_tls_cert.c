@@ -81,8 +81,8 @@ struct cfg {
 struct problem {
     enum mx_state st;
     char cause[96];
-    char label[48];
-    char alone[160];
+    char label[96]; /* "RSA 2048", "RSA 2048 at ::1" */
+    char alone[320];
 };
 
 #define MAX_PROBLEMS 64
@@ -494,6 +494,8 @@ struct run {
     X509_STORE *store;
     const char *store_name; /* "the system store (/usr/lib/ssl/certs)" */
     const char *name;       /* the name each certificate must cover */
+    const char *at;         /* the address of the scan being checked, when it
+                               presents other certificates than the first */
     enum mx_state trust;    /* state of an untrusted chain */
     enum mx_state name_st;  /* state of a name mismatch */
     struct problems pr;
@@ -540,18 +542,22 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
     struct mx_certinfo ici;
     struct mx_error e;
     struct mx_perf pd;
-    char exp[40], days[40], why[200], label[80], cause[96], alone[160],
-        text[400];
+    char exp[40], days[40], why[200], label[80], cause[96], alone[320],
+        text[400], lab[96];
     double left = mx_cert_days_left(ci, r->now);
     enum mx_state st;
     int i, v;
 
+    if (r->at != NULL)
+        snprintf(lab, sizeof(lab), "%s at %s", ci->label, r->at);
+    else
+        snprintf(lab, sizeof(lab), "%s", ci->label);
     fmt_time(ci->not_after, exp, sizeof(exp));
     fmt_days(left, days, sizeof(days));
     n = mx_check_add(
         r->chk, NULL, MX_OK,
-        "%s: %s; issuer %s; expires %s (%s); %s; seen with %s %s%s%s",
-        ci->label, ci->subject, ci->issuer, exp, days, ci->sigalg,
+        "%s: %s; issuer %s; expires %s (%s); %s; seen with %s %s%s%s", lab,
+        ci->subject, ci->issuer, exp, days, ci->sigalg,
         mx_version_name(sc->version), sc->suite, sa != NULL ? " " : "",
         sa != NULL ? sa->iana : "");
     if (n == NULL)
@@ -561,26 +567,26 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
     if (st != MX_OK) {
         snprintf(cause, sizeof(cause), "%s %s",
                  left < 0 ? "expired" : "expires", days);
-        snprintf(alone, sizeof(alone), "%s certificate %s", ci->label, cause);
+        snprintf(alone, sizeof(alone), "%s certificate %s", lab, cause);
         add_finding(r, n, st, alone);
-        add_problem(&r->pr, st, ci->label, cause, alone);
+        add_problem(&r->pr, st, lab, cause, alone);
     }
     if (difftime(ci->not_before, r->now) > 0) {
         fmt_time(ci->not_before, exp, sizeof(exp));
         snprintf(text, sizeof(text), "not valid before %s", exp);
         snprintf(alone, sizeof(alone), "%s certificate not valid before %s",
-                 ci->label, exp);
+                 lab, exp);
         add_finding(r, n, MX_CRITICAL, text);
-        add_problem(&r->pr, MX_CRITICAL, ci->label, "not yet valid", alone);
+        add_problem(&r->pr, MX_CRITICAL, lab, "not yet valid", alone);
     }
     if (cfg->min_bits[ci->type] > 0 && ci->bits < cfg->min_bits[ci->type]) {
         snprintf(text, sizeof(text), "key of %d bits, minimum %d", ci->bits,
                  cfg->min_bits[ci->type]);
         snprintf(cause, sizeof(cause), "key below %d bits",
                  cfg->min_bits[ci->type]);
-        snprintf(alone, sizeof(alone), "%s %s", ci->label, cause);
+        snprintf(alone, sizeof(alone), "%s %s", lab, cause);
         add_finding(r, n, MX_CRITICAL, text);
-        add_problem(&r->pr, MX_CRITICAL, ci->label, cause, alone);
+        add_problem(&r->pr, MX_CRITICAL, lab, cause, alone);
     }
 
     v = mx_cert_verify(r->store, sc->chain, why, sizeof(why));
@@ -594,9 +600,9 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
                  r->store_name, why,
                  r->trust == MX_OK ? " (not alerting: --trust=ok)" : "");
         snprintf(alone, sizeof(alone), "%s certificate not trusted (%.100s)",
-                 ci->label, why);
+                 lab, why);
         add_finding(r, n, r->trust, text);
-        add_problem(&r->pr, r->trust, ci->label, "untrusted", alone);
+        add_problem(&r->pr, r->trust, lab, "untrusted", alone);
     }
     if (r->name != NULL) {
         if (mx_cert_matches(sk_X509_value(sc->chain, 0), r->name)) {
@@ -608,9 +614,9 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
             snprintf(cause, sizeof(cause), "does not cover %.40s%s", r->name,
                      strlen(r->name) > 40 ? "..." : "");
             snprintf(alone, sizeof(alone), "%s certificate does not cover %s",
-                     ci->label, r->name);
+                     lab, r->name);
             add_finding(r, n, r->name_st, text);
-            add_problem(&r->pr, r->name_st, ci->label, cause, alone);
+            add_problem(&r->pr, r->name_st, lab, cause, alone);
         }
     }
     for (i = 1; i < sk_X509_num(sc->chain); i++) {
@@ -625,11 +631,10 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
                  left < 0 ? "expired" : "expires", days);
         snprintf(cause, sizeof(cause), "chain certificate %s %s",
                  left < 0 ? "expired" : "expires", days);
-        snprintf(alone, sizeof(alone), "%s chain certificate %.80s %s %s",
-                 ci->label, ici.subject, left < 0 ? "expired" : "expires",
-                 days);
+        snprintf(alone, sizeof(alone), "%s chain certificate %.80s %s %s", lab,
+                 ici.subject, left < 0 ? "expired" : "expires", days);
         add_finding(r, n, st, text);
-        add_problem(&r->pr, st, ci->label, cause, alone);
+        add_problem(&r->pr, st, lab, cause, alone);
     }
 
     memset(&pd, 0, sizeof(pd));
@@ -791,6 +796,80 @@ problems_state(const struct problems *pr)
     return st;
 }
 
+/*
+ * Every address of the host (A and AAAA; from the validated lookups of
+ * --dane, else the system's resolver): senders may connect to any, so
+ * each is scanned. The first address's scan is main's; one more scan per
+ * further address.
+ */
+struct hostaddrs {
+    struct mx_addr a[MX_MAX_ADDRS];
+    size_t n; /* 0: the scan resolves -H itself (an address literal) */
+    struct mx_certscan extra[MX_MAX_ADDRS];
+    int extra_rc[MX_MAX_ADDRS];
+    struct mx_error extra_err[MX_MAX_ADDRS];
+    struct mx_error first_err; /* the first address's scan, when it failed */
+};
+
+/* The key types --require asks for that s lacks: CRITICAL each (at: the
+ * address, for a further address that presents other certificates). */
+static void
+check_missing(struct run *r, const struct mx_certscan *s, int complete,
+              const char *at)
+{
+    struct mx_buf present = MX_BUF_INIT;
+    char alone[200], cause[96], where[80];
+    size_t i;
+    int k, have;
+
+    list_labels(s, &present);
+    snprintf(where, sizeof(where), "%s%s", at != NULL ? " at " : "",
+             at != NULL ? at : "");
+    for (k = MX_KEY_RSA; k < MX_KEY_COUNT; k++) {
+        if (!r->cfg->require[k])
+            continue;
+        for (have = 0, i = 0; i < s->n; i++)
+            if ((int)s->certs[i].info.type == k)
+                have = 1;
+        if (have || s->n == 0 || !complete)
+            continue;
+        snprintf(alone, sizeof(alone), "no %s certificate%s (%s only)",
+                 mx_keytype_name((enum mx_keytype)k), where,
+                 mx_buf_str(&present));
+        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s; %s", alone,
+                     missing_cost(k), mx_keytype_advice((enum mx_keytype)k));
+        /* grouped: "missing (Ed448, DSA)" */
+        snprintf(cause, sizeof(cause), "missing%s", where);
+        add_problem(&r->pr, MX_CRITICAL, mx_keytype_name((enum mx_keytype)k),
+                    cause, alone);
+    }
+    mx_buf_free(&present);
+}
+
+/* Do two scans present the same certificate chains (in any order)? */
+static int
+same_certs(const struct mx_certscan *a, const struct mx_certscan *b)
+{
+    size_t i, j;
+    int k, found, n;
+
+    if (a->n != b->n)
+        return 0;
+    for (i = 0; i < a->n; i++) {
+        n = sk_X509_num(a->certs[i].chain);
+        for (found = 0, j = 0; j < b->n && !found; j++) {
+            if (sk_X509_num(b->certs[j].chain) != n)
+                continue;
+            for (found = 1, k = 0; k < n && found; k++)
+                found = X509_cmp(sk_X509_value(a->certs[i].chain, k),
+                                 sk_X509_value(b->certs[j].chain, k)) == 0;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 struct dane;
 static void dane_evaluate(struct run *r, struct dane *d,
                           const struct mx_certscan *first, int first_rc,
@@ -798,38 +877,28 @@ static void dane_evaluate(struct run *r, struct dane *d,
 static const char *dane_ok_extra(const struct dane *d);
 struct sts;
 static void sts_evaluate(struct run *r, struct sts *st,
-                         const struct mx_certscan *first, struct dane *d);
+                         const struct mx_certscan *first,
+                         const struct hostaddrs *ha);
 
 static void
 evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
-         int complete, struct dane *d, int scan_rc, struct sts *sts)
+         int complete, struct dane *d, int scan_rc, struct sts *sts,
+         const struct hostaddrs *ha)
 {
     const struct cfg *cfg = r->cfg;
     struct mx_buf present = MX_BUF_INIT, line = MX_BUF_INIT;
-    char stems[MX_SCAN_MAX_CERTS][64], stem[48], exp[40], days[40], alone[200];
-    size_t i, j;
-    int k, have, dup;
+    char stems[MX_SCAN_MAX_CERTS][64], stem[48], astem[64], exp[40], days[40],
+        alone[200];
+    const struct mx_scanned_cert *soon_x = NULL;
+    time_t soon_other = 0;
+    size_t i, j, a;
+    int dup;
     double soonest = 0;
     size_t soonest_i = 0, cap;
     enum mx_state st;
 
     list_labels(s, &present);
-    for (k = MX_KEY_RSA; k < MX_KEY_COUNT; k++) {
-        if (!cfg->require[k])
-            continue;
-        for (have = 0, i = 0; i < s->n; i++)
-            if ((int)s->certs[i].info.type == k)
-                have = 1;
-        if (have || s->n == 0 || !complete)
-            continue;
-        snprintf(alone, sizeof(alone), "no %s certificate (%s only)",
-                 mx_keytype_name((enum mx_keytype)k), mx_buf_str(&present));
-        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s; %s", alone,
-                     missing_cost(k), mx_keytype_advice((enum mx_keytype)k));
-        /* grouped: "missing (Ed448, DSA)" */
-        add_problem(&r->pr, MX_CRITICAL, mx_keytype_name((enum mx_keytype)k),
-                    "missing", alone);
-    }
+    check_missing(r, s, complete, NULL);
     for (i = 0; i < s->n; i++) {
         perf_stem(&s->certs[i].info, stem, sizeof(stem));
         for (dup = 1, j = 0; j < i; j++)
@@ -844,23 +913,76 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
             s->certs[i].info.not_after < s->certs[soonest_i].info.not_after)
             soonest_i = i;
     }
+    /* the further addresses: checked again only where they differ */
+    for (a = 1; a < ha->n; a++) {
+        const struct mx_certscan *x = &ha->extra[a];
+        const struct mx_error *e = &ha->extra_err[a];
+
+        if (ha->extra_rc[a] != 0 || x->n == 0) {
+            if (d != NULL)
+                continue; /* the DANE lines name it */
+            st = ha->extra_rc[a] != 0
+                     ? mx_err_state(e->code, cfg->std.timeout_state)
+                     : MX_CRITICAL;
+            snprintf(alone, sizeof(alone), "%s: %.150s", ha->a[a].text,
+                     ha->extra_rc[a] != 0 ? e->msg : "no TLS handshake");
+            mx_check_add(r->chk, NULL, st, "%s port %d: %s", ha->a[a].text,
+                         cfg->std.port,
+                         ha->extra_rc[a] != 0 ? e->msg : x->refusal);
+            add_problem(&r->pr, st, ha->a[a].text, "no TLS", alone);
+            continue;
+        }
+        if (same_certs(s, x)) {
+            mx_check_add(r->chk, NULL, MX_OK,
+                         "%s port %d: the same %zu certificate%s as %s",
+                         ha->a[a].text, cfg->std.port, x->n,
+                         x->n == 1 ? "" : "s", ha->a[0].text);
+            continue;
+        }
+        mx_buf_reset(&line);
+        list_labels(x, &line);
+        mx_check_add(r->chk, NULL, MX_OK,
+                     "%s port %d: other certificates than %s: %s (checked "
+                     "below)",
+                     ha->a[a].text, cfg->std.port, ha->a[0].text,
+                     mx_buf_str(&line));
+        mx_buf_reset(&line);
+        r->at = ha->a[a].text;
+        check_missing(r, x, 1, ha->a[a].text);
+        for (i = 0; i < x->n; i++) {
+            perf_stem(&x->certs[i].info, stem, sizeof(stem));
+            snprintf(astem, sizeof(astem), "%.40s_a%zu", stem, a + 1);
+            check_cert(r, &x->certs[i], astem);
+            if (x->certs[i].info.not_after < soon_other || soon_x == NULL) {
+                soon_other = x->certs[i].info.not_after;
+                soon_x = &x->certs[i];
+            }
+        }
+        r->at = NULL;
+    }
     if (d != NULL)
         dane_evaluate(r, d, s, scan_rc,
                       t->naddrs > 0 ? t->addrs[0].text : t->host);
     if (sts != NULL)
-        sts_evaluate(r, sts, s, d);
+        sts_evaluate(r, sts, s, ha);
     if (s->n > 0 && r->name == NULL)
         mx_check_add(r->chk, NULL, MX_OK,
                      "names not checked: %s is an address (--match=NAME "
                      "checks one)",
                      t->host);
     if (s->n > 0) {
-        soonest = mx_cert_days_left(&s->certs[soonest_i].info, r->now);
-        fmt_time(s->certs[soonest_i].info.not_after, exp, sizeof(exp));
+        const struct mx_certinfo *si = &s->certs[soonest_i].info;
+
+        if (soon_x != NULL && soon_x->info.not_after < si->not_after)
+            si = &soon_x->info;
+        soonest = mx_cert_days_left(si, r->now);
+        fmt_time(si->not_after, exp, sizeof(exp));
         fmt_days(soonest, days, sizeof(days));
-        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)%s",
-                            mx_buf_str(&present), s->n > 1 ? "first" : "it",
-                            days, exp, d != NULL ? dane_ok_extra(d) : "");
+        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)%s%s",
+                            mx_buf_str(&present),
+                            s->n > 1 || soon_x != NULL ? "first" : "it", days,
+                            exp, ha->n > 1 ? "; every address checked" : "",
+                            d != NULL ? dane_ok_extra(d) : "");
     }
     st = problems_state(&r->pr);
     if (st != MX_OK) {
@@ -887,16 +1009,10 @@ struct dane {
     char base[256];         /* the host's name (-H, or --sni) */
     char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
     struct mx_tlsa_base tb; /* the TLSA base domain (after CNAMEs) */
-    struct mx_addr addrs[MX_MAX_ADDRS];
-    size_t naddrs; /* 0: the scan resolves -H itself */
+    struct hostaddrs *ha;   /* the addresses found here, and their scans */
     struct mx_tlsa recs[MX_TLSA_MAX];
     size_t nrecs;
-    /* one scan per address beyond the first */
-    struct mx_certscan extra[MX_MAX_ADDRS];
-    int extra_rc[MX_MAX_ADDRS];
-    struct mx_error extra_err[MX_MAX_ADDRS];
-    struct mx_error first_err; /* the first address's scan, when it failed */
-    char ok_extra[120];        /* for the OK first line */
+    char ok_extra[120]; /* for the OK first line */
 };
 
 /* Add an address from an A or AAAA rdata. */
@@ -908,9 +1024,9 @@ dane_add_addr(struct dane *d, int type, const unsigned char *rd, size_t len,
     struct sockaddr_in *s4;
     struct sockaddr_in6 *s6;
 
-    if (d->naddrs >= MX_MAX_ADDRS)
+    if (d->ha->n >= MX_MAX_ADDRS)
         return;
-    a = &d->addrs[d->naddrs];
+    a = &d->ha->a[d->ha->n];
     memset(a, 0, sizeof(*a));
     if (type == MX_RR_A && len == 4) {
         s4 = (struct sockaddr_in *)&a->sa;
@@ -929,7 +1045,7 @@ dane_add_addr(struct dane *d, int type, const unsigned char *rd, size_t len,
     } else {
         return;
     }
-    d->naddrs++;
+    d->ha->n++;
 }
 
 /*
@@ -1011,8 +1127,6 @@ dane_free(struct dane *d)
 
     for (i = 0; i < Q_COUNT; i++)
         mx_vquery_free(&d->q[i]);
-    for (i = 0; i < MX_MAX_ADDRS; i++)
-        mx_certscan_free(&d->extra[i]);
     mx_vres_free(d->vr);
 }
 
@@ -1187,7 +1301,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
             add_problem(&r->pr, st, "", "address lookup failed", alone);
         }
     }
-    naddr = d->naddrs > 0                         ? d->naddrs
+    naddr = d->ha->n > 0                          ? d->ha->n
             : (d->asked[Q_A] || d->asked[Q_AAAA]) ? 0
                                                   : 1;
     if (naddr == 0 && problems_state(&r->pr) == MX_OK) {
@@ -1243,15 +1357,15 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
 
     /* every address: the first scan and the extra ones */
     for (i = 0; i < naddr; i++) {
-        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
-        int rc = i == 0 ? first_rc : d->extra_rc[i];
-        const char *addr = d->naddrs > 0 ? d->addrs[i].text : first_addr;
+        const struct mx_certscan *s = i == 0 ? first : &d->ha->extra[i];
+        int rc = i == 0 ? first_rc : d->ha->extra_rc[i];
+        const char *addr = d->ha->n > 0 ? d->ha->a[i].text : first_addr;
 
         an = mx_check_add(r->chk, top, MX_OK, "%s port %d: %zu certificate%s",
                           addr, cfg->std.port, s->n, s->n == 1 ? "" : "s");
         if (rc != 0 && rc != 1) {
             const struct mx_error *e =
-                i == 0 ? &d->first_err : &d->extra_err[i];
+                i == 0 ? &d->ha->first_err : &d->ha->extra_err[i];
 
             st = mx_err_state(e->code, cfg->std.timeout_state);
             mx_check_add(r->chk, an, st, "%s", e->msg);
@@ -1372,7 +1486,7 @@ sts_free(struct sts *st)
 
 static void
 sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
-             struct dane *d)
+             const struct hostaddrs *ha)
 {
     struct mx_node *top;
     struct mx_buf mxs = MX_BUF_INIT;
@@ -1423,9 +1537,9 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
         mx_check_add(r->chk, top, MX_OK, "%s matches an mx of the policy",
                      st->host);
     }
-    naddr = d != NULL && d->naddrs > 1 ? d->naddrs : 1;
+    naddr = ha->n > 1 ? ha->n : 1;
     for (i = 0; i < naddr; i++) {
-        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
+        const struct mx_certscan *s = i == 0 ? first : &ha->extra[i];
 
         for (j = 0; j < s->n; j++) {
             const struct mx_scanned_cert *sc = &s->certs[j];
@@ -1438,7 +1552,7 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
             }
             mx_check_add(r->chk, top, bad, "%s%s%s: %s (mode %s)",
                          sc->info.label, naddr > 1 ? " at " : "",
-                         naddr > 1 ? d->addrs[i].text : "", why,
+                         naddr > 1 ? ha->a[i].text : "", why,
                          mx_sts_mode_name(pol->mode));
             mx_node_raise(top, bad);
             snprintf(alone, sizeof(alone),
@@ -1515,6 +1629,7 @@ main(int argc, char **argv)
     struct run *run = NULL;
     struct dane *dn = NULL;
     struct sts *sts = NULL;
+    struct hostaddrs *ha = NULL;
     struct mx_target ti;
     size_t ai;
     int connections;
@@ -1608,6 +1723,12 @@ main(int argc, char **argv)
     }
     mx_run_target(&cfg.std, &t);
     t0 = mx_now_ms();
+    ha = calloc(1, sizeof(*ha));
+    if (ha == NULL) {
+        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
     if (cfg.dane) {
         dn = calloc(1, sizeof(*dn));
         if (dn == NULL) {
@@ -1615,6 +1736,7 @@ main(int argc, char **argv)
             rc = mx_run_usage_error(LABEL, &err);
             goto out;
         }
+        dn->ha = ha;
         if (dane_lookup(&cfg, dn, &t, &err) != 0) {
             if (err.code != MX_E_RESOLVE) {
                 rc = mx_run_usage_error(LABEL, &err);
@@ -1627,12 +1749,19 @@ main(int argc, char **argv)
             rc = mx_run_emit(run->chk);
             goto out;
         }
-        /* every address of the host, as DANE senders may use any */
-        if (dn->naddrs > 0) {
-            t.addrs[0] = dn->addrs[0];
-            t.naddrs = 1;
-        }
+    } else if (!mx_is_address(cfg.std.host) &&
+               mx_target_resolve(&t, &err) == 0) {
+        /* a name: its addresses from the system's resolver (a failure is
+         * the scan's to report) */
+        for (ai = 0; ai < t.naddrs && ai < MX_MAX_ADDRS; ai++)
+            ha->a[ha->n++] = t.addrs[ai];
     }
+    /* every address of the host, as senders may use any: one scan each */
+    if (ha->n > 0) {
+        t.addrs[0] = ha->a[0];
+        t.naddrs = 1;
+    }
+    mx_error_clear(&err);
     if (cfg.mta_sts != NULL) {
         sts = calloc(1, sizeof(*sts));
         if (sts == NULL) {
@@ -1652,23 +1781,22 @@ main(int argc, char **argv)
             goto out;
         }
     }
-    if (dn != NULL && dn->naddrs == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
+    if (dn != NULL && ha->n == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
         scan_rc = 1; /* no address in DNS: DANE senders cannot connect */
     else
         scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
     connections = scan.stats.connections;
-    for (ai = 1; dn != NULL && ai < dn->naddrs; ai++) {
+    for (ai = 1; ai < ha->n; ai++) {
         ti = t;
-        ti.addrs[0] = dn->addrs[ai];
-        dn->extra_rc[ai] =
-            mx_certscan(&ti, cfg.std.sni, &dn->extra[ai], &dn->extra_err[ai]);
-        connections += dn->extra[ai].stats.connections;
+        ti.addrs[0] = ha->a[ai];
+        ha->extra_rc[ai] =
+            mx_certscan(&ti, cfg.std.sni, &ha->extra[ai], &ha->extra_err[ai]);
+        connections += ha->extra[ai].stats.connections;
     }
     if (sts != NULL)
         mx_sts_retrieve(&sts->l, cfg.cafile, t.deadline);
-    if (dn != NULL)
-        dn->first_err = err;
-    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts);
+    ha->first_err = err;
+    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts, ha);
     if (scan_rc == 1) {
         /* not scanned: the DANE lines say why */
     } else if (scan_rc != 0) {
@@ -1710,6 +1838,11 @@ out:
     if (dn != NULL) {
         dane_free(dn);
         free(dn);
+    }
+    if (ha != NULL) {
+        for (ai = 0; ai < MX_MAX_ADDRS; ai++)
+            mx_certscan_free(&ha->extra[ai]);
+        free(ha);
     }
     mx_certscan_free(&scan);
     mx_argv_free(nargc, nargv);
