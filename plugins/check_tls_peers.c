@@ -711,9 +711,8 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
         return;
     case MX_STS_BROKEN:
         snprintf(note, cap,
-                 "%.300s (a sender without a cached policy delivers "
-                 "unchecked)",
-                 p->l.why);
+                 "MTA-STS: no usable policy (see its line): a sender "
+                 "without a cached policy delivers unchecked");
         return;
     case MX_STS_GOT:
         break;
@@ -1496,7 +1495,12 @@ main(int argc, char **argv)
                                  mx_sts_listed(&sts.l.pol, sts.host) ? "is"
                                                                      : "is not",
                                  sts.store_name);
-                else if (sts.rc == 0)
+                else if (sts.rc == 0 && sts.l.outcome == MX_STS_BROKEN) {
+                    /* as check_tls_cert: senders see no usable policy */
+                    struct mx_node *sn =
+                        mx_check_add(chk, NULL, MX_WARNING, "%s", sts.l.why);
+                    mx_node_summary(sn, "%s", sts.l.why);
+                } else if (sts.rc == 0)
                     mx_check_add(chk, NULL, MX_OK, "%s",
                                  sts.l.outcome == MX_STS_ABSENT
                                      ? "MTA-STS: no policy (no v=STSv1 TXT "

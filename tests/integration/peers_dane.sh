@@ -55,7 +55,7 @@ PM=$(pf_port "$WORK/pf" stsdual)
 # ---- the zone: TLSA 3 1 1 of the RSA key only ----------------------------
 RSA311=$(dns_tlsa 3 1 1 "$RSA" | cut -d' ' -f4)
 EC311=$(dns_tlsa 3 1 1 "$EC" | cut -d' ' -f4)
-STS_DOMAINS="enf tst none enfother notxt"
+STS_DOMAINS="enf tst none enfother notxt broken"
 D=$WORK/dns
 cat >"$WORK/signed.body" <<EOF
 mx IN A 127.0.0.1
@@ -251,6 +251,7 @@ sts_policy "$W" enf 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_a
 sts_policy "$W" tst 'version: STSv1\nmode: testing\nmx: *.example.test\nmax_age: 86400\n'
 sts_policy "$W" none 'version: STSv1\nmode: none\nmax_age: 86400\n'
 sts_policy "$W" enfother 'version: STSv1\nmode: enforce\nmx: other.example.test\nmax_age: 86400\n'
+sts_policy "$W" broken 'version: STSv1\nmode: enforce\nmx mail.example.test\nmax_age: 86400\n'
 cat >"$WORK/sts.conf" <<EOF
 [bank]
 description = RSA-only suites, authenticates by MTA-STS
@@ -337,6 +338,12 @@ stspeers notxt -f "$WORK/sts.conf"
 t_is "$RC" 0 "no MTA-STS policy: OK"
 t_like "$OUT" '\[OK\] ecpeer: .*; MTA-STS: no policy for notxt\.example\.test: opportunistic TLS' \
     "no policy: a note"
+stspeers broken -f "$WORK/sts.conf"
+t_is "$RC" 1 "MTA-STS policy that does not parse: WARNING"
+t_like "$LINE1" "^TLS PEERS WARNING - MTA-STS: https://mta-sts\\.broken\\.example\\.test/\\.well-known/mta-sts\\.txt: policy line 3: no ':' in 'mx mail\\.example\\.test'" \
+    "broken policy: the first line names the line, as check_tls_cert does"
+t_like "$OUT" '\[OK\] ecpeer: .*; MTA-STS: no usable policy \(see its line\)' \
+    "broken policy: the peers say they are not checked"
 stspeers enfother -f "$WORK/sts.conf"
 t_is "$RC" 2 "MTA-STS enforce, host not in the policy: CRITICAL"
 t_like "$LINE1" '^TLS PEERS CRITICAL - 2 of 3 critical peers would defer mail: bank, ecpeer \(mail\.example\.test is not an mx of the MTA-STS policy \(enforce\): mail deferred\)' \
