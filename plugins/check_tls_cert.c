@@ -107,6 +107,10 @@ help(struct mx_buf *b)
         "offer\n"
         "only RSA-authenticated suites cannot deliver to a server without "
         "one.\n"
+        "Every address of HOST (A and AAAA) is checked: one that presents "
+        "other\n"
+        "certificates than the first has them checked and named with its "
+        "address.\n"
         "\n"
         "Usage:\n"
         "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w DAYS] [-c DAYS]\n"
@@ -187,7 +191,11 @@ help(struct mx_buf *b)
         "that is\n"
         "    not signed, or no TLSA records, is OK with a note, CRITICAL "
         "with\n"
-        "    --dane=required; a lookup that fails is UNKNOWN.\n"
+        "    --dane=required; a lookup that fails is UNKNOWN. When HOST is "
+        "an\n"
+        "    alias, the CNAME-expanded name's TLSA records come first if the "
+        "chain\n"
+        "    is signed, HOST's when it has none (RFC 7672 2.2.2).\n"
         " --dns-anchor=FILE\n"
         "    DNSSEC trust anchors (DS or DNSKEY records, zone file format) "
         "instead\n"
@@ -1580,24 +1588,28 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
  * state here too, never OK. */
 static void
 report_run(struct mx_check *chk, const struct mx_certscan *s,
-           const struct mx_target *t, enum mx_state fail_st, const char *fail)
+           const struct mx_target *t, enum mx_state fail_st, const char *fail,
+           int connections, int refusals, size_t naddrs)
 {
+    char over[40] = "";
+
+    if (naddrs > 1)
+        snprintf(over, sizeof(over), " over %zu addresses", naddrs);
     if (fail != NULL) {
         mx_check_add(chk, NULL, fail_st,
-                     "%s port %d (%s): %s; %d connection%s, %d refused "
+                     "%s port %d (%s): %s; %d connection%s%s, %d refused "
                      "handshake%s",
                      t->host, t->port, mx_dialect_name(t->app.dialect), fail,
-                     s->stats.connections, s->stats.connections == 1 ? "" : "s",
-                     s->refusals, s->refusals == 1 ? "" : "s");
+                     connections, connections == 1 ? "" : "s", over, refusals,
+                     refusals == 1 ? "" : "s");
         return;
     }
     mx_check_add(
         chk, NULL, MX_OK,
-        "%s port %d (%s): %d connection%s, %d refused handshake%s%s%s%s%s%s",
-        t->host, t->port, mx_dialect_name(t->app.dialect), s->stats.connections,
-        s->stats.connections == 1 ? "" : "s", s->refusals,
-        s->refusals == 1 ? "" : "s",
-        s->refusals > 0 ? " (the server logs each as a TLS error)" : "",
+        "%s port %d (%s): %d connection%s%s, %d refused handshake%s%s%s%s%s%s",
+        t->host, t->port, mx_dialect_name(t->app.dialect), connections,
+        connections == 1 ? "" : "s", over, refusals, refusals == 1 ? "" : "s",
+        refusals > 0 ? " (the server logs each as a TLS error)" : "",
         s->tls13 ? ", TLSv1.3 supported" : "",
         s->client_order ? ""
                         : "; the server orders suites itself, so "
@@ -1632,7 +1644,7 @@ main(int argc, char **argv)
     struct hostaddrs *ha = NULL;
     struct mx_target ti;
     size_t ai;
-    int connections;
+    int connections, refusals;
     char rerr[160], store_name[300];
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN, scan_rc;
@@ -1786,12 +1798,14 @@ main(int argc, char **argv)
     else
         scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
     connections = scan.stats.connections;
+    refusals = scan.refusals;
     for (ai = 1; ai < ha->n; ai++) {
         ti = t;
         ti.addrs[0] = ha->a[ai];
         ha->extra_rc[ai] =
             mx_certscan(&ti, cfg.std.sni, &ha->extra[ai], &ha->extra_err[ai]);
         connections += ha->extra[ai].stats.connections;
+        refusals += ha->extra[ai].refusals;
     }
     if (sts != NULL)
         mx_sts_retrieve(&sts->l, cfg.cafile, t.deadline);
@@ -1801,17 +1815,20 @@ main(int argc, char **argv)
         /* not scanned: the DANE lines say why */
     } else if (scan_rc != 0) {
         report_run(run->chk, &scan, &t,
-                   mx_err_state(err.code, cfg.std.timeout_state), err.msg);
+                   mx_err_state(err.code, cfg.std.timeout_state), err.msg,
+                   connections, refusals, ha->n);
         mx_check_summary(run->chk,
                          mx_err_state(err.code, cfg.std.timeout_state), "%s",
                          err.msg);
     } else if (scan.n == 0) {
         snprintf(rerr, sizeof(rerr), "no TLS handshake: %.120s", scan.refusal);
-        report_run(run->chk, &scan, &t, MX_CRITICAL, rerr);
+        report_run(run->chk, &scan, &t, MX_CRITICAL, rerr, connections,
+                   refusals, ha->n);
         mx_check_summary(run->chk, MX_CRITICAL, "no TLS handshake with %s: %s",
                          t.host, scan.refusal);
     } else {
-        report_run(run->chk, &scan, &t, MX_OK, NULL);
+        report_run(run->chk, &scan, &t, MX_OK, NULL, connections, refusals,
+                   ha->n);
     }
     /* what the scheduler met: a connection limit, a run too long for -t */
     mx_target_report(run->chk, &t, cfg.std.timeout_state);
