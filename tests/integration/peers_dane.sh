@@ -109,33 +109,44 @@ peers() { # NAME [OPTIONS...]: the peers against the dual service, TLSA of
         "${DNS[@]}" -t 30 "$@"
 }
 
-# sclient CIPHERS: "ok" when OpenSSL's DANE check of the certificate the
-# server presents for CIPHERS (TLS 1.2) passes the zone's record; DANE-EE
-# without name checks (RFC 7672 3.1.1, as Postfix sets it).
-sclient() {
-    local out
-    out=$(echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PD" \
-        -starttls smtp -tls1_2 -cipher "$1" \
-        -dane_tlsa_domain mx.example.test -dane_ee_no_namechecks \
-        -dane_tlsa_rrdata "3 1 1 $RSA311" 2>&1)
+# s_verdict PORT CIPHERS OPTIONS...: "ok" when openssl s_client, offering
+# CIPHERS (TLS 1.2), verifies the certificate it gets as OPTIONS say,
+# "fail" when that verification fails; one handshake
+s_verdict() {
+    local p=$1 ciphers=$2 out
+    shift 2
+    out=$(echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$p" \
+        -starttls smtp -tls1_2 -cipher "$ciphers" "$@" 2>&1)
     if grep -q 'Verify return code: 0 (ok)' <<<"$out"; then
         echo ok
-    elif grep -q 'Verify return code: 65 \|verify error:num=65:' <<<"$out"; then
+    elif grep -q 'Verify return code: [1-9]' <<<"$out"; then
         echo fail
     else
         echo "no verdict: $(grep -m1 'Verify return code\|error' <<<"$out")"
     fi
 }
-# verdict PEER: "ok" when the plugin's line for PEER says its certificate
-# matches, "fail" when it says it matches no record
-verdict() {
-    if grep -q "^\[OK\] $1: .*DANE: [A-Z0-9 -]* certificate matches TLSA 3 1 1 " <<<"$OUT"; then
+# plugin_verdict OK_RE FAIL_RE: "ok" or "fail" as the plugin's output
+# matches the one or the other
+plugin_verdict() {
+    if grep -q "$1" <<<"$OUT"; then
         echo ok
-    elif grep -q "^\[CRITICAL\] $1: gets the [A-Z0-9 -]* certificate .*which matches no usable TLSA record" <<<"$OUT"; then
+    elif grep -q "$2" <<<"$OUT"; then
         echo fail
     else
-        echo "absent"
+        echo absent
     fi
+}
+# sclient CIPHERS: OpenSSL's DANE check of the zone's record; DANE-EE
+# without name checks (RFC 7672 3.1.1, as Postfix sets it)
+sclient() {
+    s_verdict "$PD" "$1" -dane_tlsa_domain mx.example.test \
+        -dane_ee_no_namechecks -dane_tlsa_rrdata "3 1 1 $RSA311"
+}
+# verdict PEER: the plugin says PEER's certificate matches, or matches no
+# record
+verdict() {
+    plugin_verdict "^\[OK\] $1: .*DANE: [A-Z0-9 -]* certificate matches TLSA 3 1 1 " \
+        "^\[CRITICAL\] $1: gets the [A-Z0-9 -]* certificate .*which matches no usable TLSA record"
 }
 
 # ---- the dual server, TLSA of the RSA key only ------------------------------
@@ -277,32 +288,16 @@ stspeers() { # DOMAIN [OPTIONS...]: the peers against stsdual, --mta-sts=DOMAIN
         "${DNS[@]}" --ca-file="$W/cas.pem" --mta-sts="$dom.example.test" \
         -t 30 "$@"
 }
-# sts_sclient CIPHERS: "ok" when openssl s_client, offering CIPHERS (TLS
-# 1.2), verifies the certificate it gets for mail.example.test against the
-# same trust store as the plugin; else "fail"
+# sts_sclient CIPHERS: openssl s_client verifies the certificate for
+# mail.example.test against the plugin's trust store
 sts_sclient() {
-    local out
-    out=$(echo QUIT | timeout 10 openssl s_client -connect "127.0.0.1:$PM" \
-        -starttls smtp -tls1_2 -cipher "$1" -CAfile "$W/cas.pem" \
-        -verify_hostname mail.example.test 2>&1)
-    if grep -q 'Verify return code: 0 (ok)' <<<"$out"; then
-        echo ok
-    elif grep -q 'Verify return code: [1-9]' <<<"$out"; then
-        echo fail
-    else
-        echo "no verdict: $(grep -m1 'error' <<<"$out")"
-    fi
+    s_verdict "$PM" "$1" -CAfile "$W/cas.pem" -verify_hostname mail.example.test
 }
-# sts_verdict PEER: "ok" when the plugin says PEER's certificate is valid
-# under MTA-STS, "fail" when it says it is not
+# sts_verdict PEER: the plugin says PEER's certificate is valid under
+# MTA-STS, or that it is not
 sts_verdict() {
-    if grep -q "^\[OK\] $1: .*MTA-STS ([a-z]*): [A-Z0-9 -]* certificate valid for mail\.example\.test" <<<"$OUT"; then
-        echo ok
-    elif grep -q "^\[[A-Z]*\] $1: .*gets the [A-Z0-9 -]* certificate.*, which is not valid for mail\.example\.test under" <<<"$OUT"; then
-        echo fail
-    else
-        echo absent
-    fi
+    plugin_verdict "^\[OK\] $1: .*MTA-STS ([a-z]*): [A-Z0-9 -]* certificate valid for mail\.example\.test" \
+        "^\[[A-Z]*\] $1: .*gets the [A-Z0-9 -]* certificate.*, which is not valid for mail\.example\.test under"
 }
 
 stspeers enf -f "$WORK/sts.conf"
