@@ -782,6 +782,48 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
              p->host, p->l.domain, p->l.id, why);
 }
 
+/* The policy once, every accepted MTA-STS peer judged, and a line about
+ * the policy (WARNING when senders cannot use it). */
+static void
+psts_run(const struct cfg *cfg, struct psts *p, struct pdane *d,
+         struct mx_check *chk, const struct mx_peers *peers, const int *skip,
+         struct mx_sim *sim, struct mx_deadline dl)
+{
+    struct mx_node *n;
+    size_t i;
+
+    psts_lookup(cfg, p, dl);
+    for (i = 0; i < peers->n; i++)
+        if (!skip[i] && (peers->v[i].auth & MX_PEER_AUTH_MTASTS) &&
+            sim[i].state == MX_SIM_OK)
+            psts_judge(p, d, i, &sim[i]);
+    if (p->rc != 0)
+        return; /* each peer carries the error */
+    switch (p->l.outcome) {
+    case MX_STS_GOT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS %s: id %s, mode %s, max_age %ld, %zu mx; %s %s "
+                     "listed (trust store %s)",
+                     p->l.domain, p->l.id, mx_sts_mode_name(p->l.pol.mode),
+                     p->l.pol.max_age, p->l.pol.nmx, p->host,
+                     mx_sts_listed(&p->l.pol, p->host) ? "is" : "is not",
+                     p->store_name);
+        break;
+    case MX_STS_BROKEN:
+        /* as check_tls_cert: senders see no usable policy */
+        n = mx_check_add(chk, NULL, MX_WARNING, "%s", p->l.why);
+        mx_node_summary(n, "%s", p->l.why);
+        break;
+    case MX_STS_ABSENT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS: no policy for %s (no v=STSv1 TXT record at %s)",
+                     p->l.domain, p->l.txt_name);
+        break;
+    case MX_STS_NO_ANSWER:
+        break; /* each peer carries the error */
+    }
+}
+
 static void
 psts_free(struct psts *p)
 {
@@ -1479,34 +1521,8 @@ main(int argc, char **argv)
                         mx_check_add(chk, NULL, MX_OK, "DANE: %s", why);
                 }
             }
-            if (sts.wanted) {
-                psts_lookup(&cfg, &sts, t.deadline);
-                for (i = 0; i < peers.n; i++)
-                    if (!skip[i] && (peers.v[i].auth & MX_PEER_AUTH_MTASTS) &&
-                        sim[i].state == MX_SIM_OK)
-                        psts_judge(&sts, &dane, i, &sim[i]);
-                if (sts.rc == 0 && sts.l.outcome == MX_STS_GOT)
-                    mx_check_add(chk, NULL, MX_OK,
-                                 "MTA-STS %s: id %s, mode %s, max_age %ld, "
-                                 "%zu mx; %s %s listed (trust store %s)",
-                                 sts.l.domain, sts.l.id,
-                                 mx_sts_mode_name(sts.l.pol.mode),
-                                 sts.l.pol.max_age, sts.l.pol.nmx, sts.host,
-                                 mx_sts_listed(&sts.l.pol, sts.host) ? "is"
-                                                                     : "is not",
-                                 sts.store_name);
-                else if (sts.rc == 0 && sts.l.outcome == MX_STS_BROKEN) {
-                    /* as check_tls_cert: senders see no usable policy */
-                    struct mx_node *sn =
-                        mx_check_add(chk, NULL, MX_WARNING, "%s", sts.l.why);
-                    mx_node_summary(sn, "%s", sts.l.why);
-                } else if (sts.rc == 0)
-                    mx_check_add(chk, NULL, MX_OK, "%s",
-                                 sts.l.outcome == MX_STS_ABSENT
-                                     ? "MTA-STS: no policy (no v=STSv1 TXT "
-                                       "record at _mta-sts.DOMAIN)"
-                                     : sts.l.why);
-            }
+            if (sts.wanted)
+                psts_run(&cfg, &sts, &dane, chk, &peers, skip, sim, t.deadline);
             evaluate(&cfg, chk, &peers, skip, stale, sim, &dane);
         }
         free(run);
