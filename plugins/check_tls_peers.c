@@ -459,32 +459,51 @@ struct pdane {
     unsigned char *deferred;
 };
 
+/* The server's name (-H NAME, or --sni with -H ADDRESS) into out: 0, or
+ * -1 when there is none. */
+static int
+server_name(const struct cfg *cfg, char *out, size_t cap)
+{
+    if (!mx_is_address(cfg->std.host))
+        snprintf(out, cap, "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(out, cap, "%s", cfg->std.sni);
+    else
+        return -1;
+    return 0;
+}
+
+/* The validator of the DANE and MTA-STS peers (--dns-anchor,
+ * --dns-server), or NULL with err. */
+static struct mx_vresolver *
+peer_resolver(const struct cfg *cfg, struct mx_error *err)
+{
+    char server[300];
+
+    if (cfg->dns_server != NULL &&
+        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
+        mx_error_set(err, MX_E_USAGE, "--dns-server: too long");
+        return NULL;
+    }
+    return mx_vres_new(cfg->dns_anchor, cfg->dns_server != NULL ? server : NULL,
+                       err);
+}
+
 static void
 pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
 {
     struct mx_vquery q[2];
-    char server[300];
     size_t j;
 
     d->rc = -1;
-    if (!mx_is_address(cfg->std.host))
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.host);
-    else if (cfg->std.sni_given && cfg->std.sni != NULL)
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.sni);
-    else {
+    if (server_name(cfg, d->base, sizeof(d->base)) != 0) {
         mx_error_set(&d->err, MX_E_USAGE,
                      "DANE: the TLSA records need the server's name: -H NAME, "
                      "or --sni=NAME with -H ADDRESS");
         return;
     }
     snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
-        mx_error_set(&d->err, MX_E_USAGE, "--dns-server: too long");
-        return;
-    }
-    d->vr = mx_vres_new(cfg->dns_anchor,
-                        cfg->dns_server != NULL ? server : NULL, &d->err);
+    d->vr = peer_resolver(cfg, &d->err);
     if (d->vr == NULL)
         return;
     /* TLSA, and the address lookup that tells an alias (RFC 7672 2.2.2) */
@@ -518,6 +537,24 @@ pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
  * turned into a failure (no match, bogus records: DANE senders defer) or
  * an error (no answer from DNS).
  */
+/* Peer i negotiated, but its authentication could not be judged (no
+ * answer from DNS, a usage error): its error is e. */
+static void
+unjudged(struct pdane *d, size_t i, struct mx_sim *s, const struct mx_error *e)
+{
+    s->state = MX_SIM_ERROR;
+    s->err = *e;
+    d->deferred[i] = 3;
+}
+
+/* Peer i negotiated and fails its authentication: mail deferred. */
+static void
+deferred(struct pdane *d, size_t i, struct mx_sim *s)
+{
+    s->state = MX_SIM_FAIL;
+    d->deferred[i] = 1;
+}
+
 static void
 pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
 {
@@ -527,15 +564,12 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     struct mx_error e;
 
     if (d->rc != 0) {
-        s->state = MX_SIM_ERROR;
-        s->err = d->err;
-        d->deferred[i] = 3;
+        unjudged(d, i, s, &d->err);
         return;
     }
     switch (d->q.status) {
     case MX_VRES_BOGUS:
-        s->state = MX_SIM_FAIL;
-        d->deferred[i] = 1;
+        deferred(d, i, s);
         snprintf(s->why, sizeof(s->why), "TLSA bogus (DANE): mail deferred");
         snprintf(s->detail, sizeof(s->detail),
                  "the TLSA records of %s are bogus (%.100s): DANE senders "
@@ -551,11 +585,10 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
                  d->owner);
         return;
     default:
-        s->state = MX_SIM_ERROR;
-        d->deferred[i] = 3;
-        mx_error_set(&s->err, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
+        mx_error_set(&e, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
                      d->owner, mx_vres_status_name(d->q.status),
                      d->q.why[0] ? ": " : "", d->q.why);
+        unjudged(d, i, s, &e);
         return;
     }
     if (d->q.n == 0) {
@@ -591,8 +624,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
         snprintf(note, cap, "DANE: %s certificate matches TLSA %s", label, rec);
         return;
     }
-    s->state = MX_SIM_FAIL;
-    d->deferred[i] = 1;
+    deferred(d, i, s);
     snprintf(s->why, sizeof(s->why),
              "gets the %s certificate, which matches no TLSA record (DANE): "
              "mail deferred",
@@ -634,8 +666,6 @@ struct psts {
 static void
 psts_lookup(const struct cfg *cfg, struct psts *p, struct mx_deadline dl)
 {
-    char server[300];
-
     p->rc = -1;
     if (cfg->mta_sts == NULL) {
         mx_error_set(&p->err, MX_E_USAGE,
@@ -643,19 +673,10 @@ psts_lookup(const struct cfg *cfg, struct psts *p, struct mx_deadline dl)
                      "policy's domain with --mta-sts=DOMAIN");
         return;
     }
-    if (!mx_is_address(cfg->std.host))
-        snprintf(p->host, sizeof(p->host), "%s", cfg->std.host);
-    else if (cfg->std.sni_given && cfg->std.sni != NULL)
-        snprintf(p->host, sizeof(p->host), "%s", cfg->std.sni);
-    else {
+    if (server_name(cfg, p->host, sizeof(p->host)) != 0) {
         mx_error_set(&p->err, MX_E_USAGE,
                      "MTA-STS: the policy lists the server's name: -H NAME, "
                      "or --sni=NAME with -H ADDRESS");
-        return;
-    }
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
-        mx_error_set(&p->err, MX_E_USAGE, "--dns-server: too long");
         return;
     }
     p->store = mx_trust_load(cfg->cafile, NULL, &p->err);
@@ -667,8 +688,7 @@ psts_lookup(const struct cfg *cfg, struct psts *p, struct mx_deadline dl)
     else
         snprintf(p->store_name, sizeof(p->store_name),
                  "the system store (%.200s)", mx_trust_system_dir());
-    p->vr = mx_vres_new(cfg->dns_anchor,
-                        cfg->dns_server != NULL ? server : NULL, &p->err);
+    p->vr = peer_resolver(cfg, &p->err);
     if (p->vr == NULL)
         return;
     if (mx_sts_discover(p->vr, cfg->mta_sts, dl, &p->l, &p->err) != 0) {
@@ -690,18 +710,16 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
     const size_t cap = sizeof(d->note[i]);
     const struct mx_sts_policy *pol = &p->l.pol;
     enum mx_sts_verdict v;
+    struct mx_error e;
 
     if (p->rc != 0) {
-        s->state = MX_SIM_ERROR;
-        s->err = p->err;
-        d->deferred[i] = 3;
+        unjudged(d, i, s, &p->err);
         return;
     }
     switch (p->l.outcome) {
     case MX_STS_NO_ANSWER:
-        s->state = MX_SIM_ERROR;
-        d->deferred[i] = 3;
-        mx_error_set(&s->err, MX_E_RESOLVE, "%s", p->l.why);
+        mx_error_set(&e, MX_E_RESOLVE, "%s", p->l.why);
+        unjudged(d, i, s, &e);
         return;
     case MX_STS_ABSENT:
         snprintf(note, cap,
@@ -733,8 +751,8 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
     v = mx_sts_judge(pol, p->host, s->chain, p->store, p->store_name,
                      time(NULL), why, sizeof(why));
     if (v == MX_STS_ERROR) {
-        s->state = MX_SIM_ERROR;
-        mx_error_set(&s->err, MX_E_INTERNAL, "MTA-STS: %s", why);
+        mx_error_set(&e, MX_E_INTERNAL, "MTA-STS: %s", why);
+        unjudged(d, i, s, &e);
         return;
     }
     if (v == MX_STS_VALID) {
@@ -757,8 +775,7 @@ psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
                      p->host);
         return;
     }
-    s->state = MX_SIM_FAIL;
-    d->deferred[i] = 1;
+    deferred(d, i, s);
     if (v == MX_STS_UNLISTED) {
         snprintf(s->why, sizeof(s->why),
                  "%s is not an mx of the MTA-STS policy (enforce): mail "
