@@ -178,12 +178,12 @@ mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err)
 {
     if (strcasecmp(s, "dane") == 0)
         *out = MX_PEER_AUTH_DANE;
+    else if (strcasecmp(s, "mta-sts") == 0)
+        *out = MX_PEER_AUTH_MTASTS;
     else if (strcasecmp(s, "none") == 0)
         *out = 0;
     else {
-        mx_error_set(err, MX_E_USAGE,
-                     "'%.64s' is not dane or none (mta-sts is not supported "
-                     "yet)",
+        mx_error_set(err, MX_E_USAGE, "'%.64s' is not dane, mta-sts or none",
                      s);
         return -1;
     }

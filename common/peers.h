@@ -29,7 +29,8 @@
  *       s, m, h, d, w) says when a learned profile is stale (default 30d).
  * authenticates = dane says that the peer's client authenticates us by
  * DANE (RFC 7672): its prediction then checks the certificate it gets
- * against our TLSA records; none (the default) that it does not.
+ * against our TLSA records; mta-sts, against our MTA-STS policy (RFC
+ * 8461); none (the default) that it does not.
  * Blank lines and lines starting with '#' or ';' are ignored; a section
  * name is 1..63 letters, digits, '.', '_' or '-'; a key may appear once
  * per section; the three ways exclude each other.
@@ -50,7 +51,8 @@
 #define MX_PEER_MAX_LIST   64
 #define MX_PEERS_MAX       1000 /* most peers in one file */
 
-#define MX_PEER_AUTH_DANE 1u /* DANE for SMTP (RFC 7672) */
+#define MX_PEER_AUTH_DANE   1u /* DANE for SMTP (RFC 7672) */
+#define MX_PEER_AUTH_MTASTS 2u /* MTA-STS (RFC 8461) */
 
 enum mx_peer_kind {
     MX_PEER_LISTS = 0, /* protocols/ciphers/groups/sigalgs (or defaults) */
@@ -116,7 +118,8 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
 
 void mx_peers_free(struct mx_peers *peers);
 
-/* An authenticates value: dane or none (case-insensitive) into *out. 0,
+/* An authenticates value: dane, mta-sts or none (case-insensitive) into
+ * *out. 0,
  * or -1 (USAGE). */
 int mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err);
 

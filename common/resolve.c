@@ -90,12 +90,15 @@ static int
 add_anchors(struct ub_ctx *ctx, const char *path, char *text,
             struct mx_error *err)
 {
-    char rr[4096], *line, *save = NULL, *semi;
+    char rr[4096], *line, *next, *semi;
     size_t len = 0, lineno = 0, added = 0;
     int depth = 0, rc;
 
-    for (line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
+    /* line by line, blank ones counted, so that errors name the line */
+    for (line = text; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
         lineno++;
         semi = strchr(line, ';');
         if (semi != NULL)
@@ -285,6 +288,8 @@ take(struct mx_vquery *q, int uerr, struct ub_result *res)
         return 0;
     }
     q->rcode = res->rcode;
+    snprintf(q->canon, sizeof(q->canon), "%s",
+             res->canonname != NULL ? res->canonname : q->name);
     if (res->bogus) {
         q->status = MX_VRES_BOGUS;
         snprintf(q->why, sizeof(q->why), "%s",

@@ -52,6 +52,8 @@ struct mx_vquery {
     int nxdomain;       /* the name does not exist */
     int nodata;         /* the name exists, without records of this type */
     char why[256];      /* bogus: the validator's reason; failed: rcode */
+    char canon[256];    /* the name the answer is for after CNAMEs (the
+                           final target; name itself when there was none) */
     unsigned char **rr; /* rdata of each record, n of them */
     size_t *len;
     size_t n;

@@ -23,7 +23,9 @@
 
 #include "config.h"
 
+#include "certinfo.h"
 #include "dane.h"
+#include "danebase.h"
 #include "learn.h"
 #include "log.h"
 #include "net.h"
@@ -36,6 +38,7 @@
 #include "result.h"
 #include "runner.h"
 #include "simulate.h"
+#include "stsget.h"
 #include "strnum.h"
 #include "suites.h"
 
@@ -60,6 +63,8 @@ enum {
     OPT_DNS_ANCHOR,
     OPT_PEER_AUTH,
     OPT_PARALLEL,
+    OPT_MTA_STS,
+    OPT_CA_FILE,
 };
 
 struct cfg {
@@ -82,6 +87,8 @@ struct cfg {
     int learn;
     const char *dns_server;
     const char *dns_anchor;
+    const char *mta_sts; /* --mta-sts=DOMAIN */
+    const char *cafile;  /* --ca-file: MTA-STS trust store */
     long long parallel;
     struct mx_range warn;
     struct mx_range crit;
@@ -133,7 +140,7 @@ help(struct mx_buf *b)
         "    else sent byte for byte (see the man page).\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
-        " --peer-authenticates=dane|none\n"
+        " --peer-authenticates=dane|mta-sts|none\n"
         "    The command-line peer authenticates this server by DANE (RFC "
         "7672), as\n"
         "    'authenticates = dane' in the peers file: the certificate it "
@@ -148,8 +155,30 @@ help(struct mx_buf *b)
         "(opportunistic TLS);\n"
         "    a failed lookup: UNKNOWN. A peer simulated by a raw ClientHello "
         "says\n"
-        "    'certificate not verified (raw probe)'. MTA-STS is not "
-        "supported.\n"
+        "    'certificate not verified (raw probe)'. mta-sts: as "
+        "'authenticates =\n"
+        "    mta-sts', the peer applies the policy of --mta-sts.\n"
+        " --mta-sts=DOMAIN\n"
+        "    The MTA-STS policy (RFC 8461) of DOMAIN, for the peers that "
+        "authenticate\n"
+        "    by mta-sts: fetched once per run after the handshakes (TXT "
+        "_mta-sts.DOMAIN,\n"
+        "    validated, then https://mta-sts.DOMAIN/.well-known/mta-sts.txt). "
+        "The\n"
+        "    host (-H, or --sni with -H ADDRESS) must match an mx of the "
+        "policy, and\n"
+        "    the certificate each such peer gets must chain to the trust store "
+        "and be\n"
+        "    valid for the host. Mode enforce and a mismatch: the peer fails "
+        "(its\n"
+        "    severity); testing: WARNING (deferred under enforce); none, or no "
+        "policy:\n"
+        "    a note; a policy that cannot be fetched or parsed: a note naming "
+        "why.\n"
+        " --ca-file=FILE\n"
+        "    MTA-STS: the CA certificates trusted instead of the system's "
+        "store (for\n"
+        "    both the policy's web server and the mail server's chain).\n"
         " --cache-dir=DIR\n"
         "    Learned peer profiles (default " MXTLS_CACHEDIR ").\n"
         "    A profile must be a regular file, not a link, owned by this user, "
@@ -277,6 +306,12 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
             return -1;
         }
         return 1;
+    case OPT_MTA_STS:
+        cfg->mta_sts = arg;
+        return 1;
+    case OPT_CA_FILE:
+        cfg->cafile = arg;
+        return 1;
     case OPT_PARALLEL:
         return mx_parse_bounded(arg, "--parallel", 1, MX_SCHED_MAX,
                                 &cfg->parallel, err) == 0
@@ -321,6 +356,8 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"mta-sts", required_argument, NULL, OPT_MTA_STS},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
@@ -360,7 +397,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         mx_error_set(err, MX_E_USAGE,
                      "--peer-authenticates is for the command-line peer "
                      "(--peer-ciphers, ...); in a peers file, say "
-                     "'authenticates = dane'");
+                     "'authenticates = dane' or 'mta-sts'");
         return -1;
     }
     return 0;
@@ -399,53 +436,87 @@ server_form(const char *s, char *out, size_t cap)
  * handshakes, and the chain each such peer got checked against it.
  */
 struct pdane {
-    int wanted;          /* a peer that ran authenticates by DANE */
-    int rc;              /* the lookup: 0, or -1 with err */
-    struct mx_error err; /* why it failed */
-    char base[256];      /* the TLSA base domain */
-    char owner[300];     /* _PORT._tcp.BASE */
+    int wanted;             /* a peer that ran authenticates by DANE */
+    int rc;                 /* the lookup: 0, or -1 with err */
+    struct mx_error err;    /* why it failed */
+    char base[256];         /* the TLSA base domain */
+    char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
+    struct mx_tlsa_base tb; /* the TLSA base after CNAMEs */
     struct mx_vresolver *vr;
     struct mx_vquery q;
     struct mx_tlsa recs[MX_TLSA_MAX];
     size_t nrecs;
     size_t usable;
     char (*note)[400]; /* per peer: the DANE words of an accepted peer */
+    /* per peer: 1 when it negotiates but fails its authentication (mail
+     * deferred), 2 when it would under MTA-STS enforce (mode testing), 3
+     * when it negotiates and its authentication could not be judged */
+    unsigned char *deferred;
 };
+
+/* The server's name (-H NAME, or --sni with -H ADDRESS) into out: 0, or
+ * -1 when there is none. */
+static int
+server_name(const struct cfg *cfg, char *out, size_t cap)
+{
+    if (!mx_is_address(cfg->std.host))
+        snprintf(out, cap, "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(out, cap, "%s", cfg->std.sni);
+    else
+        return -1;
+    return 0;
+}
+
+/* The validator of the DANE and MTA-STS peers (--dns-anchor,
+ * --dns-server), or NULL with err. */
+static struct mx_vresolver *
+peer_resolver(const struct cfg *cfg, struct mx_error *err)
+{
+    char server[300];
+
+    if (cfg->dns_server != NULL &&
+        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
+        mx_error_set(err, MX_E_USAGE, "--dns-server: too long");
+        return NULL;
+    }
+    return mx_vres_new(cfg->dns_anchor, cfg->dns_server != NULL ? server : NULL,
+                       err);
+}
 
 static void
 pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
 {
-    char server[300];
+    struct mx_vquery q[2];
     size_t j;
 
     d->rc = -1;
-    if (!mx_is_address(cfg->std.host))
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.host);
-    else if (cfg->std.sni_given && cfg->std.sni != NULL)
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.sni);
-    else {
+    if (server_name(cfg, d->base, sizeof(d->base)) != 0) {
         mx_error_set(&d->err, MX_E_USAGE,
                      "DANE: the TLSA records need the server's name: -H NAME, "
                      "or --sni=NAME with -H ADDRESS");
         return;
     }
     snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
-        mx_error_set(&d->err, MX_E_USAGE, "--dns-server: too long");
-        return;
-    }
-    d->vr = mx_vres_new(cfg->dns_anchor,
-                        cfg->dns_server != NULL ? server : NULL, &d->err);
+    d->vr = peer_resolver(cfg, &d->err);
     if (d->vr == NULL)
         return;
-    mx_vquery_set(&d->q, d->owner, MX_RR_TLSA);
-    if (mx_vres_run(d->vr, &d->q, 1, dl, &d->err) != 0) {
+    /* TLSA, and the address lookup that tells an alias (RFC 7672 2.2.2) */
+    mx_vquery_set(&q[0], d->owner, MX_RR_TLSA);
+    mx_vquery_set(&q[1], d->base, MX_RR_A);
+    if (mx_vres_run(d->vr, q, 2, dl, &d->err) != 0 ||
+        mx_tlsa_base_resolve(d->vr, d->base, cfg->std.port, &q[1], 1, &q[0], dl,
+                             &d->tb, &d->err) != 0) {
         char m[sizeof(d->err.msg)];
         snprintf(m, sizeof(m), "%s", d->err.msg);
         mx_error_set(&d->err, d->err.code, "DANE: %s", m);
+        mx_vquery_free(&q[0]);
+        mx_vquery_free(&q[1]);
         return;
     }
+    d->q = q[0];
+    mx_vquery_free(&q[1]);
+    snprintf(d->owner, sizeof(d->owner), "%s", d->tb.owner);
     d->rc = 0;
     if (d->q.status == MX_VRES_SECURE)
         for (j = 0; j < d->q.n && d->nrecs < MX_TLSA_MAX; j++)
@@ -461,6 +532,24 @@ pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
  * turned into a failure (no match, bogus records: DANE senders defer) or
  * an error (no answer from DNS).
  */
+/* Peer i negotiated, but its authentication could not be judged (no
+ * answer from DNS, a usage error): its error is e. */
+static void
+unjudged(struct pdane *d, size_t i, struct mx_sim *s, const struct mx_error *e)
+{
+    s->state = MX_SIM_ERROR;
+    s->err = *e;
+    d->deferred[i] = 3;
+}
+
+/* Peer i negotiated and fails its authentication: mail deferred. */
+static void
+deferred(struct pdane *d, size_t i, struct mx_sim *s)
+{
+    s->state = MX_SIM_FAIL;
+    d->deferred[i] = 1;
+}
+
 static void
 pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
 {
@@ -470,13 +559,12 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     struct mx_error e;
 
     if (d->rc != 0) {
-        s->state = MX_SIM_ERROR;
-        s->err = d->err;
+        unjudged(d, i, s, &d->err);
         return;
     }
     switch (d->q.status) {
     case MX_VRES_BOGUS:
-        s->state = MX_SIM_FAIL;
+        deferred(d, i, s);
         snprintf(s->why, sizeof(s->why), "TLSA bogus (DANE): mail deferred");
         snprintf(s->detail, sizeof(s->detail),
                  "the TLSA records of %s are bogus (%.100s): DANE senders "
@@ -492,10 +580,10 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
                  d->owner);
         return;
     default:
-        s->state = MX_SIM_ERROR;
-        mx_error_set(&s->err, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
+        mx_error_set(&e, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
                      d->owner, mx_vres_status_name(d->q.status),
                      d->q.why[0] ? ": " : "", d->q.why);
+        unjudged(d, i, s, &e);
         return;
     }
     if (d->q.n == 0) {
@@ -520,7 +608,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     }
     snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
     mx_error_clear(&e);
-    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->base, time(NULL), &res,
+    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->tb.base, time(NULL), &res,
                       &e) != 0) {
         s->state = MX_SIM_ERROR;
         s->err = e;
@@ -531,7 +619,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
         snprintf(note, cap, "DANE: %s certificate matches TLSA %s", label, rec);
         return;
     }
-    s->state = MX_SIM_FAIL;
+    deferred(d, i, s);
     snprintf(s->why, sizeof(s->why),
              "gets the %s certificate, which matches no TLSA record (DANE): "
              "mail deferred",
@@ -550,6 +638,209 @@ pdane_free(struct pdane *d)
     mx_vquery_free(&d->q);
     mx_vres_free(d->vr);
     free(d->note);
+    free(d->deferred);
+}
+
+/*
+ * MTA-STS for the peers that authenticate this server by it (RFC 8461):
+ * the policy of --mta-sts, got once per run after the handshakes
+ * (common/stsget.c), and the chain each such peer got judged against it
+ * (mx_sts_judge). The words go to the DANE block's note and deferred.
+ */
+struct psts {
+    int wanted;          /* a peer that ran authenticates by MTA-STS */
+    int rc;              /* the lookup: 0, or -1 with err */
+    struct mx_error err; /* why it failed */
+    char host[256];      /* the MX host the policy must list */
+    struct mx_vresolver *vr;
+    X509_STORE *store;
+    char store_name[300];
+    struct mx_sts_lookup l;
+};
+
+static void
+psts_lookup(const struct cfg *cfg, struct psts *p, struct mx_deadline dl)
+{
+    p->rc = -1;
+    if (cfg->mta_sts == NULL) {
+        mx_error_set(&p->err, MX_E_USAGE,
+                     "MTA-STS: a peer authenticates by mta-sts: give the "
+                     "policy's domain with --mta-sts=DOMAIN");
+        return;
+    }
+    if (server_name(cfg, p->host, sizeof(p->host)) != 0) {
+        mx_error_set(&p->err, MX_E_USAGE,
+                     "MTA-STS: the policy lists the server's name: -H NAME, "
+                     "or --sni=NAME with -H ADDRESS");
+        return;
+    }
+    p->store = mx_trust_load(cfg->cafile, NULL, &p->err);
+    if (p->store == NULL)
+        return;
+    if (cfg->cafile != NULL)
+        snprintf(p->store_name, sizeof(p->store_name), "--ca-file %.200s",
+                 cfg->cafile);
+    else
+        snprintf(p->store_name, sizeof(p->store_name),
+                 "the system store (%.200s)", mx_trust_system_dir());
+    p->vr = peer_resolver(cfg, &p->err);
+    if (p->vr == NULL)
+        return;
+    if (mx_sts_discover(p->vr, cfg->mta_sts, dl, &p->l, &p->err) != 0) {
+        char m[sizeof(p->err.msg)];
+        snprintf(m, sizeof(m), "%s", p->err.msg);
+        mx_error_set(&p->err, p->err.code, "MTA-STS: %s", m);
+        return;
+    }
+    mx_sts_retrieve(&p->l, cfg->cafile, dl);
+    p->rc = 0;
+}
+
+/* Judge accepted MTA-STS peer i: a note, a failure (enforce), a warning
+ * (testing) or an error (no answer from DNS). */
+static void
+psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
+{
+    char *note = d->note[i], label[64], why[300];
+    const size_t cap = sizeof(d->note[i]);
+    const struct mx_sts_policy *pol = &p->l.pol;
+    enum mx_sts_verdict v;
+    struct mx_error e;
+
+    if (p->rc != 0) {
+        unjudged(d, i, s, &p->err);
+        return;
+    }
+    switch (p->l.outcome) {
+    case MX_STS_NO_ANSWER:
+        mx_error_set(&e, MX_E_RESOLVE, "%s", p->l.why);
+        unjudged(d, i, s, &e);
+        return;
+    case MX_STS_ABSENT:
+        snprintf(note, cap,
+                 "MTA-STS: no policy for %s: opportunistic TLS, certificate "
+                 "not checked",
+                 p->l.domain);
+        return;
+    case MX_STS_BROKEN:
+        snprintf(note, cap,
+                 "MTA-STS: no usable policy (see its line): a sender "
+                 "without a cached policy delivers unchecked");
+        return;
+    case MX_STS_GOT:
+        break;
+    }
+    if (pol->mode == MX_STS_NONE) {
+        snprintf(note, cap,
+                 "MTA-STS: %s's policy is mode none: certificate not checked",
+                 p->l.domain);
+        return;
+    }
+    if (s->chain == NULL || sk_X509_num(s->chain) == 0) {
+        snprintf(note, cap, "MTA-STS: certificate not verified (%s)",
+                 s->engine == MX_ENGINE_RAW ? "raw probe"
+                                            : "no certificate kept");
+        return;
+    }
+    snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
+    v = mx_sts_judge(pol, p->host, s->chain, p->store, p->store_name,
+                     time(NULL), why, sizeof(why));
+    if (v == MX_STS_ERROR) {
+        mx_error_set(&e, MX_E_INTERNAL, "MTA-STS: %s", why);
+        unjudged(d, i, s, &e);
+        return;
+    }
+    if (v == MX_STS_VALID) {
+        snprintf(note, cap, "MTA-STS (%s): %s certificate valid for %s",
+                 mx_sts_mode_name(pol->mode), label, p->host);
+        return;
+    }
+    if (pol->mode == MX_STS_TESTING) {
+        d->deferred[i] = 2;
+        if (v == MX_STS_INVALID)
+            snprintf(note, cap,
+                     "gets the %s certificate, which is not valid for %.80s "
+                     "under MTA-STS (%.120s): mail would be deferred under "
+                     "enforce (policy in testing)",
+                     label, p->host, why);
+        else
+            snprintf(note, cap,
+                     "%s matches no mx of the MTA-STS policy: mail would be "
+                     "deferred under enforce (policy in testing)",
+                     p->host);
+        return;
+    }
+    deferred(d, i, s);
+    if (v == MX_STS_UNLISTED) {
+        snprintf(s->why, sizeof(s->why),
+                 "%s is not an mx of the MTA-STS policy (enforce): mail "
+                 "deferred",
+                 p->host);
+        snprintf(s->detail, sizeof(s->detail),
+                 "%s matches no mx of %s's MTA-STS policy (enforce, id %s): "
+                 "MTA-STS senders defer mail",
+                 p->host, p->l.domain, p->l.id);
+        return;
+    }
+    snprintf(s->why, sizeof(s->why),
+             "gets the %s certificate, which is not valid for %s under "
+             "MTA-STS (enforce): mail deferred",
+             label, p->host);
+    snprintf(s->detail, sizeof(s->detail),
+             "gets the %s certificate (%s %s), which is not valid for %.100s "
+             "under %.100s's MTA-STS policy (enforce, id %s): %.200s: MTA-STS "
+             "senders defer mail",
+             label, mx_version_name(s->version), mx_suite_name(s->suite),
+             p->host, p->l.domain, p->l.id, why);
+}
+
+/* The policy once, every accepted MTA-STS peer judged, and a line about
+ * the policy (WARNING when senders cannot use it). */
+static void
+psts_run(const struct cfg *cfg, struct psts *p, struct pdane *d,
+         struct mx_check *chk, const struct mx_peers *peers, const int *skip,
+         struct mx_sim *sim, struct mx_deadline dl)
+{
+    struct mx_node *n;
+    size_t i;
+
+    psts_lookup(cfg, p, dl);
+    for (i = 0; i < peers->n; i++)
+        if (!skip[i] && (peers->v[i].auth & MX_PEER_AUTH_MTASTS) &&
+            sim[i].state == MX_SIM_OK)
+            psts_judge(p, d, i, &sim[i]);
+    if (p->rc != 0)
+        return; /* each peer carries the error */
+    switch (p->l.outcome) {
+    case MX_STS_GOT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS %s: id %s, mode %s, max_age %ld, %zu mx; %s %s "
+                     "listed (trust store %s)",
+                     p->l.domain, p->l.id, mx_sts_mode_name(p->l.pol.mode),
+                     p->l.pol.max_age, p->l.pol.nmx, p->host,
+                     mx_sts_listed(&p->l.pol, p->host) ? "is" : "is not",
+                     p->store_name);
+        break;
+    case MX_STS_BROKEN:
+        /* as check_tls_cert: senders see no usable policy */
+        n = mx_check_add(chk, NULL, MX_WARNING, "%s", p->l.why);
+        mx_node_summary(n, "%s", p->l.why);
+        break;
+    case MX_STS_ABSENT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS: no policy for %s (no v=STSv1 TXT record at %s)",
+                     p->l.domain, p->l.txt_name);
+        break;
+    case MX_STS_NO_ANSWER:
+        break; /* each peer carries the error */
+    }
+}
+
+static void
+psts_free(struct psts *p)
+{
+    mx_vres_free(p->vr);
+    X509_STORE_free(p->store);
 }
 
 /* Is name in the comma-separated list? */
@@ -936,12 +1227,40 @@ list_marked(struct mx_buf *b, const struct mx_peers *peers, const int *mark,
         mx_buf_printf(b, " and %d more", more);
 }
 
+/* How failing peers fail, by kind (kind[0]: cannot negotiate, [1]: would
+ * defer mail, [3]: authentication not judged): "cannot negotiate", or
+ * "fail (1 cannot negotiate, 1 would defer mail)" when mixed. */
+static void
+fail_lead(struct mx_buf *b, const int kind[4])
+{
+    static const char *const words[4] = {"cannot negotiate", "would defer mail",
+                                         "", "could not be judged"};
+    int k, nk = 0, one = 0, shown = 0;
+
+    for (k = 0; k < 4; k++)
+        if (kind[k] > 0) {
+            nk++;
+            one = k;
+        }
+    if (nk <= 1) {
+        mx_buf_append(b, words[one]);
+        return;
+    }
+    mx_buf_append(b, "fail (");
+    for (k = 0; k < 4; k++)
+        if (kind[k] > 0)
+            mx_buf_printf(b, "%s%d %s", shown++ > 0 ? ", " : "", kind[k],
+                          words[k]);
+    mx_buf_append(b, ")");
+}
+
 static void
 evaluate(const struct cfg *cfg, struct mx_check *chk,
          const struct mx_peers *peers, const int *skip, const int *stale,
          const struct mx_sim *sim, const struct pdane *d)
 {
     struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, okv = MX_BUF_INIT;
+    int kinds[2][4] = {{0}}, *testing = NULL;
     const struct mx_group *g;
     struct mx_perf pd;
     struct mx_node *n;
@@ -990,14 +1309,19 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             nwarn++;
         if (s->state == MX_SIM_OK) {
             g = mx_group_by_code(s->group);
-            mx_check_add(chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s",
-                         p->name, mx_version_name(s->version),
-                         mx_suite_name(s->suite), g ? ", " : "",
-                         g ? g->display : "", s->cert[0] ? ", " : "",
-                         s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
-                         s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
-                         d->note != NULL && d->note[i][0] ? "; " : "",
-                         d->note != NULL ? d->note[i] : "");
+            /* MTA-STS in testing: delivered, deferred once enforced */
+            st =
+                d->deferred != NULL && d->deferred[i] == 2 ? MX_WARNING : MX_OK;
+            n = mx_check_add(
+                chk, NULL, st, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s", p->name,
+                mx_version_name(s->version), mx_suite_name(s->suite),
+                g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
+                s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
+                s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
+                d->note != NULL && d->note[i][0] ? "; " : "",
+                d->note != NULL ? d->note[i] : "");
+            if (st != MX_OK)
+                mx_node_summary(n, "%s: %s", p->name, d->note[i]);
             ok++;
             memset(&pd, 0, sizeof(pd));
             time_label(p->name, label, sizeof(label));
@@ -1026,6 +1350,8 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             fcrit++;
         else
             fwarn++;
+        kinds[p->severity == MX_CRITICAL]
+             [d->deferred != NULL ? d->deferred[i] & 3 : 0]++;
     }
     for (i = 0; i < peers->n; i++)
         if (!skip[i] && !sim[i].shared) {
@@ -1041,16 +1367,28 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
     group_failures(&warn, peers, skip, sim, MX_WARNING);
     if (failed > 0 && !server && !all_same_error(sim, skip, peers->n)) {
         struct mx_buf b = MX_BUF_INIT;
-        if (fcrit > 0)
-            mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
-                          fcrit, ncrit, ncrit == 1 ? "" : "s",
-                          mx_buf_str(&crit));
-        if (fwarn > 0)
-            mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
+        if (fcrit > 0) {
+            mx_buf_printf(&b, "%d of %d critical peer%s ", fcrit, ncrit,
+                          ncrit == 1 ? "" : "s");
+            fail_lead(&b, kinds[1]);
+            mx_buf_printf(&b, ": %s", mx_buf_str(&crit));
+        }
+        if (fwarn > 0) {
+            mx_buf_printf(&b, "%s%d of %d warning peer%s ",
                           b.len > 0 ? "; " : "", fwarn, nwarn,
-                          nwarn == 1 ? "" : "s", mx_buf_str(&warn));
+                          nwarn == 1 ? "" : "s");
+            fail_lead(&b, kinds[0]);
+            mx_buf_printf(&b, ": %s", mx_buf_str(&warn));
+        }
         list_marked(&b, peers, skip, "not checked, no usable profile");
         list_marked(&b, peers, stale, "stale profile");
+        testing = calloc(peers->n, sizeof(*testing));
+        for (i = 0; testing != NULL && d->deferred != NULL && i < peers->n; i++)
+            testing[i] = !skip[i] && d->deferred[i] == 2;
+        if (testing != NULL)
+            list_marked(&b, peers, testing,
+                        "deferred once MTA-STS is enforced");
+        free(testing);
         mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
                          "%s", mx_buf_str(&b));
         mx_buf_free(&b);
@@ -1087,6 +1425,7 @@ main(int argc, char **argv)
     struct mx_target t;
     struct mx_perf pd;
     struct pdane dane;
+    struct psts sts;
     int *skip = NULL, *stale = NULL;
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN;
@@ -1097,6 +1436,7 @@ main(int argc, char **argv)
     memset(&peers, 0, sizeof(peers));
     memset(&stats, 0, sizeof(stats));
     memset(&dane, 0, sizeof(dane));
+    memset(&sts, 0, sizeof(sts));
     mx_error_clear(&err);
     mx_std_init(&cfg.std, "check_tls_peers");
     cfg.peer_severity = MX_CRITICAL;
@@ -1161,16 +1501,22 @@ main(int argc, char **argv)
                     if ((peers.v[i].auth & MX_PEER_AUTH_DANE) &&
                         sim[i].state == MX_SIM_OK)
                         dane.wanted = 1;
+                    if ((peers.v[i].auth & MX_PEER_AUTH_MTASTS) &&
+                        sim[i].state == MX_SIM_OK)
+                        sts.wanted = 1;
                 }
-            if (dane.wanted) {
+            if (dane.wanted || sts.wanted) {
                 dane.note = calloc(peers.n, sizeof(*dane.note));
-                if (dane.note == NULL) {
+                dane.deferred = calloc(peers.n, sizeof(*dane.deferred));
+                if (dane.note == NULL || dane.deferred == NULL) {
                     free(run);
                     free(rsim);
                     mx_error_set(&err, MX_E_INTERNAL, "out of memory");
                     rc = mx_run_usage_error(LABEL, &err);
                     goto out;
                 }
+            }
+            if (dane.wanted) {
                 pdane_lookup(&cfg, &dane, t.deadline);
                 for (i = 0; i < peers.n; i++)
                     if (!skip[i] && (peers.v[i].auth & MX_PEER_AUTH_DANE) &&
@@ -1185,7 +1531,15 @@ main(int argc, char **argv)
                                  dane.q.n, dane.q.n == 1 ? "" : "s",
                                  dane.usable, mx_vres_anchor(dane.vr),
                                  mx_vres_server(dane.vr));
+                if (dane.rc == 0) {
+                    char why[700];
+                    mx_tlsa_base_text(&dane.tb, why, sizeof(why));
+                    if (why[0] != '\0')
+                        mx_check_add(chk, NULL, MX_OK, "DANE: %s", why);
+                }
             }
+            if (sts.wanted)
+                psts_run(&cfg, &sts, &dane, chk, &peers, skip, sim, t.deadline);
             evaluate(&cfg, chk, &peers, skip, stale, sim, &dane);
         }
         free(run);
@@ -1212,6 +1566,7 @@ out:
         mx_sim_free(sim, peers.n);
     free(sim);
     pdane_free(&dane);
+    psts_free(&sts);
     free(skip);
     free(stale);
     mx_peers_free(&peers);
