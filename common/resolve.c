@@ -21,6 +21,7 @@
 #include "log.h"
 #include "net.h"
 #include "resolve.h"
+#include "strnum.h"
 
 #define MX_ANCHOR_MAX (1024u * 1024)
 
@@ -622,4 +623,62 @@ out:
     mx_vquery_free(&q[0]);
     mx_vquery_free(&q[1]);
     return rc;
+}
+
+int
+mx_vres_server_parse(const char *s, char *out, size_t cap, struct mx_error *err)
+{
+    char addr[INET6_ADDRSTRLEN + 1];
+    const char *port = NULL, *close;
+    size_t alen;
+    long long pn = 53;
+    struct in6_addr a6;
+    struct in_addr a4;
+    int n;
+
+    if ((close = strchr(s, '@')) != NULL) { /* ADDR@PORT */
+        alen = (size_t)(close - s);
+        port = close + 1;
+    } else if (s[0] == '[' && (close = strstr(s, "]:")) != NULL) {
+        s++; /* [ADDR]:PORT */
+        alen = (size_t)(close - s);
+        port = close + 2;
+    } else if (s[0] == '[' && (close = strchr(s, ']')) != NULL &&
+               close[1] == '\0') {
+        s++; /* [ADDR] */
+        alen = (size_t)(close - s);
+    } else if ((close = strchr(s, ':')) != NULL &&
+               strchr(close + 1, ':') == NULL) {
+        alen = (size_t)(close - s); /* IPv4:PORT */
+        port = close + 1;
+    } else {
+        alen = strlen(s); /* ADDR */
+    }
+    if (alen == 0 || alen >= sizeof(addr)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server '%.100s': not an IPv4 or IPv6 address", s);
+        return -1;
+    }
+    memcpy(addr, s, alen);
+    addr[alen] = '\0';
+    if (inet_pton(AF_INET, addr, &a4) != 1 &&
+        inet_pton(AF_INET6, addr, &a6) != 1) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server '%.100s': not an IPv4 or IPv6 address",
+                     addr);
+        return -1;
+    }
+    if (port != NULL && mx_strtonum(port, 1, 65535, &pn, NULL) != 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server: port '%.20s' is not a number from 1 to "
+                     "65535",
+                     port);
+        return -1;
+    }
+    n = snprintf(out, cap, "%s@%lld", addr, pn);
+    if (n < 0 || (size_t)n >= cap) {
+        mx_error_set(err, MX_E_USAGE, "--dns-server: too long");
+        return -1;
+    }
+    return 0;
 }

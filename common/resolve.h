@@ -148,4 +148,13 @@ int mx_mx_read(const char *domain, unsigned char *const *rr, const size_t *len,
 int mx_vres_addr(int type, const unsigned char *rd, size_t len, int port,
                  struct mx_addr *out);
 
+/*
+ * The --dns-server of both plugins, in any of its forms (ADDR, ADDR@PORT,
+ * IPv4:PORT, [ADDR], [ADDR]:PORT), as libunbound takes it: "ADDR@PORT"
+ * (port 53 when none is given). 0, or -1 with USAGE naming what is wrong
+ * (not an address, a port outside 1-65535, too long for cap).
+ */
+int mx_vres_server_parse(const char *s, char *out, size_t cap,
+                         struct mx_error *err);
+
 #endif

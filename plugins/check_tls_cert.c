@@ -71,7 +71,8 @@ struct cfg {
     enum mx_state name;  /* a name mismatch; INVALID: by service */
     int dane;            /* 0: no; 1: --dane; 2: --dane=required */
     const char *dns_anchor;
-    const char *dns_server;
+    const char *dns_server; /* ADDR@PORT, or NULL */
+    char dns_server_buf[80];
     const char *mta_sts; /* --mta-sts=DOMAIN */
 };
 
@@ -400,7 +401,10 @@ cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->dns_anchor = arg;
         return 1;
     case OPT_DNS_SERVER:
-        cfg->dns_server = arg;
+        if (mx_vres_server_parse(arg, cfg->dns_server_buf,
+                                 sizeof(cfg->dns_server_buf), err) != 0)
+            return -1;
+        cfg->dns_server = cfg->dns_server_buf;
         return 1;
     case OPT_MTA_STS:
         cfg->mta_sts = arg;

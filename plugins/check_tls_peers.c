@@ -85,7 +85,8 @@ struct cfg {
     long max_age;
     int max_age_given;
     int learn;
-    const char *dns_server;
+    const char *dns_server; /* ADDR@PORT, or NULL */
+    char dns_server_buf[80];
     const char *dns_anchor;
     const char *mta_sts; /* --mta-sts=DOMAIN */
     const char *cafile;  /* --ca-file: MTA-STS trust store */
@@ -292,7 +293,10 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->learn = 1;
         return 1;
     case OPT_DNS_SERVER:
-        cfg->dns_server = arg;
+        if (mx_vres_server_parse(arg, cfg->dns_server_buf,
+                                 sizeof(cfg->dns_server_buf), err) != 0)
+            return -1;
+        cfg->dns_server = cfg->dns_server_buf;
         return 1;
     case OPT_DNS_ANCHOR:
         cfg->dns_anchor = arg;
@@ -404,33 +408,6 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 }
 
 /*
- * --dns-server in any of its forms (ADDR, ADDR:PORT, [ADDR]:PORT,
- * ADDR@PORT) in libunbound's (ADDR[@PORT]), for DANE and for the MX
- * lookups of --learn. 0, or -1 when it does not fit out.
- */
-static int
-server_form(const char *s, char *out, size_t cap)
-{
-    const char *sep = strchr(s, '@'), *close;
-    int n;
-
-    if (sep == NULL) {
-        close = s[0] == '[' ? strstr(s, "]:") : NULL;
-        sep = strchr(s, ':');
-        if (close != NULL)
-            n = snprintf(out, cap, "%.*s@%s", (int)(close - s - 1), s + 1,
-                         close + 2);
-        else if (sep != NULL && strchr(sep + 1, ':') == NULL)
-            n = snprintf(out, cap, "%.*s@%s", (int)(sep - s), s, sep + 1);
-        else
-            n = snprintf(out, cap, "%s", s);
-    } else {
-        n = snprintf(out, cap, "%s", s);
-    }
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-/*
  * DANE for the peers that authenticate this server by it (RFC 7672): the
  * TLSA RRset of _PORT._tcp.BASE, looked up once per run after the
  * handshakes, and the chain each such peer got checked against it.
@@ -473,15 +450,7 @@ server_name(const struct cfg *cfg, char *out, size_t cap)
 static struct mx_vresolver *
 peer_resolver(const struct cfg *cfg, struct mx_error *err)
 {
-    char server[300];
-
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
-        mx_error_set(err, MX_E_USAGE, "--dns-server: too long");
-        return NULL;
-    }
-    return mx_vres_new(cfg->dns_anchor, cfg->dns_server != NULL ? server : NULL,
-                       err);
+    return mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
 }
 
 static void
@@ -953,13 +922,6 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     struct mx_perf pd;
     size_t i, k;
     int learned = 0, failed = 0;
-    char server[300];
-
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, server, sizeof(server)) != 0) {
-        mx_check_summary(chk, MX_UNKNOWN, "--dns-server: too long");
-        return 0;
-    }
     /* A cache that cannot take the profiles is a local mistake: say so
      * before spending minutes on foreign servers. */
     if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
@@ -972,8 +934,8 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
         const struct mx_peer *p = &peers->v[i];
         if (p->kind != MX_PEER_MX)
             continue;
-        if (mx_learn(p->name, p->mx, cfg->dns_server != NULL ? server : NULL,
-                     dl, (int)cfg->parallel, &prof, &err) != 0) {
+        if (mx_learn(p->name, p->mx, cfg->dns_server, dl, (int)cfg->parallel,
+                     &prof, &err) != 0) {
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: cannot learn from %s: %s", p->name, p->mx,
                              err.msg);

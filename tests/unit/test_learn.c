@@ -237,6 +237,49 @@ test_refused(void)
                "an address literal with a bad DNS server: no lookup");
 }
 
+/* --dns-server, one parser for both plugins. */
+static void
+server_forms(void)
+{
+    static const struct {
+        const char *in, *want; /* want NULL: refused */
+    } v[] = {
+        {"127.0.0.1", "127.0.0.1@53"},
+        {"127.0.0.1@5353", "127.0.0.1@5353"},
+        {"127.0.0.1:5353", "127.0.0.1@5353"},
+        {"::1", "::1@53"},
+        {"[::1]", "::1@53"},
+        {"[::1]:5353", "::1@5353"},
+        {"::1@5353", "::1@5353"},
+        {"127.0.0.1@99999", NULL},
+        {"127.0.0.1@0", NULL},
+        {"127.0.0.1@", NULL},
+        {"127.0.0.1:5x", NULL},
+        {"ns.example.test", NULL},
+        {"", NULL},
+        {"[::1", NULL},
+    };
+    char out[80], name[800];
+    struct mx_error err;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        rc = mx_vres_server_parse(v[i].in, out, sizeof(out), &err);
+        snprintf(name, sizeof(name), "--dns-server '%s': %s (%s)", v[i].in,
+                 v[i].want != NULL ? v[i].want : "refused",
+                 rc == 0 ? out : err.msg);
+        if (v[i].want != NULL)
+            tap_ok(rc == 0 && strcmp(out, v[i].want) == 0, name);
+        else
+            tap_ok(rc == -1 && err.code == MX_E_USAGE &&
+                       strstr(err.msg, "--dns-server") != NULL,
+                   name);
+    }
+    tap_ok(mx_vres_server_parse("127.0.0.1@53", out, 8, &err) == -1,
+           "--dns-server longer than the buffer refused");
+}
+
 int
 main(void)
 {
@@ -244,5 +287,6 @@ main(void)
     test_mx_read();
     test_addr();
     test_refused();
+    server_forms();
     return tap_done();
 }
