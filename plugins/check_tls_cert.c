@@ -1032,32 +1032,9 @@ static void
 dane_add_addr(struct dane *d, int type, const unsigned char *rd, size_t len,
               int port)
 {
-    struct mx_addr *a;
-    struct sockaddr_in *s4;
-    struct sockaddr_in6 *s6;
-
-    if (d->ha->n >= MX_MAX_ADDRS)
-        return;
-    a = &d->ha->a[d->ha->n];
-    memset(a, 0, sizeof(*a));
-    if (type == MX_RR_A && len == 4) {
-        s4 = (struct sockaddr_in *)&a->sa;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons((uint16_t)port);
-        memcpy(&s4->sin_addr, rd, 4);
-        a->len = sizeof(*s4);
-        inet_ntop(AF_INET, rd, a->text, sizeof(a->text));
-    } else if (type == MX_RR_AAAA && len == 16) {
-        s6 = (struct sockaddr_in6 *)&a->sa;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)port);
-        memcpy(&s6->sin6_addr, rd, 16);
-        a->len = sizeof(*s6);
-        inet_ntop(AF_INET6, rd, a->text, sizeof(a->text));
-    } else {
-        return;
-    }
-    d->ha->n++;
+    if (d->ha->n < MX_MAX_ADDRS &&
+        mx_vres_addr(type, rd, len, port, &d->ha->a[d->ha->n]) == 0)
+        d->ha->n++;
 }
 
 /*
