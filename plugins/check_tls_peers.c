@@ -23,6 +23,7 @@
 
 #include "config.h"
 
+#include "clientlib.h"
 #include "dane.h"
 #include "learn.h"
 #include "log.h"
@@ -60,6 +61,8 @@ enum {
     OPT_DNS_ANCHOR,
     OPT_PEER_AUTH,
     OPT_PARALLEL,
+    OPT_PEER_CLIENT,
+    OPT_LIST_CLIENTS,
 };
 
 struct cfg {
@@ -73,6 +76,8 @@ struct cfg {
     const char *peer_groups;
     const char *peer_sigalgs;
     const char *peer_hello;
+    char peer_client[1100]; /* --peer-client: its recording */
+    int list_clients;
     enum mx_state peer_severity;
     unsigned peer_auth;
     int peer_auth_given;
@@ -112,6 +117,8 @@ help(struct mx_buf *b)
         "  check_tls_peers -H HOST --peer-ciphers=LIST "
         "[--peer-protocols=LIST]\n"
         "  check_tls_peers -H HOST --peer-clienthello=FILE\n"
+        "  check_tls_peers -H HOST --peer-client=NAME\n"
+        "  check_tls_peers --list-clients\n"
         "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
         "\n"
         "Options:\n"
@@ -131,6 +138,16 @@ help(struct mx_buf *b)
         "    by the linked OpenSSL when it sends the same lists and key "
         "share,\n"
         "    else sent byte for byte (see the man page).\n"
+        " --peer-client=NAME\n"
+        "    One peer given by a client of the library of recorded mail "
+        "clients\n"
+        "    (Postfix, Exim, msmtp, ...: --list-clients), as 'client = NAME' "
+        "in a\n"
+        "    peers file; replayed like --peer-clienthello.\n"
+        " --list-clients\n"
+        "    List the client library (" MXTLS_CLIENTSDIR ",\n"
+        "    or $MXTLS_CLIENTS_DIR): name, program, version, TLS library, "
+        "settings.\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
         " --peer-authenticates=dane|none\n"
@@ -238,7 +255,29 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->peer_sigalgs = arg;
         return 1;
     case OPT_PEER_HELLO:
-        cfg->peer_hello = arg;
+    case OPT_PEER_CLIENT:
+        if (cfg->peer_hello != NULL) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--peer-clienthello and --peer-client: one "
+                         "recorded ClientHello per command-line peer");
+            return -1;
+        }
+        if (opt == OPT_PEER_HELLO) {
+            cfg->peer_hello = arg;
+            return 1;
+        }
+        if (mx_clientlib_path(NULL, arg, cfg->peer_client,
+                              sizeof(cfg->peer_client), err) != 0) {
+            char m[sizeof(err->msg)];
+            snprintf(m, sizeof(m), "%s", err->msg);
+            mx_error_set(err, err->code, "--peer-client: %s", m);
+            return -1;
+        }
+        cfg->peer_hello = cfg->peer_client;
+        return 1;
+    case OPT_LIST_CLIENTS:
+        cfg->list_clients = 1;
+        cfg->std.host_optional = 1;
         return 1;
     case OPT_PEER_SEVERITY:
         cfg->peer_severity = mx_state_parse(arg);
@@ -321,6 +360,8 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"peer-client", required_argument, NULL, OPT_PEER_CLIENT},
+        {"list-clients", no_argument, NULL, OPT_LIST_CLIENTS},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
@@ -335,6 +376,8 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
                        &cfg->std, err) != 0)
         return -1;
     if (cfg->std.want_help || cfg->std.want_version)
+        return 0;
+    if (cfg->list_clients)
         return 0;
     if (cfg->learn && cfg->peers_file == NULL) {
         mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
@@ -653,6 +696,27 @@ show_groups_count(struct mx_buf *b, const struct mx_profile *p)
     mx_buf_printf(b, "%zu suite%s, %zu group%s", p->nsuites,
                   p->nsuites == 1 ? "" : "s", p->ngroups,
                   p->ngroups == 1 ? "" : "s");
+}
+
+/* --list-clients: the client library, one line per client. */
+static void
+list_clients(struct mx_check *chk)
+{
+    struct mx_clients lib;
+    struct mx_error err;
+    size_t i;
+
+    if (mx_clientlib_load(NULL, &lib, &err) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN, "%s", err.msg);
+        return;
+    }
+    mx_check_summary(chk, MX_OK, "%zu recorded client%s in %s", lib.n,
+                     lib.n == 1 ? "" : "s", lib.dir);
+    for (i = 0; i < lib.n; i++)
+        mx_check_add(chk, NULL, MX_OK, "%s: %s; %s; %s; %s; recorded %s",
+                     lib.v[i].name, lib.v[i].program, lib.v[i].version,
+                     lib.v[i].library, lib.v[i].settings, lib.v[i].recorded);
+    mx_clientlib_free(&lib);
 }
 
 /* --learn: every mx peer, one after the other. */
@@ -1108,6 +1172,14 @@ main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = MX_UNKNOWN;
+    if (cfg.list_clients) {
+        chk = mx_check_new(LABEL);
+        if (chk != NULL) {
+            list_clients(chk);
+            rc = mx_run_emit(chk);
+        }
+        goto out;
+    }
     if (cfg.learn && !cfg.std.timeout_given)
         cfg.std.timeout = LEARN_TIMEOUT;
     if (load_peers(&cfg, &peers, &err) != 0) {

@@ -206,9 +206,10 @@ rec_exim() {
     timeout 30 bash -c '. "$1/tests/lib/exim.sh"; ex__exim "$2" -odf -f a@example.test b@example.org <"$3"' \
         sh "$MXTLS_SRCDIR" "$d" "$WORK/msg" >"$d/send.out" 2>&1
     deb=$(basename "$(ex__deb)")
+    deb=${deb#exim4-daemon-light_}
     if take "$name" 30; then
         manifest "$name" "program=Exim smtp transport (exim4-daemon-light, unpacked by tests/lib/exim.sh)" \
-            "version=Exim ${deb#exim4-daemon-light_}" \
+            "version=Exim ${deb%%-*} (Debian package exim4-daemon-light ${deb%%_*})" \
             "library=GnuTLS $(pkgver libgnutls30) (libgnutls30)" \
             "settings=defaults (smtp transport: hosts_try_tls = *, tls_require_ciphers unset)"
     else
