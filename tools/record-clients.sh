@@ -3,6 +3,7 @@
 # after STARTTLS, into the client library (data/clients/).
 #
 #   tools/record-clients.sh [-o DIR] [CLIENT...]      (as root; make clients)
+#   tools/record-clients.sh -s PORT [-c CERTDIR] [CLIENT...]
 #
 # Every client runs here, on loopback, and delivers a message (or, for
 # those that are no MTA, starts TLS) to tests/fixture/hellorecord, a
@@ -10,9 +11,16 @@
 # ClientHello, byte for byte, as hex (no packet capture). Each recording
 # becomes DIR/NAME.hex (what --peer-clienthello reads) and a section of
 # DIR/MANIFEST: program, version, TLS library and version, settings, the
-# date and how it was recorded. Clients that cannot run here are left as
-# they are in DIR (data/clients/*.list: documented lists, with their
-# source in MANIFEST); their sections are kept.
+# date and how it was recorded. The sections of clients not recorded in
+# this run are kept as they were.
+#
+# -s PORT: record nothing; run each client against the server on
+# 127.0.0.1:PORT instead (the tests compare what the real client
+# negotiates there with the prediction from its recording). Java then
+# trusts the test CA, so that its handshake completes.
+#
+# -c CERTDIR: the test PKI already made there by tests/certs/mkcerts.sh
+# (default: made anew in a scratch directory).
 #
 # CLIENT: postfix-default postfix-tls12 postfix-high postfix-hardened
 # exim-gnutls msmtp swaks python-smtplib java-jsse (default: all). A
@@ -35,33 +43,37 @@ MXTLS_BUILDDIR=${MXTLS_BUILDDIR:-$MXTLS_SRCDIR}
 
 RECORDER=$MXTLS_BUILDDIR/tests/fixture/hellorecord
 OUT=$MXTLS_SRCDIR/data/clients
-ALL="postfix-default postfix-tls12 postfix-high postfix-hardened exim-gnutls msmtp swaks python-smtplib java-jsse"
+ALL=(postfix-default postfix-tls12 postfix-high postfix-hardened exim-gnutls
+    msmtp swaks python-smtplib java-jsse)
 FAILED=0
+SERVER=
+CERTS=
 
 say() { printf 'record-clients: %s\n' "$*" >&2; }
 
-while getopts o: opt; do
+while getopts o:s:c: opt; do
     case $opt in
     o) OUT=$OPTARG ;;
+    s) SERVER=$OPTARG ;;
+    c) CERTS=$OPTARG ;;
     *) exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || set -- $ALL
+[ $# -gt 0 ] || set -- "${ALL[@]}"
 
 if [ "$(id -u)" != 0 ]; then
     say "run as root (the Postfix and Exim clients run as private instances)"
     exit 2
 fi
-if [ ! -x "$RECORDER" ]; then
+if [ -z "$SERVER" ] && [ ! -x "$RECORDER" ]; then
     say "$RECORDER is not built (make tests/fixture/hellorecord)"
     exit 2
 fi
-mkdir -p "$OUT" || exit 2
-OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d /tmp/mxtls-record.XXXXXX) || exit 2
 chmod 755 "$WORK"
 CLEANUP=()
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local i
     for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do
@@ -72,21 +84,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-bash "$MXTLS_SRCDIR/tests/certs/mkcerts.sh" "$WORK/certs" || exit 2
-mkdir "$WORK/rec"
-"$RECORDER" --out "$WORK/rec" --cert "$WORK/certs/rsa2048.pem" \
-    --cert "$WORK/certs/ecdsa-p256.pem" --port-file "$WORK/rec.port" \
-    2>"$WORK/rec.err" &
-RECPID=$!
-CLEANUP+=("kill $RECPID; wait $RECPID")
-for ((i = 0; i < 100; i++)); do
-    [ -s "$WORK/rec.port" ] && break
-    sleep 0.05
-done
-[ -s "$WORK/rec.port" ] || { say "hellorecord did not start: $(cat "$WORK/rec.err")"; exit 2; }
-PORT=$(cat "$WORK/rec.port")
+if [ -z "$CERTS" ]; then
+    CERTS=$WORK/certs
+    bash "$MXTLS_SRCDIR/tests/certs/mkcerts.sh" "$CERTS" || exit 2
+fi
 TODAY=$(date -u +%Y-%m-%d)
 SEEN=0
+if [ -n "$SERVER" ]; then
+    PORT=$SERVER
+else
+    mkdir -p "$OUT" || exit 2
+    OUT=$(cd "$OUT" && pwd)
+    mkdir "$WORK/rec"
+    "$RECORDER" --out "$WORK/rec" --cert "$CERTS/rsa2048.pem" \
+        --cert "$CERTS/ecdsa-p256.pem" --port-file "$WORK/rec.port" \
+        2>"$WORK/rec.err" &
+    RECPID=$!
+    CLEANUP+=("kill $RECPID; wait $RECPID")
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$WORK/rec.port" ] && break
+        sleep 0.05
+    done
+    [ -s "$WORK/rec.port" ] || { say "hellorecord did not start: $(cat "$WORK/rec.err")"; exit 2; }
+    PORT=$(cat "$WORK/rec.port")
+fi
 
 printf 'From: a@example.test\nTo: b@example.org\nSubject: mxtls client library\n\nrecorded by tools/record-clients.sh\n' >"$WORK/msg"
 
@@ -95,6 +116,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
 # take NAME SECONDS: wait for the next recording and keep it as NAME.hex.
 take() {
     local name=$1 secs=$2 i f
+    [ -z "$SERVER" ] || return 0 # nothing to keep
     SEEN=$((SEEN + 1))
     f=$WORK/rec/$SEEN.hex
     for ((i = 0; i < secs * 10; i++)); do
@@ -154,6 +176,9 @@ ${settings//; /$'\n'}"
     CLEANUP+=("pf_stop '$d'")
     timeout 20 swaks --server "127.0.0.1:$inject" --from a@example.test \
         --to b@example.org --data "$WORK/msg" >"$d/swaks.out" 2>&1
+    # -s: the delivery attempt has ended when the client logs its status
+    [ -z "$SERVER" ] || pf_wait_log "$d" 'status=' 1 30 ||
+        say "$name: the client Postfix logged no delivery status"
     if take "$name" 30; then
         manifest "$name" "program=Postfix smtp client (delivery to a relayhost)" \
             "version=Postfix $(postconf -d -h mail_version) (Debian package $(pkgver postfix))" \
@@ -171,7 +196,7 @@ rec_exim() {
         missing "$name" "$(ex_missing | tr '\n' ' ')"
         return
     fi
-    if ! ex_start "$d" "$WORK/certs/rsa2048.pem"; then
+    if ! ex_start "$d" "$CERTS/rsa2048.pem"; then
         say "$name: the client Exim did not start"
         FAILED=1
         return
@@ -203,6 +228,7 @@ rec_exim() {
     } >"$d/exim.out.conf"
     mv "$d/exim.out.conf" "$d/exim.conf"
     chmod 644 "$d/exim.conf"
+    # shellcheck disable=SC2016 # expanded by the inner shell
     timeout 30 bash -c '. "$1/tests/lib/exim.sh"; ex__exim "$2" -odf -f a@example.test b@example.org <"$3"' \
         sh "$MXTLS_SRCDIR" "$d" "$WORK/msg" >"$d/send.out" 2>&1
     deb=$(basename "$(ex__deb)")
@@ -269,8 +295,19 @@ s.quit()' "$PORT" "$WORK/msg" >"$WORK/python.out" 2>&1
 
 rec_java() {
     command -v java >/dev/null 2>&1 || { missing java-jsse "java (apt-get install openjdk-17-jre-headless)"; return; }
-    timeout 60 java "$MXTLS_SRCDIR/tools/SmtpStartTls.java" 127.0.0.1 "$PORT" \
-        >"$WORK/java.out" 2>&1
+    local -a trust=()
+    # -s: trust the test CA, so that the handshake completes (a trust
+    # store changes nothing in the ClientHello)
+    if [ -n "$SERVER" ] && command -v keytool >/dev/null 2>&1 &&
+        keytool -importcert -noprompt -alias mxtls -file "$CERTS/ca.pem" \
+            -keystore "$WORK/trust.p12" -storetype PKCS12 -storepass mxtlstest \
+            >/dev/null 2>&1; then
+        trust=(-Djavax.net.ssl.trustStore="$WORK/trust.p12"
+            -Djavax.net.ssl.trustStoreType=PKCS12
+            -Djavax.net.ssl.trustStorePassword=mxtlstest)
+    fi
+    timeout 60 java "${trust[@]}" "$MXTLS_SRCDIR/tools/SmtpStartTls.java" \
+        127.0.0.1 "$PORT" >"$WORK/java.out" 2>&1
     if take java-jsse 20; then
         manifest java-jsse "program=Java SSLSocket after STARTTLS (what JavaMail/Jakarta Mail use at their defaults; tools/SmtpStartTls.java)" \
             "version=$(java -version 2>&1 | sed -n '2p')" \
@@ -293,14 +330,16 @@ for c in "$@"; do
     python-smtplib) rec_python ;;
     java-jsse) rec_java ;;
     *)
-        say "unknown client '$c' (known: $ALL)"
+        say "unknown client '$c' (known: ${ALL[*]})"
         exit 2
         ;;
     esac
 done
 
-# MANIFEST: the sections of this run, then those kept from before (clients
-# not recorded this time, and the documented lists), in name order.
+[ -z "$SERVER" ] || exit "$FAILED"
+
+# MANIFEST: the sections of this run and those kept from before (clients
+# not recorded this time), in name order.
 if [ -f "$OUT/MANIFEST" ]; then
     awk -v dir="$WORK" '
         /^\[/ { name = substr($0, 2, length($0) - 2)
@@ -311,15 +350,13 @@ if [ -f "$OUT/MANIFEST" ]; then
 fi
 {
     echo "# The client library of check_tls_peers (client = NAME): one section"
-    echo "# per client. NAME.hex is a ClientHello recorded by"
-    echo "# tools/record-clients.sh (make clients); NAME.list describes a client"
-    echo "# that cannot run here by its documented lists (source: its URL)."
-    echo "# Regenerate, never edit by hand."
+    echo "# per client; NAME.hex is the ClientHello it sent, recorded by"
+    echo "# tools/record-clients.sh (make clients). Regenerate, never edit by"
+    echo "# hand."
     echo
     for f in $(find "$WORK" -maxdepth 1 -name 'manifest.*' | sort); do
-        # a kept section may lack the blank line that ends it
-        sed -e '$a\' "$f" | cat -s
-        [ -n "$(tail -c 1 "$f")" ] && echo
+        cat "$f"
+        echo
     done
 } | cat -s >"$OUT/MANIFEST.tmp" && mv "$OUT/MANIFEST.tmp" "$OUT/MANIFEST"
 exit "$FAILED"
