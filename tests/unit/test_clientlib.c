@@ -80,21 +80,20 @@ write_hello(const char *name, const uint16_t *suites, size_t nsuites)
     return rc;
 }
 
-static const char manifest[] =
-    "# a test library\n"
-    "[bank-mta]\n"
-    "program = an MTA\n"
-    "version = 1.0\n"
-    "library = OpenSSL 3.0\n"
-    "settings = TLS 1.2 only\n"
-    "recorded = 2026-01-02\n"
-    "how = by hand, for a test\n"
-    "future-key = ignored\n"
-    "\n"
-    "[modern]\n"
-    "program = another\n"
-    "[listed-only]\n"
-    "program = no recording beside it\n";
+static const char manifest[] = "# a test library\n"
+                               "[bank-mta]\n"
+                               "program = an MTA\n"
+                               "version = 1.0\n"
+                               "library = OpenSSL 3.0\n"
+                               "settings = TLS 1.2 only\n"
+                               "recorded = 2026-01-02\n"
+                               "how = by hand, for a test\n"
+                               "future-key = ignored\n"
+                               "\n"
+                               "[modern]\n"
+                               "program = another\n"
+                               "[listed-only]\n"
+                               "program = no recording beside it\n";
 
 static void
 test_library(void)
@@ -107,12 +106,14 @@ test_library(void)
     char path[256], want[256], mf[128];
 
     snprintf(mf, sizeof(mf), "%s/MANIFEST", tmpdir);
-    tap_ok(write_text(mf, manifest) == 0 && write_hello("bank-mta", bank, 2) == 0 &&
+    tap_ok(write_text(mf, manifest) == 0 &&
+               write_hello("bank-mta", bank, 2) == 0 &&
                write_hello("modern", modern, 2) == 0,
            "library written");
     mx_error_clear(&err);
     tap_is_int(mx_clientlib_load(tmpdir, &lib, &err), 0, "load");
-    tap_is_int((long long)lib.n, 2, "two clients: a section without .hex is left out");
+    tap_is_int((long long)lib.n, 2,
+               "two clients: a section without .hex is left out");
     tap_is_str(lib.dir, tmpdir, "the directory is kept");
     c = mx_clientlib_find(&lib, "bank-mta");
     tap_ok(c != NULL, "find bank-mta");
@@ -145,11 +146,13 @@ test_library(void)
 
     /* the override */
     setenv("MXTLS_CLIENTS_DIR", tmpdir, 1);
-    tap_is_str(mx_clientlib_dir(), tmpdir, "MXTLS_CLIENTS_DIR is the directory");
+    tap_is_str(mx_clientlib_dir(), tmpdir,
+               "MXTLS_CLIENTS_DIR is the directory");
     tap_is_int(mx_clientlib_path(NULL, "modern", path, sizeof(path), &err), 0,
                "NULL dir: the override is used");
     setenv("MXTLS_CLIENTS_DIR", "", 1);
-    tap_ok(strcmp(mx_clientlib_dir(), tmpdir) != 0 && mx_clientlib_dir()[0] == '/',
+    tap_ok(strcmp(mx_clientlib_dir(), tmpdir) != 0 &&
+               mx_clientlib_dir()[0] == '/',
            "an empty MXTLS_CLIENTS_DIR: the installed directory");
 }
 
@@ -175,7 +178,8 @@ test_bad_manifests(void)
     snprintf(want, sizeof(want), "%s:3: client [a] twice", mf);
     tap_is_str(err.msg, want, "with FILE:LINE");
     write_text(mf, "program = x\n");
-    tap_is_int(mx_clientlib_load(dir, &lib, &err), -1, "a key before a section");
+    tap_is_int(mx_clientlib_load(dir, &lib, &err), -1,
+               "a key before a section");
     write_text(mf, "[../x]\n");
     tap_is_int(mx_clientlib_load(dir, &lib, &err), -1, "a bad name fails");
     snprintf(want, sizeof(want), "%s:1: bad client name '../x'", mf);
@@ -204,10 +208,12 @@ test_peers(void)
                "client = bank-mta parses");
     if (peers.n == 1) {
         tap_is_int(peers.v[0].kind, MX_PEER_HELLO, "a recorded-hello peer");
-        tap_is_int((long long)peers.v[0].nsuites, 2, "its suites from the recording");
+        tap_is_int((long long)peers.v[0].nsuites, 2,
+                   "its suites from the recording");
         tap_is_int(peers.v[0].suites[0], 0xc030, "in order");
         tap_is_int((long long)peers.v[0].nversions, 1, "TLS 1.2 only");
-        tap_is_str(peers.v[0].file, "p.conf", "the peer's file is the peers file");
+        tap_is_str(peers.v[0].file, "p.conf",
+                   "the peer's file is the peers file");
         tap_ok(peers.v[0].hello.len > 0, "the recording is loaded for replay");
     } else {
         tap_ok(0, "one peer");
@@ -235,11 +241,13 @@ test_shipped(void)
     int bad = 0;
 
     snprintf(dir, sizeof(dir), "%s/data/clients", src != NULL ? src : ".");
-    tap_is_int(mx_clientlib_load(dir, &lib, &err), 0, "the shipped library loads");
+    tap_is_int(mx_clientlib_load(dir, &lib, &err), 0,
+               "the shipped library loads");
     tap_ok(lib.n >= 9, "it has the clients recorded here");
     setenv("MXTLS_CLIENTS_DIR", dir, 1);
     for (i = 0; i < lib.n; i++)
-        mx_buf_printf(&text, "[%s]\nclient = %s\n", lib.v[i].name, lib.v[i].name);
+        mx_buf_printf(&text, "[%s]\nclient = %s\n", lib.v[i].name,
+                      lib.v[i].name);
     if (mx_peers_parse(mx_buf_str(&text), strlen(mx_buf_str(&text)), "all.conf",
                        &peers, &err) != 0) {
         printf("# %s\n", err.msg);
