@@ -22,10 +22,10 @@
 # -c CERTDIR: the test PKI already made there by tests/certs/mkcerts.sh
 # (default: made anew in a scratch directory).
 #
-# CLIENT: postfix-default postfix-tls12 postfix-high postfix-hardened
-# exim-gnutls msmtp swaks python-smtplib java-jsse (default: all). A
-# client whose program is missing is reported and left out (exit 1 at
-# the end), never recorded from something else.
+# CLIENT: postfix-default postfix-tls12 postfix-tls13 postfix-high
+# postfix-hardened exim-gnutls opensmtpd msmtp swaks python-smtplib
+# java-jsse (default: all). A client whose program is missing is reported
+# and left out (exit 1 at the end), never recorded from something else.
 #
 # Environment: MXTLS_SRCDIR, MXTLS_BUILDDIR (default: the tree this script
 # is in; hellorecord must be built: make check builds it, make clients
@@ -40,11 +40,13 @@ MXTLS_BUILDDIR=${MXTLS_BUILDDIR:-$MXTLS_SRCDIR}
 . "$MXTLS_SRCDIR/tests/lib/postfix.sh"
 # shellcheck source=../tests/lib/exim.sh
 . "$MXTLS_SRCDIR/tests/lib/exim.sh"
+# shellcheck source=../tests/lib/opensmtpd.sh
+. "$MXTLS_SRCDIR/tests/lib/opensmtpd.sh"
 
 RECORDER=$MXTLS_BUILDDIR/tests/fixture/hellorecord
 OUT=$MXTLS_SRCDIR/data/clients
-ALL=(postfix-default postfix-tls12 postfix-high postfix-hardened exim-gnutls
-    msmtp swaks python-smtplib java-jsse)
+ALL=(postfix-default postfix-tls12 postfix-tls13 postfix-high postfix-hardened
+    exim-gnutls opensmtpd msmtp swaks python-smtplib java-jsse)
 FAILED=0
 SERVER=
 CERTS=
@@ -245,6 +247,43 @@ rec_exim() {
     ex_stop "$d"
 }
 
+rec_opensmtpd() {
+    local name=opensmtpd d=$WORK/opensmtpd deb
+    if [ -n "$(os_missing)" ]; then
+        missing "$name" "$(os_missing | tr '\n' ' ')"
+        return
+    fi
+    # os_start's listen options end its listen line: the relay action and
+    # its match go on lines of their own, before os_start's "reject"
+    if ! os_start "$d" "$CERTS/rsa2048.pem" "
+action \"out\" relay host smtp://127.0.0.1:$PORT
+match from any for any action \"out\""; then
+        say "$name: the client OpenSMTPD did not start"
+        FAILED=1
+        return
+    fi
+    CLEANUP+=("os_stop '$d'")
+    timeout 20 swaks --server "127.0.0.1:$(os_port "$d")" --from a@example.test \
+        --to b@example.org --data "$WORK/msg" >"$d/swaks.out" 2>&1
+    # the delivery attempt has ended when smtpd logs its result
+    for ((i = 0; i < 100; i++)); do
+        grep -q 'mta delivery.*result=' "$(os_log "$d")" && break
+        sleep 0.1
+    done
+    deb=$(basename "$(os__deb)")
+    deb=${deb#opensmtpd_}
+    if take "$name" 30; then
+        manifest "$name" "program=OpenSMTPD relay (smtpd, unpacked by tests/lib/opensmtpd.sh)" \
+            "version=OpenSMTPD ${deb%%-*} (Debian package opensmtpd ${deb%%_*})" \
+            "library=$OPENSSL_LIB" \
+            "settings=defaults (action relay host smtp://HOST:PORT: opportunistic STARTTLS)"
+    else
+        say "$name: $(tail -n 5 "$(os_log "$d")")"
+        FAILED=1
+    fi
+    os_stop "$d"
+}
+
 rec_msmtp() {
     command -v msmtp >/dev/null 2>&1 || { missing msmtp "msmtp (apt-get install msmtp)"; return; }
     timeout 20 msmtp --host=127.0.0.1 --port="$PORT" --tls=on --tls-starttls=on \
@@ -322,9 +361,11 @@ for c in "$@"; do
     case $c in
     postfix-default) rec_postfix "$c" "smtp_tls_security_level = may" ;;
     postfix-tls12) rec_postfix "$c" "smtp_tls_security_level = may; smtp_tls_protocols = >=TLSv1.2; smtp_tls_mandatory_protocols = >=TLSv1.2" ;;
+    postfix-tls13) rec_postfix "$c" "smtp_tls_security_level = may; smtp_tls_protocols = >=TLSv1.3; smtp_tls_mandatory_protocols = >=TLSv1.3" ;;
     postfix-high) rec_postfix "$c" "smtp_tls_security_level = may; smtp_tls_ciphers = high; smtp_tls_mandatory_ciphers = high" ;;
     postfix-hardened) rec_postfix "$c" "smtp_tls_security_level = encrypt; smtp_tls_mandatory_protocols = >=TLSv1.2; smtp_tls_mandatory_ciphers = high; smtp_tls_mandatory_exclude_ciphers = aNULL, MD5, SHA1" ;;
     exim-gnutls) rec_exim ;;
+    opensmtpd) rec_opensmtpd ;;
     msmtp) rec_msmtp ;;
     swaks) rec_swaks ;;
     python-smtplib) rec_python ;;
