@@ -2,7 +2,9 @@
 # clients.sh - the client library (data/clients, client = NAME) against
 # real Postfix services on loopback.
 #
-# 1. Every shipped recording parses, and the library lists it.
+# 1. Every shipped recording parses, and the library lists it; the
+#    documented clients (lists from a vendor's documentation, made into
+#    a hello by tests/fixture/hellosynth) cite their source.
 # 2. The clients are recorded again here (tools/record-clients.sh into a
 #    scratch directory) and what must not change between two recordings
 #    of the same client is compared with the shipped data: the record and
@@ -18,6 +20,19 @@
 #    predicts it: the version and suite Postfix logged for the real
 #    client equal the prediction, and a client that Postfix logged no
 #    TLS session for is a CRITICAL prediction.
+# A documented client: Exchange's lists say it gets TLS 1.3 from a TLS 1.3
+# service and, from the bank, an RSA suite of its list in its order.
+t_isnt "$documented" "" "the library has documented clients"
+for n in $documented; do
+    t_like "$(cat "$LIB/$n.list")" '^source = https://' "$n: the list cites its source"
+    t_like "$(sed -n "/^\[$n\]/,/^\$/p" "$LIB/MANIFEST")" 'how = synthesized .* not a recording' \
+        "$n: the MANIFEST says it is no recording"
+done
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(pf_port "$WORK/pf" tls13)" --peer-client=exchange-ws2022
+t_like "$OUT" '^\[OK\] peer: TLSv1\.3 TLS_AES_256_GCM_SHA384,' "exchange-ws2022 against TLS 1.3 only: its first suite"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(pf_port "$WORK/pf" bank)" --peer-client=exchange-ws2022
+t_like "$OUT" '^\[OK\] peer: TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384,' "exchange-ws2022 against the bank: its first RSA suite"
+
 # 4. client = NAME in a peers file, and the errors.
 set -u
 # shellcheck source=../lib/common.sh
@@ -43,6 +58,10 @@ c=$CERTS
 
 # 1. the shipped library
 names=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$LIB/MANIFEST")
+# the clients that run here (not "kind = documented": lists from a
+# vendor's documentation, synthesized into a hello)
+documented=$(awk '/^\[/ { n = substr($0, 2, length($0) - 2) } /^kind = documented$/ { print n }' "$LIB/MANIFEST")
+runnable=$(for n in $names; do grep -qx "$n" <<<"$documented" || echo "$n"; done)
 t_isnt "$names" "" "the library's MANIFEST names clients"
 mx_run "$CHECK_TLS_PEERS" --list-clients
 t_is "$RC" 0 "--list-clients: OK"
@@ -102,7 +121,7 @@ predicted() {
 }
 for svc in ecdsa bank hardened tls13 cbc12; do
     port=$(pf_port "$WORK/pf" "$svc")
-    for n in $names; do
+    for n in $runnable; do
         before=$(pf_lines "$WORK/pf")
         bash "$RECORD" -s "$port" -c "$CERTS" "$n" >"$WORK/run.out" 2>&1
         # postlogd writes asynchronously: wait for the session's end
