@@ -30,6 +30,7 @@
 #include "net.h"
 #include "opts.h"
 #include "peers.h"
+#include "peers_outbound.h"
 #include "profile.h"
 #include "range.h"
 #include "registry.h"
@@ -63,6 +64,7 @@ enum {
     OPT_PARALLEL,
     OPT_PEER_CLIENT,
     OPT_LIST_CLIENTS,
+    OPT_OUR_CLIENT,
 };
 
 struct cfg {
@@ -78,6 +80,7 @@ struct cfg {
     const char *peer_hello;
     char peer_client[1100]; /* --peer-client: its recording */
     int list_clients;
+    const char *our_client; /* --our-client: the outbound direction */
     enum mx_state peer_severity;
     unsigned peer_auth;
     int peer_auth_given;
@@ -119,6 +122,7 @@ help(struct mx_buf *b)
         "  check_tls_peers -H HOST --peer-clienthello=FILE\n"
         "  check_tls_peers -H HOST --peer-client=NAME\n"
         "  check_tls_peers --list-clients\n"
+        "  check_tls_peers -f PEERS-FILE --our-client=NAME|FILE\n"
         "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
         "\n"
         "Options:\n"
@@ -148,6 +152,14 @@ help(struct mx_buf *b)
         "    List the client library (" MXTLS_CLIENTSDIR ",\n"
         "    or $MXTLS_CLIENTS_DIR): name, program, version, TLS library, "
         "settings.\n"
+        " --our-client=NAME|FILE\n"
+        "    The other direction: will our MTA's client (a client of the "
+        "library, or\n"
+        "    a recorded ClientHello) negotiate with the MX of each 'mx =' "
+        "peer? Predicted\n"
+        "    from the profiles --learn cached, without contacting the "
+        "peers; a failure\n"
+        "    names our smtp_tls_* setting to change. With -f, without -H.\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
         " --peer-authenticates=dane|none\n"
@@ -279,6 +291,10 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->list_clients = 1;
         cfg->std.host_optional = 1;
         return 1;
+    case OPT_OUR_CLIENT:
+        cfg->our_client = arg;
+        cfg->std.host_optional = 1;
+        return 1;
     case OPT_PEER_SEVERITY:
         cfg->peer_severity = mx_state_parse(arg);
         if (cfg->peer_severity != MX_CRITICAL &&
@@ -362,6 +378,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"peer-client", required_argument, NULL, OPT_PEER_CLIENT},
         {"list-clients", no_argument, NULL, OPT_LIST_CLIENTS},
+        {"our-client", required_argument, NULL, OPT_OUR_CLIENT},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
@@ -379,6 +396,14 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         return 0;
     if (cfg->list_clients)
         return 0;
+    if (cfg->our_client != NULL &&
+        (cfg->std.host != NULL || cfg->learn || cfg->peers_file == NULL)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--our-client checks the peers' MX (outbound) from a "
+                     "peers file (-f) and the cached profiles: give it -f, "
+                     "not -H or --learn");
+        return -1;
+    }
     if (cfg->learn && cfg->peers_file == NULL) {
         mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
         return -1;
@@ -1194,6 +1219,13 @@ main(int argc, char **argv)
     }
     if (cfg.learn) {
         learn(&cfg, &peers, chk);
+        goto emit;
+    }
+    if (cfg.our_client != NULL) {
+        struct mx_peers_outbound_cfg oc = {cfg.our_client, cfg.cache_dir,
+                                           cfg.peers_file, cfg.max_age,
+                                           cfg.max_age_given};
+        mx_peers_outbound(&oc, &peers, chk);
         goto emit;
     }
     sim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*sim));

@@ -11,7 +11,8 @@
 # variants (defaults, TLS 1.2+, TLS 1.3 only, hardened) delivers to each;
 # the version and suite Postfix logged equal the prediction, and a
 # delivery without a TLS session is a failed prediction whose diagnosis
-# names the smtp_tls_* setting.
+# names the smtp_tls_* setting. The same through check_tls_peers
+# --our-client, from the cache alone.
 set -u
 # shellcheck source=../lib/common.sh
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -72,4 +73,32 @@ for svc in bank tls13 cbc12; do
         fi
     done
 done
+
+# The same through the plugin: check_tls_peers -f --our-client, from the
+# cache alone (no connection to the peers' MX).
+before=$(pf_lines "$WORK/pf")
+mx_run "$CHECK_TLS_PEERS" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --our-client=postfix-default
+t_is "$RC" 0 "--our-client=postfix-default: OK"
+t_like "$LINE1" '^TLS PEERS OK - our client \(postfix-default\) negotiates with the MX of 3 of 3 peers' \
+    "--our-client: the summary"
+t_like "$OUT" '^\[OK\] bank: our client gets TLSv1\.2 ECDHE-RSA-AES256-GCM-SHA384, X25519 .* from its MX \[127\.0\.0\.1\]:' \
+    "--our-client: what our client gets from the bank's MX"
+mx_run "$CHECK_TLS_PEERS" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" \
+    --our-client="$MXTLS_CLIENTS_DIR/postfix-tls13.hex"
+t_is "$RC" 2 "--our-client with a TLS 1.3-only recording: CRITICAL"
+t_like "$LINE1" '^TLS PEERS CRITICAL - bank \(no common protocol version\); cbc12 \(no common protocol version\)' \
+    "--our-client: the summary names the MX our client cannot reach"
+t_like "$OUT" '^\[CRITICAL\] bank: our client cannot deliver to its MX \[127\.0\.0\.1\]:[0-9]+: no common protocol version - our client offers TLSv1\.3, their MX accepts TLSv1\.2; allow TLSv1\.2 on our client \(Postfix: smtp_tls_protocols' \
+    "--our-client: the diagnosis names smtp_tls_protocols"
+t_like "$OUT" '^\[OK\] tls13: our client gets TLSv1\.3 ' "--our-client: the TLS 1.3-only MX is fine"
+t_is "$(pf_count "$WORK/pf" 'smtpd\[[0-9]+\]: connect from' "$before")" 0 \
+    "--our-client contacts no MX"
+mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -f "$WORK/peers.conf" --our-client=postfix-default
+t_is "$RC" 3 "--our-client with -H: UNKNOWN"
+t_like "$LINE1" "^TLS PEERS UNKNOWN - --our-client checks the peers' MX" "--our-client with -H: why"
+rm "$WORK/cache/cbc12.profile"
+mx_run "$CHECK_TLS_PEERS" -f "$WORK/peers.conf" --cache-dir="$WORK/cache" --our-client=postfix-default
+t_is "$RC" 3 "--our-client, a profile missing: UNKNOWN"
+t_like "$OUT" '^\[UNKNOWN\] cbc12: no learned profile of its MX in .*; run: .*check_tls_peers --learn ' \
+    "--our-client, a profile missing: the command that learns it"
 t_done
