@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clientlib.h"
 #include "file.h"
 #include "hello.h"
 #include "ini.h"
@@ -321,7 +322,7 @@ load_hello(struct mx_peer *p, const char *path, struct mx_error *err)
 /* ---------------------------------------------------------------- */
 /* The peers file.                                                  */
 
-enum way { WAY_NONE = 0, WAY_LISTS, WAY_HELLO, WAY_MX };
+enum way { WAY_NONE = 0, WAY_LISTS, WAY_HELLO, WAY_MX, WAY_CLIENT };
 
 enum key {
     K_DESCRIPTION,
@@ -334,6 +335,7 @@ enum key {
     K_MX,
     K_MAX_AGE,
     K_AUTHENTICATES,
+    K_CLIENT,
     NKEYS
 };
 
@@ -346,6 +348,7 @@ static const struct {
     {"groups", WAY_LISTS},      {"sigalgs", WAY_LISTS},
     {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
     {"max-age", WAY_MX},        {"authenticates", WAY_NONE},
+    {"client", WAY_CLIENT},
 };
 
 struct loader {
@@ -366,7 +369,7 @@ finish_section(struct loader *ld)
         return 0;
     ld->in_section = 0;
     p = &ld->peers->v[ld->peers->n - 1];
-    if (ld->seen[K_CLIENTHELLO]) {
+    if (ld->seen[K_CLIENTHELLO] || ld->seen[K_CLIENT]) {
         p->kind = MX_PEER_HELLO;
     } else if (ld->seen[K_MX]) {
         p->kind = MX_PEER_MX;
@@ -509,6 +512,14 @@ apply_key(struct loader *ld, enum key k, const char *value)
     case K_AUTHENTICATES:
         rc = mx_peer_auth_parse(value, &p->auth, &e);
         break;
+    case K_CLIENT: { /* a recording of the client library (clientlib.h) */
+        char lib[1100];
+        rc = mx_clientlib_path(NULL, value, lib, sizeof(lib), &e) != 0 ||
+                     load_hello(p, lib, &e) != 0
+                 ? -1
+                 : 0;
+        break;
+    }
     case NKEYS:
         break;
     }

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "certinfo.h"
+#include "clientlib.h"
 #include "dane.h"
 #include "danebase.h"
 #include "learn.h"
@@ -31,6 +32,7 @@
 #include "net.h"
 #include "opts.h"
 #include "peers.h"
+#include "peers_outbound.h"
 #include "profile.h"
 #include "range.h"
 #include "registry.h"
@@ -65,6 +67,9 @@ enum {
     OPT_PARALLEL,
     OPT_MTA_STS,
     OPT_CA_FILE,
+    OPT_PEER_CLIENT,
+    OPT_LIST_CLIENTS,
+    OPT_OUR_CLIENT,
 };
 
 struct cfg {
@@ -78,6 +83,9 @@ struct cfg {
     const char *peer_groups;
     const char *peer_sigalgs;
     const char *peer_hello;
+    char peer_client[1100]; /* --peer-client: its recording */
+    int list_clients;
+    const char *our_client; /* --our-client: the outbound direction */
     enum mx_state peer_severity;
     unsigned peer_auth;
     int peer_auth_given;
@@ -120,6 +128,9 @@ help(struct mx_buf *b)
         "  check_tls_peers -H HOST --peer-ciphers=LIST "
         "[--peer-protocols=LIST]\n"
         "  check_tls_peers -H HOST --peer-clienthello=FILE\n"
+        "  check_tls_peers -H HOST --peer-client=NAME\n"
+        "  check_tls_peers --list-clients\n"
+        "  check_tls_peers -f PEERS-FILE --our-client=NAME|FILE\n"
         "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
         "\n"
         "Options:\n"
@@ -139,6 +150,24 @@ help(struct mx_buf *b)
         "    by the linked OpenSSL when it sends the same lists and key "
         "share,\n"
         "    else sent byte for byte (see the man page).\n"
+        " --peer-client=NAME\n"
+        "    One peer given by a client of the library of recorded mail "
+        "clients\n"
+        "    (Postfix, Exim, msmtp, ...: --list-clients), as 'client = NAME' "
+        "in a\n"
+        "    peers file; replayed like --peer-clienthello.\n"
+        " --list-clients\n"
+        "    List the client library (" MXTLS_CLIENTSDIR ",\n"
+        "    or $MXTLS_CLIENTS_DIR): name, program, version, TLS library, "
+        "settings.\n"
+        " --our-client=NAME|FILE\n"
+        "    The other direction: will our MTA's client (a client of the "
+        "library, or\n"
+        "    a recorded ClientHello) negotiate with the MX of each 'mx =' "
+        "peer? Predicted\n"
+        "    from the profiles --learn cached, without contacting the "
+        "peers; a failure\n"
+        "    names our smtp_tls_* setting to change. With -f, without -H.\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
         " --peer-authenticates=dane|mta-sts|none\n"
@@ -268,7 +297,33 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->peer_sigalgs = arg;
         return 1;
     case OPT_PEER_HELLO:
-        cfg->peer_hello = arg;
+    case OPT_PEER_CLIENT:
+        if (cfg->peer_hello != NULL) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--peer-clienthello and --peer-client: one "
+                         "recorded ClientHello per command-line peer");
+            return -1;
+        }
+        if (opt == OPT_PEER_HELLO) {
+            cfg->peer_hello = arg;
+            return 1;
+        }
+        if (mx_clientlib_path(NULL, arg, cfg->peer_client,
+                              sizeof(cfg->peer_client), err) != 0) {
+            char m[sizeof(err->msg)];
+            snprintf(m, sizeof(m), "%s", err->msg);
+            mx_error_set(err, err->code, "--peer-client: %s", m);
+            return -1;
+        }
+        cfg->peer_hello = cfg->peer_client;
+        return 1;
+    case OPT_LIST_CLIENTS:
+        cfg->list_clients = 1;
+        cfg->std.host_optional = 1;
+        return 1;
+    case OPT_OUR_CLIENT:
+        cfg->our_client = arg;
+        cfg->std.host_optional = 1;
         return 1;
     case OPT_PEER_SEVERITY:
         cfg->peer_severity = mx_state_parse(arg);
@@ -362,6 +417,9 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"mta-sts", required_argument, NULL, OPT_MTA_STS},
         {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"peer-client", required_argument, NULL, OPT_PEER_CLIENT},
+        {"list-clients", no_argument, NULL, OPT_LIST_CLIENTS},
+        {"our-client", required_argument, NULL, OPT_OUR_CLIENT},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
@@ -377,6 +435,16 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         return -1;
     if (cfg->std.want_help || cfg->std.want_version)
         return 0;
+    if (cfg->list_clients)
+        return 0;
+    if (cfg->our_client != NULL &&
+        (cfg->std.host != NULL || cfg->learn || cfg->peers_file == NULL)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--our-client checks the peers' MX (outbound) from a "
+                     "peers file (-f) and the cached profiles: give it -f, "
+                     "not -H or --learn");
+        return -1;
+    }
     if (cfg->learn && cfg->peers_file == NULL) {
         mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
         return -1;
@@ -910,6 +978,27 @@ show_groups_count(struct mx_buf *b, const struct mx_profile *p)
                   p->ngroups == 1 ? "" : "s");
 }
 
+/* --list-clients: the client library, one line per client. */
+static void
+list_clients(struct mx_check *chk)
+{
+    struct mx_clients lib;
+    struct mx_error err;
+    size_t i;
+
+    if (mx_clientlib_load(NULL, &lib, &err) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN, "%s", err.msg);
+        return;
+    }
+    mx_check_summary(chk, MX_OK, "%zu recorded client%s in %s", lib.n,
+                     lib.n == 1 ? "" : "s", lib.dir);
+    for (i = 0; i < lib.n; i++)
+        mx_check_add(chk, NULL, MX_OK, "%s: %s; %s; %s; %s; recorded %s",
+                     lib.v[i].name, lib.v[i].program, lib.v[i].version,
+                     lib.v[i].library, lib.v[i].settings, lib.v[i].recorded);
+    mx_clientlib_free(&lib);
+}
+
 /* --learn: every mx peer, one after the other. */
 static int
 learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
@@ -1410,6 +1499,14 @@ main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = MX_UNKNOWN;
+    if (cfg.list_clients) {
+        chk = mx_check_new(LABEL);
+        if (chk != NULL) {
+            list_clients(chk);
+            rc = mx_run_emit(chk);
+        }
+        goto out;
+    }
     if (cfg.learn && !cfg.std.timeout_given)
         cfg.std.timeout = LEARN_TIMEOUT;
     if (load_peers(&cfg, &peers, &err) != 0) {
@@ -1424,6 +1521,13 @@ main(int argc, char **argv)
     }
     if (cfg.learn) {
         learn(&cfg, &peers, chk);
+        goto emit;
+    }
+    if (cfg.our_client != NULL) {
+        struct mx_peers_outbound_cfg oc = {cfg.our_client, cfg.cache_dir,
+                                           cfg.peers_file, cfg.max_age,
+                                           cfg.max_age_given};
+        mx_peers_outbound(&oc, &peers, chk);
         goto emit;
     }
     sim = calloc(peers.n > 0 ? peers.n : 1, sizeof(*sim));
