@@ -72,7 +72,7 @@ mx_recorded_hello_free(struct mx_recorded_hello *h)
 /* The capture as a whole.                                           */
 
 void
-mx_cap_endpoint(char *s, size_t n, int family, const uint8_t *addr,
+mx_capture_endpoint(char *s, size_t n, int family, const uint8_t *addr,
                 unsigned port)
 {
     char a[INET6_ADDRSTRLEN];
@@ -203,9 +203,9 @@ cap_result(struct cap *c, struct mx_recorded_hello *out, struct mx_error *err)
             }
             memcpy(out->bytes, s[cl].buf + best.at, best.used);
             out->len = best.used;
-            mx_cap_endpoint(from, sizeof(from), k->family, k->addr[cl],
+            mx_capture_endpoint(from, sizeof(from), k->family, k->addr[cl],
                             k->port[cl]);
-            mx_cap_endpoint(to, sizeof(to), k->family, k->addr[1 - cl],
+            mx_capture_endpoint(to, sizeof(to), k->family, k->addr[1 - cl],
                             k->port[1 - cl]);
             snprintf(out->origin, sizeof(out->origin), "%s: %s -> %s", c->path,
                      from, to);

@@ -86,6 +86,10 @@ struct mx_seen_hello {
  * reader then fails with INTERNAL "out of memory"). */
 typedef int (*mx_hello_fn)(void *arg, const struct mx_seen_hello *h);
 
+/* "127.0.0.1:25" or "[::1]:25" into s (n bytes). */
+void mx_capture_endpoint(char *s, size_t n, int family, const uint8_t *addr,
+                         unsigned port);
+
 /* What was read, summed over every call given the same struct. */
 struct mx_capture_stats {
     unsigned long files, packets, tcp, hellos;

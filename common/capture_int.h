@@ -212,8 +212,4 @@ void mx_cap_analyze(const struct stream *cs, const struct stream *ss,
 int mx_cap_judge(struct conn *k, struct stream s[2], struct result *best,
                  int *cl);
 
-/* "127.0.0.1:25" or "[::1]:25". */
-void mx_cap_endpoint(char *s, size_t n, int family, const uint8_t *addr,
-                     unsigned port);
-
 #endif

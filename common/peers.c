@@ -53,6 +53,7 @@
 #include "ini.h"
 #include "opts.h"
 #include "peers.h"
+#include "traffic.h"
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
@@ -334,6 +335,7 @@ enum key {
     K_MX,
     K_MAX_AGE,
     K_AUTHENTICATES,
+    K_FROM,
     NKEYS
 };
 
@@ -346,6 +348,7 @@ static const struct {
     {"groups", WAY_LISTS},      {"sigalgs", WAY_LISTS},
     {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
     {"max-age", WAY_MX},        {"authenticates", WAY_NONE},
+    {"from", WAY_NONE},
 };
 
 struct loader {
@@ -508,6 +511,14 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     case K_AUTHENTICATES:
         rc = mx_peer_auth_parse(value, &p->auth, &e);
+        break;
+    case K_FROM: /* where its mail comes from (traffic.h) */
+        if (strlen(value) >= sizeof(p->from))
+            return mx_ini_fail(&ld->ini, "from is longer than %d bytes",
+                               (int)sizeof(p->from) - 1);
+        rc = mx_from_check(value, &e);
+        if (rc == 0)
+            copy_str(p->from, sizeof(p->from), value);
         break;
     case NKEYS:
         break;
@@ -723,4 +734,10 @@ mx_peers_free(struct mx_peers *peers)
     free(peers->v);
     peers->v = NULL;
     peers->n = 0;
+}
+
+int
+mx_peer_hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
+{
+    return hello_lists(p, what, err);
 }

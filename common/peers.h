@@ -80,6 +80,9 @@ struct mx_peer {
     long max_age; /* seconds */
     /* how its client authenticates us (MX_PEER_AUTH_*), 0: not at all */
     unsigned auth;
+    /* where its mail comes from: networks and host names (traffic.h),
+       "" when not said */
+    char from[512];
     /* where it was defined ("-" and 0 for command-line peers) */
     char file[256];
     int line;
@@ -115,6 +118,11 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
                          const char *clienthello, struct mx_error *err);
 
 void mx_peers_free(struct mx_peers *peers);
+
+/* p's lists from the hello in p->hello (GREASE and SCSVs left out);
+ * messages start with what. 0, or -1 (USAGE, INTERNAL). */
+int mx_peer_hello_lists(struct mx_peer *p, const char *what,
+                        struct mx_error *err);
 
 /* An authenticates value: dane or none (case-insensitive) into *out. 0,
  * or -1 (USAGE). */
