@@ -832,39 +832,36 @@ mx_profile_read(const char *dir, const char *peer, struct mx_profile *p,
 /* ---------------------------------------------------------------- */
 
 /* Traffic wins: the peer's client is the hello it really sent, replayed
- * byte for byte, with its signature algorithms; the lists stay as the
- * profile has them (the hello's offer). Without memory the peer keeps
- * the lists. */
+ * byte for byte, and its lists are the hello's offer. Without memory, or
+ * with a hello that does not decode, the peer stays as it was. */
 static void
 apply_hello(const struct mx_profile *p, struct mx_peer *peer)
 {
-    struct mx_hello_view *v;
+    struct mx_peer *tmp;
     struct mx_error e;
-    size_t i;
 
-    v = malloc(sizeof(*v));
-    if (v == NULL)
+    tmp = malloc(sizeof(*tmp));
+    if (tmp == NULL)
         return;
-    if (mx_hello_decode_records(p->hello, p->hello_len, v, NULL, &e) != 0) {
-        free(v);
-        return;
-    }
-    mx_recorded_hello_free(&peer->hello);
-    peer->hello.bytes = malloc(p->hello_len);
-    if (peer->hello.bytes == NULL) {
-        free(v);
+    *tmp = *peer;
+    tmp->hello.bytes = malloc(p->hello_len);
+    if (tmp->hello.bytes == NULL) {
+        free(tmp);
         return;
     }
-    memcpy(peer->hello.bytes, p->hello, p->hello_len);
-    peer->hello.len = p->hello_len;
-    snprintf(peer->hello.origin, sizeof(peer->hello.origin),
+    memcpy(tmp->hello.bytes, p->hello, p->hello_len);
+    tmp->hello.len = p->hello_len;
+    snprintf(tmp->hello.origin, sizeof(tmp->hello.origin),
              "learned from traffic: %.170s", p->hello_source);
-    peer->kind = MX_PEER_HELLO;
-    peer->nsigalgs = 0;
-    for (i = 0; i < v->nsigalgs && peer->nsigalgs < MX_PEER_MAX_LIST; i++)
-        if ((v->sigalgs[i] & 0x0f0f) != 0x0a0a)
-            peer->sigalgs[peer->nsigalgs++] = v->sigalgs[i];
-    free(v);
+    if (mx_peer_hello_lists(tmp, "learned hello", &e) != 0) {
+        free(tmp->hello.bytes);
+        free(tmp);
+        return;
+    }
+    tmp->kind = MX_PEER_HELLO;
+    mx_recorded_hello_free(&peer->hello);
+    *peer = *tmp;
+    free(tmp);
 }
 
 void
@@ -888,4 +885,27 @@ mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer)
     if (p->hello_len > 0)
         apply_hello(p, peer);
     mx_peer_defaults(peer);
+}
+
+int
+mx_profile_apply_learned(const char *dir, struct mx_peer *peer,
+                         struct mx_error *err)
+{
+    struct mx_profile *p;
+    int rc;
+
+    p = malloc(sizeof(*p));
+    if (p == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    rc = mx_profile_read(dir, peer->name, p, err);
+    if (rc == 0 && p->hello_len > 0) {
+        apply_hello(p, peer);
+        rc = peer->kind == MX_PEER_HELLO ? 1 : 0;
+    } else if (rc > 0) {
+        rc = 0;
+    }
+    free(p);
+    return rc;
 }

@@ -95,4 +95,11 @@ int mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
  * are filled with the typical defaults). */
 void mx_profile_apply(const struct mx_profile *p, struct mx_peer *peer);
 
+/* A peer not given by 'mx =' but with 'from =': when dir holds a profile
+ * learned from its traffic, its client becomes that hello (traffic wins
+ * over lists and recordings). 1 when applied, 0 when there is no such
+ * profile, -1 with err when one is there but unusable. */
+int mx_profile_apply_learned(const char *dir, struct mx_peer *peer,
+                             struct mx_error *err);
+
 #endif

@@ -61,6 +61,8 @@ type_name(int type)
         return "TLSA";
     case MX_RR_TXT:
         return "TXT";
+    case 12:
+        return "PTR";
     default:
         return "?";
     }
@@ -453,6 +455,36 @@ wire_name(const unsigned char *p, size_t n, char *out, size_t cap)
 
 #define PTR_NAMES 4 /* PTR names tried per address */
 
+/*
+ * libunbound answers the reverse zones of private and loopback addresses
+ * itself, empty (RFC 6303); PTR names of senders inside a network are
+ * the local DNS's to give, so those zones are asked like any other. Only
+ * possible before the first lookup of the validator; later, the defaults
+ * stay (and such senders get no name).
+ */
+static void
+ask_private_reverse(struct mx_vresolver *r)
+{
+    static const char *const zones[] = {
+        "127.in-addr.arpa. transparent", "10.in-addr.arpa. transparent",
+        "16.172.in-addr.arpa. transparent", "17.172.in-addr.arpa. transparent",
+        "18.172.in-addr.arpa. transparent", "19.172.in-addr.arpa. transparent",
+        "20.172.in-addr.arpa. transparent", "21.172.in-addr.arpa. transparent",
+        "22.172.in-addr.arpa. transparent", "23.172.in-addr.arpa. transparent",
+        "24.172.in-addr.arpa. transparent", "25.172.in-addr.arpa. transparent",
+        "26.172.in-addr.arpa. transparent", "27.172.in-addr.arpa. transparent",
+        "28.172.in-addr.arpa. transparent", "29.172.in-addr.arpa. transparent",
+        "30.172.in-addr.arpa. transparent", "31.172.in-addr.arpa. transparent",
+        "168.192.in-addr.arpa. transparent", "d.f.ip6.arpa. transparent",
+        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+        "ip6.arpa. transparent",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+        (void)ub_ctx_set_option(r->ctx, "local-zone:", zones[i]);
+}
+
 int
 mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
                         size_t n, char (*names)[256], struct mx_deadline dl,
@@ -468,6 +500,7 @@ mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
         names[i][0] = '\0';
     if (n == 0)
         return 0;
+    ask_private_reverse(r);
     ptr = calloc(n, sizeof(*ptr));
     fwd = calloc(n * PTR_NAMES, sizeof(*fwd));
     if (ptr == NULL || fwd == NULL) {

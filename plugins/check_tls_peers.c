@@ -960,6 +960,9 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
         if (p->kind != MX_PEER_MX) {
             if (p->kind == MX_PEER_LISTS)
                 mx_peer_defaults(p);
+            if (p->from[0] != '\0' &&
+                mx_profile_apply_learned(cfg->cache_dir, p, &err) < 0)
+                mx_check_add(chk, NULL, MX_WARNING, "%s: %s", p->name, err.msg);
             continue;
         }
         rc = mx_profile_read(cfg->cache_dir, p->name, &prof, &err);
