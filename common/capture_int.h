@@ -110,6 +110,7 @@ struct conn {
     /* every-hello mode (struct cap's seen set) */
     int done;           /* judged: its segments are freed, new ones dropped */
     int fin[2];         /* side i sent a FIN */
+    int rst;            /* a RST was seen */
     unsigned long last; /* packet number of its latest segment */
 };
 

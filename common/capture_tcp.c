@@ -193,8 +193,13 @@ conn_find(struct cap *c, int family, const uint8_t *src, unsigned sport,
             break;
         }
     }
+    /* A SYN on a 4-tuple in use starts a new connection, unless it is
+     * this side's first SYN (or its retransmission) and the connection
+     * has not ended: a SYN captured after the SYN+ACK that answers it
+     * (out of order) belongs to the connection it opened. */
     if (k != NULL && syn && !ack && conn_used(k) &&
-        !(k->d[*side].syn && k->d[*side].ref == seq + 1)) {
+        !(k->d[*side].syn ? k->d[*side].ref == seq + 1
+                          : !(k->fin[0] || k->fin[1] || k->rst))) {
         if (c->seen != NULL && !k->done)
             c->seen(c, k, 1);
         k->retired = 1; /* a new connection on the same 4-tuple */
@@ -271,14 +276,16 @@ mx_cap_tcp_segment(struct cap *c, int family, const uint8_t *src,
         c->cut++;
     }
     k->last = pkt;
+    if (flags & 0x01)
+        k->fin[side] = 1;
+    if (flags & 0x04)
+        k->rst = 1;
     if (k->done)
         return;
     before = d->raw;
     dir_add(c, d, seq, t + doff, avail - doff, pkt);
     if (c->seen == NULL)
         return;
-    if (flags & 0x01)
-        k->fin[side] = 1;
     if ((flags & 0x04) || (k->fin[0] && k->fin[1]))
         c->seen(c, k, 1);
     else if (d->raw > before && (k->client < 0 || k->client == side))
