@@ -29,9 +29,13 @@ CHECK_TLS_PEERS=$MXTLS_BUILDDIR/plugins/check_tls_peers
 c=$CERTS
 bank_suites=$MX_BANK_SUITES
 
-# dual accepts every message from loopback (no bounce goes back over TLS)
-pf_start "$WORK/pf" \
-    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem:mynetworks=127.0.0.0/8" ||
+# dual also listens on ::1 where lo has it (a sender by IPv6). It refuses
+# every recipient (its transport is error): the client MTA's messages go
+# with the null sender, so that no bounce comes back over TLS.
+ipv6=0
+pf_has_ipv6 && ipv6=1
+PF_IPV6=$ipv6 pf_start "$WORK/pf" \
+    "0:dual:$c/rsa2048.pem,$c/ecdsa-p256.pem" ||
     t_bail "cannot start Postfix"
 mx_at_exit "pf_stop '$WORK/pf'"
 port() { pf_port "$WORK/pf" "$1"; }
@@ -92,7 +96,7 @@ $2" pf_start "$1" "$inject:inject:none" || t_bail "cannot start the client Postf
 relay() { # send one message through the client MTA, wait for its TLS line
     local before
     before=$(pf_lines "$WORK/pf")
-    timeout 20 swaks --server "127.0.0.1:$INJECT" --from a@bank.test \
+    timeout 20 swaks --server "127.0.0.1:$INJECT" --from '<>' \
         --to b@example.org >/dev/null 2>&1
     pf_wait_log "$WORK/pf" 'postfix/dual/smtpd.*TLS connection established from [^[]*\[127\.0\.0\.3\]' 1 30 "$before" ||
         t_fail "the client MTA delivered over TLS"
@@ -101,13 +105,14 @@ smtplib() { # SOURCE-ADDRESS [CIPHERS]: one message with STARTTLS
     timeout 20 python3 - "$1" "$DUAL" "${2:-}" <<'PY'
 import smtplib, ssl, sys
 src, port, ciphers = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+server = "::1" if ":" in src else "127.0.0.1"
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 if ciphers:
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers(ciphers)
-s = smtplib.SMTP("127.0.0.1", port, source_address=(src, 0), timeout=15)
+s = smtplib.SMTP(server, port, source_address=(src, 0), timeout=15)
 s.starttls(context=ctx)
 try:  # the message may be refused: the handshake is what is learned
     s.sendmail("a@insurer.test", ["b@example.org"], "Subject: t\r\n\r\nhi\r\n")
@@ -129,7 +134,10 @@ from = 127.0.0.3/32
 from = .insurer.test
 [silent]
 from = 192.0.2.0/24, 2001:db8::/32
+[v6]
+from = ::1/128
 INI
+npeers=$((2 + ipv6))
 
 # 1. the first capture
 client_mta "$WORK/client" ""
@@ -142,13 +150,16 @@ swaks5
 swaks5
 swaks5
 smtplib 127.0.0.6 || t_fail "smtplib from 127.0.0.6: STARTTLS"
+if [ "$ipv6" = 1 ]; then
+    smtplib ::1 || t_fail "smtplib from ::1: STARTTLS"
+fi
 pf_wait_log "$WORK/pf" 'postfix/dual/smtpd.*TLS connection established' 7 30 "$before_one"
 mx_capture_stop
 # what really happened, from Postfix's log: TLS sessions in all and of
 # the bank's MTA (a refused message comes back as a bounce, over TLS too)
 tls_lines() { # [ADDRESS]
     sed -n "$((before_one + 1)),\$p" "$(pf_log "$WORK/pf")" |
-        grep -cE "postfix/dual/smtpd.*TLS connection established from [^[]*\\[${1:-[0-9.]+}\\]"
+        grep -cE "postfix/dual/smtpd.*TLS connection established from [^[]*\\[${1:-[0-9a-f.:]+}\\]"
 }
 total=$(tls_lines)
 n3=$(tls_lines '127\.0\.0\.3')
@@ -158,12 +169,18 @@ t_ok "Postfix logged $total TLS sessions, $n3 of the bank's MTA" \
 mx_run "$CHECK_TLS_PEERS" --learn-from="$WORK/one.pcap" -f "$WORK/peers.conf" \
     --cache-dir="$WORK/cache" "${DNS[@]}"
 t_is "$RC" 0 "one capture: OK"
-t_like "$LINE1" "^TLS PEERS OK - learned 2 peers from $total ClientHellos; 2 senders not in $WORK/peers.conf \|" \
+t_like "$LINE1" "^TLS PEERS OK - learned $npeers peers from $total ClientHellos; 2 senders not in $WORK/peers.conf \|" \
     "one capture: summary"
 t_like "$OUT" "^\\[OK\\] bank: $n3 ClientHellos from 127\\.0\\.0\\.3, $n3 alike; TLSv1\\.3 to TLSv1\\.[0-2], [0-9]+ suites, [^;]*; JA4 t13i[0-9]{4}00_[0-9a-f]{12}_[0-9a-f]{12}, JA3 [0-9a-f]{32}; first " \
     "by network: the bank's MTA, every hello alike, JA4 without SNI"
 t_like "$OUT" '^\[OK\] insurer: 1 ClientHello from 127\.0\.0\.4 \(mx01\.insurer\.test\), 1 alike; TLSv1\.2 only, 12 suites, all RSA-authenticated; JA4 t12' \
     "by name: confirmed PTR mx01.insurer.test; TLSv1.2 only, 12 suites, all RSA"
+if [ "$ipv6" = 1 ]; then
+    t_like "$OUT" '^\[OK\] v6: 1 ClientHello from ::1, 1 alike; TLSv1\.3 to TLSv1\.2, ' \
+        "by IPv6 network: ::1/128"
+else
+    t_skip "by IPv6 network" "lo has no ::1"
+fi
 t_like "$OUT" '^\[OK\] silent: no ClientHello from 192\.0\.2\.0/24, 2001:db8::/32 in this capture$' \
     "a peer without mail in the capture is said so"
 cands=$(grep '^\[OK\] not in the peers file' <<<"$OUT")
@@ -308,12 +325,13 @@ open(sys.argv[3], "wb").write(head + b"".join(out))
 PY
 mx_run "$CHECK_TLS_PEERS" --learn-from="$WORK/swapped.pcap" -f "$WORK/peers.conf" \
     --cache-dir="$WORK/cache" "${DNS[@]}"
-t_like "$LINE1" "^TLS PEERS [A-Z]+ - learned 2 peers from $total ClientHellos" \
+t_like "$LINE1" "^TLS PEERS [A-Z]+ - learned $npeers peers from $total ClientHellos" \
     "out of order (a SYN after its SYN+ACK among them): every hello put back together"
 mx_run "$CHECK_TLS_PEERS" --learn-from="$WORK/many.pcap" -f "$WORK/peers.conf" \
     --cache-dir="$WORK/cache" "${DNS[@]}"
-t_like "$LINE1" "^TLS PEERS [A-Z]+ - learned 2 peers from $((600 * total)) ClientHellos" \
-    "huge: $((600 * total)) connections, 600 at once, every hello found"
+total4=$((total - $(tls_lines '::1')))
+t_like "$LINE1" "^TLS PEERS [A-Z]+ - learned 2 peers from $((600 * total4)) ClientHellos" \
+    "huge: $((600 * total4)) connections (IPv4 ones copied), 600 at once, every hello found"
 t_like "$OUT" 'connections judged early to free their place' \
     "huge: connections over the 256 followed at once said so"
 mx_run "$CHECK_TLS_PEERS" --learn-from="$WORK/nothing.pcap" -f "$WORK/peers.conf" \
