@@ -73,7 +73,7 @@ mx_recorded_hello_free(struct mx_recorded_hello *h)
 
 void
 mx_capture_endpoint(char *s, size_t n, int family, const uint8_t *addr,
-                unsigned port)
+                    unsigned port)
 {
     char a[INET6_ADDRSTRLEN];
 
@@ -204,9 +204,9 @@ cap_result(struct cap *c, struct mx_recorded_hello *out, struct mx_error *err)
             memcpy(out->bytes, s[cl].buf + best.at, best.used);
             out->len = best.used;
             mx_capture_endpoint(from, sizeof(from), k->family, k->addr[cl],
-                            k->port[cl]);
+                                k->port[cl]);
             mx_capture_endpoint(to, sizeof(to), k->family, k->addr[1 - cl],
-                            k->port[1 - cl]);
+                                k->port[1 - cl]);
             snprintf(out->origin, sizeof(out->origin), "%s: %s -> %s", c->path,
                      from, to);
         }
