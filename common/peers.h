@@ -83,6 +83,9 @@ struct mx_peer {
     /* where its mail comes from: networks and host names (traffic.h),
        "" when not said */
     char from[512];
+    /* "" or, when its client is a hello learned from traffic (profile.h),
+       what it rests on: "learned from traffic: 3 ClientHellos from ..." */
+    char learned[300];
     /* where it was defined ("-" and 0 for command-line peers) */
     char file[256];
     int line;

@@ -839,6 +839,7 @@ apply_hello(const struct mx_profile *p, struct mx_peer *peer)
 {
     struct mx_peer *tmp;
     struct mx_error e;
+    char last[32];
 
     tmp = malloc(sizeof(*tmp));
     if (tmp == NULL)
@@ -859,6 +860,13 @@ apply_hello(const struct mx_profile *p, struct mx_peer *peer)
         return;
     }
     tmp->kind = MX_PEER_HELLO;
+    if (mx_utc_format(p->hello_last, last, sizeof(last)) != 0)
+        snprintf(last, sizeof(last), "(out of range)");
+    snprintf(tmp->learned, sizeof(tmp->learned),
+             "learned from traffic: %lu ClientHello%s from %.100s, last %s; "
+             "JA4 %s, JA3 %s",
+             p->hello_count, p->hello_count == 1 ? "" : "s", p->hello_from,
+             last, p->ja4, p->ja3);
     mx_recorded_hello_free(&peer->hello);
     *peer = *tmp;
     free(tmp);

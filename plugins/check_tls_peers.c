@@ -1000,6 +1000,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             mx_node_summary(n, "%s (stale profile)", p->name);
         }
     }
+    for (i = 0; i < peers->n; i++) /* what a verdict rests on */
+        if (!skip[i] && peers->v[i].learned[0] != '\0')
+            mx_check_add(chk, NULL, MX_OK, "%s: its client %s",
+                         peers->v[i].name, peers->v[i].learned);
 }
 
 /* The perfdata label of a peer's handshake time. */

@@ -221,6 +221,8 @@ mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$DUAL" -f "$WORK/peers.conf" \
 t_is "$RC" 0 "check: the bank's learned client negotiates"
 pred=$(sed -n 's/^\[OK\] bank: \(TLSv[0-9.]*\) \([^ ,]*\),.*/\1 \2/p' <<<"$OUT")
 t_is "$pred" "$real" "check: predicted version and suite = what the bank's MTA negotiated"
+t_like "$OUT" "^\\[OK\\] bank: its client learned from traffic: $n3 ClientHellos from 127\\.0\\.0\\.3, last [0-9TZ:-]+; JA4 $(sed -n 's/^ja4 = //p' <<<"$prof"), JA3 $(sed -n 's/^ja3 = //p' <<<"$prof")\$" \
+    "check: the output says the verdict rests on the hello learned from traffic, with its JA4 and JA3"
 real4=$(sed -n "$((before_one + 1)),\$p" "$(pf_log "$WORK/pf")" |
     sed -n 's/.*postfix\/dual\/smtpd.*TLS connection established from [^[]*\[127\.0\.0\.4\]: \(TLSv[0-9.]*\) with cipher \([^ ]*\) .*/\1 \2/p' |
     tail -n 1)

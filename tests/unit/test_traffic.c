@@ -146,6 +146,12 @@ profile_keys(void)
     tap_ok(strstr(peer->hello.origin, "learned from traffic: one.pcap") ==
                peer->hello.origin,
            "apply: the origin says traffic");
+    tap_ok(strncmp(peer->learned,
+                   "learned from traffic: 31 ClientHellos from 192.0.2.7 "
+                   "(mx1.bank.test), last 2025-12-03T23:58:20Z; JA4 t12i",
+                   90) == 0 &&
+               strstr(peer->learned, fp.ja3_md5) != NULL,
+           "apply: what the client rests on, with JA4 and JA3");
     mx_peers_free(&peers);
 
     /* a peer with only 'from =' */
