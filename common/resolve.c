@@ -486,8 +486,8 @@ ask_private_reverse(struct mx_vresolver *r)
         "31.172.in-addr.arpa. transparent",
         "168.192.in-addr.arpa. transparent",
         "d.f.ip6.arpa. transparent",
-        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
-        "ip6.arpa. transparent",
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+         "ip6.arpa. transparent"),
     };
     size_t i;
 
