@@ -545,7 +545,10 @@ look_up_names(const struct mx_traffic_opts *o, struct learner *l,
     }
     for (i = 0; i < l->n; i++)
         addrs[i] = l->all[i]->addr_s;
-    if (mx_vres_confirmed_names(r, addrs, l->n, names, o->dl, &e) != 0)
+    if (mx_vres_confirmed_names(
+            r, addrs, l->n, names,
+            mx_deadline_in(o->names_timeout > 0 ? o->names_timeout : 10.0),
+            &e) != 0)
         snprintf(t->names_note, sizeof(t->names_note),
                  "sender names not looked up: %.250s", e.msg);
     for (i = 0; i < l->n; i++)

@@ -50,7 +50,8 @@ struct mx_traffic_opts {
     int names;              /* look up senders' names (PTR, confirmed) */
     const unsigned *ports;  /* live: ports besides 25, 465, 587 */
     size_t nports;
-    struct mx_deadline dl; /* for the name lookups */
+    double names_timeout; /* seconds for the name lookups, counted from
+                             when they start (after a live capture) */
 };
 
 /* A peer some hello was attributed to. */

@@ -789,7 +789,7 @@ learn_traffic(const struct cfg *cfg, const struct mx_peers *peers,
     o.cache_dir = cfg->cache_dir;
     o.dns_anchor = cfg->dns_anchor;
     o.names = 1;
-    o.dl = mx_run_deadline(&cfg->std);
+    o.names_timeout = cfg->std.timeout;
     if (cfg->dns_server != NULL) {
         if (server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
             mx_check_summary(chk, MX_UNKNOWN, "--dns-server: too long");
