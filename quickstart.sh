@@ -55,7 +55,7 @@ libunbound-dev libcurl4-openssl-dev dns-root-data
 knot knot-dnsutils ldnsutils nginx-light curl
 libnss-wrapper libevent-2.1-7 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1
-msmtp openjdk-17-jdk-headless python3"
+msmtp openjdk-17-jdk-headless python3 libcap2-bin time"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
 nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"

@@ -54,6 +54,7 @@
 #include "ini.h"
 #include "opts.h"
 #include "peers.h"
+#include "traffic.h"
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
@@ -336,6 +337,7 @@ enum key {
     K_MAX_AGE,
     K_AUTHENTICATES,
     K_CLIENT,
+    K_FROM,
     NKEYS
 };
 
@@ -349,6 +351,7 @@ static const struct {
     {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
     {"max-age", WAY_MX},        {"authenticates", WAY_NONE},
     {"client", WAY_CLIENT},
+    {"from", WAY_NONE},
 };
 
 struct loader {
@@ -520,6 +523,14 @@ apply_key(struct loader *ld, enum key k, const char *value)
                  : 0;
         break;
     }
+    case K_FROM: /* where its mail comes from (traffic.h) */
+        if (strlen(value) >= sizeof(p->from))
+            return mx_ini_fail(&ld->ini, "from is longer than %d bytes",
+                               (int)sizeof(p->from) - 1);
+        rc = mx_from_check(value, &e);
+        if (rc == 0)
+            copy_str(p->from, sizeof(p->from), value);
+        break;
     case NKEYS:
         break;
     }
@@ -734,4 +745,10 @@ mx_peers_free(struct mx_peers *peers)
     free(peers->v);
     peers->v = NULL;
     peers->n = 0;
+}
+
+int
+mx_peer_hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
+{
+    return hello_lists(p, what, err);
 }

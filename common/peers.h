@@ -82,6 +82,12 @@ struct mx_peer {
     long max_age; /* seconds */
     /* how its client authenticates us (MX_PEER_AUTH_*), 0: not at all */
     unsigned auth;
+    /* where its mail comes from: networks and host names (traffic.h),
+       "" when not said */
+    char from[512];
+    /* "" or, when its client is a hello learned from traffic (profile.h),
+       what it rests on: "learned from traffic: 3 ClientHellos from ..." */
+    char learned[300];
     /* where it was defined ("-" and 0 for command-line peers) */
     char file[256];
     int line;
@@ -117,6 +123,11 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
                          const char *clienthello, struct mx_error *err);
 
 void mx_peers_free(struct mx_peers *peers);
+
+/* p's lists from the hello in p->hello (GREASE and SCSVs left out);
+ * messages start with what. 0, or -1 (USAGE, INTERNAL). */
+int mx_peer_hello_lists(struct mx_peer *p, const char *what,
+                        struct mx_error *err);
 
 /* An authenticates value: dane, mta-sts or none (case-insensitive) into
  * *out. 0,

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <unbound.h>
 
 #include "file.h"
@@ -66,6 +69,8 @@ type_name(int type)
         return "TLSA";
     case MX_RR_TXT:
         return "TXT";
+    case 12:
+        return "PTR";
     default:
         return "?";
     }
@@ -681,4 +686,192 @@ mx_vres_server_parse(const char *s, char *out, size_t cap, struct mx_error *err)
         return -1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Confirmed PTR names (traffic.c: "from =" host names).             */
+
+#define MX_RR_PTR 12
+
+/* The reverse name of an address: d.c.b.a.in-addr.arpa or the 32
+ * nibbles of ip6.arpa. 0, or -1 for a string that is no address. */
+static int
+reverse_name(const char *addr, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char a[16];
+    size_t len = 0;
+    int i;
+
+    if (inet_pton(AF_INET, addr, a) == 1) {
+        snprintf(out, cap, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, a) != 1 || cap < 64 + 9)
+        return -1;
+    for (i = 15; i >= 0; i--) {
+        out[len++] = hex[a[i] & 15];
+        out[len++] = '.';
+        out[len++] = hex[a[i] >> 4];
+        out[len++] = '.';
+    }
+    snprintf(out + len, cap - len, "ip6.arpa");
+    return 0;
+}
+
+/* A domain name in wire form (uncompressed, as libunbound gives rdata)
+ * as text without the final dot, lower case. 0, or -1. */
+static int
+wire_name(const unsigned char *p, size_t n, char *out, size_t cap)
+{
+    size_t at = 0, len = 0, l, i;
+
+    while (at < n && p[at] != 0) {
+        l = p[at++];
+        if (l > 63 || at + l > n || len + l + 2 > cap)
+            return -1;
+        if (len > 0)
+            out[len++] = '.';
+        for (i = 0; i < l; i++) {
+            unsigned char c = p[at + i];
+
+            if (c <= ' ' || c >= 0x7f || c == '.')
+                return -1;
+            out[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        at += l;
+    }
+    if (at >= n || len == 0)
+        return -1;
+    out[len] = '\0';
+    return 0;
+}
+
+#define PTR_NAMES 4 /* PTR names tried per address */
+
+/*
+ * libunbound answers the reverse zones of private and loopback addresses
+ * itself, empty (RFC 6303); PTR names of senders inside a network are
+ * the local DNS's to give, so those zones are asked like any other. Only
+ * possible before the first lookup of the validator; later, the defaults
+ * stay (and such senders get no name).
+ */
+static void
+ask_private_reverse(struct mx_vresolver *r)
+{
+    static const char *const zones[] = {
+        "127.in-addr.arpa. transparent",
+        "10.in-addr.arpa. transparent",
+        "16.172.in-addr.arpa. transparent",
+        "17.172.in-addr.arpa. transparent",
+        "18.172.in-addr.arpa. transparent",
+        "19.172.in-addr.arpa. transparent",
+        "20.172.in-addr.arpa. transparent",
+        "21.172.in-addr.arpa. transparent",
+        "22.172.in-addr.arpa. transparent",
+        "23.172.in-addr.arpa. transparent",
+        "24.172.in-addr.arpa. transparent",
+        "25.172.in-addr.arpa. transparent",
+        "26.172.in-addr.arpa. transparent",
+        "27.172.in-addr.arpa. transparent",
+        "28.172.in-addr.arpa. transparent",
+        "29.172.in-addr.arpa. transparent",
+        "30.172.in-addr.arpa. transparent",
+        "31.172.in-addr.arpa. transparent",
+        "168.192.in-addr.arpa. transparent",
+        "d.f.ip6.arpa. transparent",
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+         "ip6.arpa. transparent"),
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+        (void)ub_ctx_set_option(r->ctx, "local-zone:", zones[i]);
+}
+
+int
+mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
+                        size_t n, char (*names)[256], struct mx_deadline dl,
+                        struct mx_error *err)
+{
+    struct mx_vquery *ptr = NULL, *fwd = NULL;
+    unsigned char bin[16];
+    char rev[80], cand[256];
+    size_t i, j, k, nf = 0;
+    int family, rc = -1;
+
+    for (i = 0; i < n; i++)
+        names[i][0] = '\0';
+    if (n == 0)
+        return 0;
+    ask_private_reverse(r);
+    ptr = calloc(n, sizeof(*ptr));
+    fwd = calloc(n * PTR_NAMES, sizeof(*fwd));
+    if (ptr == NULL || fwd == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if (reverse_name(addrs[i], rev, sizeof(rev)) != 0)
+            rev[0] = '\0';
+        mx_vquery_set(&ptr[i], rev[0] ? rev : "invalid.", MX_RR_PTR);
+    }
+    if (mx_vres_run(r, ptr, n, dl, err) != 0)
+        goto out;
+    /* forward lookups of each PTR name, of the address's family */
+    for (i = 0; i < n; i++) {
+        if (ptr[i].status != MX_VRES_SECURE &&
+            ptr[i].status != MX_VRES_INSECURE)
+            continue;
+        family = strchr(addrs[i], ':') != NULL ? AF_INET6 : AF_INET;
+        for (k = 0; k < ptr[i].n && k < PTR_NAMES; k++) {
+            if (wire_name(ptr[i].rr[k], ptr[i].len[k], cand, sizeof(cand)) != 0)
+                continue;
+            mx_vquery_set(&fwd[nf], cand,
+                          family == AF_INET6 ? MX_RR_AAAA : MX_RR_A);
+            fwd[nf].rcode = (int)i; /* which address, until answered */
+            nf++;
+        }
+    }
+    if (nf > 0) {
+        int *owner = calloc(nf, sizeof(*owner));
+
+        if (owner == NULL) {
+            mx_error_set(err, MX_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        for (j = 0; j < nf; j++)
+            owner[j] = fwd[j].rcode;
+        if (mx_vres_run(r, fwd, nf, dl, err) != 0) {
+            free(owner);
+            goto out;
+        }
+        for (j = 0; j < nf; j++) {
+            i = (size_t)owner[j];
+            if (names[i][0] != '\0' || (fwd[j].status != MX_VRES_SECURE &&
+                                        fwd[j].status != MX_VRES_INSECURE))
+                continue;
+            family = fwd[j].type == MX_RR_AAAA ? AF_INET6 : AF_INET;
+            if (inet_pton(family, addrs[i], bin) != 1)
+                continue;
+            for (k = 0; k < fwd[j].n; k++)
+                if (fwd[j].len[k] == (family == AF_INET6 ? 16u : 4u) &&
+                    memcmp(fwd[j].rr[k], bin, fwd[j].len[k]) == 0) {
+                    snprintf(names[i], 256, "%s", fwd[j].name);
+                    break;
+                }
+        }
+        free(owner);
+    }
+    rc = 0;
+out:
+    if (ptr != NULL)
+        for (i = 0; i < n; i++)
+            mx_vquery_free(&ptr[i]);
+    if (fwd != NULL)
+        for (j = 0; j < nf; j++)
+            mx_vquery_free(&fwd[j]);
+    free(ptr);
+    free(fwd);
+    return rc;
 }

@@ -88,6 +88,17 @@ void mx_vquery_free(struct mx_vquery *q);
 
 const char *mx_vres_status_name(enum mx_vres_status s);
 
+/*
+ * Forward-confirmed PTR names: for each of the n addresses (text), the
+ * first name of its PTR records (at most 4 tried) that has an A (AAAA
+ * for IPv6) record of that address, into names[i], or "" when none is.
+ * Answers must be secure or insecure; bogus ones count as none. 0, or -1
+ * with err as mx_vres_run (the names found before stay).
+ */
+int mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
+                            size_t n, char (*names)[256], struct mx_deadline dl,
+                            struct mx_error *err);
+
 /* The default trust anchor: Debian's dns-root-data. */
 #define MX_ROOT_ANCHOR "/usr/share/dns/root.key"
 

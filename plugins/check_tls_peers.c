@@ -43,6 +43,8 @@
 #include "stsget.h"
 #include "strnum.h"
 #include "suites.h"
+#include "traffic.h"
+#include "utctime.h"
 
 #define LABEL           "TLS PEERS"
 #define DEFAULT_MAX_AGE (30L * 86400)
@@ -70,6 +72,7 @@ enum {
     OPT_PEER_CLIENT,
     OPT_LIST_CLIENTS,
     OPT_OUR_CLIENT,
+    OPT_LEARN_FROM,
 };
 
 struct cfg {
@@ -93,6 +96,7 @@ struct cfg {
     long max_age;
     int max_age_given;
     int learn;
+    const char *learn_from; /* --learn-from=SOURCE */
     const char *dns_server; /* ADDR@PORT, or NULL */
     char dns_server_buf[80];
     const char *dns_anchor;
@@ -132,6 +136,7 @@ help(struct mx_buf *b)
         "  check_tls_peers --list-clients\n"
         "  check_tls_peers -f PEERS-FILE --our-client=NAME|FILE\n"
         "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
+        "  check_tls_peers --learn-from=SOURCE -f PEERS-FILE [--cache-dir=DIR]\n"
         "\n"
         "Options:\n"
         " -f, --peers-file=FILE\n"
@@ -229,6 +234,23 @@ help(struct mx_buf *b)
         "(default\n"
         "    timeout 120 s). Run it from cron, not from the monitoring "
         "system.\n"
+        " --learn-from=FILE, DIRECTORY or iface:NAME:SECONDS\n"
+        "    Learn each peer's real client from the mail it sends: every "
+        "ClientHello\n"
+        "    after STARTTLS (or on port 465) in a pcap/pcapng file, a "
+        "directory of\n"
+        "    rotated captures, or a live capture on interface NAME for "
+        "SECONDS\n"
+        "    (needs CAP_NET_RAW; ports 25, 465, 587 and -p) goes to the peer "
+        "whose\n"
+        "    'from =' holds its sender (networks, or host names confirmed by "
+        "PTR\n"
+        "    and A/AAAA through --dns-server); the peer's profile then keeps "
+        "the\n"
+        "    real hello, replayed at check time (it wins over 'mx ='). "
+        "Senders of\n"
+        "    no peer are listed, most frequent first; a changed hello is "
+        "WARNING.\n"
         " --dns-server=ADDR[:PORT], [ADDR]:PORT or ADDR@PORT\n"
         "    The DNS server asked for MX records (--learn) and TLSA records "
         "(DANE\n"
@@ -251,7 +273,9 @@ help(struct mx_buf *b)
            "/etc/mxtls/peers.conf\n"
            "  check_tls_peers -H 127.0.0.1 --peer-protocols=TLSv1.2 \\\n"
            "      --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA\n"
-           "  check_tls_peers --learn -f /etc/mxtls/peers.conf\n");
+           "  check_tls_peers --learn -f /etc/mxtls/peers.conf\n"
+           "  check_tls_peers --learn-from=/var/tmp/smtp.pcap -f "
+           "/etc/mxtls/peers.conf\n");
 }
 
 static int
@@ -347,6 +371,10 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_LEARN:
         cfg->learn = 1;
         return 1;
+    case OPT_LEARN_FROM: /* learning, from traffic rather than the MX */
+        cfg->learn = 1;
+        cfg->learn_from = arg;
+        return 1;
     case OPT_DNS_SERVER:
         if (mx_vres_server_parse(arg, cfg->dns_server_buf,
                                  sizeof(cfg->dns_server_buf), err) != 0)
@@ -411,6 +439,7 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"max-age", required_argument, NULL, OPT_MAX_AGE},
         {"learn", no_argument, NULL, OPT_LEARN},
+        {"learn-from", required_argument, NULL, OPT_LEARN_FROM},
         {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
@@ -428,7 +457,8 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 
     /* --learn needs no -H: look for it before the standard checks run */
     for (i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--learn") == 0)
+        if (strcmp(argv[i], "--learn") == 0 ||
+            strncmp(argv[i], "--learn-from", 12) == 0)
             cfg->std.host_optional = 1;
     if (mx_run_options(argc, argv, "f:w:c:", longopts, peers_option, cfg,
                        &cfg->std, err) != 0)
@@ -1073,6 +1103,154 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     return 0;
 }
 
+/* --learn-from: the one call into traffic.c, and what it found, one line
+ * per peer learned and per sender of no peer. */
+#define CANDIDATES_SHOWN 20
+
+static void
+learn_traffic(const struct cfg *cfg, const struct mx_peers *peers,
+              struct mx_check *chk)
+{
+    struct mx_traffic_opts o;
+    struct mx_traffic t;
+    struct mx_error err;
+    struct mx_perf pd;
+    struct mx_node *n;
+    char first[32], last[32];
+    unsigned ports[1];
+    size_t i;
+    int changed = 0, failed = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.source = cfg->learn_from;
+    o.cache_dir = cfg->cache_dir;
+    o.dns_anchor = cfg->dns_anchor;
+    o.names = 1;
+    o.names_timeout = cfg->std.timeout;
+    o.dns_server = cfg->dns_server;
+    if (cfg->std.port != 25 && cfg->std.port != 465 && cfg->std.port != 587) {
+        ports[0] = (unsigned)cfg->std.port;
+        o.ports = ports;
+        o.nports = 1;
+    }
+    if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "cannot write to cache directory %s: %s",
+                         cfg->cache_dir, strerror(errno));
+        return;
+    }
+    if (mx_traffic_learn(&o, peers, &t, &err) != 0) {
+        mx_check_summary(chk, mx_err_state(err.code, cfg->std.timeout_state),
+                         "%s", err.msg);
+        return;
+    }
+    for (i = 0; i < t.npeers; i++) {
+        const struct mx_traffic_peer *tp = &t.peers[i];
+        const char *name = peers->v[tp->peer].name;
+
+        mx_utc_format((time_t)tp->first, first, sizeof(first));
+        mx_utc_format((time_t)tp->last, last, sizeof(last));
+        mx_check_add(chk, NULL, MX_OK,
+                     "%s: %lu ClientHello%s from %s, %lu alike; %s; JA4 %s, "
+                     "JA3 %s; first %s, last %s",
+                     name, tp->hellos, tp->hellos == 1 ? "" : "s", tp->senders,
+                     tp->agree, tp->offer, tp->ja4, tp->ja3, first, last);
+        if (tp->change[0] != '\0') {
+            n = mx_check_add(chk, NULL, MX_WARNING,
+                             "%s: its client changed: %s", name, tp->change);
+            mx_node_summary(n, "%s changed its client", name);
+            changed++;
+        }
+        if (tp->profile_error[0] != '\0') {
+            n = mx_check_add(chk, NULL, MX_UNKNOWN,
+                             "%s: no profile written: %s", name,
+                             tp->profile_error);
+            mx_node_summary(n, "%s: %s", name, tp->profile_error);
+            failed++;
+        }
+    }
+    for (i = 0; i < peers->n; i++) {
+        size_t k;
+
+        if (peers->v[i].from[0] == '\0')
+            continue;
+        for (k = 0; k < t.npeers && t.peers[k].peer != i; k++)
+            ;
+        if (k == t.npeers)
+            mx_check_add(chk, NULL, MX_OK,
+                         "%s: no ClientHello from %s in this capture",
+                         peers->v[i].name, peers->v[i].from);
+    }
+    for (i = 0; i < t.ncands && i < CANDIDATES_SHOWN; i++) {
+        const struct mx_traffic_sender *c = &t.cands[i];
+
+        mx_check_add(chk, NULL, MX_OK,
+                     "not in the peers file: %s%s%s%s: %lu ClientHello%s, %s; "
+                     "JA4 %s%s%s",
+                     c->addr, c->name[0] ? " (" : "", c->name,
+                     c->name[0] ? ")" : "", c->hellos,
+                     c->hellos == 1 ? "" : "s", c->offer, c->ja4,
+                     c->change[0] ? "; changed: " : "", c->change);
+    }
+    if (t.ncands > CANDIDATES_SHOWN)
+        mx_check_add(chk, NULL, MX_OK,
+                     "and %zu more senders not in the peers "
+                     "file",
+                     t.ncands - CANDIDATES_SHOWN);
+    mx_check_add(chk, NULL, MX_OK,
+                 "read %s: %lu file%s, %lu packets, %lu TCP connections "
+                 "judged, %lu ClientHello%s, %lu connection%s without one "
+                 "(%lu with a gap, %lu cut short, %lu malformed)%s%s",
+                 t.source, t.st.files, t.st.files == 1 ? "" : "s", t.st.packets,
+                 t.st.judged, t.st.hellos, t.st.hellos == 1 ? "" : "s",
+                 t.st.nohello, t.st.nohello == 1 ? "" : "s", t.st.gap,
+                 t.st.cut_hello, t.st.bad,
+                 t.st.capped ? "; some data dropped over the "
+                               "memory cap"
+                             : "",
+                 t.st.evicted > 0 ? "; connections judged early to free "
+                                    "their place"
+                                  : "");
+    if (t.st.read_error[0] != '\0') {
+        n = mx_check_add(chk, NULL, MX_WARNING, "%s", t.st.read_error);
+        mx_node_summary(n, "%s", t.st.read_error);
+    }
+    if (t.names_note[0] != '\0')
+        mx_check_add(chk, NULL, MX_WARNING, "%s", t.names_note);
+    if (t.dropped > 0)
+        mx_check_add(chk, NULL, MX_WARNING,
+                     "%lu ClientHellos from senders over the first %d not "
+                     "counted",
+                     t.dropped, MX_TRAFFIC_SENDERS);
+    if (t.st.hellos == 0)
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "no ClientHello in %s (%lu packets, %lu TCP "
+                         "connections judged)",
+                         t.source, t.st.packets, t.st.judged);
+    else
+        mx_check_ok_summary(chk,
+                            "learned %zu peer%s from %lu ClientHello%s; %zu "
+                            "sender%s not in %s",
+                            t.npeers - (size_t)failed,
+                            t.npeers - (size_t)failed == 1 ? "" : "s",
+                            t.st.hellos, t.st.hellos == 1 ? "" : "s", t.ncands,
+                            t.ncands == 1 ? "" : "s", cfg->peers_file);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "hellos";
+    pd.value = (double)t.st.hellos;
+    mx_check_perf(chk, &pd);
+    pd.label = "learned";
+    pd.value = (double)(t.npeers - (size_t)failed);
+    mx_check_perf(chk, &pd);
+    pd.label = "changed";
+    pd.value = changed;
+    mx_check_perf(chk, &pd);
+    pd.label = "unattributed";
+    pd.value = (double)t.ncands;
+    mx_check_perf(chk, &pd);
+    mx_traffic_free(&t);
+}
+
 /* A span of seconds for people: whole days from two days on (or an exact
  * number of days), else exact hours or minutes, else hours from two hours
  * on, else seconds: "3 days", "12 h", "90 min", "45 s". */
@@ -1117,6 +1295,9 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
         if (p->kind != MX_PEER_MX) {
             if (p->kind == MX_PEER_LISTS)
                 mx_peer_defaults(p);
+            if (p->from[0] != '\0' &&
+                mx_profile_apply_learned(cfg->cache_dir, p, &err) < 0)
+                mx_check_add(chk, NULL, MX_WARNING, "%s: %s", p->name, err.msg);
             continue;
         }
         rc = mx_profile_read(cfg->cache_dir, p->name, &prof, &err);
@@ -1155,6 +1336,10 @@ apply_profiles(const struct cfg *cfg, struct mx_peers *peers, int *skip,
             mx_node_summary(n, "%s (stale profile)", p->name);
         }
     }
+    for (i = 0; i < peers->n; i++) /* what a verdict rests on */
+        if (!skip[i] && peers->v[i].learned[0] != '\0')
+            mx_check_add(chk, NULL, MX_OK, "%s: its client %s",
+                         peers->v[i].name, peers->v[i].learned);
 }
 
 /* The perfdata label of a peer's handshake time. */
@@ -1518,6 +1703,10 @@ main(int argc, char **argv)
         mx_error_set(&err, MX_E_INTERNAL, "out of memory");
         rc = mx_run_usage_error(LABEL, &err);
         goto out;
+    }
+    if (cfg.learn_from != NULL) {
+        learn_traffic(&cfg, &peers, chk);
+        goto emit;
     }
     if (cfg.learn) {
         learn(&cfg, &peers, chk);
