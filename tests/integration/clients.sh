@@ -76,6 +76,11 @@ done
 
 # 2. recorded again: the stable fields are the shipped ones
 stable() { grep -E '^(record_version|legacy_version|versions|suites|groups|sigalgs|sni):' "$1"; }
+# built_with MANIFEST NAME: the version and library lines of NAME's entry
+built_with() {
+    awk -v n="[$2]" '$0 == n { on = 1; next } /^\[/ { on = 0 }
+        on && /^(version|library) = / { print }' "$1"
+}
 MXTLS_BUILDDIR=$MXTLS_BUILDDIR bash "$RECORD" -o "$WORK/fresh" -c "$CERTS" >"$WORK/record.out" 2>&1
 t_is "$?" 0 "tools/record-clients.sh recorded every client $(tr '\n' ' ' <"$WORK/record.out")"
 for n in $names; do
@@ -84,8 +89,22 @@ for n in $names; do
         continue
     fi
     "$HELLODUMP" "$WORK/fresh/$n.hex" >"$WORK/$n.fresh" 2>&1
-    t_is "$(stable "$WORK/$n.fresh")" "$(stable "$WORK/$n.shipped")" \
-        "$n: recorded again, it offers what the library says (else: make clients)"
+    # The same program and library must send the same hello. A client
+    # that Debian has updated since the recording may not: that is news
+    # for the library (re-record it), not a defect of this checkout.
+    was=$(built_with "$LIB/MANIFEST" "$n")
+    now=$(built_with "$WORK/fresh/MANIFEST" "$n")
+    if [ "$was" = "$now" ]; then
+        t_is "$(stable "$WORK/$n.fresh")" "$(stable "$WORK/$n.shipped")" \
+            "$n: recorded again, it offers what the library says (else: make clients)"
+    elif [ "$(stable "$WORK/$n.fresh")" = "$(stable "$WORK/$n.shipped")" ]; then
+        t_pass "$n: recorded again with a newer build, it still offers what the library says"
+    else
+        t_pass "$n: the library was recorded with another build; this machine's differs (make clients brings the library up to date)"
+        t_diag "  library: $was"
+        t_diag "  here:    $now"
+        diff <(stable "$WORK/$n.shipped") <(stable "$WORK/$n.fresh") | sed 's/^/#   /'
+    fi
 done
 t_is "$(sed -n 's/^\[\(.*\)\]$/\1/p' "$WORK/fresh/MANIFEST" | tr '\n' ' ')" \
     "$(tr '\n' ' ' <<<"$names")" "the fresh MANIFEST has the same clients"
