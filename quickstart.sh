@@ -45,7 +45,8 @@ fi
 
 # Everything make check uses (the tests fail, naming the package, when one
 # is missing). swaks needs Net::SSLeay (libnet-ssleay-perl) for --tls;
-# it is only a recommendation of the swaks package.
+# it is only a recommendation of the swaks package. msmtp, Java and Python
+# are mail clients the client library records (tools/record-clients.sh).
 packages="build-essential autoconf automake pkg-config libssl-dev libpcap-dev openssl
 ca-certificates postfix iproute2 procps util-linux valgrind sslscan
 tcpdump tshark wireshark-common xxd gnutls-bin swaks libnet-ssleay-perl
@@ -53,7 +54,8 @@ help2man man-db dovecot-imapd dovecot-pop3d dovecot-lmtpd
 libunbound-dev libcurl4-openssl-dev dns-root-data
 knot knot-dnsutils ldnsutils nginx-light curl
 libnss-wrapper libevent-2.1-7 libdb5.3 libgnutls-dane0 libgnutls30 libidn12
-libidn2-0 libnsl2 libpcre2-8-0 libcrypt1"
+libidn2-0 libnsl2 libpcre2-8-0 libcrypt1
+msmtp openjdk-17-jdk-headless python3 libcap2-bin time"
 if [ "$monitoring" = 1 ]; then
     packages="$packages icinga2 nagios4-core nagios-nrpe-server
 nagios-nrpe-plugin curl jq debhelper dpkg-dev lintian fakeroot"

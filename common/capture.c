@@ -51,29 +51,12 @@
 
 #define HEX_FILE_MAX (1024 * 1024) /* largest hex file read */
 
-void
-mx_cap_rec_clear(struct mx_recorded_hello *h)
-{
-    h->bytes = NULL;
-    h->len = 0;
-    h->origin[0] = '\0';
-}
-
-void
-mx_recorded_hello_free(struct mx_recorded_hello *h)
-{
-    if (h == NULL)
-        return;
-    free(h->bytes);
-    mx_cap_rec_clear(h);
-}
-
 /* ---------------------------------------------------------------- */
 /* The capture as a whole.                                           */
 
-/* "127.0.0.1:25" or "[::1]:25". */
-static void
-endpoint(char *s, size_t n, int family, const uint8_t *addr, unsigned port)
+void
+mx_capture_endpoint(char *s, size_t n, int family, const uint8_t *addr,
+                    unsigned port)
 {
     char a[INET6_ADDRSTRLEN];
 
@@ -150,6 +133,32 @@ no_hello(const struct cap *c, const unsigned long *count,
     mx_buf_free(&b);
 }
 
+int
+mx_cap_judge(struct conn *k, struct stream s[2], struct result *best, int *cl)
+{
+    struct result r;
+    int side, first, last;
+
+    if (mx_cap_stream_build(&k->d[0], &s[0]) < 0)
+        return -1;
+    if (mx_cap_stream_build(&k->d[1], &s[1]) < 0) {
+        mx_cap_stream_free(&s[0]);
+        return -1;
+    }
+    first = k->client < 0 ? 0 : k->client;
+    last = k->client < 0 ? 1 : k->client;
+    memset(best, 0, sizeof(*best));
+    *cl = first;
+    for (side = first; side <= last; side++) {
+        mx_cap_analyze(&s[side], &s[1 - side], &r);
+        if (side == first || r.o > best->o) {
+            *best = r;
+            *cl = side;
+        }
+    }
+    return 0;
+}
+
 /* Look for the ClientHello in every connection, in order. */
 static int
 cap_result(struct cap *c, struct mx_recorded_hello *out, struct mx_error *err)
@@ -157,32 +166,17 @@ cap_result(struct cap *c, struct mx_recorded_hello *out, struct mx_error *err)
     unsigned long count[O_COUNT] = {0};
     char detail[O_COUNT][200];
     struct stream s[2];
-    struct result best, r;
+    struct result best;
     char from[80], to[80];
     size_t i;
-    int side, first, last, cl;
+    int cl;
 
     memset(detail, 0, sizeof(detail));
     for (i = 0; i < c->nconns; i++) {
         struct conn *k = &c->conns[i];
 
-        if (mx_cap_stream_build(&k->d[0], &s[0]) < 0)
+        if (mx_cap_judge(k, s, &best, &cl) < 0)
             goto nomem;
-        if (mx_cap_stream_build(&k->d[1], &s[1]) < 0) {
-            mx_cap_stream_free(&s[0]);
-            goto nomem;
-        }
-        first = k->client < 0 ? 0 : k->client;
-        last = k->client < 0 ? 1 : k->client;
-        memset(&best, 0, sizeof(best));
-        cl = first;
-        for (side = first; side <= last; side++) {
-            mx_cap_analyze(&s[side], &s[1 - side], &r);
-            if (side == first || r.o > best.o) {
-                best = r;
-                cl = side;
-            }
-        }
         if (best.o == O_FOUND) {
             out->bytes = malloc(best.used);
             if (out->bytes == NULL) {
@@ -192,9 +186,10 @@ cap_result(struct cap *c, struct mx_recorded_hello *out, struct mx_error *err)
             }
             memcpy(out->bytes, s[cl].buf + best.at, best.used);
             out->len = best.used;
-            endpoint(from, sizeof(from), k->family, k->addr[cl], k->port[cl]);
-            endpoint(to, sizeof(to), k->family, k->addr[1 - cl],
-                     k->port[1 - cl]);
+            mx_capture_endpoint(from, sizeof(from), k->family, k->addr[cl],
+                                k->port[cl]);
+            mx_capture_endpoint(to, sizeof(to), k->family, k->addr[1 - cl],
+                                k->port[1 - cl]);
             snprintf(out->origin, sizeof(out->origin), "%s: %s -> %s", c->path,
                      from, to);
         }

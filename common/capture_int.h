@@ -14,6 +14,8 @@
  *                       and the reply to it, then the client's hello
  *   capture.c           files, libpcap, and the verdict over all
  *                       connections
+ *   capture_each.c      every ClientHello of files or a live capture,
+ *                       as it comes (capture.h: mx_capture_each)
  */
 #ifndef MX_CAPTURE_INT_H
 #define MX_CAPTURE_INT_H
@@ -105,6 +107,11 @@ struct conn {
     struct dir d[2]; /* d[i]: the bytes side i sent */
     int client;      /* the client's side, -1 unknown */
     int retired;     /* its 4-tuple was reused by a newer one */
+    /* every-hello mode (struct cap's seen set) */
+    int done;           /* judged: its segments are freed, new ones dropped */
+    int fin[2];         /* side i sent a FIN */
+    int rst;            /* a RST was seen */
+    unsigned long last; /* packet number of its latest segment */
 };
 
 struct cap {
@@ -117,9 +124,24 @@ struct cap {
     int nomem;
     size_t raw_total;
     char read_error[PCAP_ERRBUF_SIZE + 64];
+    /*
+     * Every-hello mode: with seen set, a connection is looked at as its
+     * segments come (final 0) and once more when it ends (FIN both ways,
+     * RST, its slot needed for a newer one, or the end of the capture:
+     * final 1); seen marks it done when it has its verdict. Slots of done
+     * connections are reused, so MAX_CONNS bounds the connections followed
+     * at once, not those in the capture.
+     */
+    void (*seen)(struct cap *c, struct conn *k, int final);
+    void *arg;             /* for seen */
+    int64_t now;           /* seconds since the epoch of the current packet */
+    unsigned long evicted; /* connections judged early for their slot */
 };
 
 void mx_cap_dir_free(struct dir *d);
+
+/* Free a connection's segments (its 4-tuple and state stay). */
+void mx_cap_conn_drop(struct cap *c, struct conn *k);
 
 /* A TCP segment t from src to dst (4 or 16 bytes by family): avail bytes
  * captured of the claimed length; pkt is its packet number. */
@@ -183,5 +205,12 @@ struct result {
 /* One connection, cs being what the client sent and ss the other way. */
 void mx_cap_analyze(const struct stream *cs, const struct stream *ss,
                     struct result *r);
+
+/* ---- capture.c ---- */
+
+/* What connection k shows: *best and the client's side *cl, with its
+ * streams s built (the caller frees them). 0, or -1 for memory. */
+int mx_cap_judge(struct conn *k, struct stream s[2], struct result *best,
+                 int *cl);
 
 #endif

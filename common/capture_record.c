@@ -15,6 +15,23 @@
 #include "capture_int.h"
 #include "hello.h"
 
+void
+mx_cap_rec_clear(struct mx_recorded_hello *h)
+{
+    h->bytes = NULL;
+    h->len = 0;
+    h->origin[0] = '\0';
+}
+
+void
+mx_recorded_hello_free(struct mx_recorded_hello *h)
+{
+    if (h == NULL)
+        return;
+    free(h->bytes);
+    mx_cap_rec_clear(h);
+}
+
 static int
 ext_bad(struct extent *x, size_t at, const char *why)
 {

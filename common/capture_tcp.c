@@ -38,6 +38,18 @@ seq_diff(uint32_t a, uint32_t b)
 }
 
 void
+mx_cap_conn_drop(struct cap *c, struct conn *k)
+{
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        c->raw_total -= k->d[i].raw;
+        k->d[i].raw = 0;
+        mx_cap_dir_free(&k->d[i]);
+    }
+}
+
+void
 mx_cap_dir_free(struct dir *d)
 {
     struct seg *s, *next;
@@ -131,6 +143,30 @@ conn_used(const struct conn *k)
     return k->d[0].have_ref || k->d[1].have_ref;
 }
 
+/* Every-hello mode: a slot for a new connection when all are taken, the
+ * one of a done or retired connection, else of the one idle longest
+ * (judged now, as it stands). */
+static struct conn *
+conn_slot(struct cap *c)
+{
+    struct conn *k = NULL;
+    size_t i;
+
+    for (i = 0; i < c->nconns && k == NULL; i++)
+        if (c->conns[i].done || c->conns[i].retired)
+            k = &c->conns[i];
+    if (k == NULL) {
+        k = &c->conns[0];
+        for (i = 1; i < c->nconns; i++)
+            if (c->conns[i].last < k->last)
+                k = &c->conns[i];
+        c->seen(c, k, 1);
+        c->evicted++;
+    }
+    mx_cap_conn_drop(c, k);
+    return k;
+}
+
 /* The connection of a segment (and which side sent it), or NULL. */
 static struct conn *
 conn_find(struct cap *c, int family, const uint8_t *src, unsigned sport,
@@ -157,17 +193,27 @@ conn_find(struct cap *c, int family, const uint8_t *src, unsigned sport,
             break;
         }
     }
+    /* A SYN on a 4-tuple in use starts a new connection, unless it is
+     * this side's first SYN (or its retransmission) and the connection
+     * has not ended: a SYN captured after the SYN+ACK that answers it
+     * (out of order) belongs to the connection it opened. */
     if (k != NULL && syn && !ack && conn_used(k) &&
-        !(k->d[*side].syn && k->d[*side].ref == seq + 1)) {
+        !(k->d[*side].syn ? k->d[*side].ref == seq + 1
+                          : !(k->fin[0] || k->fin[1] || k->rst))) {
+        if (c->seen != NULL && !k->done)
+            c->seen(c, k, 1);
         k->retired = 1; /* a new connection on the same 4-tuple */
         k = NULL;
     }
     if (k == NULL) {
-        if (c->nconns >= MAX_CONNS) {
+        if (c->nconns >= MAX_CONNS && c->seen != NULL)
+            k = conn_slot(c);
+        if (k == NULL && c->nconns >= MAX_CONNS) {
             c->over_limit = 1;
             return NULL;
         }
-        k = &c->conns[c->nconns++];
+        if (k == NULL)
+            k = &c->conns[c->nconns++];
         memset(k, 0, sizeof(*k));
         k->family = family;
         memcpy(k->addr[0], src, alen);
@@ -195,6 +241,7 @@ mx_cap_tcp_segment(struct cap *c, int family, const uint8_t *src,
     uint32_t seq;
     struct conn *k;
     struct dir *d;
+    size_t before;
     int side = 0;
 
     if (avail < 20) {
@@ -228,7 +275,21 @@ mx_cap_tcp_segment(struct cap *c, int family, const uint8_t *src,
         d->cut++;
         c->cut++;
     }
+    k->last = pkt;
+    if (flags & 0x01)
+        k->fin[side] = 1;
+    if (flags & 0x04)
+        k->rst = 1;
+    if (k->done)
+        return;
+    before = d->raw;
     dir_add(c, d, seq, t + doff, avail - doff, pkt);
+    if (c->seen == NULL)
+        return;
+    if ((flags & 0x04) || (k->fin[0] && k->fin[1]))
+        c->seen(c, k, 1);
+    else if (d->raw > before && (k->client < 0 || k->client == side))
+        c->seen(c, k, 0);
 }
 
 void

@@ -56,7 +56,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,18 +65,6 @@
 #include "hello_int.h"
 
 #define MAX_WARNINGS 4
-
-void
-mx_flight_bad(struct mx_flight *f, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vsnprintf(f->reason, sizeof(f->reason), fmt, ap) < 0)
-        f->reason[0] = '\0';
-    va_end(ap);
-    f->verdict = MX_V_MALFORMED;
-}
 
 void
 mx_flight_init(struct mx_flight *f, int stop)

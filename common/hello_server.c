@@ -9,12 +9,26 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "hello.h"
 #include "hello_int.h"
+
+void
+mx_flight_bad(struct mx_flight *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vsnprintf(f->reason, sizeof(f->reason), fmt, ap) < 0)
+        f->reason[0] = '\0';
+    va_end(ap);
+    f->verdict = MX_V_MALFORMED;
+}
 
 /* SHA-256("HelloRetryRequest"), RFC 8446 4.1.3. */
 static const uint8_t hrr_random[32] = {

@@ -2,11 +2,12 @@
  * learn.c - a peer's profile from probing its MX hosts as servers.
  *
  * The mx string is parsed as learn.h says; for a domain the MX records
- * come from mx_dns_mx(), each MX host is resolved (mx_dns_addrs() when a
- * DNS server is given, else mx_resolve()), and every address is probed
- * with mx_enumerate() in turn, all under the caller's one deadline. The
- * versions, suites and groups the addresses accept are merged per version,
- * then laid out highest version first.
+ * come from mx_vres_mx(), each MX host is resolved by mx_vres_addrs()
+ * (libunbound, not validated: resolve.h), an address literal by
+ * mx_resolve(), and every address is probed with mx_enumerate() in turn,
+ * all under the caller's one deadline. The versions, suites and groups
+ * the addresses accept are merged per version, then laid out highest
+ * version first.
  *
  * Error contract: see learn.h. Nothing is printed; the MX hosts found and
  * each address's outcome are logged at -v (mx_log level 1).
@@ -17,12 +18,12 @@
 #include <time.h>
 
 #include "dialect.h"
-#include "dns.h"
 #include "enumerate.h"
 #include "learn.h"
 #include "log.h"
 #include "net.h"
 #include "registry.h"
+#include "resolve.h"
 #include "strnum.h"
 #include "text.h"
 
@@ -304,6 +305,7 @@ mx_learn(const char *peer, const char *mx, const char *dns_server,
 {
     struct mx_addr addrs[MX_MAX_ADDRS];
     struct mx_mxrec *recs = NULL;
+    struct mx_vresolver *vr = NULL;
     struct merge *mg = NULL;
     struct mx_error first, e;
     struct spec sp;
@@ -329,8 +331,12 @@ mx_learn(const char *peer, const char *mx, const char *dns_server,
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         goto out;
     }
+    /* a resolver only when some name is to be looked up */
+    if ((sp.lookup_mx || !mx_is_address(sp.host)) &&
+        (vr = mx_vres_new_plain(dns_server, err)) == NULL)
+        goto out;
     if (sp.lookup_mx) {
-        if (mx_dns_mx(sp.host, dns_server, dl, recs, MAX_MX, &nrec, err) != 0) {
+        if (mx_vres_mx(vr, sp.host, dl, recs, MAX_MX, &nrec, err) != 0) {
             mx_log(1, "learn: MX of %s: %s", sp.host, err->msg);
             goto out;
         }
@@ -346,11 +352,11 @@ mx_learn(const char *peer, const char *mx, const char *dns_server,
 
         add_host(out, host);
         mx_error_clear(&e);
-        if (dns_server != NULL && !mx_is_address(host))
-            r = mx_dns_addrs(host, sp.port, AF_UNSPEC, dns_server, dl, addrs,
-                             MX_MAX_ADDRS, &nad, &e);
-        else
+        if (mx_is_address(host))
             r = mx_resolve(host, sp.port, AF_UNSPEC, dl, addrs, &nad, &e);
+        else
+            r = mx_vres_addrs(vr, host, sp.port, dl, addrs, MX_MAX_ADDRS, &nad,
+                              &e);
         if (r != 0) {
             mx_log(1, "learn: %s: %s", host, e.msg);
             note(&first, &e);
@@ -387,6 +393,7 @@ mx_learn(const char *peer, const char *mx, const char *dns_server,
     out->learned = time(NULL);
     rc = 0;
 out:
+    mx_vres_free(vr);
     free(recs);
     free(mg);
     return rc;

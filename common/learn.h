@@ -21,10 +21,12 @@
  * MX_PROFILE_ADDRS addresses in all are probed, one after the other, each
  * with mx_enumerate (versions, suites, groups; SMTP STARTTLS; no SNI).
  *
- * dns_server, when not NULL, is the resolver (dns.h's server forms) asked
- * for the MX records and for the addresses (A, AAAA) of the MX hosts;
- * when NULL, MX records come from the nameservers of /etc/resolv.conf and
- * addresses from the system's resolver (mx_resolve).
+ * dns_server, when not NULL, is the DNS server (ADDRESS[@PORT], a
+ * resolver or an authoritative server) asked for the MX records and the
+ * addresses (AAAA, A) of the MX hosts; when NULL, the resolvers of
+ * /etc/resolv.conf are asked, after /etc/hosts. The answers are not
+ * validated (resolve.h: mx_vres_new_plain): they only say where to probe.
+ * An MX host that is an address literal is taken as it is.
  *
  * The profile: versions accepted by any address (highest first); suites
  * accepted by any, the highest version's first, each once, in the order

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "certinfo.h"
 #include "log.h"
 #include "mtasts.h"
 
@@ -151,7 +152,8 @@ mx_pattern_ok(const char *v)
         if (++label > 63)
             return 0;
     }
-    return label > 0 && labels >= 1;
+    /* the last label may no more end in '-' than the others */
+    return label > 0 && p[-1] != '-' && labels >= 1;
 }
 
 int
@@ -301,6 +303,69 @@ mx_sts_mx_match(const char *pattern, const char *host)
                strncasecmp(dot + 1, pattern + 2, pl) == 0;
     }
     return strlen(pattern) == hl && strncasecmp(pattern, host, hl) == 0;
+}
+
+int
+mx_sts_listed(const struct mx_sts_policy *p, const char *host)
+{
+    size_t i;
+
+    for (i = 0; i < p->nmx; i++)
+        if (mx_sts_mx_match(p->mx[i], host))
+            return 1;
+    return 0;
+}
+
+int
+mx_sts_chain_valid(STACK_OF(X509) * chain, const char *host, X509_STORE *store,
+                   const char *store_name, time_t now, char *why, size_t cap)
+{
+    char v[200];
+    X509 *leaf;
+    int rc;
+
+    if (chain == NULL || sk_X509_num(chain) < 1) {
+        snprintf(why, cap, "no certificate");
+        return 0;
+    }
+    leaf = sk_X509_value(chain, 0);
+    rc = mx_cert_verify(store, chain, v, sizeof(v));
+    if (rc < 0) {
+        snprintf(why, cap, "the chain could not be verified");
+        return -1;
+    }
+    if (rc == 0) {
+        snprintf(why, cap, "not trusted by %s (%s)", store_name, v);
+        return 0;
+    }
+    if (!mx_cert_matches(leaf, host)) {
+        snprintf(why, cap, "does not cover %s", host);
+        return 0;
+    }
+    if (X509_cmp_time(X509_get0_notAfter(leaf), &now) < 0) {
+        snprintf(why, cap, "expired");
+        return 0;
+    }
+    if (X509_cmp_time(X509_get0_notBefore(leaf), &now) > 0) {
+        snprintf(why, cap, "not yet valid");
+        return 0;
+    }
+    return 1;
+}
+
+enum mx_sts_verdict
+mx_sts_judge(const struct mx_sts_policy *p, const char *host,
+             STACK_OF(X509) * chain, X509_STORE *store, const char *store_name,
+             time_t now, char *why, size_t cap)
+{
+    int rc;
+
+    if (!mx_sts_listed(p, host)) {
+        snprintf(why, cap, "%s matches no mx of the policy", host);
+        return MX_STS_UNLISTED;
+    }
+    rc = mx_sts_chain_valid(chain, host, store, store_name, now, why, cap);
+    return rc > 0 ? MX_STS_VALID : rc == 0 ? MX_STS_INVALID : MX_STS_ERROR;
 }
 
 struct sink {

@@ -12,6 +12,9 @@
 #define MX_MTASTS_H
 
 #include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
 
 #include "deadline.h"
 #include "err.h"
@@ -44,6 +47,34 @@ int mx_sts_policy_parse(const char *text, size_t len, struct mx_sts_policy *p,
 int mx_sts_mx_match(const char *pattern, const char *host);
 
 const char *mx_sts_mode_name(enum mx_sts_mode m);
+
+/* Does host match one of the policy's mx patterns? 1 or 0. */
+int mx_sts_listed(const struct mx_sts_policy *p, const char *host);
+
+/*
+ * Is the certificate chain (leaf first) one an MTA-STS sender accepts for
+ * host (RFC 8461 section 4.2)? It must chain to store (named store_name in
+ * why), the leaf must cover host (RFC 6125) and be valid at now. 1, 0 with
+ * why ("not trusted by ...", "does not cover HOST", "expired", "not yet
+ * valid"), -1 when the library failed (why says so).
+ */
+int mx_sts_chain_valid(STACK_OF(X509) * chain, const char *host,
+                       X509_STORE *store, const char *store_name, time_t now,
+                       char *why, size_t cap);
+
+/* What one sender enforcing the policy makes of one chain from host. */
+enum mx_sts_verdict {
+    MX_STS_VALID = 0, /* host listed, chain valid for it */
+    MX_STS_UNLISTED,  /* host matches no mx pattern */
+    MX_STS_INVALID,   /* the chain fails: why */
+    MX_STS_ERROR      /* the library failed: why */
+};
+
+/* Both checks: mx_sts_listed, then mx_sts_chain_valid. */
+enum mx_sts_verdict mx_sts_judge(const struct mx_sts_policy *p,
+                                 const char *host, STACK_OF(X509) * chain,
+                                 X509_STORE *store, const char *store_name,
+                                 time_t now, char *why, size_t cap);
 
 /*
  * GET https://mta-sts.DOMAIN/.well-known/mta-sts.txt, connecting to

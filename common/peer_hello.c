@@ -81,12 +81,9 @@ view_list(struct mx_offer *o, enum mx_offer_list which, const uint16_t *in,
     return mx_offer_set(o, which, keep, k, err);
 }
 
-/* Decode the recording of p's offer into its lists; messages start with
- * what (its path). */
-static int
-hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
+int
+mx_offer_hello_lists(struct mx_offer *o, const char *what, struct mx_error *err)
 {
-    struct mx_offer *o = &p->offer;
     struct mx_hello_view *v;
     struct mx_error derr;
     int rc;
@@ -116,6 +113,26 @@ hello_lists(struct mx_peer *p, const char *what, struct mx_error *err)
     return rc;
 }
 
+int
+mx_offer_from_hello(struct mx_offer *o, const uint8_t *hello, size_t len,
+                    const char *what, struct mx_error *err)
+{
+    uint8_t *b = len > 0 ? malloc(len) : NULL;
+
+    memset(o, 0, sizeof(*o));
+    if (b == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "%s: out of memory", what);
+        return -1;
+    }
+    memcpy(b, hello, len);
+    mx_offer_take_hello(o, b, len);
+    if (mx_offer_hello_lists(o, what, err) != 0) {
+        mx_offer_free(o);
+        return -1;
+    }
+    return 0;
+}
+
 /* Load path into p's offer (the recording) and decode it. The reader's
  * messages name the file already; the decoder's get the path put in
  * front. */
@@ -128,5 +145,5 @@ mx_peer_load_hello(struct mx_peer *p, const char *path, struct mx_error *err)
     if (mx_hello_from_file(path, &h, err) != 0)
         return -1;
     mx_offer_take_hello(&p->offer, h.bytes, h.len);
-    return hello_lists(p, path, err);
+    return mx_offer_hello_lists(&p->offer, path, err);
 }

@@ -128,30 +128,45 @@ void
 mx_prep_profiles(const struct mx_prep_opts *o, struct mx_prepared *pp,
                  time_t now)
 {
-    struct mx_profile prof;
+    struct mx_profile *prof = malloc(sizeof(*prof)); /* with its hello */
     struct mx_pentry *e;
     struct mx_peer *p;
     size_t i;
     int rc;
 
-    for (i = 0; i < pp->peers.n; i++) {
+    for (i = 0; prof == NULL && i < pp->peers.n; i++) {
+        mx_error_set(&pp->e[i].err, MX_E_INTERNAL, "out of memory");
+        pp->e[i].status = MX_PS_BAD_PROFILE;
+    }
+    for (i = 0; prof != NULL && i < pp->peers.n; i++) {
         p = &pp->peers.v[i];
         e = &pp->e[i];
-        if (p->kind != MX_PEER_MX)
+        if (p->kind != MX_PEER_MX) {
+            /* a hello learned from the peer's traffic wins over its
+               lists or recording */
+            if (p->from[0] != '\0' &&
+                mx_profile_apply_learned(o->cache_dir, p, &e->err) < 0)
+                e->status = MX_PS_BAD_PROFILE;
             continue;
-        rc = mx_profile_read(o->cache_dir, p->name, &prof, &e->err);
-        if (rc == 0 && mx_profile_offer(&prof, &p->offer, &e->err) != 0)
+        }
+        rc = mx_profile_read(o->cache_dir, p->name, prof, &e->err);
+        if (rc == 0 && mx_profile_offer(prof, &p->offer, &e->err) != 0)
             rc = -1;
         if (rc != 0) {
             e->status = rc > 0 ? MX_PS_NO_PROFILE : MX_PS_BAD_PROFILE;
             continue;
         }
+        if (prof->hello_len > 0) { /* traffic wins, and says so */
+            p->kind = MX_PEER_HELLO;
+            mx_profile_learned_text(prof, p->learned, sizeof(p->learned));
+        }
         e->max_age =
             o->max_age_given || p->max_age <= 0 ? o->max_age : p->max_age;
-        e->age = difftime(now, prof.learned);
+        e->age = difftime(now, prof->learned);
         if (e->age > (double)e->max_age)
             e->status = MX_PS_STALE;
     }
+    free(prof);
 }
 
 int

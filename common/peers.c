@@ -45,10 +45,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clientlib.h"
 #include "file.h"
 #include "ini.h"
 #include "opts.h"
 #include "peers.h"
+#include "traffic.h"
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
@@ -174,12 +176,12 @@ mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err)
 {
     if (strcasecmp(s, "dane") == 0)
         *out = MX_PEER_AUTH_DANE;
+    else if (strcasecmp(s, "mta-sts") == 0)
+        *out = MX_PEER_AUTH_MTASTS;
     else if (strcasecmp(s, "none") == 0)
         *out = 0;
     else {
-        mx_error_set(err, MX_E_USAGE,
-                     "'%.64s' is not dane or none (mta-sts is not supported "
-                     "yet)",
+        mx_error_set(err, MX_E_USAGE, "'%.64s' is not dane, mta-sts or none",
                      s);
         return -1;
     }
@@ -225,7 +227,7 @@ mx_ok(const char *s)
 /* ---------------------------------------------------------------- */
 /* The peers file.                                                  */
 
-enum way { WAY_NONE = 0, WAY_LISTS, WAY_HELLO, WAY_MX };
+enum way { WAY_NONE = 0, WAY_LISTS, WAY_HELLO, WAY_MX, WAY_CLIENT };
 
 enum key {
     K_DESCRIPTION,
@@ -238,6 +240,8 @@ enum key {
     K_MX,
     K_MAX_AGE,
     K_AUTHENTICATES,
+    K_CLIENT,
+    K_FROM,
     NKEYS
 };
 
@@ -250,6 +254,7 @@ static const struct {
     {"groups", WAY_LISTS},      {"sigalgs", WAY_LISTS},
     {"clienthello", WAY_HELLO}, {"mx", WAY_MX},
     {"max-age", WAY_MX},        {"authenticates", WAY_NONE},
+    {"client", WAY_CLIENT},     {"from", WAY_NONE},
 };
 
 struct loader {
@@ -270,7 +275,7 @@ finish_section(struct loader *ld)
         return 0;
     ld->in_section = 0;
     p = &ld->peers->v[ld->peers->n - 1];
-    if (ld->seen[K_CLIENTHELLO]) {
+    if (ld->seen[K_CLIENTHELLO] || ld->seen[K_CLIENT]) {
         p->kind = MX_PEER_HELLO;
     } else if (ld->seen[K_MX]) {
         p->kind = MX_PEER_MX;
@@ -425,6 +430,22 @@ apply_key(struct loader *ld, enum key k, const char *value)
         break;
     case K_AUTHENTICATES:
         rc = mx_peer_auth_parse(value, &p->auth, &e);
+        break;
+    case K_CLIENT: { /* a recording of the client library (clientlib.h) */
+        char lib[1100];
+        rc = mx_clientlib_path(NULL, value, lib, sizeof(lib), &e) != 0 ||
+                     mx_peer_load_hello(p, lib, &e) != 0
+                 ? -1
+                 : 0;
+        break;
+    }
+    case K_FROM: /* where its mail comes from (traffic.h) */
+        if (strlen(value) >= sizeof(p->from))
+            return mx_ini_fail(&ld->ini, "from is longer than %d bytes",
+                               (int)sizeof(p->from) - 1);
+        rc = mx_from_check(value, &e);
+        if (rc == 0)
+            copy_str(p->from, sizeof(p->from), value);
         break;
     case NKEYS:
         break;

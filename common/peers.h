@@ -29,7 +29,8 @@
  *       s, m, h, d, w) says when a learned profile is stale (default 30d).
  * authenticates = dane says that the peer's client authenticates us by
  * DANE (RFC 7672): its prediction then checks the certificate it gets
- * against our TLSA records; none (the default) that it does not.
+ * against our TLSA records; mta-sts, against our MTA-STS policy (RFC
+ * 8461); none (the default) that it does not.
  * Blank lines and lines starting with '#' or ';' are ignored; a section
  * name is 1..63 letters, digits, '.', '_' or '-'; a key may appear once
  * per section; the three ways exclude each other.
@@ -52,7 +53,8 @@
 #define MX_PEER_MAX_LIST   64
 #define MX_PEERS_MAX       1000 /* most peers in one file */
 
-#define MX_PEER_AUTH_DANE 1u /* DANE for SMTP (RFC 7672) */
+#define MX_PEER_AUTH_DANE   1u /* DANE for SMTP (RFC 7672) */
+#define MX_PEER_AUTH_MTASTS 2u /* MTA-STS (RFC 8461) */
 
 enum mx_peer_kind {
     MX_PEER_LISTS = 0, /* protocols/ciphers/groups/sigalgs (or defaults) */
@@ -75,6 +77,12 @@ struct mx_peer {
     long max_age; /* seconds */
     /* how its client authenticates us (MX_PEER_AUTH_*), 0: not at all */
     unsigned auth;
+    /* where its mail comes from: networks and host names (traffic.h),
+       "" when not said */
+    char from[512];
+    /* "" or, when its client is a hello learned from traffic (profile.h),
+       what it rests on: "learned from traffic: 3 ClientHellos from ..." */
+    char learned[300];
     /* where it was defined ("-" and 0 for command-line peers) */
     char file[256];
     int line;
@@ -111,6 +119,18 @@ int mx_offer_defaults(struct mx_offer *o, struct mx_error *err);
 int mx_peer_load_hello(struct mx_peer *p, const char *path,
                        struct mx_error *err);
 
+/* The lists of o decoded from its recording (o->hello): GREASE and
+ * signalling values left out, the versions as a range; messages start
+ * with what. 0 or -1 (USAGE, INTERNAL). */
+int mx_offer_hello_lists(struct mx_offer *o, const char *what,
+                         struct mx_error *err);
+
+/* o (emptied first, not freed) made an owned offer of a copy of the
+ * ClientHello records hello[0..len) and the lists decoded from them, as
+ * mx_offer_hello_lists. 0 or -1 (o left empty). */
+int mx_offer_from_hello(struct mx_offer *o, const uint8_t *hello, size_t len,
+                        const char *what, struct mx_error *err);
+
 /* Release what one peer holds (its offer). */
 void mx_peer_free(struct mx_peer *p);
 
@@ -123,7 +143,8 @@ int mx_peer_from_options(struct mx_peer *p, const char *name,
 
 void mx_peers_free(struct mx_peers *peers);
 
-/* An authenticates value: dane or none (case-insensitive) into *out. 0,
+/* An authenticates value: dane, mta-sts or none (case-insensitive) into
+ * *out. 0,
  * or -1 (USAGE). */
 int mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err);
 

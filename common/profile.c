@@ -15,6 +15,23 @@
  *   suites = 0xC030,0xC028,0xC014
  *   groups = 0x0017,0x0018
  *
+ * Learned from traffic (--learn-from), the profile also holds the real
+ * ClientHello and what is known of it:
+ *
+ *   hello = 16030100...            (the records, hex, byte for byte)
+ *   hello-source = capture.pcap: 192.0.2.7:41234 -> 192.0.2.1:25
+ *   hello-from = 192.0.2.7 (mx01.bank.test)
+ *   hello-first = 2026-11-28T08:00:00Z
+ *   hello-last = 2026-11-28T17:00:00Z
+ *   hello-count = 31
+ *   hello-agree = 31
+ *   ja3 = 90cf677d97e9b41f373eb6ef5e8e462b
+ *   ja4 = t12i030400_e417c6cf4b4a_847bbcdea70d
+ *   hello-change = 2026-11-28T12:00:00Z: t12i... before, t13d... since
+ *
+ * (all optional; hello must be a ClientHello mx_hello_from_hex reads, at
+ * most 32 KiB; the counts are decimal; the times as learned).
+ *
  * peer, learned, versions and suites are required; mx, hosts and groups
  * are optional (not written when empty); address may appear up to 16
  * times, every other key once. Lines starting with '#' and blank lines are
@@ -69,10 +86,13 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "file.h"
+#include "hello.h"
 #include "ini.h"
 #include "profile.h"
 #include "registry.h"
+#include "strnum.h"
 #include "text.h"
 #include "utctime.h"
 
@@ -245,6 +265,49 @@ append_codes(struct mx_buf *b, const char *key, const uint16_t *v, size_t n)
     mx_buf_append(b, "\n");
 }
 
+/* A string key, when set. */
+static void
+append_key(struct mx_buf *b, const char *key, const char *v)
+{
+    if (v[0] == '\0')
+        return;
+    mx_buf_printf(b, "%s = ", key);
+    append_trimmed(b, v);
+    mx_buf_append(b, "\n");
+}
+
+/* The keys of a profile learned from traffic. */
+static int
+compose_traffic(const struct mx_profile *p, struct mx_buf *b,
+                struct mx_error *err)
+{
+    char first[32], last[32];
+    size_t i;
+
+    if (p->hello_len > sizeof(p->hello) ||
+        mx_utc_format(p->hello_first, first, sizeof(first)) != 0 ||
+        mx_utc_format(p->hello_last, last, sizeof(last)) != 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "profile for %s: hello too long or its times out of "
+                     "range",
+                     p->peer);
+        return -1;
+    }
+    mx_buf_append(b, "hello = ");
+    for (i = 0; i < p->hello_len; i++)
+        mx_buf_printf(b, "%02x", p->hello[i]);
+    mx_buf_append(b, "\n");
+    append_key(b, "hello-source", p->hello_source);
+    append_key(b, "hello-from", p->hello_from);
+    mx_buf_printf(b, "hello-first = %s\nhello-last = %s\n", first, last);
+    mx_buf_printf(b, "hello-count = %lu\nhello-agree = %lu\n", p->hello_count,
+                  p->hello_agree);
+    append_key(b, "ja3", p->ja3);
+    append_key(b, "ja4", p->ja4);
+    append_key(b, "hello-change", p->hello_change);
+    return 0;
+}
+
 static int
 compose(const struct mx_profile *p, struct mx_buf *b, struct mx_error *err)
 {
@@ -280,6 +343,8 @@ compose(const struct mx_profile *p, struct mx_buf *b, struct mx_error *err)
     append_codes(b, "suites", p->suites, p->nsuites);
     if (p->ngroups > 0)
         append_codes(b, "groups", p->groups, p->ngroups);
+    if (p->hello_len > 0 && compose_traffic(p, b, err) != 0)
+        return -1;
     if (mx_buf_failed(b)) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");
         return -1;
@@ -399,11 +464,25 @@ enum pkey {
     P_VERSIONS,
     P_SUITES,
     P_GROUPS,
+    /* learned from traffic */
+    P_HELLO,
+    P_HELLO_SOURCE,
+    P_HELLO_FROM,
+    P_HELLO_FIRST,
+    P_HELLO_LAST,
+    P_HELLO_COUNT,
+    P_HELLO_AGREE,
+    P_JA3,
+    P_JA4,
+    P_HELLO_CHANGE,
     NPKEYS
 };
 
 static const char *const pkeys[NPKEYS] = {
-    "peer", "mx", "learned", "hosts", "address", "versions", "suites", "groups",
+    "peer",       "mx",          "learned",      "hosts",       "address",
+    "versions",   "suites",      "groups",       "hello",       "hello-source",
+    "hello-from", "hello-first", "hello-last",   "hello-count", "hello-agree",
+    "ja3",        "ja4",         "hello-change",
 };
 
 struct reader {
@@ -501,9 +580,88 @@ parse_version_names(struct reader *r, char *v, struct mx_profile *p)
     return 0;
 }
 
+/* The hex of a learned hello: a ClientHello the capture reader takes. */
+static int
+parse_hello(struct reader *r, const char *v, struct mx_profile *p)
+{
+    struct mx_recorded_hello h;
+    struct mx_error e;
+
+    if (mx_hello_from_hex(v, strlen(v), &h, &e) != 0)
+        return mx_ini_fail(&r->ini, "hello: %s", e.msg);
+    if (h.len > sizeof(p->hello)) {
+        mx_recorded_hello_free(&h);
+        return mx_ini_fail(&r->ini, "hello: more than %zu bytes",
+                           sizeof(p->hello));
+    }
+    memcpy(p->hello, h.bytes, h.len);
+    p->hello_len = h.len;
+    mx_recorded_hello_free(&h);
+    return 0;
+}
+
+static int
+parse_count(struct reader *r, const char *key, const char *v,
+            unsigned long *out)
+{
+    long long n;
+    const char *why = NULL;
+
+    if (mx_strtonum(v, 0, 1000000000000LL, &n, &why) != 0)
+        return mx_ini_fail(&r->ini, "%s: '%.24s' %s", key, v,
+                           why != NULL ? why : "is not a count");
+    *out = (unsigned long)n;
+    return 0;
+}
+
+static int
+parse_time(struct reader *r, const char *key, const char *v, time_t *out)
+{
+    if (mx_utc_parse(v, out) != 0)
+        return mx_ini_fail(&r->ini,
+                           "%s: '%.24s' is not a UTC time like "
+                           "2026-11-28T17:00:00Z",
+                           key, v);
+    return 0;
+}
+
+/* The keys of a profile learned from traffic. */
+static int
+read_traffic(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
+{
+    switch (k) {
+    case P_HELLO:
+        return parse_hello(r, v, p);
+    case P_HELLO_SOURCE:
+        return copy_value(r, pkeys[k], v, p->hello_source,
+                          sizeof(p->hello_source));
+    case P_HELLO_FROM:
+        return copy_value(r, pkeys[k], v, p->hello_from, sizeof(p->hello_from));
+    case P_HELLO_FIRST:
+        return parse_time(r, pkeys[k], v, &p->hello_first);
+    case P_HELLO_LAST:
+        return parse_time(r, pkeys[k], v, &p->hello_last);
+    case P_HELLO_COUNT:
+        return parse_count(r, pkeys[k], v, &p->hello_count);
+    case P_HELLO_AGREE:
+        return parse_count(r, pkeys[k], v, &p->hello_agree);
+    case P_JA3:
+        return copy_value(r, pkeys[k], v, p->ja3, sizeof(p->ja3));
+    case P_JA4:
+        return copy_value(r, pkeys[k], v, p->ja4, sizeof(p->ja4));
+    case P_HELLO_CHANGE:
+        return copy_value(r, pkeys[k], v, p->hello_change,
+                          sizeof(p->hello_change));
+    default:
+        return -1;
+    }
+}
+
 static int
 read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
 {
+    if (k >= P_HELLO && k < NPKEYS)
+        return read_traffic(r, k, v, p);
     switch (k) {
     case P_PEER:
         if (!mx_peer_name_ok(v))
@@ -539,7 +697,7 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
     case P_GROUPS:
         return parse_codes(r, "groups", v, p->groups, MX_PEER_MAX_LIST,
                            &p->ngroups);
-    case NPKEYS:
+    default:
         break;
     }
     return -1;
@@ -681,6 +839,16 @@ mx_profile_offer(const struct mx_profile *p, struct mx_offer *o,
     size_t i;
 
     mx_offer_free(o);
+    if (p->hello_len > 0) { /* traffic wins */
+        if (mx_offer_from_hello(o, p->hello, p->hello_len, "learned hello",
+                                err) != 0)
+            return -1;
+        if (mx_offer_defaults(o, err) != 0) {
+            mx_offer_free(o);
+            return -1;
+        }
+        return 0;
+    }
     for (i = 0; i < p->nversions; i++) {
         if (lo == 0 || p->versions[i] < lo)
             lo = p->versions[i];
@@ -702,4 +870,60 @@ mx_profile_offer(const struct mx_profile *p, struct mx_offer *o,
         return -1;
     }
     return 0;
+}
+
+void
+mx_profile_learned_text(const struct mx_profile *p, char *out, size_t cap)
+{
+    char last[32];
+
+    if (p->hello_len == 0) {
+        snprintf(out, cap, "%s", "");
+        return;
+    }
+    if (mx_utc_format(p->hello_last, last, sizeof(last)) != 0)
+        snprintf(last, sizeof(last), "(out of range)");
+    snprintf(out, cap,
+             "learned from traffic: %lu ClientHello%s from %.100s, last %s; "
+             "JA4 %s, JA3 %s",
+             p->hello_count, p->hello_count == 1 ? "" : "s", p->hello_from,
+             last, p->ja4, p->ja3);
+}
+
+/* Traffic wins: the peer's client is the hello it really sent. */
+static int
+apply_hello(const struct mx_profile *p, struct mx_peer *peer,
+            struct mx_error *err)
+{
+    struct mx_offer o;
+
+    memset(&o, 0, sizeof(o));
+    if (mx_profile_offer(p, &o, err) != 0)
+        return -1;
+    mx_offer_free(&peer->offer);
+    peer->offer = o;
+    peer->kind = MX_PEER_HELLO;
+    mx_profile_learned_text(p, peer->learned, sizeof(peer->learned));
+    return 0;
+}
+
+int
+mx_profile_apply_learned(const char *dir, struct mx_peer *peer,
+                         struct mx_error *err)
+{
+    struct mx_profile *p;
+    int rc;
+
+    p = malloc(sizeof(*p));
+    if (p == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        return -1;
+    }
+    rc = mx_profile_read(dir, peer->name, p, err);
+    if (rc == 0 && p->hello_len > 0)
+        rc = apply_hello(p, peer, err) == 0 ? 1 : -1;
+    else if (rc > 0)
+        rc = 0;
+    free(p);
+    return rc;
 }

@@ -27,7 +27,8 @@
 #include "err.h"
 #include "peers.h"
 
-#define MX_PROFILE_ADDRS 16
+#define MX_PROFILE_ADDRS     16
+#define MX_PROFILE_HELLO_MAX 32768 /* most bytes of a learned hello */
 
 struct mx_profile {
     char peer[64];
@@ -42,6 +43,19 @@ struct mx_profile {
     size_t nsuites;
     uint16_t groups[MX_PEER_MAX_LIST];
     size_t ngroups;
+    /* Learned from traffic (check_tls_peers --learn-from); hello_len 0:
+     * not. The lists above are then the hello's offer. */
+    uint8_t hello[MX_PROFILE_HELLO_MAX]; /* the real hello, byte for byte */
+    size_t hello_len;
+    char hello_source[200];    /* "FILE: 192.0.2.7:41234 -> 192.0.2.1:25" */
+    char hello_from[512];      /* its senders: "192.0.2.7 (mx1.bank.test)" */
+    time_t hello_first;        /* first seen */
+    time_t hello_last;         /* last seen */
+    unsigned long hello_count; /* hellos seen from the peer */
+    unsigned long hello_agree; /* ... of them like this one */
+    char ja3[33];              /* JA3 MD5 (fingerprint.h) */
+    char ja4[40];              /* JA4 */
+    char hello_change[256];    /* "" or how and when the hello changed */
 };
 
 /* "DIR/NAME.profile". 0 or -1 (too long). */
@@ -80,8 +94,22 @@ int mx_profile_usable(const struct mx_profile *p, time_t now, const char *path,
 /* The offer of the client a profile describes, into o (freed first;
  * owned): the versions as the range they span, the suites and groups
  * learned, and what was not learned (signature schemes, an empty list)
- * from the typical MTA (mx_offer_defaults). 0, or -1 (INTERNAL). */
+ * from the typical MTA (mx_offer_defaults). A profile that holds a hello
+ * learned from traffic gives that hello instead (traffic wins): replayed
+ * byte for byte, its lists decoded from it. 0, or -1 (INTERNAL). */
 int mx_profile_offer(const struct mx_profile *p, struct mx_offer *o,
                      struct mx_error *err);
+
+/* "learned from traffic: 31 ClientHellos from 192.0.2.7 (mx01...), last
+ * ...; JA4 ..., JA3 ...": what a peer's verdict rests on when p holds a
+ * hello learned from traffic; "" when it does not. */
+void mx_profile_learned_text(const struct mx_profile *p, char *out, size_t cap);
+
+/* A peer not given by 'mx =' but with 'from =': when dir holds a profile
+ * learned from its traffic, its client becomes that hello (traffic wins
+ * over lists and recordings). 1 when applied, 0 when there is no such
+ * profile, -1 with err when one is there but unusable. */
+int mx_profile_apply_learned(const char *dir, struct mx_peer *peer,
+                             struct mx_error *err);
 
 #endif

@@ -8,17 +8,23 @@
  * by the project's one file reader (a FIFO cannot block a run) and handed
  * to libunbound record by record.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <unbound.h>
 
 #include "file.h"
 #include "log.h"
+#include "net.h"
 #include "resolve.h"
+#include "strnum.h"
 
 #define MX_ANCHOR_MAX (1024u * 1024)
 
@@ -28,6 +34,9 @@ struct mx_vresolver {
     char anchor[300];
     size_t open; /* lookups started and not answered */
 };
+
+/* The anchor of mx_vres_new_plain: none, nothing is validated. */
+static const char no_anchor[] = "";
 
 const char *
 mx_vres_status_name(enum mx_vres_status s)
@@ -50,6 +59,8 @@ static const char *
 type_name(int type)
 {
     switch (type) {
+    case MX_RR_MX:
+        return "MX";
     case MX_RR_A:
         return "A";
     case MX_RR_AAAA:
@@ -58,6 +69,8 @@ type_name(int type)
         return "TLSA";
     case MX_RR_TXT:
         return "TXT";
+    case 12:
+        return "PTR";
     default:
         return "?";
     }
@@ -83,12 +96,15 @@ static int
 add_anchors(struct ub_ctx *ctx, const char *path, char *text,
             struct mx_error *err)
 {
-    char rr[4096], *line, *save = NULL, *semi;
+    char rr[4096], *line, *next, *semi;
     size_t len = 0, lineno = 0, added = 0;
     int depth = 0, rc;
 
-    for (line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
+    /* line by line, blank ones counted, so that errors name the line */
+    for (line = text; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
         lineno++;
         semi = strchr(line, ';');
         if (semi != NULL)
@@ -170,12 +186,15 @@ mx_vres_new(const char *anchor, const char *server, struct mx_error *err)
                      ub_strerror(rc));
         goto fail;
     }
+    if (anchor == no_anchor)
+        goto servers;
     if (mx_file_read(path, anchor != NULL ? "--dns-anchor" : "trust anchor",
                      MX_ANCHOR_MAX, 0, &text, &tlen, err) != 0)
         goto fail;
     if (add_anchors(r->ctx, path, text, err) != 0)
         goto fail;
     snprintf(r->anchor, sizeof(r->anchor), "%s", path);
+servers:
     if (server != NULL) {
         rc = ub_ctx_set_fwd(r->ctx, server);
         if (rc != 0) {
@@ -275,6 +294,8 @@ take(struct mx_vquery *q, int uerr, struct ub_result *res)
         return 0;
     }
     q->rcode = res->rcode;
+    snprintf(q->canon, sizeof(q->canon), "%s",
+             res->canonname != NULL ? res->canonname : q->name);
     if (res->bogus) {
         q->status = MX_VRES_BOGUS;
         snprintf(q->why, sizeof(q->why), "%s",
@@ -338,8 +359,8 @@ mx_vres_run(struct mx_vresolver *r, struct mx_vquery *q, size_t n,
     for (i = 0; i < n; i++) {
         q[i].owner = r;
         q[i].status = MX_VRES_PENDING;
-        mx_log(1, "DNS: asking %s %s (validated) of %s", q[i].name,
-               type_name(q[i].type), r->server);
+        mx_log(1, "DNS: asking %s %s%s of %s", q[i].name, type_name(q[i].type),
+               r->anchor[0] != '\0' ? " (validated)" : "", r->server);
         rc = ub_resolve_async(r->ctx, q[i].name, q[i].type, 1, &q[i], answered,
                               &q[i].async_id);
         if (rc != 0) {
@@ -387,4 +408,470 @@ mx_vres_run(struct mx_vresolver *r, struct mx_vquery *q, size_t n,
                  "no DNS answer before the deadline (-t) for %s from %s",
                  used > 0 ? open : "the lookups", r->server);
     return -1;
+}
+
+/* ---- lookups without validation (resolve.h: mx_vres_new_plain) ------- */
+
+struct mx_vresolver *
+mx_vres_new_plain(const char *server, struct mx_error *err)
+{
+    struct mx_vresolver *r = mx_vres_new(no_anchor, server, err);
+    int rc;
+
+    if (r == NULL)
+        return NULL;
+    /* no validator module: there is no anchor to validate with */
+    rc = ub_ctx_set_option(r->ctx, "module-config:", "iterator");
+    if (rc != 0) {
+        mx_error_set(err, MX_E_INTERNAL, "DNS resolver setup: %s",
+                     ub_strerror(rc));
+        mx_vres_free(r);
+        return NULL;
+    }
+    if (server == NULL && (rc = ub_ctx_hosts(r->ctx, NULL)) != 0)
+        mx_log(1, "DNS: /etc/hosts not used: %s", ub_strerror(rc));
+    return r;
+}
+
+int
+mx_mx_rdata(const unsigned char *rd, size_t len, struct mx_mxrec *rec)
+{
+    size_t off = 2, out = 0, lab, i;
+    unsigned char c;
+
+    if (len < 3)
+        return -1;
+    rec->pref = (unsigned)rd[0] << 8 | rd[1];
+    for (;;) {
+        lab = rd[off++];
+        if (lab == 0)
+            break;
+        /* a compression pointer (0xC0) or a label type of EDNS is > 63 */
+        if (lab > 63 || lab >= len - off || out + (out > 0) + lab > 253)
+            return -1;
+        if (out > 0)
+            rec->host[out++] = '.';
+        for (i = 0; i < lab; i++) {
+            c = rd[off + i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-' || c == '_'))
+                return -1;
+            rec->host[out++] = (char)c;
+        }
+        off += lab;
+    }
+    if (off != len)
+        return -1;
+    rec->host[out] = '\0';
+    return 0;
+}
+
+int
+mx_vres_addr(int type, const unsigned char *rd, size_t len, int port,
+             struct mx_addr *out)
+{
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&out->sa;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->sa;
+
+    memset(out, 0, sizeof(*out));
+    if (type == MX_RR_A && len == 4) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        memcpy(&s4->sin_addr, rd, 4);
+        out->len = sizeof(*s4);
+        inet_ntop(AF_INET, rd, out->text, sizeof(out->text));
+        return 0;
+    }
+    if (type == MX_RR_AAAA && len == 16) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        memcpy(&s6->sin6_addr, rd, 16);
+        out->len = sizeof(*s6);
+        inet_ntop(AF_INET6, rd, out->text, sizeof(out->text));
+        return 0;
+    }
+    return -1;
+}
+
+/* 0 when q has an answer to read (which may hold no record), else -1 with
+ * err saying why not. */
+static int
+answer_usable(const struct mx_vresolver *r, const struct mx_vquery *q,
+              struct mx_error *err)
+{
+    switch (q->status) {
+    case MX_VRES_SECURE:
+    case MX_VRES_INSECURE:
+        if (!q->nxdomain)
+            return 0;
+        mx_error_set(err, MX_E_RESOLVE, "%s does not exist (NXDOMAIN from %s)",
+                     q->name, r->server);
+        return -1;
+    case MX_VRES_BOGUS:
+        mx_error_set(err, MX_E_RESOLVE, "the %s records of %s are bogus: %s",
+                     type_name(q->type), q->name, q->why);
+        return -1;
+    default:
+        /* libunbound says SERVFAIL also for what it could not use */
+        mx_error_set(err, MX_E_RESOLVE,
+                     "cannot resolve %s %s: no usable answer from %s (%s)",
+                     q->name, type_name(q->type), r->server, q->why);
+        return -1;
+    }
+}
+
+int
+mx_mx_read(const char *domain, unsigned char *const *rr, const size_t *len,
+           size_t nrr, struct mx_mxrec *out, size_t cap, size_t *n,
+           struct mx_error *err)
+{
+    struct mx_mxrec rec;
+    size_t i, pos, dlen;
+
+    *n = 0;
+    if (cap == 0) {
+        mx_error_set(err, MX_E_USAGE, "no room for MX records");
+        return -1;
+    }
+    for (i = 0; i < nrr; i++) {
+        if (mx_mx_rdata(rr[i], len[i], &rec) != 0 ||
+            (rec.host[0] == '\0' && rec.pref != 0)) {
+            mx_log(1, "DNS: MX of %s: a record that names no host is left out",
+                   domain);
+            continue;
+        }
+        if (rec.host[0] == '\0') {
+            mx_error_set(err, MX_E_RESOLVE,
+                         "domain %s accepts no mail (null MX, RFC 7505)",
+                         domain);
+            *n = 0;
+            return -1;
+        }
+        /* after the records of lower or equal preference */
+        for (pos = *n; pos > 0 && out[pos - 1].pref > rec.pref; pos--)
+            ;
+        if (pos == cap)
+            continue;
+        if (*n == cap)
+            (*n)--;
+        memmove(out + pos + 1, out + pos, (*n - pos) * sizeof(*out));
+        out[pos] = rec;
+        (*n)++;
+    }
+    if (*n == 0 && nrr > 0) {
+        mx_error_set(err, MX_E_RESOLVE, "the MX records of %s name no host",
+                     domain);
+        return -1;
+    }
+    if (*n == 0) { /* RFC 5321 5.1: the implicit MX */
+        dlen = strlen(domain);
+        if (dlen > 1 && domain[dlen - 1] == '.')
+            dlen--;
+        snprintf(out[0].host, sizeof(out[0].host), "%.*s", (int)dlen, domain);
+        out[0].pref = 0;
+        *n = 1;
+        mx_log(1, "DNS: %s has no MX record: the implicit MX is %s", domain,
+               out[0].host);
+    }
+    return 0;
+}
+
+int
+mx_vres_mx(struct mx_vresolver *r, const char *domain, struct mx_deadline dl,
+           struct mx_mxrec *out, size_t cap, size_t *n, struct mx_error *err)
+{
+    struct mx_vquery q;
+    int rc = -1;
+
+    *n = 0;
+    mx_vquery_set(&q, domain, MX_RR_MX);
+    if (mx_vres_run(r, &q, 1, dl, err) == 0 && answer_usable(r, &q, err) == 0)
+        rc = mx_mx_read(domain, q.rr, q.len, q.n, out, cap, n, err);
+    mx_vquery_free(&q);
+    return rc;
+}
+
+int
+mx_vres_addrs(struct mx_vresolver *r, const char *host, int port,
+              struct mx_deadline dl, struct mx_addr *out, size_t cap, size_t *n,
+              struct mx_error *err)
+{
+    struct mx_vquery q[2]; /* AAAA, A */
+    struct mx_error e[2];
+    size_t i, j;
+    int rc = -1, ok[2];
+
+    *n = 0;
+    mx_vquery_set(&q[0], host, MX_RR_AAAA);
+    mx_vquery_set(&q[1], host, MX_RR_A);
+    if (mx_vres_run(r, q, 2, dl, err) != 0)
+        goto out;
+    for (i = 0; i < 2; i++) {
+        mx_error_clear(&e[i]);
+        ok[i] = answer_usable(r, &q[i], &e[i]) == 0;
+        for (j = 0; ok[i] && j < q[i].n && *n < cap; j++)
+            if (mx_vres_addr(q[i].type, q[i].rr[j], q[i].len[j], port,
+                             &out[*n]) == 0)
+                (*n)++;
+    }
+    if (*n > 0) {
+        for (i = 0; i < 2; i++)
+            if (!ok[i])
+                mx_log(1, "DNS: %s", e[i].msg);
+        rc = 0;
+    } else if (!ok[0] || !ok[1]) {
+        *err = !ok[0] ? e[0] : e[1];
+    } else {
+        mx_error_set(err, MX_E_RESOLVE, "%s has no address", host);
+    }
+out:
+    mx_vquery_free(&q[0]);
+    mx_vquery_free(&q[1]);
+    return rc;
+}
+
+int
+mx_vres_server_parse(const char *s, char *out, size_t cap, struct mx_error *err)
+{
+    char addr[INET6_ADDRSTRLEN + 1];
+    const char *port = NULL, *close;
+    size_t alen;
+    long long pn = 53;
+    struct in6_addr a6;
+    struct in_addr a4;
+    int n;
+
+    if ((close = strchr(s, '@')) != NULL) { /* ADDR@PORT */
+        alen = (size_t)(close - s);
+        port = close + 1;
+    } else if (s[0] == '[' && (close = strstr(s, "]:")) != NULL) {
+        s++; /* [ADDR]:PORT */
+        alen = (size_t)(close - s);
+        port = close + 2;
+    } else if (s[0] == '[' && (close = strchr(s, ']')) != NULL &&
+               close[1] == '\0') {
+        s++; /* [ADDR] */
+        alen = (size_t)(close - s);
+    } else if ((close = strchr(s, ':')) != NULL &&
+               strchr(close + 1, ':') == NULL) {
+        alen = (size_t)(close - s); /* IPv4:PORT */
+        port = close + 1;
+    } else {
+        alen = strlen(s); /* ADDR */
+    }
+    if (alen == 0 || alen >= sizeof(addr)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server '%.100s': not an IPv4 or IPv6 address", s);
+        return -1;
+    }
+    memcpy(addr, s, alen);
+    addr[alen] = '\0';
+    if (inet_pton(AF_INET, addr, &a4) != 1 &&
+        inet_pton(AF_INET6, addr, &a6) != 1) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server '%.100s': not an IPv4 or IPv6 address",
+                     addr);
+        return -1;
+    }
+    if (port != NULL && mx_strtonum(port, 1, 65535, &pn, NULL) != 0) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--dns-server: port '%.20s' is not a number from 1 to "
+                     "65535",
+                     port);
+        return -1;
+    }
+    n = snprintf(out, cap, "%s@%lld", addr, pn);
+    if (n < 0 || (size_t)n >= cap) {
+        mx_error_set(err, MX_E_USAGE, "--dns-server: too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Confirmed PTR names (traffic.c: "from =" host names).             */
+
+#define MX_RR_PTR 12
+
+/* The reverse name of an address: d.c.b.a.in-addr.arpa or the 32
+ * nibbles of ip6.arpa. 0, or -1 for a string that is no address. */
+static int
+reverse_name(const char *addr, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char a[16];
+    size_t len = 0;
+    int i;
+
+    if (inet_pton(AF_INET, addr, a) == 1) {
+        snprintf(out, cap, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, a) != 1 || cap < 64 + 9)
+        return -1;
+    for (i = 15; i >= 0; i--) {
+        out[len++] = hex[a[i] & 15];
+        out[len++] = '.';
+        out[len++] = hex[a[i] >> 4];
+        out[len++] = '.';
+    }
+    snprintf(out + len, cap - len, "ip6.arpa");
+    return 0;
+}
+
+/* A domain name in wire form (uncompressed, as libunbound gives rdata)
+ * as text without the final dot, lower case. 0, or -1. */
+static int
+wire_name(const unsigned char *p, size_t n, char *out, size_t cap)
+{
+    size_t at = 0, len = 0, l, i;
+
+    while (at < n && p[at] != 0) {
+        l = p[at++];
+        if (l > 63 || at + l > n || len + l + 2 > cap)
+            return -1;
+        if (len > 0)
+            out[len++] = '.';
+        for (i = 0; i < l; i++) {
+            unsigned char c = p[at + i];
+
+            if (c <= ' ' || c >= 0x7f || c == '.')
+                return -1;
+            out[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        at += l;
+    }
+    if (at >= n || len == 0)
+        return -1;
+    out[len] = '\0';
+    return 0;
+}
+
+#define PTR_NAMES 4 /* PTR names tried per address */
+
+/*
+ * libunbound answers the reverse zones of private and loopback addresses
+ * itself, empty (RFC 6303); PTR names of senders inside a network are
+ * the local DNS's to give, so those zones are asked like any other. Only
+ * possible before the first lookup of the validator; later, the defaults
+ * stay (and such senders get no name).
+ */
+static void
+ask_private_reverse(struct mx_vresolver *r)
+{
+    static const char *const zones[] = {
+        "127.in-addr.arpa. transparent",
+        "10.in-addr.arpa. transparent",
+        "16.172.in-addr.arpa. transparent",
+        "17.172.in-addr.arpa. transparent",
+        "18.172.in-addr.arpa. transparent",
+        "19.172.in-addr.arpa. transparent",
+        "20.172.in-addr.arpa. transparent",
+        "21.172.in-addr.arpa. transparent",
+        "22.172.in-addr.arpa. transparent",
+        "23.172.in-addr.arpa. transparent",
+        "24.172.in-addr.arpa. transparent",
+        "25.172.in-addr.arpa. transparent",
+        "26.172.in-addr.arpa. transparent",
+        "27.172.in-addr.arpa. transparent",
+        "28.172.in-addr.arpa. transparent",
+        "29.172.in-addr.arpa. transparent",
+        "30.172.in-addr.arpa. transparent",
+        "31.172.in-addr.arpa. transparent",
+        "168.192.in-addr.arpa. transparent",
+        "d.f.ip6.arpa. transparent",
+        ("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+         "ip6.arpa. transparent"),
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+        (void)ub_ctx_set_option(r->ctx, "local-zone:", zones[i]);
+}
+
+int
+mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
+                        size_t n, char (*names)[256], struct mx_deadline dl,
+                        struct mx_error *err)
+{
+    struct mx_vquery *ptr = NULL, *fwd = NULL;
+    unsigned char bin[16];
+    char rev[80], cand[256];
+    size_t i, j, k, nf = 0;
+    int family, rc = -1;
+
+    for (i = 0; i < n; i++)
+        names[i][0] = '\0';
+    if (n == 0)
+        return 0;
+    ask_private_reverse(r);
+    ptr = calloc(n, sizeof(*ptr));
+    fwd = calloc(n * PTR_NAMES, sizeof(*fwd));
+    if (ptr == NULL || fwd == NULL) {
+        mx_error_set(err, MX_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if (reverse_name(addrs[i], rev, sizeof(rev)) != 0)
+            rev[0] = '\0';
+        mx_vquery_set(&ptr[i], rev[0] ? rev : "invalid.", MX_RR_PTR);
+    }
+    if (mx_vres_run(r, ptr, n, dl, err) != 0)
+        goto out;
+    /* forward lookups of each PTR name, of the address's family */
+    for (i = 0; i < n; i++) {
+        if (ptr[i].status != MX_VRES_SECURE &&
+            ptr[i].status != MX_VRES_INSECURE)
+            continue;
+        family = strchr(addrs[i], ':') != NULL ? AF_INET6 : AF_INET;
+        for (k = 0; k < ptr[i].n && k < PTR_NAMES; k++) {
+            if (wire_name(ptr[i].rr[k], ptr[i].len[k], cand, sizeof(cand)) != 0)
+                continue;
+            mx_vquery_set(&fwd[nf], cand,
+                          family == AF_INET6 ? MX_RR_AAAA : MX_RR_A);
+            fwd[nf].rcode = (int)i; /* which address, until answered */
+            nf++;
+        }
+    }
+    if (nf > 0) {
+        int *owner = calloc(nf, sizeof(*owner));
+
+        if (owner == NULL) {
+            mx_error_set(err, MX_E_INTERNAL, "out of memory");
+            goto out;
+        }
+        for (j = 0; j < nf; j++)
+            owner[j] = fwd[j].rcode;
+        if (mx_vres_run(r, fwd, nf, dl, err) != 0) {
+            free(owner);
+            goto out;
+        }
+        for (j = 0; j < nf; j++) {
+            i = (size_t)owner[j];
+            if (names[i][0] != '\0' || (fwd[j].status != MX_VRES_SECURE &&
+                                        fwd[j].status != MX_VRES_INSECURE))
+                continue;
+            family = fwd[j].type == MX_RR_AAAA ? AF_INET6 : AF_INET;
+            if (inet_pton(family, addrs[i], bin) != 1)
+                continue;
+            for (k = 0; k < fwd[j].n; k++)
+                if (fwd[j].len[k] == (family == AF_INET6 ? 16u : 4u) &&
+                    memcmp(fwd[j].rr[k], bin, fwd[j].len[k]) == 0) {
+                    snprintf(names[i], 256, "%s", fwd[j].name);
+                    break;
+                }
+        }
+        free(owner);
+    }
+    rc = 0;
+out:
+    if (ptr != NULL)
+        for (i = 0; i < n; i++)
+            mx_vquery_free(&ptr[i]);
+    if (fwd != NULL)
+        for (j = 0; j < nf; j++)
+            mx_vquery_free(&fwd[j]);
+    free(ptr);
+    free(fwd);
+    return rc;
 }

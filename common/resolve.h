@@ -52,6 +52,8 @@ struct mx_vquery {
     int nxdomain;       /* the name does not exist */
     int nodata;         /* the name exists, without records of this type */
     char why[256];      /* bogus: the validator's reason; failed: rcode */
+    char canon[256];    /* the name the answer is for after CNAMEs (the
+                           final target; name itself when there was none) */
     unsigned char **rr; /* rdata of each record, n of them */
     size_t *len;
     size_t n;
@@ -86,7 +88,84 @@ void mx_vquery_free(struct mx_vquery *q);
 
 const char *mx_vres_status_name(enum mx_vres_status s);
 
+/*
+ * Forward-confirmed PTR names: for each of the n addresses (text), the
+ * first name of its PTR records (at most 4 tried) that has an A (AAAA
+ * for IPv6) record of that address, into names[i], or "" when none is.
+ * Answers must be secure or insecure; bogus ones count as none. 0, or -1
+ * with err as mx_vres_run (the names found before stay).
+ */
+int mx_vres_confirmed_names(struct mx_vresolver *r, const char *const *addrs,
+                            size_t n, char (*names)[256], struct mx_deadline dl,
+                            struct mx_error *err);
+
 /* The default trust anchor: Debian's dns-root-data. */
 #define MX_ROOT_ANCHOR "/usr/share/dns/root.key"
+
+/*
+ * Lookups that need no DNSSEC: the mail exchangers of a domain and the
+ * addresses of a host (check_tls_peers --learn, which only chooses where
+ * to probe).
+ *
+ * mx_vres_new_plain asks the servers mx_vres_new would (server, or the
+ * resolvers of /etc/resolv.conf, and then /etc/hosts too, as the system's
+ * resolver does) with no trust anchor: nothing is validated, every answer
+ * is MX_VRES_INSECURE or MX_VRES_FAILED. Errors as mx_vres_new.
+ *
+ * mx_vres_mx: the MX records of domain, lowest preference first (equal
+ * ones in the order of the answer), the cap lowest kept; a domain without
+ * MX records has itself as its one MX (RFC 5321 section 5.1: the implicit
+ * MX). mx_vres_addrs: the AAAA and A records of host, asked together,
+ * IPv6 first, each with port, at most cap; libunbound follows CNAMEs.
+ * Both return 0, or -1 with err: RESOLVE for a name that does not exist
+ * (NXDOMAIN), a null MX (RFC 7505), MX records that all name no host, a
+ * host without addresses, an answer the resolver could not get (SERVFAIL,
+ * no server reachable, only garbage received: libunbound's "failed"), a
+ * bogus one, and the deadline (mx_vres_run's message); USAGE when cap is
+ * 0; INTERNAL as mx_vres_run.
+ *
+ * The pure parts, for tests and fuzzing: mx_mx_read is how mx_vres_mx
+ * reads an answer, from the rdata of its nrr records (rr[i], len[i]
+ * bytes). mx_mx_rdata reads one MX record's data as libunbound hands it
+ * (the preference, then the exchange as an uncompressed wire name): 0
+ * with rec->host in text without the final dot ("" for the root, "."), or
+ * -1 when it is malformed or the exchange is no host name (labels of
+ * 1..63 letters, digits, '-' or '_'; at most 253 characters); mx_mx_read
+ * leaves such a record out (logged at -v). mx_vres_addr makes an address
+ * with port from the data of an A (4 bytes) or AAAA (16 bytes) record: 0,
+ * or -1 for another type or length.
+ */
+#define MX_RR_MX 15
+
+struct mx_addr;
+
+struct mx_mxrec {
+    unsigned pref; /* 0..65535 */
+    char host[256];
+};
+
+struct mx_vresolver *mx_vres_new_plain(const char *server,
+                                       struct mx_error *err);
+int mx_vres_mx(struct mx_vresolver *r, const char *domain,
+               struct mx_deadline dl, struct mx_mxrec *out, size_t cap,
+               size_t *n, struct mx_error *err);
+int mx_vres_addrs(struct mx_vresolver *r, const char *host, int port,
+                  struct mx_deadline dl, struct mx_addr *out, size_t cap,
+                  size_t *n, struct mx_error *err);
+int mx_mx_rdata(const unsigned char *rd, size_t len, struct mx_mxrec *rec);
+int mx_mx_read(const char *domain, unsigned char *const *rr, const size_t *len,
+               size_t nrr, struct mx_mxrec *out, size_t cap, size_t *n,
+               struct mx_error *err);
+int mx_vres_addr(int type, const unsigned char *rd, size_t len, int port,
+                 struct mx_addr *out);
+
+/*
+ * The --dns-server of both plugins, in any of its forms (ADDR, ADDR@PORT,
+ * IPv4:PORT, [ADDR], [ADDR]:PORT), as libunbound takes it: "ADDR@PORT"
+ * (port 53 when none is given). 0, or -1 with USAGE naming what is wrong
+ * (not an address, a port outside 1-65535, too long for cap).
+ */
+int mx_vres_server_parse(const char *s, char *out, size_t cap,
+                         struct mx_error *err);
 
 #endif

@@ -582,7 +582,7 @@ mx_simulate_each(struct mx_target *t, const struct mx_peer *const *peers,
             if (leader[leader[i]] == leader[i] &&
                 same_offer(peers[i], peers[leader[i]]))
                 break;
-        if (peers[i]->auth & MX_PEER_AUTH_DANE)
+        if (peers[i]->auth & (MX_PEER_AUTH_DANE | MX_PEER_AUTH_MTASTS))
             pj[leader[i]].keep_chain = 1;
     }
     for (i = 0; i < n; i++) {

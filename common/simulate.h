@@ -76,7 +76,7 @@ struct mx_sim {
     uint16_t group;
     char cert[48]; /* "RSA 2048"; empty when not visible (raw TLS 1.3) */
     /* the chain presented, leaf first, owned here (mx_sim_free); kept
-       for a peer that authenticates by DANE, from the OpenSSL engine
+       for a peer that authenticates by DANE or MTA-STS, from the OpenSSL engine
        only: NULL otherwise */
     STACK_OF(X509) * chain;
     int64_t us; /* from the ClientHello to the verdict */

@@ -21,8 +21,10 @@
 
 #include "certscan.h"
 #include "dane.h"
+#include "danebase.h"
 #include "log.h"
 #include "mtasts.h"
+#include "stsget.h"
 #include "net.h"
 #include "opts.h"
 #include "range.h"
@@ -69,7 +71,8 @@ struct cfg {
     enum mx_state name;  /* a name mismatch; INVALID: by service */
     int dane;            /* 0: no; 1: --dane; 2: --dane=required */
     const char *dns_anchor;
-    const char *dns_server;
+    const char *dns_server; /* ADDR@PORT, or NULL */
+    char dns_server_buf[80];
     const char *mta_sts; /* --mta-sts=DOMAIN */
 };
 
@@ -79,8 +82,8 @@ struct cfg {
 struct problem {
     enum mx_state st;
     char cause[96];
-    char label[48];
-    char alone[160];
+    char label[96]; /* "RSA 2048", "RSA 2048 at ::1" */
+    char alone[320];
 };
 
 #define MAX_PROBLEMS 64
@@ -105,6 +108,10 @@ help(struct mx_buf *b)
         "offer\n"
         "only RSA-authenticated suites cannot deliver to a server without "
         "one.\n"
+        "Every address of HOST (A and AAAA) is checked: one that presents "
+        "other\n"
+        "certificates than the first has them checked and named with its "
+        "address.\n"
         "\n"
         "Usage:\n"
         "  check_tls_cert -H HOST [-p PORT] [-S DIALECT] [-w DAYS] [-c DAYS]\n"
@@ -185,7 +192,11 @@ help(struct mx_buf *b)
         "that is\n"
         "    not signed, or no TLSA records, is OK with a note, CRITICAL "
         "with\n"
-        "    --dane=required; a lookup that fails is UNKNOWN.\n"
+        "    --dane=required; a lookup that fails is UNKNOWN. When HOST is "
+        "an\n"
+        "    alias, the CNAME-expanded name's TLSA records come first if the "
+        "chain\n"
+        "    is signed, HOST's when it has none (RFC 7672 2.2.2).\n"
         " --dns-anchor=FILE\n"
         "    DNSSEC trust anchors (DS or DNSKEY records, zone file format) "
         "instead\n"
@@ -390,7 +401,10 @@ cert_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->dns_anchor = arg;
         return 1;
     case OPT_DNS_SERVER:
-        cfg->dns_server = arg;
+        if (mx_vres_server_parse(arg, cfg->dns_server_buf,
+                                 sizeof(cfg->dns_server_buf), err) != 0)
+            return -1;
+        cfg->dns_server = cfg->dns_server_buf;
         return 1;
     case OPT_MTA_STS:
         cfg->mta_sts = arg;
@@ -492,6 +506,8 @@ struct run {
     X509_STORE *store;
     const char *store_name; /* "the system store (/usr/lib/ssl/certs)" */
     const char *name;       /* the name each certificate must cover */
+    const char *at;         /* the address of the scan being checked, when it
+                               presents other certificates than the first */
     enum mx_state trust;    /* state of an untrusted chain */
     enum mx_state name_st;  /* state of a name mismatch */
     struct problems pr;
@@ -538,18 +554,22 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
     struct mx_certinfo ici;
     struct mx_error e;
     struct mx_perf pd;
-    char exp[40], days[40], why[200], label[80], cause[96], alone[160],
-        text[400];
+    char exp[40], days[40], why[200], label[80], cause[96], alone[320],
+        text[400], lab[96];
     double left = mx_cert_days_left(ci, r->now);
     enum mx_state st;
     int i, v;
 
+    if (r->at != NULL)
+        snprintf(lab, sizeof(lab), "%s at %s", ci->label, r->at);
+    else
+        snprintf(lab, sizeof(lab), "%s", ci->label);
     fmt_time(ci->not_after, exp, sizeof(exp));
     fmt_days(left, days, sizeof(days));
     n = mx_check_add(
         r->chk, NULL, MX_OK,
-        "%s: %s; issuer %s; expires %s (%s); %s; seen with %s %s%s%s",
-        ci->label, ci->subject, ci->issuer, exp, days, ci->sigalg,
+        "%s: %s; issuer %s; expires %s (%s); %s; seen with %s %s%s%s", lab,
+        ci->subject, ci->issuer, exp, days, ci->sigalg,
         mx_version_name(sc->version), sc->suite, sa != NULL ? " " : "",
         sa != NULL ? sa->iana : "");
     if (n == NULL)
@@ -559,26 +579,26 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
     if (st != MX_OK) {
         snprintf(cause, sizeof(cause), "%s %s",
                  left < 0 ? "expired" : "expires", days);
-        snprintf(alone, sizeof(alone), "%s certificate %s", ci->label, cause);
+        snprintf(alone, sizeof(alone), "%s certificate %s", lab, cause);
         add_finding(r, n, st, alone);
-        add_problem(&r->pr, st, ci->label, cause, alone);
+        add_problem(&r->pr, st, lab, cause, alone);
     }
     if (difftime(ci->not_before, r->now) > 0) {
         fmt_time(ci->not_before, exp, sizeof(exp));
         snprintf(text, sizeof(text), "not valid before %s", exp);
         snprintf(alone, sizeof(alone), "%s certificate not valid before %s",
-                 ci->label, exp);
+                 lab, exp);
         add_finding(r, n, MX_CRITICAL, text);
-        add_problem(&r->pr, MX_CRITICAL, ci->label, "not yet valid", alone);
+        add_problem(&r->pr, MX_CRITICAL, lab, "not yet valid", alone);
     }
     if (cfg->min_bits[ci->type] > 0 && ci->bits < cfg->min_bits[ci->type]) {
         snprintf(text, sizeof(text), "key of %d bits, minimum %d", ci->bits,
                  cfg->min_bits[ci->type]);
         snprintf(cause, sizeof(cause), "key below %d bits",
                  cfg->min_bits[ci->type]);
-        snprintf(alone, sizeof(alone), "%s %s", ci->label, cause);
+        snprintf(alone, sizeof(alone), "%s %s", lab, cause);
         add_finding(r, n, MX_CRITICAL, text);
-        add_problem(&r->pr, MX_CRITICAL, ci->label, cause, alone);
+        add_problem(&r->pr, MX_CRITICAL, lab, cause, alone);
     }
 
     v = mx_cert_verify(r->store, sc->chain, why, sizeof(why));
@@ -592,9 +612,9 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
                  r->store_name, why,
                  r->trust == MX_OK ? " (not alerting: --trust=ok)" : "");
         snprintf(alone, sizeof(alone), "%s certificate not trusted (%.100s)",
-                 ci->label, why);
+                 lab, why);
         add_finding(r, n, r->trust, text);
-        add_problem(&r->pr, r->trust, ci->label, "untrusted", alone);
+        add_problem(&r->pr, r->trust, lab, "untrusted", alone);
     }
     if (r->name != NULL) {
         if (mx_cert_matches(sk_X509_value(sc->chain, 0), r->name)) {
@@ -606,9 +626,9 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
             snprintf(cause, sizeof(cause), "does not cover %.40s%s", r->name,
                      strlen(r->name) > 40 ? "..." : "");
             snprintf(alone, sizeof(alone), "%s certificate does not cover %s",
-                     ci->label, r->name);
+                     lab, r->name);
             add_finding(r, n, r->name_st, text);
-            add_problem(&r->pr, r->name_st, ci->label, cause, alone);
+            add_problem(&r->pr, r->name_st, lab, cause, alone);
         }
     }
     for (i = 1; i < sk_X509_num(sc->chain); i++) {
@@ -623,11 +643,10 @@ check_cert(struct run *r, const struct mx_scanned_cert *sc, const char *stem)
                  left < 0 ? "expired" : "expires", days);
         snprintf(cause, sizeof(cause), "chain certificate %s %s",
                  left < 0 ? "expired" : "expires", days);
-        snprintf(alone, sizeof(alone), "%s chain certificate %.80s %s %s",
-                 ci->label, ici.subject, left < 0 ? "expired" : "expires",
-                 days);
+        snprintf(alone, sizeof(alone), "%s chain certificate %.80s %s %s", lab,
+                 ici.subject, left < 0 ? "expired" : "expires", days);
         add_finding(r, n, st, text);
-        add_problem(&r->pr, st, ci->label, cause, alone);
+        add_problem(&r->pr, st, lab, cause, alone);
     }
 
     memset(&pd, 0, sizeof(pd));
@@ -789,6 +808,80 @@ problems_state(const struct problems *pr)
     return st;
 }
 
+/*
+ * Every address of the host (A and AAAA; from the validated lookups of
+ * --dane, else the system's resolver): senders may connect to any, so
+ * each is scanned. The first address's scan is main's; one more scan per
+ * further address.
+ */
+struct hostaddrs {
+    struct mx_addr a[MX_MAX_ADDRS];
+    size_t n; /* 0: the scan resolves -H itself (an address literal) */
+    struct mx_certscan extra[MX_MAX_ADDRS];
+    int extra_rc[MX_MAX_ADDRS];
+    struct mx_error extra_err[MX_MAX_ADDRS];
+    struct mx_error first_err; /* the first address's scan, when it failed */
+};
+
+/* The key types --require asks for that s lacks: CRITICAL each (at: the
+ * address, for a further address that presents other certificates). */
+static void
+check_missing(struct run *r, const struct mx_certscan *s, int complete,
+              const char *at)
+{
+    struct mx_buf present = MX_BUF_INIT;
+    char alone[200], cause[96], where[80];
+    size_t i;
+    int k, have;
+
+    list_labels(s, &present);
+    snprintf(where, sizeof(where), "%s%s", at != NULL ? " at " : "",
+             at != NULL ? at : "");
+    for (k = MX_KEY_RSA; k < MX_KEY_COUNT; k++) {
+        if (!r->cfg->require[k])
+            continue;
+        for (have = 0, i = 0; i < s->n; i++)
+            if ((int)s->certs[i].info.type == k)
+                have = 1;
+        if (have || s->n == 0 || !complete)
+            continue;
+        snprintf(alone, sizeof(alone), "no %s certificate%s (%s only)",
+                 mx_keytype_name((enum mx_keytype)k), where,
+                 mx_buf_str(&present));
+        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s; %s", alone,
+                     missing_cost(k), mx_keytype_advice((enum mx_keytype)k));
+        /* grouped: "missing (Ed448, DSA)" */
+        snprintf(cause, sizeof(cause), "missing%s", where);
+        add_problem(&r->pr, MX_CRITICAL, mx_keytype_name((enum mx_keytype)k),
+                    cause, alone);
+    }
+    mx_buf_free(&present);
+}
+
+/* Do two scans present the same certificate chains (in any order)? */
+static int
+same_certs(const struct mx_certscan *a, const struct mx_certscan *b)
+{
+    size_t i, j;
+    int k, found, n;
+
+    if (a->n != b->n)
+        return 0;
+    for (i = 0; i < a->n; i++) {
+        n = sk_X509_num(a->certs[i].chain);
+        for (found = 0, j = 0; j < b->n && !found; j++) {
+            if (sk_X509_num(b->certs[j].chain) != n)
+                continue;
+            for (found = 1, k = 0; k < n && found; k++)
+                found = X509_cmp(sk_X509_value(a->certs[i].chain, k),
+                                 sk_X509_value(b->certs[j].chain, k)) == 0;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 struct dane;
 static void dane_evaluate(struct run *r, struct dane *d,
                           const struct mx_certscan *first, int first_rc,
@@ -796,38 +889,28 @@ static void dane_evaluate(struct run *r, struct dane *d,
 static const char *dane_ok_extra(const struct dane *d);
 struct sts;
 static void sts_evaluate(struct run *r, struct sts *st,
-                         const struct mx_certscan *first, struct dane *d);
+                         const struct mx_certscan *first,
+                         const struct hostaddrs *ha);
 
 static void
 evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
-         int complete, struct dane *d, int scan_rc, struct sts *sts)
+         int complete, struct dane *d, int scan_rc, struct sts *sts,
+         const struct hostaddrs *ha)
 {
     const struct cfg *cfg = r->cfg;
     struct mx_buf present = MX_BUF_INIT, line = MX_BUF_INIT;
-    char stems[MX_SCAN_MAX_CERTS][64], stem[48], exp[40], days[40], alone[200];
-    size_t i, j;
-    int k, have, dup;
+    char stems[MX_SCAN_MAX_CERTS][64], stem[48], astem[64], exp[40], days[40],
+        alone[200];
+    const struct mx_scanned_cert *soon_x = NULL;
+    time_t soon_other = 0;
+    size_t i, j, a;
+    int dup;
     double soonest = 0;
     size_t soonest_i = 0, cap;
     enum mx_state st;
 
     list_labels(s, &present);
-    for (k = MX_KEY_RSA; k < MX_KEY_COUNT; k++) {
-        if (!cfg->require[k])
-            continue;
-        for (have = 0, i = 0; i < s->n; i++)
-            if ((int)s->certs[i].info.type == k)
-                have = 1;
-        if (have || s->n == 0 || !complete)
-            continue;
-        snprintf(alone, sizeof(alone), "no %s certificate (%s only)",
-                 mx_keytype_name((enum mx_keytype)k), mx_buf_str(&present));
-        mx_check_add(r->chk, NULL, MX_CRITICAL, "%s: %s; %s", alone,
-                     missing_cost(k), mx_keytype_advice((enum mx_keytype)k));
-        /* grouped: "missing (Ed448, DSA)" */
-        add_problem(&r->pr, MX_CRITICAL, mx_keytype_name((enum mx_keytype)k),
-                    "missing", alone);
-    }
+    check_missing(r, s, complete, NULL);
     for (i = 0; i < s->n; i++) {
         perf_stem(&s->certs[i].info, stem, sizeof(stem));
         for (dup = 1, j = 0; j < i; j++)
@@ -842,23 +925,76 @@ evaluate(struct run *r, const struct mx_certscan *s, const struct mx_target *t,
             s->certs[i].info.not_after < s->certs[soonest_i].info.not_after)
             soonest_i = i;
     }
+    /* the further addresses: checked again only where they differ */
+    for (a = 1; a < ha->n; a++) {
+        const struct mx_certscan *x = &ha->extra[a];
+        const struct mx_error *e = &ha->extra_err[a];
+
+        if (ha->extra_rc[a] != 0 || x->n == 0) {
+            if (d != NULL)
+                continue; /* the DANE lines name it */
+            st = ha->extra_rc[a] != 0
+                     ? mx_err_state(e->code, cfg->std.timeout_state)
+                     : MX_CRITICAL;
+            snprintf(alone, sizeof(alone), "%s: %.150s", ha->a[a].text,
+                     ha->extra_rc[a] != 0 ? e->msg : "no TLS handshake");
+            mx_check_add(r->chk, NULL, st, "%s port %d: %s", ha->a[a].text,
+                         cfg->std.port,
+                         ha->extra_rc[a] != 0 ? e->msg : x->refusal);
+            add_problem(&r->pr, st, ha->a[a].text, "no TLS", alone);
+            continue;
+        }
+        if (same_certs(s, x)) {
+            mx_check_add(r->chk, NULL, MX_OK,
+                         "%s port %d: the same %zu certificate%s as %s",
+                         ha->a[a].text, cfg->std.port, x->n,
+                         x->n == 1 ? "" : "s", ha->a[0].text);
+            continue;
+        }
+        mx_buf_reset(&line);
+        list_labels(x, &line);
+        mx_check_add(r->chk, NULL, MX_OK,
+                     "%s port %d: other certificates than %s: %s (checked "
+                     "below)",
+                     ha->a[a].text, cfg->std.port, ha->a[0].text,
+                     mx_buf_str(&line));
+        mx_buf_reset(&line);
+        r->at = ha->a[a].text;
+        check_missing(r, x, 1, ha->a[a].text);
+        for (i = 0; i < x->n; i++) {
+            perf_stem(&x->certs[i].info, stem, sizeof(stem));
+            snprintf(astem, sizeof(astem), "%.40s_a%zu", stem, a + 1);
+            check_cert(r, &x->certs[i], astem);
+            if (x->certs[i].info.not_after < soon_other || soon_x == NULL) {
+                soon_other = x->certs[i].info.not_after;
+                soon_x = &x->certs[i];
+            }
+        }
+        r->at = NULL;
+    }
     if (d != NULL)
         dane_evaluate(r, d, s, scan_rc,
                       t->naddrs > 0 ? t->addrs[0].text : t->host);
     if (sts != NULL)
-        sts_evaluate(r, sts, s, d);
+        sts_evaluate(r, sts, s, ha);
     if (s->n > 0 && r->name == NULL)
         mx_check_add(r->chk, NULL, MX_OK,
                      "names not checked: %s is an address (--match=NAME "
                      "checks one)",
                      t->host);
     if (s->n > 0) {
-        soonest = mx_cert_days_left(&s->certs[soonest_i].info, r->now);
-        fmt_time(s->certs[soonest_i].info.not_after, exp, sizeof(exp));
+        const struct mx_certinfo *si = &s->certs[soonest_i].info;
+
+        if (soon_x != NULL && soon_x->info.not_after < si->not_after)
+            si = &soon_x->info;
+        soonest = mx_cert_days_left(si, r->now);
+        fmt_time(si->not_after, exp, sizeof(exp));
         fmt_days(soonest, days, sizeof(days));
-        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)%s",
-                            mx_buf_str(&present), s->n > 1 ? "first" : "it",
-                            days, exp, d != NULL ? dane_ok_extra(d) : "");
+        mx_check_ok_summary(r->chk, "%s; %s expires %s (%s)%s%s",
+                            mx_buf_str(&present),
+                            s->n > 1 || soon_x != NULL ? "first" : "it", days,
+                            exp, ha->n > 1 ? "; every address checked" : "",
+                            d != NULL ? dane_ok_extra(d) : "");
     }
     st = problems_state(&r->pr);
     if (st != MX_OK) {
@@ -882,18 +1018,13 @@ struct dane {
     struct mx_vresolver *vr;
     struct mx_vquery q[Q_COUNT];
     int asked[Q_COUNT];
-    char base[256];  /* the TLSA base domain */
-    char owner[300]; /* _PORT._tcp.BASE */
-    struct mx_addr addrs[MX_MAX_ADDRS];
-    size_t naddrs; /* 0: the scan resolves -H itself */
+    char base[256];         /* the host's name (-H, or --sni) */
+    char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
+    struct mx_tlsa_base tb; /* the TLSA base domain (after CNAMEs) */
+    struct hostaddrs *ha;   /* the addresses found here, and their scans */
     struct mx_tlsa recs[MX_TLSA_MAX];
     size_t nrecs;
-    /* one scan per address beyond the first */
-    struct mx_certscan extra[MX_MAX_ADDRS];
-    int extra_rc[MX_MAX_ADDRS];
-    struct mx_error extra_err[MX_MAX_ADDRS];
-    struct mx_error first_err; /* the first address's scan, when it failed */
-    char ok_extra[120];        /* for the OK first line */
+    char ok_extra[120]; /* for the OK first line */
 };
 
 /* Add an address from an A or AAAA rdata. */
@@ -901,32 +1032,9 @@ static void
 dane_add_addr(struct dane *d, int type, const unsigned char *rd, size_t len,
               int port)
 {
-    struct mx_addr *a;
-    struct sockaddr_in *s4;
-    struct sockaddr_in6 *s6;
-
-    if (d->naddrs >= MX_MAX_ADDRS)
-        return;
-    a = &d->addrs[d->naddrs];
-    memset(a, 0, sizeof(*a));
-    if (type == MX_RR_A && len == 4) {
-        s4 = (struct sockaddr_in *)&a->sa;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons((uint16_t)port);
-        memcpy(&s4->sin_addr, rd, 4);
-        a->len = sizeof(*s4);
-        inet_ntop(AF_INET, rd, a->text, sizeof(a->text));
-    } else if (type == MX_RR_AAAA && len == 16) {
-        s6 = (struct sockaddr_in6 *)&a->sa;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)port);
-        memcpy(&s6->sin6_addr, rd, 16);
-        a->len = sizeof(*s6);
-        inet_ntop(AF_INET6, rd, a->text, sizeof(a->text));
-    } else {
-        return;
-    }
-    d->naddrs++;
+    if (d->ha->n < MX_MAX_ADDRS &&
+        mx_vres_addr(type, rd, len, port, &d->ha->a[d->ha->n]) == 0)
+        d->ha->n++;
 }
 
 /*
@@ -974,6 +1082,11 @@ dane_lookup(const struct cfg *cfg, struct dane *d, const struct mx_target *t,
             d->q[i] = q[n++];
     if (rc != 0)
         return -1;
+    /* an alias: the CNAME-expanded name's TLSA first (RFC 7672 2.2.2) */
+    if (mx_tlsa_base_resolve(d->vr, d->base, cfg->std.port, &d->q[Q_A], 2,
+                             &d->q[Q_TLSA], t->deadline, &d->tb, err) != 0)
+        return -1;
+    snprintf(d->owner, sizeof(d->owner), "%s", d->tb.owner);
     for (i = Q_A; i <= Q_AAAA; i++) {
         if (!d->asked[i] || (d->q[i].status != MX_VRES_SECURE &&
                              d->q[i].status != MX_VRES_INSECURE))
@@ -1003,8 +1116,6 @@ dane_free(struct dane *d)
 
     for (i = 0; i < Q_COUNT; i++)
         mx_vquery_free(&d->q[i]);
-    for (i = 0; i < MX_MAX_ADDRS; i++)
-        mx_certscan_free(&d->extra[i]);
     mx_vres_free(d->vr);
 }
 
@@ -1063,8 +1174,8 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
         const struct mx_scanned_cert *sc = &s->certs[i];
 
         (*total)++;
-        if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->base, r->now, &res,
-                          &e) != 0) {
+        if (mx_dane_check(sc->chain, d->recs, d->nrecs, d->tb.base, r->now,
+                          &res, &e) != 0) {
             mx_check_add(r->chk, parent, MX_UNKNOWN, "%s: %s", sc->info.label,
                          e.msg);
             mx_node_raise(parent, MX_UNKNOWN);
@@ -1096,7 +1207,7 @@ dane_check_addr(struct run *r, struct dane *d, struct mx_node *top,
                                          &tci, &e) == 0
                              ? tci.subject
                              : "?",
-                         res.ta_depth, d->base);
+                         res.ta_depth, d->tb.base);
             mx_check_add(r->chk, parent, MX_OK, "%s", text);
             /* a renewal that changes what DANE-EE records match */
             if (res.ta < 0 && days_state(r->cfg, left) != MX_OK &&
@@ -1152,6 +1263,9 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
                        d->owner, mx_vres_status_name(tq->status),
                        tq->why[0] ? ": " : "", tq->why, mx_vres_anchor(d->vr),
                        mx_vres_server(d->vr));
+    mx_tlsa_base_text(&d->tb, text, sizeof(text));
+    if (text[0] != '\0')
+        mx_check_add(r->chk, top, MX_OK, "%s", text);
     for (i = Q_A; i <= Q_AAAA; i++) {
         const struct mx_vquery *aq = &d->q[i];
 
@@ -1176,7 +1290,7 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
             add_problem(&r->pr, st, "", "address lookup failed", alone);
         }
     }
-    naddr = d->naddrs > 0                         ? d->naddrs
+    naddr = d->ha->n > 0                          ? d->ha->n
             : (d->asked[Q_A] || d->asked[Q_AAAA]) ? 0
                                                   : 1;
     if (naddr == 0 && problems_state(&r->pr) == MX_OK) {
@@ -1232,15 +1346,15 @@ dane_evaluate(struct run *r, struct dane *d, const struct mx_certscan *first,
 
     /* every address: the first scan and the extra ones */
     for (i = 0; i < naddr; i++) {
-        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
-        int rc = i == 0 ? first_rc : d->extra_rc[i];
-        const char *addr = d->naddrs > 0 ? d->addrs[i].text : first_addr;
+        const struct mx_certscan *s = i == 0 ? first : &d->ha->extra[i];
+        int rc = i == 0 ? first_rc : d->ha->extra_rc[i];
+        const char *addr = d->ha->n > 0 ? d->ha->a[i].text : first_addr;
 
         an = mx_check_add(r->chk, top, MX_OK, "%s port %d: %zu certificate%s",
                           addr, cfg->std.port, s->n, s->n == 1 ? "" : "s");
         if (rc != 0 && rc != 1) {
             const struct mx_error *e =
-                i == 0 ? &d->first_err : &d->extra_err[i];
+                i == 0 ? &d->ha->first_err : &d->ha->extra_err[i];
 
             st = mx_err_state(e->code, cfg->std.timeout_state);
             mx_check_add(r->chk, an, st, "%s", e->msg);
@@ -1322,65 +1436,18 @@ done:
  * before the first connection; every certificate checked against the
  * policy after the scan.
  */
-enum { S_TXT, S_A, S_AAAA, S_COUNT };
-
 struct sts {
     struct mx_vresolver *own; /* made here when --dane made none */
-    struct mx_vresolver *vr;
-    struct mx_vquery q[S_COUNT];
-    char host[256];     /* the MX host the policy must list */
-    char txt_name[300]; /* _mta-sts.DOMAIN */
-    char web_name[300]; /* mta-sts.DOMAIN */
-    char id[33];
-    enum mx_state fail_st; /* OK: the policy is there and parsed */
-    char fail[700];
-    int absent;                      /* no policy (no STSv1 TXT record) */
-    char addr[INET6_ADDRSTRLEN + 1]; /* of mta-sts.DOMAIN */
-    struct mx_sts_policy pol;
+    char host[256];           /* the MX host the policy must list */
+    struct mx_sts_lookup l;
 };
 
-static void sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-sts_fail(struct sts *st, enum mx_state state, const char *fmt, ...)
-{
-    va_list ap;
-
-    st->fail_st = state;
-    va_start(ap, fmt);
-    vsnprintf(st->fail, sizeof(st->fail), fmt, ap);
-    va_end(ap);
-}
-
-/* A TXT rdata's character-strings joined into out. */
-static void
-txt_join(const unsigned char *rd, size_t len, char *out, size_t cap)
-{
-    size_t i = 0, o = 0, n, k;
-
-    while (i < len) {
-        n = rd[i++];
-        if (n > len - i)
-            n = len - i;
-        for (k = 0; k < n && o + 1 < cap; k++)
-            out[o++] =
-                rd[i + k] >= 0x20 && rd[i + k] < 0x7f ? (char)rd[i + k] : '?';
-        i += n;
-    }
-    out[o] = '\0';
-}
-
-/* The lookups and the fetch. 0, or -1 with err (USAGE; RESOLVE: the
- * deadline passed in DNS). */
+/* The lookups (common/stsget.c), before any connection. 0, or -1 with
+ * err (USAGE; RESOLVE: the deadline passed in DNS). */
 static int
 sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
             const struct mx_target *t, struct mx_error *err)
 {
-    char text[600], id[33], why[300], addr[INET6_ADDRSTRLEN + 1] = "";
-    size_t i;
-    int rc, found = 0;
-
     if (!mx_is_address(cfg->std.host))
         snprintf(st->host, sizeof(st->host), "%s", cfg->std.host);
     else if (cfg->std.sni_given && cfg->std.sni != NULL)
@@ -1391,143 +1458,24 @@ sts_prepare(const struct cfg *cfg, struct dane *d, struct sts *st,
                      "lists: -H NAME, or --sni=NAME with -H ADDRESS");
         return -1;
     }
-    snprintf(st->txt_name, sizeof(st->txt_name), "_mta-sts.%s", cfg->mta_sts);
-    snprintf(st->web_name, sizeof(st->web_name), "mta-sts.%s", cfg->mta_sts);
-    if (d != NULL) {
-        st->vr = d->vr;
-    } else {
+    if (d == NULL) {
         st->own = mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
         if (st->own == NULL)
             return -1;
-        st->vr = st->own;
     }
-    mx_vquery_set(&st->q[S_TXT], st->txt_name, MX_RR_TXT);
-    mx_vquery_set(&st->q[S_A], st->web_name, MX_RR_A);
-    mx_vquery_set(&st->q[S_AAAA], st->web_name, MX_RR_AAAA);
-    if (mx_vres_run(st->vr, st->q, S_COUNT, t->deadline, err) != 0)
-        return -1;
-    switch (st->q[S_TXT].status) {
-    case MX_VRES_FAILED:
-    case MX_VRES_PENDING:
-        sts_fail(st, MX_UNKNOWN, "MTA-STS: TXT lookup of %s failed: %s",
-                 st->txt_name, st->q[S_TXT].why);
-        return 0;
-    case MX_VRES_BOGUS:
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: TXT %s is bogus (%s): validating senders see no "
-                 "policy",
-                 st->txt_name, st->q[S_TXT].why);
-        return 0;
-    default:
-        break;
-    }
-    for (i = 0; i < st->q[S_TXT].n; i++) {
-        txt_join(st->q[S_TXT].rr[i], st->q[S_TXT].len[i], text, sizeof(text));
-        rc = mx_sts_txt_parse(text, id, why, sizeof(why));
-        if (rc == 1)
-            continue;
-        if (rc < 0) {
-            sts_fail(st, MX_WARNING, "MTA-STS: %s %s", st->txt_name, why);
-            return 0;
-        }
-        if (found++ == 0)
-            snprintf(st->id, sizeof(st->id), "%s", id);
-    }
-    if (found == 0) {
-        st->absent = 1;
-        return 0;
-    }
-    if (found > 1) {
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: %d STSv1 TXT records at %s: senders see no policy",
-                 found, st->txt_name);
-        return 0;
-    }
-    for (i = S_A; i <= S_AAAA && addr[0] == '\0'; i++)
-        if ((st->q[i].status == MX_VRES_SECURE ||
-             st->q[i].status == MX_VRES_INSECURE) &&
-            st->q[i].n > 0 && st->q[i].len[0] == (i == S_A ? 4u : 16u))
-            inet_ntop(i == S_A ? AF_INET : AF_INET6, st->q[i].rr[0], addr,
-                      sizeof(addr));
-    if (addr[0] == '\0') {
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: %s has no address (A: %s, AAAA: %s): senders "
-                 "cannot fetch the policy",
-                 st->web_name, mx_vres_status_name(st->q[S_A].status),
-                 mx_vres_status_name(st->q[S_AAAA].status));
-        return 0;
-    }
-    snprintf(st->addr, sizeof(st->addr), "%s", addr);
-    return 0;
-}
-
-/* The policy, fetched after the mail server's scan, so that a slow web
- * server costs the policy, not the certificates. */
-static void
-sts_fetch_policy(const struct cfg *cfg, struct sts *st,
-                 const struct mx_target *t)
-{
-    char why[300], *body = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (st->fail_st != MX_OK || st->absent || st->addr[0] == '\0')
-        return;
-    if (mx_sts_fetch(cfg->mta_sts, st->addr, cfg->cafile, t->deadline, &body,
-                     &len, why, sizeof(why)) != 0) {
-        sts_fail(st, MX_WARNING, "MTA-STS: policy not fetched: %s", why);
-        return;
-    }
-    rc = mx_sts_policy_parse(body, len, &st->pol, why, sizeof(why));
-    free(body);
-    if (rc != 0)
-        sts_fail(st, MX_WARNING,
-                 "MTA-STS: https://%s/.well-known/mta-sts.txt: %s",
-                 st->web_name, why);
+    return mx_sts_discover(d != NULL ? d->vr : st->own, cfg->mta_sts,
+                           t->deadline, &st->l, err);
 }
 
 static void
 sts_free(struct sts *st)
 {
-    size_t i;
-
-    for (i = 0; i < S_COUNT; i++)
-        mx_vquery_free(&st->q[i]);
     mx_vres_free(st->own);
-}
-
-/* One certificate against the policy: NULL when it passes, else why. */
-static const char *
-sts_cert_why(struct run *r, const struct sts *st,
-             const struct mx_scanned_cert *sc, char *why, size_t cap)
-{
-    char v[200];
-    int ok;
-
-    ok = mx_cert_verify(r->store, sc->chain, v, sizeof(v));
-    if (ok != 1) {
-        snprintf(why, cap, "not trusted by %s (%s)", r->store_name,
-                 ok < 0 ? "verification failed" : v);
-        return why;
-    }
-    if (!mx_cert_matches(sk_X509_value(sc->chain, 0), st->host)) {
-        snprintf(why, cap, "does not cover %s", st->host);
-        return why;
-    }
-    if (difftime(sc->info.not_after, r->now) < 0) {
-        snprintf(why, cap, "expired");
-        return why;
-    }
-    if (difftime(sc->info.not_before, r->now) > 0) {
-        snprintf(why, cap, "not yet valid");
-        return why;
-    }
-    return NULL;
 }
 
 static void
 sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
-             struct dane *d)
+             const struct hostaddrs *ha)
 {
     struct mx_node *top;
     struct mx_buf mxs = MX_BUF_INIT;
@@ -1537,37 +1485,39 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
     size_t i, j, naddr;
     struct mx_perf pd;
 
-    if (st->fail_st != MX_OK) {
-        mx_check_add(r->chk, NULL, st->fail_st, "%s", st->fail);
-        add_problem(&r->pr, st->fail_st, "", "MTA-STS policy", st->fail);
+    const struct mx_sts_policy *pol = &st->l.pol;
+
+    if (st->l.outcome == MX_STS_BROKEN || st->l.outcome == MX_STS_NO_ANSWER) {
+        bad = st->l.outcome == MX_STS_BROKEN ? MX_WARNING : MX_UNKNOWN;
+        mx_check_add(r->chk, NULL, bad, "%s", st->l.why);
+        add_problem(&r->pr, bad, "", "MTA-STS policy", st->l.why);
         return;
     }
-    if (st->absent) {
+    if (st->l.outcome == MX_STS_ABSENT) {
         mx_check_add(r->chk, NULL, MX_OK,
                      "MTA-STS: no policy for %s (no v=STSv1 TXT record at "
                      "%s)",
-                     r->cfg->mta_sts, st->txt_name);
+                     r->cfg->mta_sts, st->l.txt_name);
         return;
     }
-    for (i = 0; i < st->pol.nmx; i++) {
-        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", st->pol.mx[i]);
-        listed |= mx_sts_mx_match(st->pol.mx[i], st->host);
-    }
+    for (i = 0; i < pol->nmx; i++)
+        mx_buf_printf(&mxs, "%s%s", i > 0 ? ", " : "", pol->mx[i]);
+    listed = mx_sts_listed(pol, st->host);
     top = mx_check_add(
         r->chk, NULL, MX_OK, "MTA-STS %s: id %s, mode %s, max_age %ld, mx %s",
-        r->cfg->mta_sts, st->id, mx_sts_mode_name(st->pol.mode),
-        st->pol.max_age, st->pol.nmx > 0 ? mx_buf_str(&mxs) : "(none)");
+        r->cfg->mta_sts, st->l.id, mx_sts_mode_name(pol->mode), pol->max_age,
+        pol->nmx > 0 ? mx_buf_str(&mxs) : "(none)");
     mx_buf_free(&mxs);
-    if (st->pol.mode == MX_STS_NONE) {
+    if (pol->mode == MX_STS_NONE) {
         mx_check_add(r->chk, top, MX_OK,
                      "mode none: senders do not apply the policy");
         return;
     }
-    bad = st->pol.mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
+    bad = pol->mode == MX_STS_ENFORCE ? MX_CRITICAL : MX_WARNING;
     if (!listed) {
         /* within the first line's 100 characters for common names */
         snprintf(alone, sizeof(alone), "%s is not in the MTA-STS policy (%s)%s",
-                 st->host, mx_sts_mode_name(st->pol.mode),
+                 st->host, mx_sts_mode_name(pol->mode),
                  bad == MX_CRITICAL ? ": senders defer mail" : "");
         mx_check_add(r->chk, top, bad, "%s", alone);
         mx_node_raise(top, bad);
@@ -1576,22 +1526,23 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
         mx_check_add(r->chk, top, MX_OK, "%s matches an mx of the policy",
                      st->host);
     }
-    naddr = d != NULL && d->naddrs > 1 ? d->naddrs : 1;
+    naddr = ha->n > 1 ? ha->n : 1;
     for (i = 0; i < naddr; i++) {
-        const struct mx_certscan *s = i == 0 ? first : &d->extra[i];
+        const struct mx_certscan *s = i == 0 ? first : &ha->extra[i];
 
         for (j = 0; j < s->n; j++) {
             const struct mx_scanned_cert *sc = &s->certs[j];
 
             total++;
-            if (sts_cert_why(r, st, sc, why, sizeof(why)) == NULL) {
+            if (mx_sts_chain_valid(sc->chain, st->host, r->store, r->store_name,
+                                   r->now, why, sizeof(why)) > 0) {
                 valid++;
                 continue;
             }
             mx_check_add(r->chk, top, bad, "%s%s%s: %s (mode %s)",
                          sc->info.label, naddr > 1 ? " at " : "",
-                         naddr > 1 ? d->addrs[i].text : "", why,
-                         mx_sts_mode_name(st->pol.mode));
+                         naddr > 1 ? ha->a[i].text : "", why,
+                         mx_sts_mode_name(pol->mode));
             mx_node_raise(top, bad);
             snprintf(alone, sizeof(alone),
                      "the %s certificate fails MTA-STS (%s)%s", sc->info.label,
@@ -1618,24 +1569,28 @@ sts_evaluate(struct run *r, struct sts *st, const struct mx_certscan *first,
  * state here too, never OK. */
 static void
 report_run(struct mx_check *chk, const struct mx_certscan *s,
-           const struct mx_target *t, enum mx_state fail_st, const char *fail)
+           const struct mx_target *t, enum mx_state fail_st, const char *fail,
+           int connections, int refusals, size_t naddrs)
 {
+    char over[40] = "";
+
+    if (naddrs > 1)
+        snprintf(over, sizeof(over), " over %zu addresses", naddrs);
     if (fail != NULL) {
         mx_check_add(chk, NULL, fail_st,
-                     "%s port %d (%s): %s; %d connection%s, %d refused "
+                     "%s port %d (%s): %s; %d connection%s%s, %d refused "
                      "handshake%s",
                      t->host, t->port, mx_dialect_name(t->app.dialect), fail,
-                     s->stats.connections, s->stats.connections == 1 ? "" : "s",
-                     s->refusals, s->refusals == 1 ? "" : "s");
+                     connections, connections == 1 ? "" : "s", over, refusals,
+                     refusals == 1 ? "" : "s");
         return;
     }
     mx_check_add(
         chk, NULL, MX_OK,
-        "%s port %d (%s): %d connection%s, %d refused handshake%s%s%s%s%s%s",
-        t->host, t->port, mx_dialect_name(t->app.dialect), s->stats.connections,
-        s->stats.connections == 1 ? "" : "s", s->refusals,
-        s->refusals == 1 ? "" : "s",
-        s->refusals > 0 ? " (the server logs each as a TLS error)" : "",
+        "%s port %d (%s): %d connection%s%s, %d refused handshake%s%s%s%s%s%s",
+        t->host, t->port, mx_dialect_name(t->app.dialect), connections,
+        connections == 1 ? "" : "s", over, refusals, refusals == 1 ? "" : "s",
+        refusals > 0 ? " (the server logs each as a TLS error)" : "",
         s->tls13 ? ", TLSv1.3 supported" : "",
         s->client_order ? ""
                         : "; the server orders suites itself, so "
@@ -1667,9 +1622,10 @@ main(int argc, char **argv)
     struct run *run = NULL;
     struct dane *dn = NULL;
     struct sts *sts = NULL;
+    struct hostaddrs *ha = NULL;
     struct mx_target ti;
     size_t ai;
-    int connections;
+    int connections, refusals;
     char rerr[160], store_name[300];
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN, scan_rc;
@@ -1760,6 +1716,12 @@ main(int argc, char **argv)
     }
     mx_run_target(&cfg.std, &t);
     t0 = mx_now_ms();
+    ha = calloc(1, sizeof(*ha));
+    if (ha == NULL) {
+        mx_error_set(&err, MX_E_INTERNAL, "out of memory");
+        rc = mx_run_usage_error(LABEL, &err);
+        goto out;
+    }
     if (cfg.dane) {
         dn = calloc(1, sizeof(*dn));
         if (dn == NULL) {
@@ -1767,6 +1729,7 @@ main(int argc, char **argv)
             rc = mx_run_usage_error(LABEL, &err);
             goto out;
         }
+        dn->ha = ha;
         if (dane_lookup(&cfg, dn, &t, &err) != 0) {
             if (err.code != MX_E_RESOLVE) {
                 rc = mx_run_usage_error(LABEL, &err);
@@ -1779,12 +1742,19 @@ main(int argc, char **argv)
             rc = mx_run_emit(run->chk);
             goto out;
         }
-        /* every address of the host, as DANE senders may use any */
-        if (dn->naddrs > 0) {
-            t.addrs[0] = dn->addrs[0];
-            t.naddrs = 1;
-        }
+    } else if (!mx_is_address(cfg.std.host) &&
+               mx_target_resolve(&t, &err) == 0) {
+        /* a name: its addresses from the system's resolver (a failure is
+         * the scan's to report) */
+        for (ai = 0; ai < t.naddrs && ai < MX_MAX_ADDRS; ai++)
+            ha->a[ha->n++] = t.addrs[ai];
     }
+    /* every address of the host, as senders may use any: one scan each */
+    if (ha->n > 0) {
+        t.addrs[0] = ha->a[0];
+        t.naddrs = 1;
+    }
+    mx_error_clear(&err);
     if (cfg.mta_sts != NULL) {
         sts = calloc(1, sizeof(*sts));
         if (sts == NULL) {
@@ -1804,38 +1774,42 @@ main(int argc, char **argv)
             goto out;
         }
     }
-    if (dn != NULL && dn->naddrs == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
+    if (dn != NULL && ha->n == 0 && (dn->asked[Q_A] || dn->asked[Q_AAAA]))
         scan_rc = 1; /* no address in DNS: DANE senders cannot connect */
     else
         scan_rc = mx_certscan(&t, cfg.std.sni, &scan, &err);
     connections = scan.stats.connections;
-    for (ai = 1; dn != NULL && ai < dn->naddrs; ai++) {
+    refusals = scan.refusals;
+    for (ai = 1; ai < ha->n; ai++) {
         ti = t;
-        ti.addrs[0] = dn->addrs[ai];
-        dn->extra_rc[ai] =
-            mx_certscan(&ti, cfg.std.sni, &dn->extra[ai], &dn->extra_err[ai]);
-        connections += dn->extra[ai].stats.connections;
+        ti.addrs[0] = ha->a[ai];
+        ha->extra_rc[ai] =
+            mx_certscan(&ti, cfg.std.sni, &ha->extra[ai], &ha->extra_err[ai]);
+        connections += ha->extra[ai].stats.connections;
+        refusals += ha->extra[ai].refusals;
     }
     if (sts != NULL)
-        sts_fetch_policy(&cfg, sts, &t);
-    if (dn != NULL)
-        dn->first_err = err;
-    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts);
+        mx_sts_retrieve(&sts->l, cfg.cafile, t.deadline);
+    ha->first_err = err;
+    evaluate(run, &scan, &t, scan_rc == 0, dn, scan_rc, sts, ha);
     if (scan_rc == 1) {
         /* not scanned: the DANE lines say why */
     } else if (scan_rc != 0) {
         report_run(run->chk, &scan, &t,
-                   mx_err_state(err.code, cfg.std.timeout_state), err.msg);
+                   mx_err_state(err.code, cfg.std.timeout_state), err.msg,
+                   connections, refusals, ha->n);
         mx_check_summary(run->chk,
                          mx_err_state(err.code, cfg.std.timeout_state), "%s",
                          err.msg);
     } else if (scan.n == 0) {
         snprintf(rerr, sizeof(rerr), "no TLS handshake: %.120s", scan.refusal);
-        report_run(run->chk, &scan, &t, MX_CRITICAL, rerr);
+        report_run(run->chk, &scan, &t, MX_CRITICAL, rerr, connections,
+                   refusals, ha->n);
         mx_check_summary(run->chk, MX_CRITICAL, "no TLS handshake with %s: %s",
                          t.host, scan.refusal);
     } else {
-        report_run(run->chk, &scan, &t, MX_OK, NULL);
+        report_run(run->chk, &scan, &t, MX_OK, NULL, connections, refusals,
+                   ha->n);
     }
     /* what the scheduler met: a connection limit, a run too long for -t */
     mx_target_report(run->chk, &t, cfg.std.timeout_state);
@@ -1862,6 +1836,11 @@ out:
     if (dn != NULL) {
         dane_free(dn);
         free(dn);
+    }
+    if (ha != NULL) {
+        for (ai = 0; ai < MX_MAX_ADDRS; ai++)
+            mx_certscan_free(&ha->extra[ai]);
+        free(ha);
     }
     mx_certscan_free(&scan);
     mx_argv_free(nargc, nargv);

@@ -23,13 +23,17 @@
 
 #include "config.h"
 
+#include "certinfo.h"
+#include "clientlib.h"
 #include "dane.h"
+#include "danebase.h"
 #include "learn.h"
 #include "log.h"
 #include "net.h"
 #include "opts.h"
 #include "peerprep.h"
 #include "peers.h"
+#include "peers_outbound.h"
 #include "profile.h"
 #include "range.h"
 #include "registry.h"
@@ -37,8 +41,11 @@
 #include "result.h"
 #include "runner.h"
 #include "simulate.h"
+#include "stsget.h"
 #include "strnum.h"
 #include "suites.h"
+#include "traffic.h"
+#include "utctime.h"
 
 #define LABEL           "TLS PEERS"
 #define DEFAULT_MAX_AGE (30L * 86400)
@@ -62,6 +69,12 @@ enum {
     OPT_DNS_ANCHOR,
     OPT_PEER_AUTH,
     OPT_PARALLEL,
+    OPT_MTA_STS,
+    OPT_CA_FILE,
+    OPT_PEER_CLIENT,
+    OPT_LIST_CLIENTS,
+    OPT_OUR_CLIENT,
+    OPT_LEARN_FROM,
     OPT_PERF_PEERS,
 };
 
@@ -76,6 +89,9 @@ struct cfg {
     const char *peer_groups;
     const char *peer_sigalgs;
     const char *peer_hello;
+    char peer_client[1100]; /* --peer-client: its recording */
+    int list_clients;
+    const char *our_client; /* --our-client: the outbound direction */
     enum mx_state peer_severity;
     unsigned peer_auth;
     int peer_auth_given;
@@ -83,8 +99,12 @@ struct cfg {
     long max_age;
     int max_age_given;
     int learn;
-    const char *dns_server;
+    const char *learn_from; /* --learn-from=SOURCE */
+    const char *dns_server; /* ADDR@PORT, or NULL */
+    char dns_server_buf[80];
     const char *dns_anchor;
+    const char *mta_sts; /* --mta-sts=DOMAIN */
+    const char *cafile;  /* --ca-file: MTA-STS trust store */
     long long parallel;
     long long perf_peers; /* per-peer perfdata up to this many peers */
     struct mx_range warn;
@@ -116,7 +136,11 @@ help(struct mx_buf *b)
         "  check_tls_peers -H HOST --peer-ciphers=LIST "
         "[--peer-protocols=LIST]\n"
         "  check_tls_peers -H HOST --peer-clienthello=FILE\n"
+        "  check_tls_peers -H HOST --peer-client=NAME\n"
+        "  check_tls_peers --list-clients\n"
+        "  check_tls_peers -f PEERS-FILE --our-client=NAME|FILE\n"
         "  check_tls_peers --learn -f PEERS-FILE [--cache-dir=DIR]\n"
+        "  check_tls_peers --learn-from=SOURCE -f PEERS-FILE [--cache-dir=DIR]\n"
         "\n"
         "Options:\n"
         " -f, --peers-file=FILE\n"
@@ -135,9 +159,27 @@ help(struct mx_buf *b)
         "    by the linked OpenSSL when it sends the same lists and key "
         "share,\n"
         "    else sent byte for byte (see the man page).\n"
+        " --peer-client=NAME\n"
+        "    One peer given by a client of the library of recorded mail "
+        "clients\n"
+        "    (Postfix, Exim, msmtp, ...: --list-clients), as 'client = NAME' "
+        "in a\n"
+        "    peers file; replayed like --peer-clienthello.\n"
+        " --list-clients\n"
+        "    List the client library (" MXTLS_CLIENTSDIR ",\n"
+        "    or $MXTLS_CLIENTS_DIR): name, program, version, TLS library, "
+        "settings.\n"
+        " --our-client=NAME|FILE\n"
+        "    The other direction: will our MTA's client (a client of the "
+        "library, or\n"
+        "    a recorded ClientHello) negotiate with the MX of each 'mx =' "
+        "peer? Predicted\n"
+        "    from the profiles --learn cached, without contacting the "
+        "peers; a failure\n"
+        "    names our smtp_tls_* setting to change. With -f, without -H.\n"
         " --peer-name=NAME, --peer-severity=critical|warning\n"
         "    Name and severity of the command-line peer (peer, critical).\n"
-        " --peer-authenticates=dane|none\n"
+        " --peer-authenticates=dane|mta-sts|none\n"
         "    The command-line peer authenticates this server by DANE (RFC "
         "7672), as\n"
         "    'authenticates = dane' in the peers file: the certificate it "
@@ -152,8 +194,30 @@ help(struct mx_buf *b)
         "(opportunistic TLS);\n"
         "    a failed lookup: UNKNOWN. A peer simulated by a raw ClientHello "
         "says\n"
-        "    'certificate not verified (raw probe)'. MTA-STS is not "
-        "supported.\n"
+        "    'certificate not verified (raw probe)'. mta-sts: as "
+        "'authenticates =\n"
+        "    mta-sts', the peer applies the policy of --mta-sts.\n"
+        " --mta-sts=DOMAIN\n"
+        "    The MTA-STS policy (RFC 8461) of DOMAIN, for the peers that "
+        "authenticate\n"
+        "    by mta-sts: fetched once per run after the handshakes (TXT "
+        "_mta-sts.DOMAIN,\n"
+        "    validated, then https://mta-sts.DOMAIN/.well-known/mta-sts.txt). "
+        "The\n"
+        "    host (-H, or --sni with -H ADDRESS) must match an mx of the "
+        "policy, and\n"
+        "    the certificate each such peer gets must chain to the trust store "
+        "and be\n"
+        "    valid for the host. Mode enforce and a mismatch: the peer fails "
+        "(its\n"
+        "    severity); testing: WARNING (deferred under enforce); none, or no "
+        "policy:\n"
+        "    a note; a policy that cannot be fetched or parsed: a note naming "
+        "why.\n"
+        " --ca-file=FILE\n"
+        "    MTA-STS: the CA certificates trusted instead of the system's "
+        "store (for\n"
+        "    both the policy's web server and the mail server's chain).\n"
         " --cache-dir=DIR\n"
         "    Learned peer profiles (default " MXTLS_CACHEDIR ").\n"
         "    A profile must be a regular file, not a link, owned by this user, "
@@ -174,6 +238,23 @@ help(struct mx_buf *b)
         "(default\n"
         "    timeout 120 s). Run it from cron, not from the monitoring "
         "system.\n"
+        " --learn-from=FILE, DIRECTORY or iface:NAME:SECONDS\n"
+        "    Learn each peer's real client from the mail it sends: every "
+        "ClientHello\n"
+        "    after STARTTLS (or on port 465) in a pcap/pcapng file, a "
+        "directory of\n"
+        "    rotated captures, or a live capture on interface NAME for "
+        "SECONDS\n"
+        "    (needs CAP_NET_RAW; ports 25, 465, 587 and -p) goes to the peer "
+        "whose\n"
+        "    'from =' holds its sender (networks, or host names confirmed by "
+        "PTR\n"
+        "    and A/AAAA through --dns-server); the peer's profile then keeps "
+        "the\n"
+        "    real hello, replayed at check time (it wins over 'mx ='). "
+        "Senders of\n"
+        "    no peer are listed, most frequent first; a changed hello is "
+        "WARNING.\n"
         " --dns-server=ADDR[:PORT], [ADDR]:PORT or ADDR@PORT\n"
         "    The DNS server asked for MX records (--learn) and TLSA records "
         "(DANE\n"
@@ -201,7 +282,9 @@ help(struct mx_buf *b)
            "/etc/mxtls/peers.conf\n"
            "  check_tls_peers -H 127.0.0.1 --peer-protocols=TLSv1.2 \\\n"
            "      --peer-ciphers=ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA\n"
-           "  check_tls_peers --learn -f /etc/mxtls/peers.conf\n");
+           "  check_tls_peers --learn -f /etc/mxtls/peers.conf\n"
+           "  check_tls_peers --learn-from=/var/tmp/smtp.pcap -f "
+           "/etc/mxtls/peers.conf\n");
 }
 
 static int
@@ -247,7 +330,33 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
         cfg->peer_sigalgs = arg;
         return 1;
     case OPT_PEER_HELLO:
-        cfg->peer_hello = arg;
+    case OPT_PEER_CLIENT:
+        if (cfg->peer_hello != NULL) {
+            mx_error_set(err, MX_E_USAGE,
+                         "--peer-clienthello and --peer-client: one "
+                         "recorded ClientHello per command-line peer");
+            return -1;
+        }
+        if (opt == OPT_PEER_HELLO) {
+            cfg->peer_hello = arg;
+            return 1;
+        }
+        if (mx_clientlib_path(NULL, arg, cfg->peer_client,
+                              sizeof(cfg->peer_client), err) != 0) {
+            char m[sizeof(err->msg)];
+            snprintf(m, sizeof(m), "%s", err->msg);
+            mx_error_set(err, err->code, "--peer-client: %s", m);
+            return -1;
+        }
+        cfg->peer_hello = cfg->peer_client;
+        return 1;
+    case OPT_LIST_CLIENTS:
+        cfg->list_clients = 1;
+        cfg->std.host_optional = 1;
+        return 1;
+    case OPT_OUR_CLIENT:
+        cfg->our_client = arg;
+        cfg->std.host_optional = 1;
         return 1;
     case OPT_PEER_SEVERITY:
         cfg->peer_severity = mx_state_parse(arg);
@@ -271,8 +380,20 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
     case OPT_LEARN:
         cfg->learn = 1;
         return 1;
+    case OPT_PERF_PEERS:
+        return mx_parse_bounded(arg, "--perfdata-peers", 0, MX_PEERS_MAX,
+                                &cfg->perf_peers, err) == 0
+                   ? 1
+                   : -1;
+    case OPT_LEARN_FROM: /* learning, from traffic rather than the MX */
+        cfg->learn = 1;
+        cfg->learn_from = arg;
+        return 1;
     case OPT_DNS_SERVER:
-        cfg->dns_server = arg;
+        if (mx_vres_server_parse(arg, cfg->dns_server_buf,
+                                 sizeof(cfg->dns_server_buf), err) != 0)
+            return -1;
+        cfg->dns_server = cfg->dns_server_buf;
         return 1;
     case OPT_DNS_ANCHOR:
         cfg->dns_anchor = arg;
@@ -286,14 +407,15 @@ peers_option(int opt, const char *arg, void *vcfg, struct mx_error *err)
             return -1;
         }
         return 1;
+    case OPT_MTA_STS:
+        cfg->mta_sts = arg;
+        return 1;
+    case OPT_CA_FILE:
+        cfg->cafile = arg;
+        return 1;
     case OPT_PARALLEL:
         return mx_parse_bounded(arg, "--parallel", 1, MX_SCHED_MAX,
                                 &cfg->parallel, err) == 0
-                   ? 1
-                   : -1;
-    case OPT_PERF_PEERS:
-        return mx_parse_bounded(arg, "--perfdata-peers", 0, MX_PEERS_MAX,
-                                &cfg->perf_peers, err) == 0
                    ? 1
                    : -1;
     case 'w':
@@ -331,10 +453,16 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"max-age", required_argument, NULL, OPT_MAX_AGE},
         {"learn", no_argument, NULL, OPT_LEARN},
+        {"learn-from", required_argument, NULL, OPT_LEARN_FROM},
         {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
         {"dns-anchor", required_argument, NULL, OPT_DNS_ANCHOR},
         {"peer-authenticates", required_argument, NULL, OPT_PEER_AUTH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"mta-sts", required_argument, NULL, OPT_MTA_STS},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"peer-client", required_argument, NULL, OPT_PEER_CLIENT},
+        {"list-clients", no_argument, NULL, OPT_LIST_CLIENTS},
+        {"our-client", required_argument, NULL, OPT_OUR_CLIENT},
         {"perfdata-peers", required_argument, NULL, OPT_PERF_PEERS},
         {"warning", required_argument, NULL, 'w'},
         {"critical", required_argument, NULL, 'c'},
@@ -344,13 +472,24 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
 
     /* --learn needs no -H: look for it before the standard checks run */
     for (i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--learn") == 0)
+        if (strcmp(argv[i], "--learn") == 0 ||
+            strncmp(argv[i], "--learn-from", 12) == 0)
             cfg->std.host_optional = 1;
     if (mx_run_options(argc, argv, "f:w:c:", longopts, peers_option, cfg,
                        &cfg->std, err) != 0)
         return -1;
     if (cfg->std.want_help || cfg->std.want_version)
         return 0;
+    if (cfg->list_clients)
+        return 0;
+    if (cfg->our_client != NULL &&
+        (cfg->std.host != NULL || cfg->learn || cfg->peers_file == NULL)) {
+        mx_error_set(err, MX_E_USAGE,
+                     "--our-client checks the peers' MX (outbound) from a "
+                     "peers file (-f) and the cached profiles: give it -f, "
+                     "not -H or --learn");
+        return -1;
+    }
     if (cfg->learn && cfg->peers_file == NULL) {
         mx_error_set(err, MX_E_USAGE, "--learn needs a peers file (-f)");
         return -1;
@@ -375,42 +514,10 @@ parse_args(int argc, char **argv, void *vcfg, struct mx_error *err)
         mx_error_set(err, MX_E_USAGE,
                      "--peer-authenticates is for the command-line peer "
                      "(--peer-ciphers, ...); in a peers file, say "
-                     "'authenticates = dane'");
+                     "'authenticates = dane' or 'mta-sts'");
         return -1;
     }
     return 0;
-}
-
-/*
- * --dns-server in either form: dns.c's (ADDR, ADDR:PORT, [ADDR]:PORT) for
- * the MX lookups of --learn, libunbound's (ADDR[@PORT]) for DANE. at: 1
- * for libunbound's form. 0, or -1 when it does not fit out.
- */
-static int
-server_form(const char *s, int at, char *out, size_t cap)
-{
-    const char *sep = strchr(s, '@'), *close;
-    int n;
-
-    if (at && sep == NULL) {
-        close = s[0] == '[' ? strstr(s, "]:") : NULL;
-        sep = strchr(s, ':');
-        if (close != NULL)
-            n = snprintf(out, cap, "%.*s@%s", (int)(close - s - 1), s + 1,
-                         close + 2);
-        else if (sep != NULL && strchr(sep + 1, ':') == NULL)
-            n = snprintf(out, cap, "%.*s@%s", (int)(sep - s), s, sep + 1);
-        else
-            n = snprintf(out, cap, "%s", s);
-    } else if (!at && sep != NULL) {
-        if (memchr(s, ':', (size_t)(sep - s)) != NULL)
-            n = snprintf(out, cap, "[%.*s]:%s", (int)(sep - s), s, sep + 1);
-        else
-            n = snprintf(out, cap, "%.*s:%s", (int)(sep - s), s, sep + 1);
-    } else {
-        n = snprintf(out, cap, "%s", s);
-    }
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 /*
@@ -419,53 +526,79 @@ server_form(const char *s, int at, char *out, size_t cap)
  * handshakes, and the chain each such peer got checked against it.
  */
 struct pdane {
-    int wanted;          /* a peer that ran authenticates by DANE */
-    int rc;              /* the lookup: 0, or -1 with err */
-    struct mx_error err; /* why it failed */
-    char base[256];      /* the TLSA base domain */
-    char owner[300];     /* _PORT._tcp.BASE */
+    int wanted;             /* a peer that ran authenticates by DANE */
+    int rc;                 /* the lookup: 0, or -1 with err */
+    struct mx_error err;    /* why it failed */
+    char base[256];         /* the TLSA base domain */
+    char owner[300];        /* _PORT._tcp.TLSABASE, the TLSA name used */
+    struct mx_tlsa_base tb; /* the TLSA base after CNAMEs */
     struct mx_vresolver *vr;
     struct mx_vquery q;
     struct mx_tlsa recs[MX_TLSA_MAX];
     size_t nrecs;
     size_t usable;
     char (*note)[400]; /* per peer: the DANE words of an accepted peer */
+    /* per peer: 1 when it negotiates but fails its authentication (mail
+     * deferred), 2 when it would under MTA-STS enforce (mode testing), 3
+     * when it negotiates and its authentication could not be judged */
+    unsigned char *deferred;
 };
+
+/* The server's name (-H NAME, or --sni with -H ADDRESS) into out: 0, or
+ * -1 when there is none. */
+static int
+server_name(const struct cfg *cfg, char *out, size_t cap)
+{
+    if (!mx_is_address(cfg->std.host))
+        snprintf(out, cap, "%s", cfg->std.host);
+    else if (cfg->std.sni_given && cfg->std.sni != NULL)
+        snprintf(out, cap, "%s", cfg->std.sni);
+    else
+        return -1;
+    return 0;
+}
+
+/* The validator of the DANE and MTA-STS peers (--dns-anchor,
+ * --dns-server), or NULL with err. */
+static struct mx_vresolver *
+peer_resolver(const struct cfg *cfg, struct mx_error *err)
+{
+    return mx_vres_new(cfg->dns_anchor, cfg->dns_server, err);
+}
 
 static void
 pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
 {
-    char server[300];
+    struct mx_vquery q[2];
     size_t j;
 
     d->rc = -1;
-    if (!mx_is_address(cfg->std.host))
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.host);
-    else if (cfg->std.sni_given && cfg->std.sni != NULL)
-        snprintf(d->base, sizeof(d->base), "%s", cfg->std.sni);
-    else {
+    if (server_name(cfg, d->base, sizeof(d->base)) != 0) {
         mx_error_set(&d->err, MX_E_USAGE,
                      "DANE: the TLSA records need the server's name: -H NAME, "
                      "or --sni=NAME with -H ADDRESS");
         return;
     }
     snprintf(d->owner, sizeof(d->owner), "_%d._tcp.%s", cfg->std.port, d->base);
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 1, server, sizeof(server)) != 0) {
-        mx_error_set(&d->err, MX_E_USAGE, "--dns-server: too long");
-        return;
-    }
-    d->vr = mx_vres_new(cfg->dns_anchor,
-                        cfg->dns_server != NULL ? server : NULL, &d->err);
+    d->vr = peer_resolver(cfg, &d->err);
     if (d->vr == NULL)
         return;
-    mx_vquery_set(&d->q, d->owner, MX_RR_TLSA);
-    if (mx_vres_run(d->vr, &d->q, 1, dl, &d->err) != 0) {
+    /* TLSA, and the address lookup that tells an alias (RFC 7672 2.2.2) */
+    mx_vquery_set(&q[0], d->owner, MX_RR_TLSA);
+    mx_vquery_set(&q[1], d->base, MX_RR_A);
+    if (mx_vres_run(d->vr, q, 2, dl, &d->err) != 0 ||
+        mx_tlsa_base_resolve(d->vr, d->base, cfg->std.port, &q[1], 1, &q[0], dl,
+                             &d->tb, &d->err) != 0) {
         char m[sizeof(d->err.msg)];
         snprintf(m, sizeof(m), "%s", d->err.msg);
         mx_error_set(&d->err, d->err.code, "DANE: %s", m);
+        mx_vquery_free(&q[0]);
+        mx_vquery_free(&q[1]);
         return;
     }
+    d->q = q[0];
+    mx_vquery_free(&q[1]);
+    snprintf(d->owner, sizeof(d->owner), "%s", d->tb.owner);
     d->rc = 0;
     if (d->q.status == MX_VRES_SECURE)
         for (j = 0; j < d->q.n && d->nrecs < MX_TLSA_MAX; j++)
@@ -481,6 +614,24 @@ pdane_lookup(const struct cfg *cfg, struct pdane *d, struct mx_deadline dl)
  * turned into a failure (no match, bogus records: DANE senders defer) or
  * an error (no answer from DNS).
  */
+/* Peer i negotiated, but its authentication could not be judged (no
+ * answer from DNS, a usage error): its error is e. */
+static void
+unjudged(struct pdane *d, size_t i, struct mx_sim *s, const struct mx_error *e)
+{
+    s->state = MX_SIM_ERROR;
+    s->err = *e;
+    d->deferred[i] = 3;
+}
+
+/* Peer i negotiated and fails its authentication: mail deferred. */
+static void
+deferred(struct pdane *d, size_t i, struct mx_sim *s)
+{
+    s->state = MX_SIM_FAIL;
+    d->deferred[i] = 1;
+}
+
 static void
 pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
 {
@@ -490,13 +641,12 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     struct mx_error e;
 
     if (d->rc != 0) {
-        s->state = MX_SIM_ERROR;
-        s->err = d->err;
+        unjudged(d, i, s, &d->err);
         return;
     }
     switch (d->q.status) {
     case MX_VRES_BOGUS:
-        s->state = MX_SIM_FAIL;
+        deferred(d, i, s);
         snprintf(s->why, sizeof(s->why), "TLSA bogus (DANE): mail deferred");
         snprintf(s->detail, sizeof(s->detail),
                  "the TLSA records of %s are bogus (%.100s): DANE senders "
@@ -512,10 +662,10 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
                  d->owner);
         return;
     default:
-        s->state = MX_SIM_ERROR;
-        mx_error_set(&s->err, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
+        mx_error_set(&e, MX_E_RESOLVE, "DANE: TLSA lookup of %s %s%s%s",
                      d->owner, mx_vres_status_name(d->q.status),
                      d->q.why[0] ? ": " : "", d->q.why);
+        unjudged(d, i, s, &e);
         return;
     }
     if (d->q.n == 0) {
@@ -540,7 +690,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
     }
     snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
     mx_error_clear(&e);
-    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->base, time(NULL), &res,
+    if (mx_dane_check(s->chain, d->recs, d->nrecs, d->tb.base, time(NULL), &res,
                       &e) != 0) {
         s->state = MX_SIM_ERROR;
         s->err = e;
@@ -551,7 +701,7 @@ pdane_judge(struct pdane *d, size_t i, struct mx_sim *s)
         snprintf(note, cap, "DANE: %s certificate matches TLSA %s", label, rec);
         return;
     }
-    s->state = MX_SIM_FAIL;
+    deferred(d, i, s);
     snprintf(s->why, sizeof(s->why),
              "gets the %s certificate, which matches no TLSA record (DANE): "
              "mail deferred",
@@ -570,6 +720,209 @@ pdane_free(struct pdane *d)
     mx_vquery_free(&d->q);
     mx_vres_free(d->vr);
     free(d->note);
+    free(d->deferred);
+}
+
+/*
+ * MTA-STS for the peers that authenticate this server by it (RFC 8461):
+ * the policy of --mta-sts, got once per run after the handshakes
+ * (common/stsget.c), and the chain each such peer got judged against it
+ * (mx_sts_judge). The words go to the DANE block's note and deferred.
+ */
+struct psts {
+    int wanted;          /* a peer that ran authenticates by MTA-STS */
+    int rc;              /* the lookup: 0, or -1 with err */
+    struct mx_error err; /* why it failed */
+    char host[256];      /* the MX host the policy must list */
+    struct mx_vresolver *vr;
+    X509_STORE *store;
+    char store_name[300];
+    struct mx_sts_lookup l;
+};
+
+static void
+psts_lookup(const struct cfg *cfg, struct psts *p, struct mx_deadline dl)
+{
+    p->rc = -1;
+    if (cfg->mta_sts == NULL) {
+        mx_error_set(&p->err, MX_E_USAGE,
+                     "MTA-STS: a peer authenticates by mta-sts: give the "
+                     "policy's domain with --mta-sts=DOMAIN");
+        return;
+    }
+    if (server_name(cfg, p->host, sizeof(p->host)) != 0) {
+        mx_error_set(&p->err, MX_E_USAGE,
+                     "MTA-STS: the policy lists the server's name: -H NAME, "
+                     "or --sni=NAME with -H ADDRESS");
+        return;
+    }
+    p->store = mx_trust_load(cfg->cafile, NULL, &p->err);
+    if (p->store == NULL)
+        return;
+    if (cfg->cafile != NULL)
+        snprintf(p->store_name, sizeof(p->store_name), "--ca-file %.200s",
+                 cfg->cafile);
+    else
+        snprintf(p->store_name, sizeof(p->store_name),
+                 "the system store (%.200s)", mx_trust_system_dir());
+    p->vr = peer_resolver(cfg, &p->err);
+    if (p->vr == NULL)
+        return;
+    if (mx_sts_discover(p->vr, cfg->mta_sts, dl, &p->l, &p->err) != 0) {
+        char m[sizeof(p->err.msg)];
+        snprintf(m, sizeof(m), "%s", p->err.msg);
+        mx_error_set(&p->err, p->err.code, "MTA-STS: %s", m);
+        return;
+    }
+    mx_sts_retrieve(&p->l, cfg->cafile, dl);
+    p->rc = 0;
+}
+
+/* Judge accepted MTA-STS peer i: a note, a failure (enforce), a warning
+ * (testing) or an error (no answer from DNS). */
+static void
+psts_judge(struct psts *p, struct pdane *d, size_t i, struct mx_sim *s)
+{
+    char *note = d->note[i], label[64], why[300];
+    const size_t cap = sizeof(d->note[i]);
+    const struct mx_sts_policy *pol = &p->l.pol;
+    enum mx_sts_verdict v;
+    struct mx_error e;
+
+    if (p->rc != 0) {
+        unjudged(d, i, s, &p->err);
+        return;
+    }
+    switch (p->l.outcome) {
+    case MX_STS_NO_ANSWER:
+        mx_error_set(&e, MX_E_RESOLVE, "%s", p->l.why);
+        unjudged(d, i, s, &e);
+        return;
+    case MX_STS_ABSENT:
+        snprintf(note, cap,
+                 "MTA-STS: no policy for %s: opportunistic TLS, certificate "
+                 "not checked",
+                 p->l.domain);
+        return;
+    case MX_STS_BROKEN:
+        snprintf(note, cap,
+                 "MTA-STS: no usable policy (see its line): a sender "
+                 "without a cached policy delivers unchecked");
+        return;
+    case MX_STS_GOT:
+        break;
+    }
+    if (pol->mode == MX_STS_NONE) {
+        snprintf(note, cap,
+                 "MTA-STS: %s's policy is mode none: certificate not checked",
+                 p->l.domain);
+        return;
+    }
+    if (s->chain == NULL || sk_X509_num(s->chain) == 0) {
+        snprintf(note, cap, "MTA-STS: certificate not verified (%s)",
+                 s->engine == MX_ENGINE_RAW ? "raw probe"
+                                            : "no certificate kept");
+        return;
+    }
+    snprintf(label, sizeof(label), "%s", s->cert[0] ? s->cert : "server's");
+    v = mx_sts_judge(pol, p->host, s->chain, p->store, p->store_name,
+                     time(NULL), why, sizeof(why));
+    if (v == MX_STS_ERROR) {
+        mx_error_set(&e, MX_E_INTERNAL, "MTA-STS: %s", why);
+        unjudged(d, i, s, &e);
+        return;
+    }
+    if (v == MX_STS_VALID) {
+        snprintf(note, cap, "MTA-STS (%s): %s certificate valid for %s",
+                 mx_sts_mode_name(pol->mode), label, p->host);
+        return;
+    }
+    if (pol->mode == MX_STS_TESTING) {
+        d->deferred[i] = 2;
+        if (v == MX_STS_INVALID)
+            snprintf(note, cap,
+                     "gets the %s certificate, which is not valid for %.80s "
+                     "under MTA-STS (%.120s): mail would be deferred under "
+                     "enforce (policy in testing)",
+                     label, p->host, why);
+        else
+            snprintf(note, cap,
+                     "%s matches no mx of the MTA-STS policy: mail would be "
+                     "deferred under enforce (policy in testing)",
+                     p->host);
+        return;
+    }
+    deferred(d, i, s);
+    if (v == MX_STS_UNLISTED) {
+        snprintf(s->why, sizeof(s->why),
+                 "%s is not an mx of the MTA-STS policy (enforce): mail "
+                 "deferred",
+                 p->host);
+        snprintf(s->detail, sizeof(s->detail),
+                 "%s matches no mx of %s's MTA-STS policy (enforce, id %s): "
+                 "MTA-STS senders defer mail",
+                 p->host, p->l.domain, p->l.id);
+        return;
+    }
+    snprintf(s->why, sizeof(s->why),
+             "gets the %s certificate, which is not valid for %s under "
+             "MTA-STS (enforce): mail deferred",
+             label, p->host);
+    snprintf(s->detail, sizeof(s->detail),
+             "gets the %s certificate (%s %s), which is not valid for %.100s "
+             "under %.100s's MTA-STS policy (enforce, id %s): %.200s: MTA-STS "
+             "senders defer mail",
+             label, mx_version_name(s->version), mx_suite_name(s->suite),
+             p->host, p->l.domain, p->l.id, why);
+}
+
+/* The policy once, every accepted MTA-STS peer judged, and a line about
+ * the policy (WARNING when senders cannot use it). */
+static void
+psts_run(const struct cfg *cfg, struct psts *p, struct pdane *d,
+         struct mx_check *chk, struct mx_prepared *pp, struct mx_deadline dl)
+{
+    struct mx_node *n;
+    size_t i;
+
+    psts_lookup(cfg, p, dl);
+    for (i = 0; i < pp->peers.n; i++)
+        if (mx_prep_checked(&pp->e[i]) &&
+            (pp->peers.v[i].auth & MX_PEER_AUTH_MTASTS) &&
+            pp->e[i].sim.state == MX_SIM_OK)
+            psts_judge(p, d, i, &pp->e[i].sim);
+    if (p->rc != 0)
+        return; /* each peer carries the error */
+    switch (p->l.outcome) {
+    case MX_STS_GOT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS %s: id %s, mode %s, max_age %ld, %zu mx; %s %s "
+                     "listed (trust store %s)",
+                     p->l.domain, p->l.id, mx_sts_mode_name(p->l.pol.mode),
+                     p->l.pol.max_age, p->l.pol.nmx, p->host,
+                     mx_sts_listed(&p->l.pol, p->host) ? "is" : "is not",
+                     p->store_name);
+        break;
+    case MX_STS_BROKEN:
+        /* as check_tls_cert: senders see no usable policy */
+        n = mx_check_add(chk, NULL, MX_WARNING, "%s", p->l.why);
+        mx_node_summary(n, "%s", p->l.why);
+        break;
+    case MX_STS_ABSENT:
+        mx_check_add(chk, NULL, MX_OK,
+                     "MTA-STS: no policy for %s (no v=STSv1 TXT record at %s)",
+                     p->l.domain, p->l.txt_name);
+        break;
+    case MX_STS_NO_ANSWER:
+        break; /* each peer carries the error */
+    }
+}
+
+static void
+psts_free(struct psts *p)
+{
+    mx_vres_free(p->vr);
+    X509_STORE_free(p->store);
 }
 
 /* Where this run's peers come from. */
@@ -600,6 +953,27 @@ show_groups_count(struct mx_buf *b, const struct mx_profile *p)
                   p->ngroups == 1 ? "" : "s");
 }
 
+/* --list-clients: the client library, one line per client. */
+static void
+list_clients(struct mx_check *chk)
+{
+    struct mx_clients lib;
+    struct mx_error err;
+    size_t i;
+
+    if (mx_clientlib_load(NULL, &lib, &err) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN, "%s", err.msg);
+        return;
+    }
+    mx_check_summary(chk, MX_OK, "%zu recorded client%s in %s", lib.n,
+                     lib.n == 1 ? "" : "s", lib.dir);
+    for (i = 0; i < lib.n; i++)
+        mx_check_add(chk, NULL, MX_OK, "%s: %s; %s; %s; %s; recorded %s",
+                     lib.v[i].name, lib.v[i].program, lib.v[i].version,
+                     lib.v[i].library, lib.v[i].settings, lib.v[i].recorded);
+    mx_clientlib_free(&lib);
+}
+
 /* --learn: every mx peer, one after the other. */
 static int
 learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
@@ -612,13 +986,6 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     struct mx_perf pd;
     size_t i, k;
     int learned = 0, failed = 0;
-    char server[300];
-
-    if (cfg->dns_server != NULL &&
-        server_form(cfg->dns_server, 0, server, sizeof(server)) != 0) {
-        mx_check_summary(chk, MX_UNKNOWN, "--dns-server: too long");
-        return 0;
-    }
     /* A cache that cannot take the profiles is a local mistake: say so
      * before spending minutes on foreign servers. */
     if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
@@ -631,8 +998,8 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
         const struct mx_peer *p = &peers->v[i];
         if (p->kind != MX_PEER_MX)
             continue;
-        if (mx_learn(p->name, p->mx, cfg->dns_server != NULL ? server : NULL,
-                     dl, (int)cfg->parallel, &prof, &err) != 0) {
+        if (mx_learn(p->name, p->mx, cfg->dns_server, dl, (int)cfg->parallel,
+                     &prof, &err) != 0) {
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: cannot learn from %s: %s", p->name, p->mx,
                              err.msg);
@@ -681,6 +1048,154 @@ learn(const struct cfg *cfg, struct mx_peers *peers, struct mx_check *chk)
     return 0;
 }
 
+/* --learn-from: the one call into traffic.c, and what it found, one line
+ * per peer learned and per sender of no peer. */
+#define CANDIDATES_SHOWN 20
+
+static void
+learn_traffic(const struct cfg *cfg, const struct mx_peers *peers,
+              struct mx_check *chk)
+{
+    struct mx_traffic_opts o;
+    struct mx_traffic t;
+    struct mx_error err;
+    struct mx_perf pd;
+    struct mx_node *n;
+    char first[32], last[32];
+    unsigned ports[1];
+    size_t i;
+    int changed = 0, failed = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.source = cfg->learn_from;
+    o.cache_dir = cfg->cache_dir;
+    o.dns_anchor = cfg->dns_anchor;
+    o.names = 1;
+    o.names_timeout = cfg->std.timeout;
+    o.dns_server = cfg->dns_server;
+    if (cfg->std.port != 25 && cfg->std.port != 465 && cfg->std.port != 587) {
+        ports[0] = (unsigned)cfg->std.port;
+        o.ports = ports;
+        o.nports = 1;
+    }
+    if (access(cfg->cache_dir, W_OK | X_OK) != 0) {
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "cannot write to cache directory %s: %s",
+                         cfg->cache_dir, strerror(errno));
+        return;
+    }
+    if (mx_traffic_learn(&o, peers, &t, &err) != 0) {
+        mx_check_summary(chk, mx_err_state(err.code, cfg->std.timeout_state),
+                         "%s", err.msg);
+        return;
+    }
+    for (i = 0; i < t.npeers; i++) {
+        const struct mx_traffic_peer *tp = &t.peers[i];
+        const char *name = peers->v[tp->peer].name;
+
+        mx_utc_format((time_t)tp->first, first, sizeof(first));
+        mx_utc_format((time_t)tp->last, last, sizeof(last));
+        mx_check_add(chk, NULL, MX_OK,
+                     "%s: %lu ClientHello%s from %s, %lu alike; %s; JA4 %s, "
+                     "JA3 %s; first %s, last %s",
+                     name, tp->hellos, tp->hellos == 1 ? "" : "s", tp->senders,
+                     tp->agree, tp->offer, tp->ja4, tp->ja3, first, last);
+        if (tp->change[0] != '\0') {
+            n = mx_check_add(chk, NULL, MX_WARNING,
+                             "%s: its client changed: %s", name, tp->change);
+            mx_node_summary(n, "%s changed its client", name);
+            changed++;
+        }
+        if (tp->profile_error[0] != '\0') {
+            n = mx_check_add(chk, NULL, MX_UNKNOWN,
+                             "%s: no profile written: %s", name,
+                             tp->profile_error);
+            mx_node_summary(n, "%s: %s", name, tp->profile_error);
+            failed++;
+        }
+    }
+    for (i = 0; i < peers->n; i++) {
+        size_t k;
+
+        if (peers->v[i].from[0] == '\0')
+            continue;
+        for (k = 0; k < t.npeers && t.peers[k].peer != i; k++)
+            ;
+        if (k == t.npeers)
+            mx_check_add(chk, NULL, MX_OK,
+                         "%s: no ClientHello from %s in this capture",
+                         peers->v[i].name, peers->v[i].from);
+    }
+    for (i = 0; i < t.ncands && i < CANDIDATES_SHOWN; i++) {
+        const struct mx_traffic_sender *c = &t.cands[i];
+
+        mx_check_add(chk, NULL, MX_OK,
+                     "not in the peers file: %s%s%s%s: %lu ClientHello%s, %s; "
+                     "JA4 %s%s%s",
+                     c->addr, c->name[0] ? " (" : "", c->name,
+                     c->name[0] ? ")" : "", c->hellos,
+                     c->hellos == 1 ? "" : "s", c->offer, c->ja4,
+                     c->change[0] ? "; changed: " : "", c->change);
+    }
+    if (t.ncands > CANDIDATES_SHOWN)
+        mx_check_add(chk, NULL, MX_OK,
+                     "and %zu more senders not in the peers "
+                     "file",
+                     t.ncands - CANDIDATES_SHOWN);
+    mx_check_add(chk, NULL, MX_OK,
+                 "read %s: %lu file%s, %lu packets, %lu TCP connections "
+                 "judged, %lu ClientHello%s, %lu connection%s without one "
+                 "(%lu with a gap, %lu cut short, %lu malformed)%s%s",
+                 t.source, t.st.files, t.st.files == 1 ? "" : "s", t.st.packets,
+                 t.st.judged, t.st.hellos, t.st.hellos == 1 ? "" : "s",
+                 t.st.nohello, t.st.nohello == 1 ? "" : "s", t.st.gap,
+                 t.st.cut_hello, t.st.bad,
+                 t.st.capped ? "; some data dropped over the "
+                               "memory cap"
+                             : "",
+                 t.st.evicted > 0 ? "; connections judged early to free "
+                                    "their place"
+                                  : "");
+    if (t.st.read_error[0] != '\0') {
+        n = mx_check_add(chk, NULL, MX_WARNING, "%s", t.st.read_error);
+        mx_node_summary(n, "%s", t.st.read_error);
+    }
+    if (t.names_note[0] != '\0')
+        mx_check_add(chk, NULL, MX_WARNING, "%s", t.names_note);
+    if (t.dropped > 0)
+        mx_check_add(chk, NULL, MX_WARNING,
+                     "%lu ClientHellos from senders over the first %d not "
+                     "counted",
+                     t.dropped, MX_TRAFFIC_SENDERS);
+    if (t.st.hellos == 0)
+        mx_check_summary(chk, MX_UNKNOWN,
+                         "no ClientHello in %s (%lu packets, %lu TCP "
+                         "connections judged)",
+                         t.source, t.st.packets, t.st.judged);
+    else
+        mx_check_ok_summary(chk,
+                            "learned %zu peer%s from %lu ClientHello%s; %zu "
+                            "sender%s not in %s",
+                            t.npeers - (size_t)failed,
+                            t.npeers - (size_t)failed == 1 ? "" : "s",
+                            t.st.hellos, t.st.hellos == 1 ? "" : "s", t.ncands,
+                            t.ncands == 1 ? "" : "s", cfg->peers_file);
+    memset(&pd, 0, sizeof(pd));
+    pd.label = "hellos";
+    pd.value = (double)t.st.hellos;
+    mx_check_perf(chk, &pd);
+    pd.label = "learned";
+    pd.value = (double)(t.npeers - (size_t)failed);
+    mx_check_perf(chk, &pd);
+    pd.label = "changed";
+    pd.value = changed;
+    mx_check_perf(chk, &pd);
+    pd.label = "unattributed";
+    pd.value = (double)t.ncands;
+    mx_check_perf(chk, &pd);
+    mx_traffic_free(&t);
+}
+
 /* A span of seconds for people: whole days from two days on (or an exact
  * number of days), else exact hours or minutes, else hours from two hours
  * on, else seconds: "3 days", "12 h", "90 min", "45 s". */
@@ -710,6 +1225,10 @@ render_profiles(const struct cfg *cfg, const struct mx_prepared *pp,
     struct mx_node *n;
     char age[32], limit[32];
     size_t i;
+    /* the command that learns: it must write where this check reads */
+    const char *cd_opt =
+        strcmp(cfg->cache_dir, MXTLS_CACHEDIR) != 0 ? " --cache-dir=" : "";
+    const char *cd = cd_opt[0] != '\0' ? cfg->cache_dir : "";
 
     for (i = 0; i < pp->peers.n; i++) {
         const struct mx_peer *p = &pp->peers.v[i];
@@ -720,9 +1239,10 @@ render_profiles(const struct cfg *cfg, const struct mx_prepared *pp,
                 chk, NULL, MX_UNKNOWN,
                 "%s: no learned profile in %s; run: " MXTLS_PLUGINDIR
                 "/check_tls_peers --learn "
-                "-f %s --peer=%s",
+                "-f %s%s%s --peer=%s",
                 p->name, cfg->cache_dir,
-                cfg->peers_file ? cfg->peers_file : "FILE", p->name);
+                cfg->peers_file ? cfg->peers_file : "FILE", cd_opt, cd,
+                p->name);
             mx_node_summary(n, "%s (no profile)", p->name);
             break;
         case MX_PS_BAD_PROFILE:
@@ -736,16 +1256,20 @@ render_profiles(const struct cfg *cfg, const struct mx_prepared *pp,
             n = mx_check_add(chk, NULL, MX_WARNING,
                              "%s: profile learned %s ago (max-age %s); "
                              "refresh: " MXTLS_PLUGINDIR
-                             "/check_tls_peers --learn -f %s --peer=%s",
+                             "/check_tls_peers --learn -f %s%s%s --peer=%s",
                              p->name, age, limit,
-                             cfg->peers_file ? cfg->peers_file : "FILE",
-                             p->name);
+                             cfg->peers_file ? cfg->peers_file : "FILE", cd_opt,
+                             cd, p->name);
             mx_node_summary(n, "%s (stale profile)", p->name);
             break;
         case MX_PS_READY:
             break;
         }
     }
+    for (i = 0; i < pp->peers.n; i++) /* what a verdict rests on */
+        if (mx_prep_checked(&pp->e[i]) && pp->peers.v[i].learned[0] != '\0')
+            mx_check_add(chk, NULL, MX_OK, "%s: its client %s",
+                         pp->peers.v[i].name, pp->peers.v[i].learned);
 }
 
 /* The perfdata label of a peer's handshake time. */
@@ -865,19 +1389,34 @@ group_failures(struct mx_buf *b, const struct mx_prepared *pp,
     }
 }
 
-/* "; LEAD: a, b, c and 2 more" for the peers whose status is one of
- * stale (1: STALE; 0: NO_PROFILE and BAD_PROFILE): the profile notes
- * that a summary of failing peers would otherwise hide. */
+/* "; LEAD: a, b, c and 2 more" for the peers marked by mark (0: status
+ * NO_PROFILE or BAD_PROFILE; 1: STALE; 2: delivered under MTA-STS in
+ * testing, deferred once enforced, by d): the notes that a summary of
+ * failing peers would otherwise hide. */
+static int
+marked(const struct mx_prepared *pp, const struct pdane *d, size_t i, int mark)
+{
+    switch (mark) {
+    case 0:
+        return !mx_prep_checked(&pp->e[i]);
+    case 1:
+        return pp->e[i].status == MX_PS_STALE;
+    default:
+        return mx_prep_checked(&pp->e[i]) && d->deferred != NULL &&
+               d->deferred[i] == 2;
+    }
+}
+
 static void
-list_marked(struct mx_buf *b, const struct mx_prepared *pp, int stale,
-            const char *lead)
+list_marked(struct mx_buf *b, const struct mx_prepared *pp,
+            const struct pdane *d, int mark, const char *lead)
 {
     const struct mx_peers *peers = &pp->peers;
     size_t i;
     int named = 0, more = 0;
 
     for (i = 0; i < peers->n; i++) {
-        if (stale ? pp->e[i].status != MX_PS_STALE : mx_prep_checked(&pp->e[i]))
+        if (!marked(pp, d, i, mark))
             continue;
         if (named == SUMMARY_NAMES) {
             more++;
@@ -893,29 +1432,63 @@ list_marked(struct mx_buf *b, const struct mx_prepared *pp, int stale,
         mx_buf_printf(b, " and %d more", more);
 }
 
+/* How failing peers fail, by kind (kind[0]: cannot negotiate, [1]: would
+ * defer mail, [3]: authentication not judged): "cannot negotiate", or
+ * "fail (1 cannot negotiate, 1 would defer mail)" when mixed. */
+static void
+fail_lead(struct mx_buf *b, const int kind[4])
+{
+    static const char *const words[4] = {"cannot negotiate", "would defer mail",
+                                         "", "could not be judged"};
+    int k, nk = 0, one = 0, shown = 0;
+
+    for (k = 0; k < 4; k++)
+        if (kind[k] > 0) {
+            nk++;
+            one = k;
+        }
+    if (nk <= 1) {
+        mx_buf_append(b, words[one]);
+        return;
+    }
+    mx_buf_append(b, "fail (");
+    for (k = 0; k < 4; k++)
+        if (kind[k] > 0)
+            mx_buf_printf(b, "%s%d %s", shown++ > 0 ? ", " : "", kind[k],
+                          words[k]);
+    mx_buf_append(b, ")");
+}
+
 /* What evaluate counts of the peers checked. */
 struct tally {
     int ok, failed, total, ncrit, fcrit, nwarn, fwarn;
-    int64_t us_max; /* the slowest working peer's handshake, -1: none */
+    int kinds[2][4]; /* failing [warning, critical] peers by fail_lead's kind */
+    int64_t us_max;  /* the slowest working peer's handshake, -1: none */
 };
 
 /* The line of working peer p (its DANE note, if any), and its time in
  * the perfdata when per_peer. */
 static void
 working_peer(struct mx_check *chk, const struct mx_peer *p,
-             const struct mx_sim *s, const char *note, int per_peer,
-             struct tally *t)
+             const struct mx_sim *s, const char *note, int testing,
+             int per_peer, struct tally *t)
 {
     const struct mx_group *g = mx_group_by_code(s->group);
+    /* MTA-STS in testing: delivered, deferred once enforced */
+    enum mx_state st = testing ? MX_WARNING : MX_OK;
+    struct mx_node *n;
     struct mx_perf pd;
     char label[64];
 
-    mx_check_add(chk, NULL, MX_OK, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s", p->name,
-                 mx_version_name(s->version), mx_suite_name(s->suite),
-                 g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
-                 s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
-                 s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
-                 note != NULL && note[0] ? "; " : "", note != NULL ? note : "");
+    n = mx_check_add(chk, NULL, st, "%s: %s %s%s%s%s%s, %.1f ms%s%s%s", p->name,
+                     mx_version_name(s->version), mx_suite_name(s->suite),
+                     g ? ", " : "", g ? g->display : "", s->cert[0] ? ", " : "",
+                     s->cert[0] ? s->cert : "", (double)s->us / 1000.0,
+                     s->engine == MX_ENGINE_RAW ? " (raw ClientHello)" : "",
+                     note != NULL && note[0] ? "; " : "",
+                     note != NULL ? note : "");
+    if (st != MX_OK)
+        mx_node_summary(n, "%s: %s", p->name, note != NULL ? note : "");
     t->ok++;
     if (s->us > t->us_max)
         t->us_max = s->us;
@@ -933,7 +1506,7 @@ working_peer(struct mx_check *chk, const struct mx_peer *p,
  * (ranged, with -w/-c); a timeout and an UNKNOWN error keep their own. */
 static void
 failing_peer(const struct cfg *cfg, struct mx_check *chk,
-             const struct mx_peer *p, const struct mx_sim *s,
+             const struct mx_peer *p, const struct mx_sim *s, int kind,
              enum mx_state ranged, struct tally *t)
 {
     enum mx_state st = cfg->have_warn || cfg->have_crit ? ranged : p->severity;
@@ -954,6 +1527,7 @@ failing_peer(const struct cfg *cfg, struct mx_check *chk,
         t->fcrit++;
     else
         t->fwarn++;
+    t->kinds[p->severity == MX_CRITICAL][kind & 3]++;
 }
 
 /* The count of refused or cut-short handshakes, when there are any. */
@@ -978,23 +1552,28 @@ server_log_note(const struct mx_prepared *pp, struct mx_check *chk)
 /* The summary of the failing peers, by severity and cause. */
 static void
 failure_summary(const struct cfg *cfg, struct mx_check *chk,
-                const struct mx_prepared *pp, const struct tally *t,
-                enum mx_state ranged)
+                const struct mx_prepared *pp, const struct pdane *d,
+                const struct tally *t, enum mx_state ranged)
 {
     struct mx_buf crit = MX_BUF_INIT, warn = MX_BUF_INIT, b = MX_BUF_INIT;
 
     group_failures(&crit, pp, MX_CRITICAL);
     group_failures(&warn, pp, MX_WARNING);
-    if (t->fcrit > 0)
-        mx_buf_printf(&b, "%d of %d critical peer%s cannot negotiate: %s",
-                      t->fcrit, t->ncrit, t->ncrit == 1 ? "" : "s",
-                      mx_buf_str(&crit));
-    if (t->fwarn > 0)
-        mx_buf_printf(&b, "%s%d of %d warning peer%s cannot negotiate: %s",
-                      b.len > 0 ? "; " : "", t->fwarn, t->nwarn,
-                      t->nwarn == 1 ? "" : "s", mx_buf_str(&warn));
-    list_marked(&b, pp, 0, "not checked, no usable profile");
-    list_marked(&b, pp, 1, "stale profile");
+    if (t->fcrit > 0) {
+        mx_buf_printf(&b, "%d of %d critical peer%s ", t->fcrit, t->ncrit,
+                      t->ncrit == 1 ? "" : "s");
+        fail_lead(&b, t->kinds[1]);
+        mx_buf_printf(&b, ": %s", mx_buf_str(&crit));
+    }
+    if (t->fwarn > 0) {
+        mx_buf_printf(&b, "%s%d of %d warning peer%s ", b.len > 0 ? "; " : "",
+                      t->fwarn, t->nwarn, t->nwarn == 1 ? "" : "s");
+        fail_lead(&b, t->kinds[0]);
+        mx_buf_printf(&b, ": %s", mx_buf_str(&warn));
+    }
+    list_marked(&b, pp, d, 0, "not checked, no usable profile");
+    list_marked(&b, pp, d, 1, "stale profile");
+    list_marked(&b, pp, d, 2, "deferred once MTA-STS is enforced");
     mx_check_summary(chk, cfg->have_warn || cfg->have_crit ? ranged : MX_OK,
                      "%s", mx_buf_str(&b));
     mx_buf_free(&b);
@@ -1076,13 +1655,15 @@ evaluate(const struct cfg *cfg, struct mx_check *chk,
             t.nwarn++;
         if (s->state == MX_SIM_OK)
             working_peer(chk, p, s, d->note != NULL ? d->note[i] : NULL,
-                         per_peer, &t);
+                         d->deferred != NULL && d->deferred[i] == 2, per_peer,
+                         &t);
         else
-            failing_peer(cfg, chk, p, s, ranged, &t);
+            failing_peer(cfg, chk, p, s,
+                         d->deferred != NULL ? d->deferred[i] : 0, ranged, &t);
     }
     server_log_note(pp, chk);
     if (t.failed > 0 && server == NULL && same == NULL)
-        failure_summary(cfg, chk, pp, &t, ranged);
+        failure_summary(cfg, chk, pp, d, &t, ranged);
     if (t.total == 1)
         mx_check_ok_summary(chk, "%d of 1 peer negotiates", t.ok);
     else
@@ -1102,6 +1683,7 @@ main(int argc, char **argv)
     struct mx_target t;
     struct mx_perf pd;
     struct pdane dane;
+    struct psts sts;
     char **nargv = NULL;
     int nargc = 0, rc = MX_UNKNOWN;
     size_t i;
@@ -1111,6 +1693,7 @@ main(int argc, char **argv)
     memset(&pp, 0, sizeof(pp));
     memset(&stats, 0, sizeof(stats));
     memset(&dane, 0, sizeof(dane));
+    memset(&sts, 0, sizeof(sts));
     mx_error_clear(&err);
     mx_std_init(&cfg.std, "check_tls_peers");
     cfg.peer_severity = MX_CRITICAL;
@@ -1123,6 +1706,14 @@ main(int argc, char **argv)
     if (rc >= 0)
         goto out;
     rc = MX_UNKNOWN;
+    if (cfg.list_clients) {
+        chk = mx_check_new(LABEL);
+        if (chk != NULL) {
+            list_clients(chk);
+            rc = mx_run_emit(chk);
+        }
+        goto out;
+    }
     if (cfg.learn && !cfg.std.timeout_given)
         cfg.std.timeout = LEARN_TIMEOUT;
     prep_opts(&cfg, &po);
@@ -1136,8 +1727,19 @@ main(int argc, char **argv)
         rc = mx_run_usage_error(LABEL, &err);
         goto out;
     }
+    if (cfg.learn_from != NULL) {
+        learn_traffic(&cfg, &pp.peers, chk);
+        goto emit;
+    }
     if (cfg.learn) {
         learn(&cfg, &pp.peers, chk);
+        goto emit;
+    }
+    if (cfg.our_client != NULL) {
+        struct mx_peers_outbound_cfg oc = {cfg.our_client, cfg.cache_dir,
+                                           cfg.peers_file, cfg.max_age,
+                                           cfg.max_age_given};
+        mx_peers_outbound(&oc, &pp.peers, chk);
         goto emit;
     }
     mx_prep_profiles(&po, &pp, time(NULL));
@@ -1149,25 +1751,32 @@ main(int argc, char **argv)
         mx_check_summary(chk, mx_err_state(err.code, cfg.std.timeout_state),
                          "%s", err.msg);
     } else {
-        for (i = 0; i < pp.peers.n; i++)
-            if (mx_prep_checked(&pp.e[i]) &&
-                (pp.peers.v[i].auth & MX_PEER_AUTH_DANE) &&
-                pp.e[i].sim.state == MX_SIM_OK)
+        for (i = 0; i < pp.peers.n; i++) {
+            if (!mx_prep_checked(&pp.e[i]) || pp.e[i].sim.state != MX_SIM_OK)
+                continue;
+            if (pp.peers.v[i].auth & MX_PEER_AUTH_DANE)
                 dane.wanted = 1;
-        if (dane.wanted) {
+            if (pp.peers.v[i].auth & MX_PEER_AUTH_MTASTS)
+                sts.wanted = 1;
+        }
+        if (dane.wanted || sts.wanted) {
             dane.note = calloc(pp.peers.n, sizeof(*dane.note));
-            if (dane.note == NULL) {
+            dane.deferred = calloc(pp.peers.n, sizeof(*dane.deferred));
+            if (dane.note == NULL || dane.deferred == NULL) {
                 mx_error_set(&err, MX_E_INTERNAL, "out of memory");
                 rc = mx_run_usage_error(LABEL, &err);
                 goto out;
             }
+        }
+        if (dane.wanted) {
             pdane_lookup(&cfg, &dane, t.deadline);
             for (i = 0; i < pp.peers.n; i++)
                 if (mx_prep_checked(&pp.e[i]) &&
                     (pp.peers.v[i].auth & MX_PEER_AUTH_DANE) &&
                     pp.e[i].sim.state == MX_SIM_OK)
                     pdane_judge(&dane, i, &pp.e[i].sim);
-            if (dane.rc == 0)
+            if (dane.rc == 0) {
+                char why[700];
                 mx_check_add(chk, NULL, MX_OK,
                              "DANE: TLSA %s: %s%s%s, %zu record%s, %zu "
                              "usable (trust anchor %s, server %s)",
@@ -1175,7 +1784,13 @@ main(int argc, char **argv)
                              dane.q.why[0] ? ": " : "", dane.q.why, dane.q.n,
                              dane.q.n == 1 ? "" : "s", dane.usable,
                              mx_vres_anchor(dane.vr), mx_vres_server(dane.vr));
+                mx_tlsa_base_text(&dane.tb, why, sizeof(why));
+                if (why[0] != '\0')
+                    mx_check_add(chk, NULL, MX_OK, "DANE: %s", why);
+            }
         }
+        if (sts.wanted)
+            psts_run(&cfg, &sts, &dane, chk, &pp, t.deadline);
         evaluate(&cfg, chk, &pp, &dane);
     }
     /* what the scheduler met: a connection limit, a run too long for -t */
@@ -1196,6 +1811,7 @@ emit:
 out:
     mx_check_free(chk);
     pdane_free(&dane);
+    psts_free(&sts);
     mx_prep_free(&pp);
     mx_argv_free(nargc, nargv);
     return rc;

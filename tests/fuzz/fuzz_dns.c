@@ -1,76 +1,125 @@
 /*
- * fuzz_dns.c - libFuzzer target for dns.c: a reply message as the
- * resolver checks and reads it (mx_dns_parse_mx, mx_dns_parse_addrs).
+ * fuzz_dns.c - libFuzzer target for the DNS record data mxtls reads
+ * itself: libunbound parses the messages, and resolve.c reads the rdata
+ * of the MX, A and AAAA records it hands over (mx_mx_read, mx_mx_rdata,
+ * mx_vres_addr).
  *
- * Input: the first byte is the question type (bits 0-1: MX, A, AAAA, MX),
- * then the name asked for up to a NUL (at most 255 bytes), then the
- * reply message. The query ID is the message's own (its first two
- * bytes), so that the fuzzer reaches the records rather than the ID
- * check. Besides the sanitizers, the target aborts when an answer breaks
- * what dns.h promises (MX records sorted by preference, host names
- * terminated and not empty, addresses of the family asked for), or when
- * a failure has no one-line message.
+ * Input: the first byte picks the type (bits 0-1: MX, A, AAAA, MX) and,
+ * for MX, the room for records (bits 2-5: 1..16); then records, each a
+ * two-byte length (big-endian) and that many bytes of rdata, up to the
+ * end (a record cut by the end is as long as what is left). Besides the
+ * sanitizers, the target aborts when a result breaks what resolve.h
+ * promises: MX hosts sorted by preference, not empty, terminated, at most
+ * 253 characters of letters, digits, '-', '_' and dots between non-empty
+ * labels, at most the room given; the implicit MX exactly when no record
+ * was read; a failure with a one-line message; an address only from 4 (A)
+ * or 16 (AAAA) bytes, of that family, whose text reads back as the data.
  *
  * Build and run: see tests/fuzz/README.md.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "dns.h"
+#include "net.h"
+#include "resolve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct mx_mxrec mx[16];
-static struct mx_addr ad[16];
+#define DOMAIN "fuzz.test"
+
+static void
+check_host(const char *h)
+{
+    const char *end = memchr(h, '\0', 256);
+    size_t i, len;
+
+    if (end == NULL)
+        abort();
+    len = (size_t)(end - h);
+    if (len == 0 || len > 253 || h[0] == '.' || h[len - 1] == '.' ||
+        strstr(h, "..") != NULL)
+        abort();
+    for (i = 0; i < len; i++)
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-_.",
+                   h[i]) == NULL)
+            abort();
+}
+
+static void
+check_addr(int type, const uint8_t *rd, size_t len)
+{
+    struct mx_addr a;
+    unsigned char back[16];
+    int family = type == MX_RR_A ? AF_INET : AF_INET6;
+    size_t want = type == MX_RR_A ? 4 : 16;
+
+    if (mx_vres_addr(type, rd, len, 25, &a) != 0) {
+        if (len == want)
+            abort();
+        return;
+    }
+    if (len != want || a.sa.ss_family != family ||
+        inet_pton(family, a.text, back) != 1 || memcmp(back, rd, want) != 0)
+        abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *nul, *msg;
-    char name[256];
+    static struct mx_mxrec mx[16];
+    unsigned char *rr[256];
+    size_t len[256], nrr = 0, off = 1, cap, n = 16, i;
     struct mx_error err;
-    size_t k, len, n = 0, i;
     unsigned type;
-    uint16_t id;
-    int rc, family;
+    int rc;
 
-    if (size < 2)
+    if (size < 1)
         return 0;
     type = data[0] & 3;
-    nul = memchr(data + 1, '\0', size - 1 < 256 ? size - 1 : 256);
-    if (nul == NULL)
-        return 0;
-    k = (size_t)(nul - (data + 1));
-    memcpy(name, data + 1, k);
-    name[k] = '\0';
-    msg = nul + 1;
-    len = size - (size_t)(msg - data);
-    id = len >= 2 ? (uint16_t)(msg[0] << 8 | msg[1]) : 0;
-    mx_error_clear(&err);
-    if (type == 1 || type == 2) {
-        family = type == 1 ? AF_INET : AF_INET6;
-        rc = mx_dns_parse_addrs(msg, len, id, name, family, 25, ad, 16, &n,
-                                &err);
-        for (i = 0; rc == 0 && i < n; i++)
-            if (ad[i].sa.ss_family != family || ad[i].text[0] == '\0')
-                abort();
-    } else {
-        rc = mx_dns_parse_mx(msg, len, id, name, mx, 16, &n, &err);
-        if (rc == 0 && (n == 0 || n > 16))
+    cap = ((size_t)data[0] >> 2 & 15) + 1;
+    while (off + 1 < size && nrr < 256) {
+        len[nrr] = (size_t)data[off] << 8 | data[off + 1];
+        off += 2;
+        if (len[nrr] > size - off)
+            len[nrr] = size - off;
+        /* each in a buffer of its own, so that ASan sees a read past it */
+        rr[nrr] = malloc(len[nrr] > 0 ? len[nrr] : 1);
+        if (rr[nrr] == NULL)
             abort();
-        for (i = 0; rc == 0 && i < n; i++)
-            if (mx[i].host[0] == '\0' ||
-                memchr(mx[i].host, '\0', sizeof(mx[i].host)) == NULL ||
-                (i > 0 && mx[i - 1].pref > mx[i].pref))
-                abort();
+        memcpy(rr[nrr], data + off, len[nrr]);
+        off += len[nrr];
+        nrr++;
     }
-    if (rc != 0 && (rc != -1 || err.msg[0] == '\0' ||
-                    strpbrk(err.msg, "\r\n") != NULL || n > 16))
-        abort();
+    if (type == 1 || type == 2) {
+        for (i = 0; i < nrr; i++)
+            check_addr(type == 1 ? MX_RR_A : MX_RR_AAAA, rr[i], len[i]);
+    } else {
+        mx_error_clear(&err);
+        rc = mx_mx_read(DOMAIN, rr, len, nrr, mx, cap, &n, &err);
+        if (rc == 0) {
+            if (n == 0 || n > cap)
+                abort();
+            if (nrr == 0 && (n != 1 || strcmp(mx[0].host, DOMAIN) != 0))
+                abort();
+            for (i = 0; i < n; i++) {
+                check_host(mx[i].host);
+                if (mx[i].pref > 65535 ||
+                    (i > 0 && mx[i - 1].pref > mx[i].pref))
+                    abort();
+            }
+        } else if (rc != -1 || n != 0 || nrr == 0 || err.msg[0] == '\0' ||
+                   strpbrk(err.msg, "\r\n") != NULL) {
+            abort();
+        }
+    }
+    for (i = 0; i < nrr; i++)
+        free(rr[i]);
     return 0;
 }

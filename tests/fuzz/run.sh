@@ -30,7 +30,7 @@ esac
 # target and the longest input it is given
 all="flight:20000 capture:70000 peers:8192 profile:8192 ini:8192 reply:8192
 dns:4096 numbers:256 lists:4096 certinfo:8192 mtasts:8192 tlsa:4096
-anchor:8192"
+anchor:8192 fingerprint:20000"
 if [ $# -gt 0 ]; then
     want=" $* "
     sel=

@@ -21,6 +21,8 @@ set -u
 . "${MXTLS_SRCDIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 # shellcheck source=../lib/dns.sh
 . "$MXTLS_SRCDIR/tests/lib/dns.sh"
+# shellcheck source=../lib/mtasts.sh
+. "$MXTLS_SRCDIR/tests/lib/mtasts.sh"
 mx_init
 mx_need_postfix
 mx_require knotd=knot kdig=knot-dnsutils ldns-signzone=ldnsutils \
@@ -43,24 +45,7 @@ PT=$(pf_port "$WORK/pf" triple)
 PS=$(pf_port "$WORK/pf" soon)
 
 # ---- TLSA data from the certificates -----------------------------------
-hexof() { od -An -v -tx1 | tr -d ' \n'; }
-selected() { # SELECTOR CERTFILE: the DER the selector picks
-    if [ "$1" = 0 ]; then
-        openssl x509 -in "$2" -outform DER
-    else
-        openssl x509 -in "$2" -noout -pubkey | openssl pkey -pubin -outform DER
-    fi
-}
-# tlsa USAGE SELECTOR MTYPE CERTFILE: the record's presentation data
-tlsa() {
-    local data
-    case $3 in
-    0) data=$(selected "$2" "$4" | hexof) ;;
-    1) data=$(selected "$2" "$4" | openssl dgst -sha256 -binary | hexof) ;;
-    2) data=$(selected "$2" "$4" | openssl dgst -sha512 -binary | hexof) ;;
-    esac
-    echo "$1 $2 $3 $data"
-}
+tlsa() { dns_tlsa "$@"; }
 RSA=$c/rsa2048.crt
 EC=$c/ecdsa-p256.crt
 SOON=$c/expiring-soon.crt
@@ -71,18 +56,8 @@ OTHER=$c/ed448.crt # a key no service presents: a "next" key
 # ---- the zone ------------------------------------------------------------
 STS_DOMAINS="enf tst enfbad none malformed ctype redirect large slow notxt badtxt twotxt"
 D=$WORK/dns
-mkdir -p "$D"
-dns_keys "$D" example.test || t_bail "cannot make DNSSEC keys"
-Z=$D/example.test.zone
+Z=$WORK/signed.body
 {
-    cat <<EOF
-\$ORIGIN example.test.
-\$TTL 300
-@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300
-@ IN NS ns.example.test.
-ns IN A 127.0.0.1
-unsigned IN NS ns.example.test.
-EOF
     # hosts: every one with the addresses of the services
     for h in mail all some none v301 v312 v310 v300 tawrong taroot pkix bogus \
         notlsa tri roll1 roll2 roll3; do
@@ -132,27 +107,27 @@ EOF
     echo "_$PS._tcp.roll2 IN TLSA $(tlsa 3 1 1 "$SOON")"
     echo "_$PS._tcp.roll2 IN TLSA $(tlsa 3 1 1 "$OTHER")"
     echo "_$PS._tcp.roll3 IN TLSA $(tlsa 3 0 1 "$SOON")"
+    # aliases (RFC 7672 2.2.2), each with TLSA records for both keys at
+    # its own name: a signed CNAME to a name with TLSA for RSA only, one
+    # to a name without TLSA, one into the unsigned zone
+    echo "cnexp IN CNAME some.example.test."
+    echo "cnorig IN CNAME notlsa.example.test."
+    echo "cnins IN CNAME mail.unsigned.example.test."
+    for h in cnexp cnorig cnins; do
+        echo "_$PD._tcp.$h IN TLSA $(tlsa 3 1 1 "$RSA")"
+        echo "_$PD._tcp.$h IN TLSA $(tlsa 3 1 1 "$EC")"
+    done
 } >"$Z"
-dns_sign "$D" example.test "$Z" || t_bail "cannot sign the zone"
-good=$(tlsa 3 1 1 "$RSA" | cut -d' ' -f4)
-bad=$(tlsa 3 1 1 "$OTHER" | cut -d' ' -f4)
-sed -i "/^_$PD\._tcp\.bogus\./s/$bad/$good/I" "$D/example.test.signed"
-grep -qi "_$PD._tcp.bogus.*$good" "$D/example.test.signed" ||
-    t_bail "cannot break the bogus record's signature"
-U=$D/unsigned.zone
-{
-    cat <<EOF
-\$ORIGIN unsigned.example.test.
-\$TTL 300
-@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300
-@ IN NS ns.example.test.
+cat >"$WORK/unsigned.body" <<EOF
 mail IN A 127.0.0.1
 _$PD._tcp.mail IN TLSA $(tlsa 3 1 1 "$RSA")
 EOF
-} >"$U"
-dns_start "$D" "example.test:$D/example.test.signed" \
-    "unsigned.example.test:$U" || t_bail "cannot start knotd"
+good=$(tlsa 3 1 1 "$RSA" | cut -d' ' -f4)
+bad=$(tlsa 3 1 1 "$OTHER" | cut -d' ' -f4)
+# the bogus record: signed with another key's digest, then given the RSA's
 mx_at_exit "dns_stop '$D'"
+dns_test_zones "$D" "$Z" "$WORK/unsigned.body" "_$PD._tcp.bogus" "$bad" "$good" ||
+    t_bail "cannot serve the test zones"
 DNSP=$(dns_port "$D")
 ANCHOR=$(dns_anchor "$D" example.test)
 DNS=(--dns-anchor="$ANCHOR" --dns-server="127.0.0.1@$DNSP")
@@ -265,6 +240,32 @@ t_like "$LINE1" '^TLS CERT CRITICAL - the Ed25519 certificate matches no TLSA re
 compare tri "$PT" "Ed25519" "$ED_SIG"
 compare tri "$PT" "ECDSA P-256" "$EC_SIG"
 
+# ---- aliases: the TLSA base domain after CNAMEs (RFC 7672 2.2.2) ----------
+dane cnexp.example.test "$PD"
+t_is "$RC" 2 "signed CNAME to some: the expanded name's TLSA (RSA only) is used: CRITICAL"
+t_like "$OUT" '\[CRITICAL\] DANE: TLSA _[0-9]+\._tcp\.some\.example\.test: secure' \
+    "signed CNAME: the TLSA name asked and used is the expanded one"
+t_like "$OUT" 'TLSA name _[0-9]+\._tcp\.some\.example\.test: the CNAME-expanded name of cnexp\.example\.test \(signed CNAME\), asked before the original name' \
+    "signed CNAME: the long output says which TLSA name and why"
+t_like "$LINE1" 'the ECDSA P-256 certificate matches no TLSA record' \
+    "signed CNAME: the ECDSA certificate fails against the expanded name's records"
+compare some "$PD" "RSA 2048" "$RSA_SIG"
+compare some "$PD" "ECDSA P-256" "$EC_SIG"
+dane cnorig.example.test "$PD"
+t_is "$RC" 0 "signed CNAME to a name without TLSA: the original name's records: OK"
+t_like "$OUT" 'TLSA name _[0-9]+\._tcp\.cnorig\.example\.test: cnorig\.example\.test is an alias of notlsa\.example\.test \(signed CNAME\), which has no TLSA records, so the original name is used' \
+    "CNAME, no TLSA at the target: the original name, said so"
+compare cnorig "$PD" "ECDSA P-256" "$EC_SIG"
+dane cnins.example.test "$PD"
+t_is "$RC" 0 "CNAME into the unsigned zone: only the original name: OK"
+t_like "$OUT" '\[OK\] DANE: TLSA _[0-9]+\._tcp\.cnins\.example\.test: secure' \
+    "insecure CNAME: the original name's TLSA"
+t_like "$OUT" 'cnins\.example\.test is an alias of mail\.unsigned\.example\.test through a CNAME chain that is not DNSSEC-signed, so the original name is used' \
+    "insecure CNAME: the long output says why the expanded name is not used"
+t_like "$LINE1" '; DANE: 2 of 2 certificates match TLSA' \
+    "insecure CNAME: both certificates match the original name's records"
+compare cnins "$PD" "ECDSA P-256" "$EC_SIG"
+
 # ---- every selector and matching type ------------------------------------
 for v in v301 v312 v310 v300; do
     dane "$v.example.test" "$PD"
@@ -347,18 +348,9 @@ mx_run "$CHECK_TLS_CERT" -H some.example.test -p "$PD" --require=none \
 t_is "$RC" 2 "a wrong trust anchor makes the answers bogus: CRITICAL"
 t_like "$LINE1" 'bogus' "wrong anchor: first line says bogus"
 
-cat >"$WORK/bad.zone" <<EOF
-example.test SILENT
-EOF
-DF=$MXTLS_BUILDDIR/tests/fixture/dnsfixture
-"$DF" --zone "$WORK/bad.zone" --port-file "$WORK/df.port" 2>"$WORK/df.err" &
-dfpid=$!
-mx_at_exit "kill $dfpid"
-for ((i = 0; i < 100; i++)); do
-    [ -s "$WORK/df.port" ] && break
-    sleep 0.05
-done
-DFP=$(cat "$WORK/df.port")
+echo "example.test SILENT" >"$WORK/bad.zone"
+dns_fixture "$WORK/df" silent "$WORK/bad.zone" || t_bail "cannot start dnsfixture"
+DFP=$(dns_fixture_port "$WORK/df" silent)
 mx_run "$CHECK_TLS_CERT" -H some.example.test -p "$PD" --require=none \
     --dane --dns-anchor="$ANCHOR" --dns-server="127.0.0.1@$DFP" -t 3
 t_is "$RC" 3 "a DNS server that never answers: UNKNOWN at the deadline"
@@ -370,16 +362,10 @@ example.test SERVFAIL
 some.example.test SERVFAIL
 _$PD._tcp.some.example.test SERVFAIL
 EOF
-"$DF" --zone "$WORK/fail.zone" --port-file "$WORK/df2.port" 2>"$WORK/df2.err" &
-dfpid2=$!
-mx_at_exit "kill $dfpid2"
-for ((i = 0; i < 100; i++)); do
-    [ -s "$WORK/df2.port" ] && break
-    sleep 0.05
-done
+dns_fixture "$WORK/df" servfail "$WORK/fail.zone" || t_bail "cannot start dnsfixture"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 --sni=some.example.test -p "$PD" \
     --require=none --name=ok --trust=ok --dane --dns-anchor="$ANCHOR" \
-    --dns-server="127.0.0.1@$(cat "$WORK/df2.port")" -t 30
+    --dns-server="127.0.0.1@$(dns_fixture_port "$WORK/df" servfail)" -t 30
 t_is "$RC" 3 "SERVFAIL: UNKNOWN"
 t_like "$OUT" 'TLSA lookup of _[0-9]+\._tcp\.some\.example\.test failed' \
     "SERVFAIL: the TLSA lookup failed, said so"
@@ -390,26 +376,10 @@ t_like "$OUT" 'TLSA lookup of _[0-9]+\._tcp\.some\.example\.test failed' \
 # (mta-sts.DOMAIN.example.test); the plugin resolves that name through the
 # test zone and is given both CAs with --ca-file.
 W=$WORK/www
-mkdir -p "$W/ca" "$W/tmp"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$W/ca/key.pem" -out "$W/ca/ca.pem" -days 30 \
-    -subj "/CN=mxtls test web CA" >/dev/null 2>&1 || t_bail "web CA"
-san=""
-for dom in $STS_DOMAINS; do
-    san="$san${san:+,}DNS:mta-sts.$dom.example.test"
-done
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$W/web.key" -out "$W/web.csr" -subj "/CN=mta-sts web" \
-    >/dev/null 2>&1 || t_bail "web key"
-printf 'subjectAltName=%s\n' "$san" >"$W/ext"
-openssl x509 -req -in "$W/web.csr" -CA "$W/ca/ca.pem" -CAkey "$W/ca/key.pem" \
-    -CAcreateserial -days 30 -extfile "$W/ext" -out "$W/web.crt" \
-    >/dev/null 2>&1 || t_bail "web certificate"
+policy() { sts_policy "$W" "$@"; }
+# shellcheck disable=SC2086 # one domain a word
+sts_web_start "$W" 127.1.0.25 $STS_DOMAINS || t_bail "cannot start nginx"
 cat "$c/ca.pem" "$W/ca/ca.pem" >"$W/cas.pem"
-policy() { # DOMAIN TEXT
-    mkdir -p "$W/mta-sts.$1.example.test/.well-known"
-    printf '%b' "$2" >"$W/mta-sts.$1.example.test/.well-known/mta-sts.txt"
-}
 policy enf 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 604800\n'
 policy tst 'version: STSv1\nmode: testing\nmx: other.example.test\nmax_age: 86400\n'
 policy enfbad 'version: STSv1\nmode: enforce\nmx: *.other.test\nmax_age: 86400\n'
@@ -419,55 +389,6 @@ policy ctype 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 864
 policy large "version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\n$(head -c 70000 /dev/zero | tr '\0' 'x')"
 policy slow "version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\nx_pad: $(head -c 4000 /dev/zero | tr '\0' 'x')\n"
 policy notxt 'version: STSv1\nmode: enforce\nmx: mail.example.test\nmax_age: 86400\n'
-cat >"$W/nginx.conf" <<NGINX
-user root;
-worker_processes 1;
-pid $W/nginx.pid;
-error_log $W/error.log;
-events { worker_connections 64; }
-http {
-    access_log $W/access.log;
-    client_body_temp_path $W/tmp;
-    proxy_temp_path $W/tmp;
-    fastcgi_temp_path $W/tmp;
-    uwsgi_temp_path $W/tmp;
-    scgi_temp_path $W/tmp;
-    types { text/plain txt; }
-    default_type application/octet-stream;
-    ssl_certificate $W/web.crt;
-    ssl_certificate_key $W/web.key;
-    server {
-        listen 127.1.0.25:443 ssl default_server;
-        root $W/\$host;
-    }
-    server {
-        listen 127.1.0.25:443 ssl;
-        server_name mta-sts.ctype.example.test;
-        root $W/\$host;
-        types { text/html txt; }
-    }
-    server {
-        listen 127.1.0.25:443 ssl;
-        server_name mta-sts.redirect.example.test;
-        return 301 https://mta-sts.enf.example.test/.well-known/mta-sts.txt;
-    }
-    server {
-        listen 127.1.0.25:443 ssl;
-        server_name mta-sts.slow.example.test;
-        root $W/\$host;
-        limit_rate 100;
-    }
-}
-NGINX
-nginx -c "$W/nginx.conf" -p "$W" -g 'daemon off;' 2>"$W/nginx.err" &
-ngpid=$!
-mx_at_exit "kill $ngpid"
-for ((i = 0; i < 100; i++)); do
-    curl -s -o /dev/null --cacert "$W/ca/ca.pem" \
-        --resolve mta-sts.enf.example.test:443:127.1.0.25 \
-        https://mta-sts.enf.example.test/.well-known/mta-sts.txt && break
-    sleep 0.1
-done
 sts() { # DOMAIN [OPTIONS...]
     local dom=$1
     shift

@@ -49,6 +49,10 @@ bad "--ca-file: $WORK/none.pem: cannot open" \
 echo "not a certificate" >"$WORK/garbage.pem"
 bad "--ca-file: $WORK/garbage.pem: no usable CA certificate in it" \
     -H 127.0.0.1 -p "$closed" --ca-file="$WORK/garbage.pem"
+bad "--dns-server: port '99999' is not a number from 1 to 65535" \
+    -H mx.example.test --dane --dns-server=127.0.0.1@99999
+bad "--dns-server 'ns.example.test': not an IPv4 or IPv6 address" \
+    -H mx.example.test --dane --dns-server=ns.example.test
 bad "--ca-path: $WORK/nodir: cannot open" -H 127.0.0.1 -p "$closed" --ca-path="$WORK/nodir"
 mkdir "$WORK/emptyca"
 bad "--ca-path: $WORK/emptyca: no CA certificate in it" \

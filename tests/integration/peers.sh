@@ -321,7 +321,7 @@ mx = [127.0.0.1]:$(port bank)
 INI
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"
 t_is "$RC" 3 "missing profile: UNKNOWN"
-t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: $MXTLS_PLUGINDIR/check_tls_peers --learn -f $WORK/nomx.conf --peer=gone\$" \
+t_like "$OUT" "^\\[UNKNOWN\\] gone: no learned profile in $WORK/cache; run: $MXTLS_PLUGINDIR/check_tls_peers --learn -f $WORK/nomx.conf --cache-dir=$WORK/cache --peer=gone\$" \
     "missing profile: says how to learn it"
 echo "not a profile" >"$WORK/cache/gone.profile"
 mx_run "$CHECK_TLS_PEERS" -H 127.0.0.1 -p "$(port rsa)" -f "$WORK/nomx.conf" --cache-dir="$WORK/cache"

@@ -296,18 +296,19 @@ mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" --trust=maybe
 t_is "$RC" 3 "--trust=maybe is UNKNOWN"
 t_like "$LINE1" '^TLS CERT UNKNOWN - --trust: .maybe. is not a state' "--trust=maybe named"
 
-# Names by default: -H when it is a name.
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port dual)" "${CA[@]}"
+# Names by default: -H when it is a name. -4: localhost may also be ::1,
+# where these services do not listen (every address is checked).
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port dual)" "${CA[@]}"
 t_is "$RC" 0 "-H localhost, covered by the certificates: OK"
 t_like "$OUT" '^  \[OK\] covers localhost$' "the name check is reported"
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port wrongname)" "${CA[@]}"
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port wrongname)" "${CA[@]}"
 t_is "$RC" 1 "-H localhost on a certificate for other.example.test, SMTP port: WARNING"
 t_like "$LINE1" '^TLS CERT WARNING - RSA 2048 certificate does not cover localhost \|' \
     "the mismatch is named"
 t_like "$OUT" '^\[WARNING\] RSA 2048: CN=other\.example\.test' "its line carries the WARNING"
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port wrongname)" "${CA[@]}" --name=critical
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port wrongname)" "${CA[@]}" --name=critical
 t_is "$RC" 2 "--name=critical: a mismatch is CRITICAL"
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port wrongname)" "${CA[@]}" --name=ok
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port wrongname)" "${CA[@]}" --name=ok
 t_is "$RC" 0 "--name=ok: reported, not alerting"
 mx_run "$CHECK_TLS_CERT" -H 127.0.0.1 -p "$(port dual)" --sni=other.example.test "${CA[@]}"
 t_is "$RC" 1 "--sni names the server: it is the name checked"
@@ -318,7 +319,7 @@ t_like "$OUT" '^\[CRITICAL\] RSA 2048: ' "self-signed: the certificate's line is
 
 # The first line stays short for a pager, whatever the number of
 # certificates and problems; the long output has every one.
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port triple)" --require=rsa,dsa,ed448 \
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port triple)" --require=rsa,dsa,ed448 \
     --min-bits=ecdsa:384,ed25519:300 --match=other.example.test
 t_is "$RC" 2 "triple with eleven problems: CRITICAL"
 text=${LINE1%% | *}
@@ -328,7 +329,7 @@ t_like "$text" '^TLS CERT CRITICAL - no Ed448 or DSA certificate; key below 384 
 t_like "$text" '; \+[0-9]+ more$' "what does not fit is counted"
 t_is "$(grep -c '^  \[\(CRITICAL\|WARNING\)\]' <<<"$OUT")" 9 "the long output nests the 9 problems of the certificates"
 t_is "$(grep -c '^\[CRITICAL\] no [A-Za-z0-9]* certificate' <<<"$OUT")" 2 "and lists both missing types"
-mx_run "$CHECK_TLS_CERT" -H localhost -p "$(port triple)"
+mx_run "$CHECK_TLS_CERT" -H localhost -4 -p "$(port triple)"
 t_is "$RC" 2 "triple: RSA expires in 5 days"
 t_like "${LINE1%% | *}" '^TLS CERT CRITICAL - expires in [45] days \(RSA 2048\); untrusted \(all 3\)$' \
     "CRITICAL causes first, then WARNING, 'all 3' for every certificate"

@@ -13,6 +13,12 @@
 #   dns_anchor DIR example.test        # the zone's KSK (a DNSKEY record
 #                                      # file) for --dns-anchor
 #   dns_stop DIR
+#   dns_tlsa USAGE SELECTOR MTYPE CERTFILE  # a TLSA record's data
+#   dns_test_zones DIR SIGNED_BODY UNSIGNED_BODY [OWNER SIGNED SERVED]
+#       # example.test (signed) and its unsigned delegation, served; a
+#       # bogus record at OWNER
+#   dns_fixture DIR NAME ZONEFILE      # tests/fixture/dnsfixture (silent,
+#   dns_fixture_port DIR NAME          # SERVFAIL) and its port
 #
 # Everything lives under DIR: keys, signed zones, knot.conf, the server's
 # database, log and pid. The server runs as root in the foreground of a
@@ -22,7 +28,8 @@
 # Functions print their reason on stderr and return 1 on failure.
 #
 # Needs: knotd, kdig (knot, knot-dnsutils), ldns-keygen, ldns-signzone
-# (ldnsutils).
+# (ldnsutils); dns_tlsa openssl; dns_fixture the built fixture and
+# mx_at_exit (tests/lib/common.sh).
 
 dns__say() {
     printf '# dns.sh: %s\n' "$*" >&2
@@ -143,4 +150,97 @@ dns_stop() {
     kill -9 "$pid" 2>/dev/null
     rm -f "$1/knotd.job"
     return 0
+}
+
+# dns_tlsa USAGE SELECTOR MTYPE CERTFILE: print "U S M DATA" for the
+# certificate (selector 0) or its key (1), in full (0), SHA-256 (1) or
+# SHA-512 (2).
+dns_tlsa() {
+    local data
+    case $3 in
+    0) data=$(dns__der "$2" "$4" | dns__hex) ;;
+    1) data=$(dns__der "$2" "$4" | openssl dgst -sha256 -binary | dns__hex) ;;
+    2) data=$(dns__der "$2" "$4" | openssl dgst -sha512 -binary | dns__hex) ;;
+    *) return 1 ;;
+    esac
+    [ -n "$data" ] || return 1
+    echo "$1 $2 $3 $data"
+}
+
+dns__hex() { od -An -v -tx1 | tr -d ' \n'; }
+
+# dns__der SELECTOR CERTFILE: the DER the selector picks
+dns__der() {
+    if [ "$1" = 0 ]; then
+        openssl x509 -in "$2" -outform DER
+    else
+        openssl x509 -in "$2" -noout -pubkey | openssl pkey -pubin -outform DER
+    fi
+}
+
+# dns__head ORIGIN: the SOA and NS of a test zone (served by ns.example.test)
+dns__head() {
+    printf '\044ORIGIN %s.\n\044TTL 300\n' "$1"
+    printf '@ IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 300\n'
+    printf '@ IN NS ns.example.test.\n'
+}
+
+# dns_test_zones DIR SIGNED_BODY UNSIGNED_BODY [OWNER SIGNED SERVED]: the
+# zones of the DANE and MTA-STS tests. example.test (keys made, signed)
+# holds ns (127.0.0.1), the delegation of unsigned.example.test and the
+# records of the file SIGNED_BODY (names relative to example.test);
+# unsigned.example.test (not signed) those of the file UNSIGNED_BODY. With
+# OWNER, the record data SIGNED at OWNER (relative) is replaced by SERVED
+# in the signed zone: its signature no longer matches (bogus). Both zones
+# are served by dns_start; dns_port and dns_anchor DIR example.test follow.
+dns_test_zones() {
+    local dir=$1 sbody=$2 ubody=$3 owner=${4:-} signed=${5:-} served=${6:-}
+    mkdir -p "$dir" || return 1
+    dns_keys "$dir" example.test || return 1
+    {
+        dns__head example.test
+        echo "ns IN A 127.0.0.1"
+        echo "unsigned IN NS ns.example.test."
+        cat "$sbody"
+    } >"$dir/example.test.zone" || return 1
+    dns_sign "$dir" example.test "$dir/example.test.zone" || return 1
+    if [ -n "$owner" ]; then
+        sed -i "/^${owner//./\\.}\\.example\\.test\\./s/$signed/$served/I" \
+            "$dir/example.test.signed"
+        grep -qi "^${owner//./\\.}\\.example\\.test\\..*$served" \
+            "$dir/example.test.signed" || {
+            dns__say "cannot break the signature of $owner's record"
+            return 1
+        }
+    fi
+    {
+        dns__head unsigned.example.test
+        cat "$ubody"
+    } >"$dir/unsigned.zone" || return 1
+    dns_start "$dir" "example.test:$dir/example.test.signed" \
+        "unsigned.example.test:$dir/unsigned.zone"
+}
+
+# dns_fixture DIR NAME ZONEFILE: start tests/fixture/dnsfixture answering
+# as ZONEFILE says ("NAME SILENT", "NAME SERVFAIL": see the fixture) on a
+# free port of 127.0.0.1, ended at exit (mx_at_exit); dns_fixture_port
+# DIR NAME prints the port.
+dns_fixture() {
+    local dir=$1 name=$2 zone=$3 pid i
+    mkdir -p "$dir" || return 1
+    "$MXTLS_BUILDDIR/tests/fixture/dnsfixture" --zone "$zone" \
+        --port-file "$dir/$name.port" 2>"$dir/$name.err" &
+    pid=$!
+    mx_at_exit "kill $pid"
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$dir/$name.port" ] && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    dns__say "dnsfixture did not start: $(cat "$dir/$name.err")"
+    return 1
+}
+
+dns_fixture_port() {
+    cat "$1/$2.port"
 }

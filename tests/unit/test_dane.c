@@ -1,7 +1,9 @@
 /*
  * test_dane.c - TLSA records (common/dane.c): parsing and usability,
  * every selector and matching type, DANE-EE ignoring names and dates,
- * DANE-TA needing a presented CA, the name and the dates.
+ * DANE-TA needing a presented CA, the name and the dates. On the same
+ * chains: the TLSA base domain after CNAMEs (common/danebase.c, RFC 7672
+ * 2.2.2) and what an MTA-STS sender makes of a chain (mx_sts_judge).
  *
  * The certificates are made here in memory (ECDSA P-256): a CA, an
  * intermediate, and a leaf for mx.example.test valid from yesterday for
@@ -17,8 +19,147 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include "dane.h"
+#include "danebase.h"
+#include "mtasts.h"
+#include "resolve.h"
 #include "tap.h"
+
+/* The --dns-anchor reader's error names the line the record ends on,
+ * counting blank lines and comment lines too. */
+static void
+anchor_lines(void)
+{
+    static const char text[] = "; a comment line\n"
+                               "\n"
+                               "example.test. IN DNSKEY 257 3 13 (\n"
+                               "\n"
+                               "  AAAA ) )\n";
+    char path[] = "/tmp/test_dane_anchorXXXXXX";
+    struct mx_vresolver *r;
+    struct mx_error err;
+    char want[128];
+    int fd = mkstemp(path);
+
+    if (fd < 0 || write(fd, text, sizeof(text) - 1) != sizeof(text) - 1) {
+        tap_ok(0, "anchor file written");
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    close(fd);
+    mx_error_clear(&err);
+    r = mx_vres_new(path, "127.0.0.1@53", &err);
+    tap_ok(r == NULL, "anchor: a ')' too many is refused");
+    snprintf(want, sizeof(want), "%s:5: ')' without '('", path);
+    tap_ok(strncmp(err.msg, want, strlen(want)) == 0,
+           "anchor: the error names line 5, blank lines counted");
+    if (strncmp(err.msg, want, strlen(want)) != 0)
+        printf("# got: %s\n", err.msg);
+    mx_vres_free(r);
+    unlink(path);
+}
+
+/* An address answer for the TLSA base tests. */
+static struct mx_vquery
+answer(const char *name, const char *canon, enum mx_vres_status st)
+{
+    struct mx_vquery q;
+
+    mx_vquery_set(&q, name, MX_RR_A);
+    snprintf(q.canon, sizeof(q.canon), "%s", canon);
+    q.status = st;
+    return q;
+}
+
+/* RFC 7672 2.2.2: which name the TLSA records are asked at. */
+static void
+tlsa_base(void)
+{
+    struct mx_vquery a[2], t;
+    struct mx_tlsa_base b;
+    char text[600];
+
+    a[0] = answer("mx.example.org", "mx.example.org.", MX_VRES_SECURE);
+    a[1] = answer("mx.example.org", "MX.Example.org", MX_VRES_SECURE);
+    tap_is_int(mx_tlsa_base_alias(&b, "mx.example.org", 25, a, 2), 0,
+               "base: no alias (the same name, any case, final dot)");
+    tap_is_str(b.owner, "_25._tcp.mx.example.org", "base: the original name");
+    mx_tlsa_base_text(&b, text, sizeof(text));
+    tap_is_str(text, "", "base: nothing to say without an alias");
+
+    a[0] = answer("mx.example.org", "mail.example.net.", MX_VRES_SECURE);
+    a[1] = answer("mx.example.org", "mail.example.net.", MX_VRES_SECURE);
+    tap_is_int(mx_tlsa_base_alias(&b, "mx.example.org", 25, a, 2), 1,
+               "base: a signed alias: the expanded name first");
+    tap_is_str(b.expanded, "mail.example.net",
+               "base: the expanded name, without its final dot");
+    a[1] = answer("mx.example.org", "mail.example.net.", MX_VRES_INSECURE);
+    tap_is_int(mx_tlsa_base_alias(&b, "mx.example.org", 25, a, 2), 0,
+               "base: one answer through an unsigned chain: original only");
+    mx_tlsa_base_text(&b, text, sizeof(text));
+    tap_ok(strstr(text, "not DNSSEC-signed, so the original name is used") !=
+               NULL,
+           "base: the unsigned alias is said");
+    a[0] = answer("mx.example.org", "x.example.net", MX_VRES_BOGUS);
+    a[1] = answer("mx.example.org", "mx.example.org", MX_VRES_SECURE);
+    tap_is_int(mx_tlsa_base_alias(&b, "mx.example.org", 25, a, 2), 0,
+               "base: a bogus answer tells nothing");
+
+    mx_vquery_set(&t, "_25._tcp.mail.example.net", MX_RR_TLSA);
+    t.status = MX_VRES_SECURE;
+    t.nxdomain = 1;
+    tap_ok(!mx_tlsa_base_final(&t), "base: a signed NXDOMAIN: go on");
+    t.nxdomain = 0;
+    t.nodata = 1;
+    tap_ok(!mx_tlsa_base_final(&t), "base: a signed NODATA: go on");
+    t.status = MX_VRES_INSECURE;
+    tap_ok(mx_tlsa_base_final(&t), "base: an unsigned denial ends it");
+    t.status = MX_VRES_BOGUS;
+    t.nodata = 0;
+    tap_ok(mx_tlsa_base_final(&t), "base: a bogus answer ends it");
+}
+
+/* An MTA-STS sender's view of chain (leaf for mx.example.test, issued by
+ * in, issued by ca). */
+static void
+sts_judge(STACK_OF(X509) * chain, X509 *ca, X509 *expired_leaf, time_t now)
+{
+    struct mx_sts_policy pol;
+    X509_STORE *store = X509_STORE_new(), *empty = X509_STORE_new();
+    STACK_OF(X509) *old = sk_X509_dup(chain);
+    char why[300];
+
+    memset(&pol, 0, sizeof(pol));
+    pol.mode = MX_STS_ENFORCE;
+    snprintf(pol.mx[pol.nmx++], sizeof(pol.mx[0]), "*.example.test");
+    X509_STORE_add_cert(store, ca);
+    tap_is_int(mx_sts_judge(&pol, "mx.example.test", chain, store, "S", now,
+                            why, sizeof(why)),
+               MX_STS_VALID, "sts: listed, trusted, covers the host: valid");
+    tap_is_int(mx_sts_judge(&pol, "mx.example.org", chain, store, "S", now, why,
+                            sizeof(why)),
+               MX_STS_UNLISTED, "sts: a host no mx matches");
+    tap_is_int(mx_sts_judge(&pol, "mx2.example.test", chain, store, "S", now,
+                            why, sizeof(why)),
+               MX_STS_INVALID, "sts: listed, but not covered by the leaf");
+    tap_is_str(why, "does not cover mx2.example.test", "sts: says why");
+    tap_is_int(mx_sts_judge(&pol, "mx.example.test", chain, empty, "S", now,
+                            why, sizeof(why)),
+               MX_STS_INVALID, "sts: a chain the store does not know");
+    tap_ok(strncmp(why, "not trusted by S (", 18) == 0,
+           "sts: names the store and OpenSSL's reason");
+    sk_X509_set(old, 0, expired_leaf);
+    tap_is_int(mx_sts_judge(&pol, "mx.example.test", old, store, "S", now, why,
+                            sizeof(why)),
+               MX_STS_INVALID, "sts: an expired leaf");
+    tap_is_str(why, "expired", "sts: says expired");
+    sk_X509_free(old);
+    X509_STORE_free(store);
+    X509_STORE_free(empty);
+}
 
 static EVP_PKEY *
 key(void)
@@ -221,6 +362,15 @@ main(void)
     tap_ok(!MX_DANE_OK(&res) && !res.hit[0],
            "1 1 1 of the leaf (PKIX-EE) is not used");
 
+    anchor_lines();
+    tlsa_base();
+    {
+        X509 *old = cert("mx.example.test", kleaf, in, kint, 0,
+                         "DNS:mx.example.test", -30L * 86400, -86400);
+
+        sts_judge(chain, ca, old, now);
+        X509_free(old);
+    }
     sk_X509_free(chain);
     X509_free(leaf);
     X509_free(in);

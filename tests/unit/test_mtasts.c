@@ -22,11 +22,23 @@ policy(const char *text, struct mx_sts_policy *p, char *why, size_t cap)
     return mx_sts_policy_parse(text, strlen(text), p, why, cap);
 }
 
+/* mx values and whether a policy holding one parses */
+static const struct {
+    const char *mx;
+    int want;
+    const char *name;
+} mxes[] = {
+    {"mail.example-", -1, "policy: an mx whose last label ends in '-'"},
+    {"mail-.example", -1, "policy: an mx whose first label ends in '-'"},
+    {"*.mx-1.example", 0, "policy: '-' inside labels"},
+};
+
 int
 main(void)
 {
     struct mx_sts_policy p;
-    char id[33], why[200];
+    char id[33], why[200], text[200];
+    size_t i;
 
     /* TXT */
     tap_is_int(txt("v=STSv1; id=20240101T000000", id), 0, "TXT: plain");
@@ -103,6 +115,13 @@ main(void)
                       "max_age: 1\nfuture_field: some value\n",
                       &p, why, sizeof(why)),
                0, "policy: unknown fields are ignored");
+    for (i = 0; i < sizeof(mxes) / sizeof(mxes[0]); i++) {
+        snprintf(text, sizeof(text),
+                 "version: STSv1\nmode: enforce\nmx: %s\nmax_age: 1\n",
+                 mxes[i].mx);
+        tap_is_int(policy(text, &p, why, sizeof(why)), mxes[i].want,
+                   mxes[i].name);
+    }
 
     /* MX patterns */
     tap_ok(mx_sts_mx_match("mail.example.org", "MAIL.example.org."),

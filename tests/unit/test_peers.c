@@ -800,10 +800,15 @@ test_format(void)
                "format: dane sets it, none and no key leave it unset");
         mx_peers_free(&peers);
     }
-    load_fails("[a]\nauthenticates = mta-sts\n",
-               ":2: authenticates: 'mta-sts' is not dane or none (mta-sts "
-               "is not supported yet)",
-               "error: authenticates = mta-sts is refused, saying why");
+    if (load_ok("[a]\nauthenticates = MTA-STS\n", &peers,
+                "format: authenticates = mta-sts") == 0) {
+        tap_ok(peers.n == 1 && peers.v[0].auth == MX_PEER_AUTH_MTASTS,
+               "format: mta-sts sets it");
+        mx_peers_free(&peers);
+    }
+    load_fails("[a]\nauthenticates = tlsrpt\n",
+               ":2: authenticates: 'tlsrpt' is not dane, mta-sts or none",
+               "error: an unknown authenticates value is refused, saying why");
     load_fails("[a]\nauthenticates = dane\nauthenticates = dane\n",
                ":3: duplicate key 'authenticates' (first at line 2)",
                "error: authenticates twice");

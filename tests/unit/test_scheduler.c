@@ -26,6 +26,7 @@
 
 #include "scheduler.h"
 #include "tap.h"
+#include "tlsserver.h"
 
 static pid_t server_pid = -1;
 
@@ -202,21 +203,6 @@ task_setup(struct mx_task *task, struct rec *r, int64_t not_before)
     memset(r, 0, sizeof(*r));
 }
 
-static void
-target_setup(struct mx_target *t, int port, double secs)
-{
-    struct mx_error err;
-
-    memset(t, 0, sizeof(*t));
-    t->host = "127.0.0.1";
-    t->port = port;
-    t->family = AF_INET;
-    t->app.dialect = MX_DIALECT_NONE;
-    t->deadline = mx_deadline_in(secs);
-    if (mx_target_resolve(t, &err) != 0)
-        printf("# resolve: %s\n", err.msg);
-}
-
 int
 main(void)
 {
@@ -233,7 +219,7 @@ main(void)
         return tap_done();
 
     /* a waiting task queued first; two others behind it */
-    target_setup(&t, port, 30);
+    ts_target(&t, port, 30);
     mx_sched_init(&s, &t, 1);
     wait_until = mx_now_ms() + 3000; /* far beyond what B and C take */
     task_setup(&a, &ra, wait_until);
@@ -255,7 +241,7 @@ main(void)
         mx_task_free(i == 0 ? &a : i == 1 ? &b : &c);
 
     /* the only task waits for longer than the run may last */
-    target_setup(&t, port, 0.5);
+    ts_target(&t, port, 0.5);
     mx_sched_init(&s, &t, 4);
     wait_until = mx_now_ms() + 60000;
     task_setup(&a, &ra, wait_until);
@@ -280,7 +266,7 @@ main(void)
      * than the three retries of a fixed budget. */
     port = serve_smtp(1, 4);
     tap_ok(port > 0, "a loopback SMTP server that refuses connections 2-5");
-    target_setup(&t, port, 30);
+    ts_target(&t, port, 30);
     t.app.dialect = MX_DIALECT_SMTP;
     t.conn_limit = 1;
     t.conn_limit_from = 2;
@@ -305,7 +291,7 @@ main(void)
     /* The same server refusing every connection after the first: retries
      * until the deadline leaves no room, then the refusal stays. */
     port = serve_smtp(1, 1000000);
-    target_setup(&t, port, 4);
+    ts_target(&t, port, 4);
     t.app.dialect = MX_DIALECT_SMTP;
     t.conn_limit = 1;
     t.conn_limit_from = 2;
@@ -333,7 +319,7 @@ main(void)
      * three retries alone (1, 2, 4 pauses) show it, and the others end
      * without connecting. */
     port = serve_smtp(0, 1000000);
-    target_setup(&t, port, 30);
+    ts_target(&t, port, 30);
     t.app.dialect = MX_DIALECT_SMTP;
     mx_sched_init(&s, &t, 4);
     s.limit_pause_ms = 50;
@@ -364,7 +350,7 @@ main(void)
 
     /* A single connection answered 421, nothing else: no retry. */
     port = serve_smtp(0, 1000000);
-    target_setup(&t, port, 30);
+    ts_target(&t, port, 30);
     t.app.dialect = MX_DIALECT_SMTP;
     mx_sched_init(&s, &t, 1);
     task_setup(&a, &ra, 0);
