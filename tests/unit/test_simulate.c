@@ -41,6 +41,7 @@ peer(struct mx_peer *p, const char *name, const char *protocols,
 {
     struct mx_error err;
 
+    mx_peer_free(p); /* what an earlier case left in this slot */
     if (mx_peer_from_options(p, name, protocols, ciphers, groups, NULL, NULL,
                              &err) != 0) {
         printf("# peer %s: %s\n", name, err.msg);
@@ -123,6 +124,7 @@ main(void)
     static const char rsa_only[] =
         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256";
     struct ts_cert rsa, ecdsa;
+    size_t i;
     struct ts_config c;
     int ok;
 
@@ -225,5 +227,7 @@ main(void)
 
     ts_cert_free(&rsa);
     ts_cert_free(&ecdsa);
+    for (i = 0; i < NPEERS; i++)
+        mx_peer_free(&peers[i]);
     return tap_done();
 }
