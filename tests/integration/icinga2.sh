@@ -254,7 +254,8 @@ t_is "$objs" "mx1.example.org!tls-cert mx1.example.org!tls-peers mx1.example.org
     "the distributed example's host gets the three services"
 cmds=$(mon_i2 "$valid" object list --type CheckCommand --name 'tls_*' 2>&1 |
     sed -n "s/^Object '\(.*\)' of type 'CheckCommand':$/\1/p" | sort | paste -sd' ')
-t_is "$cmds" "tls_cert tls_peers tls_protocol" "mxtls.conf defines tls_cert, tls_peers and tls_protocol"
+t_is "$cmds" "tls_cert tls_peers tls_peers_outbound tls_protocol" \
+    "mxtls.conf defines tls_cert, tls_peers, tls_peers_outbound and tls_protocol"
 mon_i2_validate "$agent"
 t_is "$?" 0 "icinga2 daemon -C: the agent's configuration is valid"
 [ "$T_LAST_OK" = 1 ] || t_diag "$(grep critical "$agent/validate.log")"
