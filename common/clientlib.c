@@ -119,7 +119,7 @@ parse_manifest(const char *text, size_t len, const char *path,
             break;
         }
         if (l.kind == MX_INI_SECTION) {
-            if (!mx_peer_name_ok(l.name)) {
+            if (!mx_ini_name_ok(l.name)) {
                 rc = mx_ini_fail(&ini, "bad client name '%.64s'", l.name);
                 break;
             }
@@ -202,7 +202,7 @@ mx_clientlib_path(const char *dir, const char *name, char *path, size_t cap,
 
     if (mx_clientlib_load(dir, &lib, err) != 0)
         return -1;
-    if (!mx_peer_name_ok(name) || mx_clientlib_find(&lib, name) == NULL) {
+    if (!mx_ini_name_ok(name) || mx_clientlib_find(&lib, name) == NULL) {
         for (i = 0; i < lib.n; i++)
             mx_buf_printf(&known, "%s%s", i > 0 ? ", " : "", lib.v[i].name);
         mx_error_set(err, MX_E_USAGE, "unknown client '%.64s' (known: %s)",

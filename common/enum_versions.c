@@ -20,45 +20,6 @@
 #include "suites.h"
 #include "text.h"
 
-/* Did the server end the probe without an answer to its ClientHello: a
- * close or a reset before any byte of its answer (raw), or before the
- * handshake's verdict without an alert (OpenSSL)? A close in the middle
- * of an answer is broken TLS, a close before TLS (greeting, STARTTLS) is
- * no answer about TLS, and a timeout is the run's deadline: none
- * counts. */
-int
-en_closed_probe(const struct job *j)
-{
-    const struct mx_task *t = &j->task;
-
-    if (t->rc != 0)
-        return 0;
-    if (t->engine == MX_ENGINE_OPENSSL)
-        return !t->hs.accepted && t->hs.closed;
-    return (t->raw.closed || t->raw.reset || t->raw.flight == NULL) &&
-           (t->raw.flight == NULL || t->raw.flight->total == 0);
-}
-
-/* Queue a job's task, built anew, to be asked again on a fresh
- * connection after a short pause: the scheduler holds it while the other
- * probes go on. */
-void
-en_queue_later(struct ctx *c, struct job *j)
-{
-    j->task.not_before = mx_now_ms() + MX_ENUM_RETRY_MS;
-    en_queue(c, j);
-}
-
-/* The reason a closed probe gives, for -v. */
-const char *
-en_closed_why(const struct job *j)
-{
-    if (j->task.engine == MX_ENGINE_OPENSSL)
-        return j->task.hs.reason;
-    return j->task.raw.reset ? "server reset the connection"
-                             : "server closed the connection";
-}
-
 void
 en_version_done(struct ctx *c, struct job *j)
 {
@@ -183,7 +144,7 @@ en_build_tlsv(struct ctx *c, struct job *j)
     j->task.offer.suites = j->lib;
     j->task.offer.nsuites = j->nlib;
     j->task.offer.sni = c->o->sni;
-    j->task.done = en_job_done;
+    j->task.done = c->done;
     j->task.arg = j;
     return 0;
 }
@@ -340,4 +301,95 @@ en_tlsv_done(struct ctx *c, struct job *j)
     }
     decided(c, got);
     en_maybe_fallback(c);
+}
+
+/* Once every version probe is in: TLS_FALLBACK_SCSV at the second highest
+ * accepted version. */
+void
+en_maybe_fallback(struct ctx *c)
+{
+    struct mx_enum *e = c->e;
+    struct job *j;
+    int hi = -1, lo = -1, i;
+
+    if (c->pending_versions > 0 || !(c->o->what & MX_ENUM_FALLBACK))
+        return;
+    for (i = MX_NVERSIONS - 1; i >= 1; i--) {
+        if (e->v[i].state != MX_VS_ACCEPTED)
+            continue;
+        if (hi < 0)
+            hi = i;
+        else if (lo < 0)
+            lo = i;
+    }
+    if (lo < 0)
+        return; /* one version only: nothing to fall back to */
+    j = en_new_job(c, J_FALLBACK, lo);
+    if (j == NULL) {
+        c->failed = 1;
+        return;
+    }
+    j->noffer = en_universe(c, lo, j->offer, MX_ENUM_CHUNK);
+    j->offer[j->noffer++] = 0x5600; /* TLS_FALLBACK_SCSV */
+    if (en_build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) != 0) {
+        c->failed = 1;
+        return;
+    }
+    en_queue(c, j);
+}
+
+/*
+ * The fallback probe: TLS_FALLBACK_SCSV at the second highest version
+ * accepted. Alert inappropriate_fallback: honoured; a ServerHello at that
+ * version: ignored. A close (or reset) is no verdict by itself: the same
+ * hello without the SCSV is sent on a fresh connection, and when the
+ * server accepts that one, the close answered the SCSV (a server that
+ * rejects a fallback by closing, as Dovecot does).
+ */
+void
+en_fallback_done(struct ctx *c, struct job *j)
+{
+    const struct mx_flight *f = j->task.raw.flight;
+    int closed, hello;
+
+    closed = j->task.rc != 0 ? j->task.err.code == MX_E_CLOSED
+                             : f == NULL || f->verdict == MX_V_NEED_MORE;
+    hello = j->task.rc == 0 && f != NULL && f->verdict == MX_V_SERVER_HELLO &&
+            f->version == en_version_codes[j->vi];
+    if (j->retried) {
+        /* the same hello without the SCSV, after a close */
+        if (hello) {
+            c->e->fallback = 1;
+            c->e->fallback_closes = 1;
+            c->e->dropped++;
+        } else if (j->task.rc != 0) {
+            en_note_error(c, j, &j->task.err);
+        }
+        return;
+    }
+    c->e->fallback = -1;
+    if (closed && !c->failed) {
+        mx_log(1,
+               "enumerate: %s closed after TLS_FALLBACK_SCSV; the same "
+               "hello without it follows",
+               j->task.addr);
+        j->retried = 1;
+        j->noffer--; /* the SCSV is last */
+        if (en_build(j, NULL, 0, MX_FLIGHT_STOP_HELLO) == 0) {
+            en_queue_later(c, j);
+            return;
+        }
+        c->failed = 1;
+        return;
+    }
+    if (j->task.rc != 0) {
+        en_note_error(c, j, &j->task.err);
+        return;
+    }
+    if (f != NULL && f->verdict == MX_V_ALERT && f->alert_desc == 86) {
+        c->e->fallback = 1;
+        c->e->refusals++;
+    } else if (hello)
+        c->e->fallback = 0;
+    c->e->dropped++;
 }

@@ -75,9 +75,11 @@ struct ctx {
     struct mx_error close_err;   /* the first such close, as an error */
     int dhe_asked[MX_NVERSIONS]; /* the DHE suites were asked with the
                                     other kind of hello (dhe_again) */
+    /* every job's callback (en_job_done, enumerate.c) */
+    void (*done)(struct mx_sched *s, struct mx_task *task);
 };
 
-/* enumerate.c: the jobs, their hellos, the queue, judging an answer */
+/* enum_job.c: the jobs, their hellos, the queue, judging an answer */
 struct job *en_new_job(struct ctx *c, enum jkind kind, int vi);
 int en_build(struct job *j, const uint16_t *groups, size_t ngroups, int stop);
 int en_build_suites(struct job *j);
@@ -89,13 +91,16 @@ void en_queue(struct ctx *c, struct job *j);
 void en_note_error(struct ctx *c, struct job *j, const struct mx_error *err);
 int en_judge(struct job *j, const uint16_t *suites, size_t nsuites,
              char *detail, size_t cap, struct mx_error *err);
-void en_maybe_fallback(struct ctx *c);
-void en_job_done(struct mx_sched *s, struct mx_task *task);
-
-/* enum_versions.c */
 int en_closed_probe(const struct job *j);
 void en_queue_later(struct ctx *c, struct job *j);
 const char *en_closed_why(const struct job *j);
+
+/* enumerate.c: the run */
+void en_job_done(struct mx_sched *s, struct mx_task *task);
+
+/* enum_versions.c (with the fallback probe, at the versions found) */
+void en_maybe_fallback(struct ctx *c);
+void en_fallback_done(struct ctx *c, struct job *j);
 void en_version_done(struct ctx *c, struct job *j);
 int en_build_tlsv(struct ctx *c, struct job *j);
 void en_raw_versions(struct ctx *c, int lo, int hi, int later);

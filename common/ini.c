@@ -169,3 +169,23 @@ mx_ini_close(struct mx_ini *ini)
     free(ini->buf);
     ini->buf = NULL;
 }
+
+int
+mx_ini_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+int
+mx_ini_name_ok(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return 0;
+    for (n = 0; s[n] != '\0'; n++)
+        if (n >= 63 || !mx_ini_name_char(s[n]))
+            return 0;
+    return n > 0;
+}

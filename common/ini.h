@@ -95,4 +95,12 @@ int mx_ini_fail_file(struct mx_ini *ini, const char *fmt, ...)
  * may not hold with MX_INI_NO_CONTROL. */
 int mx_ini_has_control(const char *s);
 
+/* 1 when c may be in a name: a letter, a digit, '.', '_' or '-'. */
+int mx_ini_name_char(char c);
+
+/* 1 when s is a name: 1..63 such characters. A section's name (a peer,
+ * a client of the library) also names a file of its own (a profile, a
+ * recording, NAME.profile or NAME.hex), so it holds no '/'. */
+int mx_ini_name_ok(const char *s);
+
 #endif

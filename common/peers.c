@@ -50,7 +50,7 @@
 #include "ini.h"
 #include "opts.h"
 #include "peers.h"
-#include "traffic.h"
+#include "fromspec.h"
 #include "registry.h"
 #include "strnum.h"
 #include "suites.h"
@@ -58,33 +58,12 @@
 
 #define FILE_CAP        (1024 * 1024) /* most bytes in a peers file */
 #define LINE_CAP        4096          /* most bytes in one line */
-#define NAME_CAP        63            /* most bytes in a peer name */
 #define DEFAULT_MAX_AGE (30L * 86400)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------- */
 /* Small text helpers.                                              */
-
-static int
-name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-int
-mx_peer_name_ok(const char *s)
-{
-    size_t n;
-
-    if (s == NULL)
-        return 0;
-    for (n = 0; s[n] != '\0'; n++)
-        if (n >= NAME_CAP || !name_char(s[n]))
-            return 0;
-    return n > 0;
-}
 
 /* Copy s into dst (cap bytes), cut if it does not fit. */
 static void
@@ -191,7 +170,7 @@ mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err)
 static int
 host_char(char c, int bracketed)
 {
-    return name_char(c) || (bracketed && c == ':');
+    return mx_ini_name_char(c) || (bracketed && c == ':');
 }
 
 /* host, domain, host:port or [host]:port. */
@@ -298,7 +277,7 @@ section(struct loader *ld, const char *name)
     struct mx_peer *p, *nv;
     size_t i, ncap;
 
-    if (!mx_peer_name_ok(name))
+    if (!mx_ini_name_ok(name))
         return mx_ini_fail(&ld->ini,
                            "bad section name '%.64s': 1 to 63 letters, digits, "
                            "'.', '_' or '-'",
@@ -601,7 +580,7 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
         return -1;
     }
     memset(p, 0, sizeof(*p));
-    if (!mx_peer_name_ok(name)) {
+    if (!mx_ini_name_ok(name)) {
         mx_error_set(err, MX_E_USAGE,
                      "peer name '%.64s' is not 1 to 63 letters, digits, "
                      "'.', '_' or '-'",

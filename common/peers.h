@@ -148,10 +148,6 @@ void mx_peers_free(struct mx_peers *peers);
  * or -1 (USAGE). */
 int mx_peer_auth_parse(const char *s, unsigned *out, struct mx_error *err);
 
-/* 1 when s is a peer name: 1..63 letters, digits, '.', '_' or '-' (it
- * also names the peer's profile file, so it holds no '/'). */
-int mx_peer_name_ok(const char *s);
-
 /* 1 when v is a protocol version the registry knows by name (what a
  * peer's or a profile's version list may hold). */
 int mx_peer_version_ok(uint16_t v);

@@ -114,7 +114,7 @@ mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
     size_t dlen, plen, need;
     int slash;
 
-    if (dir == NULL || out == NULL || !mx_peer_name_ok(peer))
+    if (dir == NULL || out == NULL || !mx_ini_name_ok(peer))
         return -1;
     dlen = strlen(dir);
     if (dlen == 0)
@@ -138,7 +138,7 @@ mx_profile_path(const char *dir, const char *peer, char *out, size_t cap)
 static int
 check_name(const char *name, struct mx_error *err)
 {
-    if (mx_peer_name_ok(name))
+    if (mx_ini_name_ok(name))
         return 0;
     mx_error_set(err, MX_E_USAGE,
                  "bad peer name '%.64s': 1 to 63 letters, digits, '.', '_' "
@@ -664,7 +664,7 @@ read_value(struct reader *r, enum pkey k, char *v, struct mx_profile *p)
         return read_traffic(r, k, v, p);
     switch (k) {
     case P_PEER:
-        if (!mx_peer_name_ok(v))
+        if (!mx_ini_name_ok(v))
             return mx_ini_fail(&r->ini, "peer: bad name '%.24s'", v);
         return copy_value(r, "peer", v, p->peer, sizeof(p->peer));
     case P_MX:

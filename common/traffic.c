@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "fingerprint.h"
+#include "fromspec.h"
 #include "profile.h"
 #include "registry.h"
 #include "resolve.h"
@@ -46,146 +47,11 @@
 #include "traffic.h"
 #include "utctime.h"
 
-#define FROM_MAX     64   /* entries of one "from =" */
 #define HASH_BUCKETS 4096 /* sender hash table */
 #define DIR_FILES    100000
 
-/* ---------------------------------------------------------------- */
-/* "from =" */
-
-struct from_rule {
-    int family; /* AF_INET, AF_INET6, or 0 for a name */
-    uint8_t addr[16];
-    unsigned bits;
-    char name[256]; /* lower case; a leading '.' for a domain */
-};
-
-struct from {
-    struct from_rule r[FROM_MAX];
-    size_t n;
-};
-
 static int
-name_ok(const char *s)
-{
-    size_t i, n = strlen(s);
-
-    if (n == 0 || n > 253 || (s[0] == '.' && n == 1))
-        return 0;
-    for (i = 0; i < n; i++)
-        if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '.' ||
-              s[i] == '_'))
-            return 0;
-    return strstr(s, "..") == NULL && s[n - 1] != '.';
-}
-
-/* One entry of "from =" into *r. 0, or -1 with err. */
-static int
-from_entry(const char *tok, struct from_rule *r, struct mx_error *err)
-{
-    char a[INET6_ADDRSTRLEN + 8], *slash;
-    long long bits = -1;
-    const char *why = NULL;
-    size_t i;
-
-    memset(r, 0, sizeof(*r));
-    if (strlen(tok) < sizeof(a)) {
-        strcpy(a, tok);
-        slash = strchr(a, '/');
-        if (slash != NULL)
-            *slash++ = '\0';
-        if (inet_pton(AF_INET, a, r->addr) == 1)
-            r->family = AF_INET;
-        else if (inet_pton(AF_INET6, a, r->addr) == 1)
-            r->family = AF_INET6;
-        if (r->family != 0) {
-            r->bits = r->family == AF_INET ? 32 : 128;
-            if (slash != NULL) {
-                if (mx_strtonum(slash, 0, r->bits, &bits, &why) != 0) {
-                    mx_error_set(err, MX_E_USAGE,
-                                 "from: '%.60s': prefix length %s (0 to %u)",
-                                 tok, why != NULL ? why : "bad", r->bits);
-                    return -1;
-                }
-                r->bits = (unsigned)bits;
-            }
-            return 0;
-        }
-        if (slash != NULL) {
-            mx_error_set(err, MX_E_USAGE,
-                         "from: '%.60s' is not a network like 192.0.2.0/24 "
-                         "or 2001:db8::/32",
-                         tok);
-            return -1;
-        }
-    }
-    if (!name_ok(tok)) {
-        mx_error_set(err, MX_E_USAGE,
-                     "from: '%.60s' is neither an address, a network nor a "
-                     "host name",
-                     tok);
-        return -1;
-    }
-    for (i = 0; tok[i] != '\0'; i++)
-        r->name[i] = (char)tolower((unsigned char)tok[i]);
-    r->name[i] = '\0';
-    return 0;
-}
-
-static int
-from_parse(const char *s, struct from *f, struct mx_error *err)
-{
-    char tok[300];
-    size_t n;
-
-    f->n = 0;
-    for (;;) {
-        while (*s != '\0' && (mx_is_blank(*s) || *s == ','))
-            s++;
-        if (*s == '\0')
-            break;
-        for (n = 0; s[n] != '\0' && !mx_is_blank(s[n]) && s[n] != ','; n++)
-            ;
-        if (n >= sizeof(tok)) {
-            mx_error_set(err, MX_E_USAGE, "from: an entry is too long");
-            return -1;
-        }
-        memcpy(tok, s, n);
-        tok[n] = '\0';
-        s += n;
-        if (f->n == FROM_MAX) {
-            mx_error_set(err, MX_E_USAGE, "from: more than %d entries",
-                         FROM_MAX);
-            return -1;
-        }
-        if (from_entry(tok, &f->r[f->n], err) != 0)
-            return -1;
-        f->n++;
-    }
-    if (f->n == 0) {
-        mx_error_set(err, MX_E_USAGE, "from: no network or host name");
-        return -1;
-    }
-    return 0;
-}
-
-int
-mx_from_check(const char *s, struct mx_error *err)
-{
-    struct from *f = malloc(sizeof(*f));
-    int rc;
-
-    if (f == NULL) {
-        mx_error_set(err, MX_E_INTERNAL, "out of memory");
-        return -1;
-    }
-    rc = from_parse(s, f, err);
-    free(f);
-    return rc;
-}
-
-static int
-in_net(const struct from_rule *r, int family, const uint8_t *a)
+in_net(const struct mx_from_rule *r, int family, const uint8_t *a)
 {
     unsigned full = r->bits / 8, rest = r->bits % 8;
     uint8_t mask;
@@ -201,7 +67,7 @@ in_net(const struct from_rule *r, int family, const uint8_t *a)
 }
 
 static int
-name_matches(const struct from_rule *r, const char *name)
+name_matches(const struct mx_from_rule *r, const char *name)
 {
     size_t n = strlen(name), m = strlen(r->name);
 
@@ -213,7 +79,7 @@ name_matches(const struct from_rule *r, const char *name)
 }
 
 static int
-from_has_names(const struct from *f)
+from_has_names(const struct mx_from *f)
 {
     size_t i;
 
@@ -561,7 +427,7 @@ out:
 
 static void
 attribute(struct learner *l, const struct mx_peers *peers,
-          const struct from *froms)
+          const struct mx_from *froms)
 {
     size_t i, p, k;
 
@@ -570,7 +436,7 @@ attribute(struct learner *l, const struct mx_peers *peers,
 
         for (p = 0; p < peers->n && s->peer < 0; p++)
             for (k = 0; k < froms[p].n && s->peer < 0; k++) {
-                const struct from_rule *r = &froms[p].r[k];
+                const struct mx_from_rule *r = &froms[p].r[k];
 
                 if (r->family != 0 ? in_net(r, s->family, s->addr)
                                    : name_matches(r, s->name))
@@ -780,7 +646,7 @@ mx_traffic_learn(const struct mx_traffic_opts *o, const struct mx_peers *peers,
                  struct mx_traffic *t, struct mx_error *err)
 {
     struct learner *l = NULL;
-    struct from *froms = NULL;
+    struct mx_from *froms = NULL;
     size_t i, np = 0, nc = 0, withpeers = 0;
     int names = 0, rc = -1;
 
@@ -799,7 +665,7 @@ mx_traffic_learn(const struct mx_traffic_opts *o, const struct mx_peers *peers,
     for (i = 0; i < peers->n; i++) {
         if (peers->v[i].from[0] == '\0')
             continue;
-        if (from_parse(peers->v[i].from, &froms[i], err) != 0)
+        if (mx_from_parse(peers->v[i].from, &froms[i], err) != 0)
             goto out;
         withpeers++;
         if (from_has_names(&froms[i]))

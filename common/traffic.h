@@ -39,9 +39,6 @@
 #include "err.h"
 #include "peers.h"
 
-/* Is s a valid "from =" value? 0, or -1 with err (USAGE). */
-int mx_from_check(const char *s, struct mx_error *err);
-
 struct mx_traffic_opts {
     const char *source;     /* FILE, DIRECTORY or iface:NAME:SECONDS */
     const char *cache_dir;  /* where profiles are written */

@@ -16,6 +16,7 @@
 #include "peers.h"
 #include "profile.h"
 #include "tap.h"
+#include "fromspec.h"
 #include "traffic.h"
 
 static void
