@@ -144,9 +144,17 @@ mx_prep_profiles(const struct mx_prep_opts *o, struct mx_prepared *pp,
         if (p->kind != MX_PEER_MX) {
             /* a hello learned from the peer's traffic wins over its
                lists or recording */
-            if (p->from[0] != '\0' &&
-                mx_profile_apply_learned(o->cache_dir, p, &e->err) < 0)
+            if (p->from[0] == '\0')
+                continue;
+            rc = mx_profile_apply_learned(o->cache_dir, p, &e->err);
+            if (rc < 0)
                 e->status = MX_PS_BAD_PROFILE;
+            else if (rc == 0) /* say what its verdict rests on instead */
+                snprintf(p->learned, sizeof(p->learned),
+                         "is not learned from traffic yet (check_tls_peers "
+                         "--learn-from): checked with %s",
+                         p->kind == MX_PEER_HELLO ? "its recorded hello"
+                                                  : "its lists");
             continue;
         }
         rc = mx_profile_read(o->cache_dir, p->name, prof, &e->err);

@@ -199,6 +199,31 @@ test_offer(void)
            "free: the offer is empty");
 }
 
+/* A peer known by where its mail comes from: before any capture, the
+ * long output must say what stands in for its client. */
+static void
+test_from(void)
+{
+    struct mx_prep_opts o;
+    struct mx_prepared pp;
+    struct mx_error err;
+
+    memset(&pp, 0, sizeof(pp));
+    write_file(file, "[traffic]\nfrom = 192.0.2.0/24\n");
+    opts(&o);
+    tap_is_int(mx_prep_load(&o, &pp, &err), 0, "from: a from peer read");
+    mx_prep_profiles(&o, &pp, time(NULL));
+    tap_ok(pp.peers.n == 1 && pp.e[0].status == MX_PS_READY,
+           "from: checked with its lists before any capture");
+    tap_ok(pp.peers.n == 1 &&
+               strcmp(pp.peers.v[0].learned,
+                      "is not learned from traffic yet (check_tls_peers "
+                      "--learn-from): checked with its lists") == 0,
+           "from: the long output says no hello was learned yet");
+    mx_prep_free(&pp);
+    unlink(file);
+}
+
 int
 main(void)
 {
@@ -215,6 +240,7 @@ main(void)
     }
     test_prepare();
     test_offer();
+    test_from();
     rmdir(cache);
     rmdir(dir);
     return tap_done();
