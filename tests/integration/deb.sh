@@ -318,8 +318,8 @@ EOF
     [ "$T_LAST_OK" = 1 ] || t_diag "$(grep -E 'critical' "$i2/validate.log")"
     cmds=$(mon_i2 "$i2" object list --type CheckCommand --name 'tls_*' 2>&1 |
         sed -n "s/^Object '\(.*\)' of type 'CheckCommand':\$/\1/p" | sort | paste -sd' ')
-    t_is "$cmds" "tls_cert tls_peers tls_protocol" \
-        "Icinga 2 finds tls_cert, tls_peers and tls_protocol in the installed file"
+    t_is "$cmds" "tls_cert tls_peers tls_peers_outbound tls_protocol" \
+        "Icinga 2 finds tls_cert, tls_peers, tls_peers_outbound and tls_protocol in the installed file"
     objs=$(mon_i2 "$i2" object list --type Service 2>&1 |
         sed -n "s/^Object '\(.*\)' of type 'Service':\$/\1/p" | sort | paste -sd' ')
     t_is "$objs" "mx!tls-cert mx!tls-peers mx!tls-protocol" \
