@@ -25,6 +25,7 @@
 #include "clientlib.h"
 #include "file.h"
 #include "ini.h"
+#include "text.h"
 #include "peers.h"
 
 #ifndef MXTLS_CLIENTSDIR
@@ -39,17 +40,6 @@ mx_clientlib_dir(void)
     const char *d = getenv("MXTLS_CLIENTS_DIR");
 
     return d != NULL && d[0] != '\0' ? d : MXTLS_CLIENTSDIR;
-}
-
-static void
-copy_str(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
 }
 
 /* 1 when DIR/NAME.hex is a regular file. */
@@ -89,7 +79,7 @@ set_key(struct mx_client *c, const char *key, const char *value)
 
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (strcasecmp(key, keys[i].key) == 0)
-            copy_str((char *)c + keys[i].off, keys[i].cap, value);
+            mx_copy_str((char *)c + keys[i].off, keys[i].cap, value);
 }
 
 static const struct mx_ini_syntax manifest_syntax = {
@@ -132,7 +122,7 @@ parse_manifest(const char *text, size_t len, const char *path,
                 break;
             }
             cur = &out->v[out->n++];
-            copy_str(cur->name, sizeof(cur->name), l.name);
+            mx_copy_str(cur->name, sizeof(cur->name), l.name);
             continue;
         }
         if (cur == NULL || l.value == NULL) {
@@ -156,7 +146,7 @@ mx_clientlib_load(const char *dir, struct mx_clients *out, struct mx_error *err)
     memset(out, 0, sizeof(*out));
     if (dir == NULL)
         dir = mx_clientlib_dir();
-    copy_str(out->dir, sizeof(out->dir), dir);
+    mx_copy_str(out->dir, sizeof(out->dir), dir);
     mx_buf_printf(&path, "%s/MANIFEST", dir);
     if (mx_buf_failed(&path)) {
         mx_error_set(err, MX_E_INTERNAL, "out of memory");

@@ -65,18 +65,6 @@
 /* ---------------------------------------------------------------- */
 /* Small text helpers.                                              */
 
-/* Copy s into dst (cap bytes), cut if it does not fit. */
-static void
-copy_str(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
 static int
 is_sep(char c)
 {
@@ -305,11 +293,11 @@ section(struct loader *ld, const char *name)
     }
     p = &ld->peers->v[ld->peers->n++];
     memset(p, 0, sizeof(*p));
-    copy_str(p->name, sizeof(p->name), name);
+    mx_copy_str(p->name, sizeof(p->name), name);
     p->severity = MX_CRITICAL;
     p->kind = MX_PEER_LISTS;
     p->max_age = DEFAULT_MAX_AGE;
-    copy_str(p->file, sizeof(p->file), ld->ini.path);
+    mx_copy_str(p->file, sizeof(p->file), ld->ini.path);
     p->line = ld->ini.line;
     memset(ld->seen, 0, sizeof(ld->seen));
     ld->in_section = 1;
@@ -376,7 +364,7 @@ apply_key(struct loader *ld, enum key k, const char *value)
         if (strlen(value) >= sizeof(p->description))
             return mx_ini_fail(&ld->ini, "description is longer than %d bytes",
                                (int)sizeof(p->description) - 1);
-        copy_str(p->description, sizeof(p->description), value);
+        mx_copy_str(p->description, sizeof(p->description), value);
         return 0;
     case K_SEVERITY:
         rc = parse_severity(value, &p->severity, &e);
@@ -402,7 +390,7 @@ apply_key(struct loader *ld, enum key k, const char *value)
                                "mx '%.64s' is not a host, domain, host:port or "
                                "[host]:port",
                                value);
-        copy_str(p->mx, sizeof(p->mx), value);
+        mx_copy_str(p->mx, sizeof(p->mx), value);
         return 0;
     case K_MAX_AGE:
         rc = mx_parse_duration(value, NULL, &p->max_age, &e);
@@ -424,7 +412,7 @@ apply_key(struct loader *ld, enum key k, const char *value)
                                (int)sizeof(p->from) - 1);
         rc = mx_from_check(value, &e);
         if (rc == 0)
-            copy_str(p->from, sizeof(p->from), value);
+            mx_copy_str(p->from, sizeof(p->from), value);
         break;
     case NKEYS:
         break;
@@ -606,10 +594,10 @@ mx_peer_from_options(struct mx_peer *p, const char *name, const char *protocols,
                          names[i]);
             return -1;
         }
-    copy_str(p->name, sizeof(p->name), name);
+    mx_copy_str(p->name, sizeof(p->name), name);
     p->severity = MX_CRITICAL;
     p->max_age = DEFAULT_MAX_AGE;
-    copy_str(p->file, sizeof(p->file), "-");
+    mx_copy_str(p->file, sizeof(p->file), "-");
     p->line = 0;
     mx_error_clear(&e);
     if (clienthello != NULL) {

@@ -1,5 +1,6 @@
 /*
- * text.c - blanks, trimming, hex digits, code lists (see text.h).
+ * text.c - blanks, trimming, bounded copies, hex digits, code lists (see
+ * text.h).
  *
  * Cannot fail.
  */
@@ -63,4 +64,15 @@ mx_code_add(uint16_t *list, size_t *n, size_t cap, uint16_t code)
 {
     if (*n < cap && !mx_code_listed(list, *n, code))
         list[(*n)++] = code;
+}
+
+void
+mx_copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
 }

@@ -11,6 +11,9 @@
 /* ' ', tab, CR, LF, vertical tab, form feed (not locale-dependent). */
 int mx_is_blank(int c);
 
+/* Copy s into dst (cap bytes, cap > 0), cut if it does not fit. */
+void mx_copy_str(char *dst, size_t cap, const char *s);
+
 /* Cut blanks off both ends of the string s, in place; returns the new
  * start (inside s). */
 char *mx_trim(char *s);
